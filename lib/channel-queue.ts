@@ -1,0 +1,54 @@
+import { Duration } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  CHANNEL_QUEUES,
+  type Channel,
+  type ChannelQueueSettings,
+  DEAD_LETTER_RETENTION_DAYS,
+  visibilityTimeoutSeconds,
+} from './platform-config.js';
+
+export interface ChannelQueueProps {
+  /** The channel whose jobs this queue carries. */
+  readonly channel: Channel;
+  /**
+   * Worker timeout and redrive limit.
+   * @default CHANNEL_QUEUES[channel] from platform-config
+   */
+  readonly settings?: ChannelQueueSettings;
+}
+
+/**
+ * One channel's job queue and the dead-letter queue its failed jobs rest in.
+ * Both are encrypted and refuse requests that are not over TLS.
+ */
+export class ChannelQueue extends Construct {
+  public readonly channel: Channel;
+  public readonly queue: sqs.Queue;
+  public readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: ChannelQueueProps) {
+    super(scope, id);
+    const settings = props.settings ?? CHANNEL_QUEUES[props.channel];
+    if (!Number.isInteger(settings.maxReceiveCount) || settings.maxReceiveCount < 1) {
+      throw new Error(`ChannelQueue ${props.channel}: maxReceiveCount must be a whole number of at least 1`);
+    }
+    if (settings.workerTimeoutSeconds < 1 || settings.workerTimeoutSeconds > 900) {
+      throw new Error(`ChannelQueue ${props.channel}: workerTimeoutSeconds must be 1 to 900 (Lambda's limit)`);
+    }
+
+    this.channel = props.channel;
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(settings)),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+    });
+  }
+}

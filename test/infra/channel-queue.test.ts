@@ -1,0 +1,34 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ChannelQueue } from '../../lib/channel-queue.js';
+import type { ChannelQueueSettings } from '../../lib/platform-config.js';
+
+function synthChannelQueue(settings: ChannelQueueSettings): Template {
+  const stack = new Stack(new App(), 'Test');
+  new ChannelQueue(stack, 'Sms', { channel: 'sms', settings });
+  return Template.fromStack(stack);
+}
+
+describe('ChannelQueue', () => {
+  it('keeps a job hidden for six times the worker timeout, as AWS advises for Lambda consumers', () => {
+    const template = synthChannelQueue({ workerTimeoutSeconds: 45, maxReceiveCount: 3 });
+
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 270,
+      RedrivePolicy: { maxReceiveCount: 3 },
+    });
+  });
+
+  it('refuses a redrive limit below one', () => {
+    expect(() => synthChannelQueue({ workerTimeoutSeconds: 30, maxReceiveCount: 0 })).toThrow(
+      /sms: maxReceiveCount must be a whole number of at least 1/,
+    );
+  });
+
+  it("refuses a worker timeout beyond Lambda's 15 minutes", () => {
+    expect(() => synthChannelQueue({ workerTimeoutSeconds: 901, maxReceiveCount: 5 })).toThrow(
+      /sms: workerTimeoutSeconds must be 1 to 900/,
+    );
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * AWS clients for the integration tests, built exactly as the platform builds its own (no endpoint,
+ * awsClientDefaults), plus one middleware: a connection failure names the service and the endpoint
+ * it tried, so a stopped or blocked emulator reads as such and not as a riddle.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESClient } from '@aws-sdk/client-ses';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { awsClientDefaults } from '../../lambdas/shared/aws-client-defaults.js';
+import {
+  type EmulatedService,
+  EmulatorUnreachableError,
+  endpointFor,
+  isConnectionFailure,
+} from './emulator-environment.js';
+
+interface ClientWithMiddleware {
+  middlewareStack: {
+    add(
+      middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+      options: object,
+    ): void;
+  };
+}
+
+function explainUnreachable<Client>(client: Client, service: EmulatedService): Client {
+  (client as ClientWithMiddleware).middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (isConnectionFailure(error))
+          throw new EmulatorUnreachableError(service, endpointFor(service, process.env), error);
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'explainUnreachableEmulator' },
+  );
+  return client;
+}
+
+export const dynamoDb = explainUnreachable(new DynamoDBClient(awsClientDefaults), 'DYNAMODB');
+export const sqs = explainUnreachable(new SQSClient(awsClientDefaults), 'SQS');
+export const ses = explainUnreachable(new SESClient(awsClientDefaults), 'SES');
+export const sns = explainUnreachable(new SNSClient(awsClientDefaults), 'SNS');
+
+/**
+ * GET one of LocalStack's own inspection endpoints (`/_aws/...`), which hold what the emulated
+ * service "delivered": the only way to see an email or a push message that nobody can receive here.
+ */
+export async function readFromLocalStack<T>(service: EmulatedService, path: string): Promise<T> {
+  const endpoint = endpointFor(service, process.env);
+  if (!endpoint) throw new Error(`${service} has no endpoint: set AWS_ENDPOINT_URL to reach LocalStack's ${path}`);
+  const url = new URL(path, endpoint);
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  } catch (error) {
+    throw new EmulatorUnreachableError(service, endpoint, error);
+  }
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
+}

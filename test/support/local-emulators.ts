@@ -1,0 +1,45 @@
+/**
+ * Runs scripts/emulator.sh for the test runner, and checks whether each endpoint answers.
+ * The script is the one place that knows the local emulators' ports; this module asks it.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { awsClientDefaults } from '../../lambdas/shared/aws-client-defaults.js';
+import { type EmulatedService, endpointFor } from './emulator-environment.js';
+
+const EMULATOR_SCRIPT = fileURLToPath(new URL('../../scripts/emulator.sh', import.meta.url));
+
+export function runEmulatorScript(...args: string[]): string {
+  return execFileSync('bash', [EMULATOR_SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** The local emulators' endpoints, as `scripts/emulator.sh env` prints them (NAME=value lines). */
+export function localEmulatorEndpoints(): Record<string, string> {
+  const endpoints: Record<string, string> = {};
+  for (const line of runEmulatorScript('env').split('\n')) {
+    const [name, value] = line.split('=', 2);
+    if (name && value) endpoints[name] = value;
+  }
+  return endpoints;
+}
+
+/** Whether the service answers at its endpoint, healthy: LocalStack must report the service up. */
+export async function isServing(service: EmulatedService, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const endpoint = endpointFor(service, env);
+  if (!endpoint) return false;
+  try {
+    if (service === 'DYNAMODB') {
+      const client = new DynamoDBClient({ ...awsClientDefaults, maxAttempts: 1, endpoint });
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+      client.destroy();
+      return true;
+    }
+    const response = await fetch(new URL('/_localstack/health', endpoint), { signal: AbortSignal.timeout(2_000) });
+    const health = (await response.json()) as { services?: Record<string, string> };
+    const state = health.services?.[service.toLowerCase()];
+    return state === 'running' || state === 'available';
+  } catch {
+    return false;
+  }
+}

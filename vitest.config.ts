@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+// This machine runs Node.js 20; the SDK's notice that its 2027 releases need Node.js 22 would be
+// repeated by every test process. The deployed functions run on Node.js 22 or newer.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+// Three suites, each with its own script (npm run test:unit | test:infra | test:integration).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        // Synthesizing a stack takes seconds on 2 cores.
+        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 60_000 },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          // Starts the local emulators when nothing answers, stops what it started.
+          globalSetup: ['test/support/emulator-global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});
