@@ -1,11 +1,13 @@
 /**
  * The platform's shape: which channels exist, how their queues behave, which tables hold what.
  * The CDK stack and the local runtime both read this one module, so the two cannot drift.
- * It imports nothing from the CDK: the local runtime loads it without aws-cdk-lib.
+ * It imports nothing from the CDK: the local runtime and the functions load it without aws-cdk-lib.
  */
 
-export const CHANNELS = ['email', 'sms', 'push'] as const;
-export type Channel = (typeof CHANNELS)[number];
+import type { Channel } from '../lambdas/shared/domain/channel.js';
+import type { Scope } from '../lambdas/shared/domain/producer.js';
+
+export { CHANNELS, type Channel } from '../lambdas/shared/domain/channel.js';
 
 export interface ChannelQueueSettings {
   /** How long the channel's worker may run on one batch. */
@@ -73,3 +75,29 @@ export const TABLES = {
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;
+
+export interface ProducerConfig {
+  /** Recorded on every notification the producer sends, and named in logs. */
+  readonly name: string;
+  readonly scopes: readonly Scope[];
+  /** API Gateway usage plan: steady requests per second, burst, and requests per day. */
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+  readonly dailyQuota: number;
+}
+
+/**
+ * The internal services allowed to call the platform. Each gets its own API key and usage plan; the
+ * functions learn which key is whose from the PRODUCERS variable (key id -> name and scopes).
+ */
+export const PRODUCERS: readonly ProducerConfig[] = [
+  { name: 'order-service', scopes: ['notifications:send'], rateLimit: 50, burstLimit: 100, dailyQuota: 1_000_000 },
+  { name: 'auth-service', scopes: ['notifications:send'], rateLimit: 20, burstLimit: 50, dailyQuota: 200_000 },
+  {
+    name: 'admin-console',
+    scopes: ['notifications:send', 'preferences:write', 'templates:write'],
+    rateLimit: 5,
+    burstLimit: 10,
+    dailyQuota: 10_000,
+  },
+];

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { awsClientDefaults } from '../../lambdas/shared/aws-client-defaults.js';
+import { awsClientDefaults } from '../../lambdas/shared/aws/client-defaults.js';
 import {
   type EmulatedService,
   EmulatorUnreachableError,
@@ -49,13 +49,17 @@ export const sns = explainUnreachable(new SNSClient(awsClientDefaults), 'SNS');
  * GET one of LocalStack's own inspection endpoints (`/_aws/...`), which hold what the emulated
  * service "delivered": the only way to see an email or a push message that nobody can receive here.
  */
-export async function readFromLocalStack<T>(service: EmulatedService, path: string): Promise<T> {
+export async function readFromLocalStack<T>(
+  service: EmulatedService,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const endpoint = endpointFor(service, process.env);
   if (!endpoint) throw new Error(`${service} has no endpoint: set AWS_ENDPOINT_URL to reach LocalStack's ${path}`);
   const url = new URL(path, endpoint);
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    response = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) });
   } catch (error) {
     throw new EmulatorUnreachableError(service, endpoint, error);
   }

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { awsClientDefaults } from '../../lambdas/shared/aws-client-defaults.js';
+import { awsClientDefaults } from '../../lambdas/shared/aws/client-defaults.js';
 import { type EmulatedService, endpointFor } from './emulator-environment.js';
 
 const EMULATOR_SCRIPT = fileURLToPath(new URL('../../scripts/emulator.sh', import.meta.url));

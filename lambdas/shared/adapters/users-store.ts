@@ -1,0 +1,112 @@
+import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import type { Reachability } from '../domain/channel-resolution.js';
+import { DEFAULT_PREFERENCES, type Preferences } from '../domain/preferences.js';
+import type { Contacts } from '../schemas/contacts.js';
+
+/** One item per user: preferences, contacts and the ids of their devices, so the hot path reads it once. */
+export interface UserItem {
+  readonly user_id: string;
+  readonly preferences?: Preferences;
+  readonly email_address?: string;
+  readonly phone_number?: string;
+  readonly locale?: string;
+  readonly device_ids?: ReadonlySet<string>;
+  readonly updated_at?: string;
+}
+
+const CONTACT_FIELDS = ['email_address', 'phone_number', 'locale'] as const;
+
+export class UsersStore {
+  constructor(
+    private readonly tableName: string,
+    private readonly client: DynamoDBDocument,
+    /** Where the hot path reads (DAX when deployed with it); writes always go to DynamoDB. */
+    private readonly readClient: DynamoDBDocument = client,
+  ) {}
+
+  /** The hot-path read: through the cache when there is one. */
+  async find(userId: string): Promise<UserItem | undefined> {
+    const { Item } = await this.readClient.get({ TableName: this.tableName, Key: { user_id: userId } });
+    return Item as UserItem | undefined;
+  }
+
+  /** A read that sees the latest write, for the control plane and the workers. */
+  async findFresh(userId: string): Promise<UserItem | undefined> {
+    const { Item } = await this.client.get({
+      TableName: this.tableName,
+      Key: { user_id: userId },
+      ConsistentRead: true,
+    });
+    return Item as UserItem | undefined;
+  }
+
+  async savePreferences(userId: string, preferences: Preferences): Promise<void> {
+    await this.client.update({
+      TableName: this.tableName,
+      Key: { user_id: userId },
+      UpdateExpression: 'SET preferences = :preferences, updated_at = :now',
+      ExpressionAttributeValues: { ':preferences': preferences, ':now': new Date().toISOString() },
+    });
+  }
+
+  /** PUT semantics: the contacts become exactly what was sent; a field left out is removed. */
+  async replaceContacts(userId: string, contacts: Contacts): Promise<void> {
+    const set = ['updated_at = :now'];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = { ':now': new Date().toISOString() };
+    for (const field of CONTACT_FIELDS) {
+      const value = contacts[field];
+      if (value === undefined) {
+        remove.push(field);
+      } else {
+        set.push(`${field} = :${field}`);
+        values[`:${field}`] = value;
+      }
+    }
+    await this.client.update({
+      TableName: this.tableName,
+      Key: { user_id: userId },
+      UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  async addDevice(userId: string, deviceId: string): Promise<void> {
+    await this.client.update({
+      TableName: this.tableName,
+      Key: { user_id: userId },
+      UpdateExpression: 'ADD device_ids :device SET updated_at = :now',
+      ExpressionAttributeValues: { ':device': new Set([deviceId]), ':now': new Date().toISOString() },
+    });
+  }
+
+  async removeDevice(userId: string, deviceId: string): Promise<void> {
+    await this.client
+      .update({
+        TableName: this.tableName,
+        Key: { user_id: userId },
+        UpdateExpression: 'DELETE device_ids :device SET updated_at = :now',
+        ConditionExpression: 'attribute_exists(user_id)',
+        ExpressionAttributeValues: { ':device': new Set([deviceId]), ':now': new Date().toISOString() },
+      })
+      .catch((error: Error) => {
+        if (error.name !== 'ConditionalCheckFailedException') throw error;
+      });
+  }
+}
+
+export function preferencesOf(user: UserItem | undefined): Preferences {
+  return user?.preferences ?? DEFAULT_PREFERENCES;
+}
+
+export function reachabilityOf(user: UserItem | undefined): Reachability {
+  return {
+    emailAddress: user?.email_address,
+    phoneNumber: user?.phone_number,
+    deviceCount: user?.device_ids?.size ?? 0,
+  };
+}
+
+export function contactsOf(user: UserItem | undefined): Contacts {
+  return { email_address: user?.email_address, phone_number: user?.phone_number, locale: user?.locale };
+}

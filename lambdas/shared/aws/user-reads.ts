@@ -1,0 +1,18 @@
+import { DaxDocument } from '@amazon-dax-sdk/lib-dax';
+import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import { ENV, optionalEnv } from '../environment.js';
+import { documentClient } from './dynamodb.js';
+
+/**
+ * The client the ingest path reads users with: the DAX cluster when DAX_ENDPOINT is set (deployed with
+ * the preferences cache), DynamoDB itself otherwise (local runtime, small installs). A cached read may be
+ * a few minutes old; the channel workers read the user fresh before they deliver, so an opt-out is
+ * always honoured.
+ */
+function userReadClient(): DynamoDBDocument {
+  const daxEndpoint = optionalEnv(ENV.daxEndpoint);
+  if (!daxEndpoint) return documentClient;
+  return new DaxDocument({ endpoint: daxEndpoint, region: process.env.AWS_REGION });
+}
+
+export const userReads = userReadClient();

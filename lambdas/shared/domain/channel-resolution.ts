@@ -1,0 +1,71 @@
+import { CHANNELS, type Channel } from './channel.js';
+import type { Preferences } from './preferences.js';
+import { quietHoursEnd } from './quiet-hours.js';
+
+export type SkipReason = 'opted_out' | 'no_contact' | 'not_in_template';
+
+export type ChannelDecision =
+  | { readonly status: 'queued' }
+  | { readonly status: 'deferred'; readonly notBefore: Date }
+  | { readonly status: 'skipped'; readonly reason: SkipReason };
+
+export interface Reachability {
+  readonly emailAddress?: string;
+  readonly phoneNumber?: string;
+  readonly deviceCount: number;
+}
+
+export interface ChannelResolutionInput {
+  /** Channels the producer asked for; undefined means every channel the template has. */
+  readonly requested?: readonly Channel[];
+  readonly templateChannels: readonly Channel[];
+  readonly critical: boolean;
+  readonly preferences: Preferences;
+  readonly reachability: Reachability;
+  readonly now: Date;
+}
+
+/**
+ * Decides, for each channel considered, whether its job is queued now, deferred to the end of quiet hours, or
+ * skipped and why.
+ */
+export function resolveChannels(input: ChannelResolutionInput): Partial<Record<Channel, ChannelDecision>> {
+  const considered = input.requested ?? input.templateChannels;
+  const quiet = input.preferences.quiet_hours;
+  // Critical messages (a password reset, a fraud alert) must arrive while they still matter, even at night.
+  const quietUntil = quiet === null || input.critical ? undefined : quietHoursEnd(input.now, quiet);
+  const decisions: Partial<Record<Channel, ChannelDecision>> = {};
+  for (const channel of CHANNELS) {
+    if (!considered.includes(channel)) continue;
+    if (!input.templateChannels.includes(channel)) {
+      decisions[channel] = { status: 'skipped', reason: 'not_in_template' };
+    } else if (!input.preferences[channel]) {
+      // An opt-out is the user's word; no message type outranks it.
+      decisions[channel] = { status: 'skipped', reason: 'opted_out' };
+    } else if (!canReach(channel, input.reachability)) {
+      decisions[channel] = { status: 'skipped', reason: 'no_contact' };
+    } else if (quietUntil !== undefined && quiet?.channels.includes(channel)) {
+      decisions[channel] = { status: 'deferred', notBefore: quietUntil };
+    } else {
+      decisions[channel] = { status: 'queued' };
+    }
+  }
+  return decisions;
+}
+
+/** 'queued' when at least one channel is queued or deferred (its job goes to SQS either way), else 'suppressed'. */
+export function notificationStatus(decisions: Partial<Record<Channel, ChannelDecision>>): 'queued' | 'suppressed' {
+  const sent = Object.values(decisions).some((decision) => decision !== undefined && decision.status !== 'skipped');
+  return sent ? 'queued' : 'suppressed';
+}
+
+function canReach(channel: Channel, reachability: Reachability): boolean {
+  switch (channel) {
+    case 'email':
+      return Boolean(reachability.emailAddress);
+    case 'sms':
+      return Boolean(reachability.phoneNumber);
+    case 'push':
+      return reachability.deviceCount > 0;
+  }
+}

@@ -1,0 +1,41 @@
+import type { Channel } from './channel.js';
+import type { ChannelDecision, SkipReason } from './channel-resolution.js';
+
+/** Where one channel of a notification stands. Ingest sets the first three; the channel worker the rest. */
+export type ChannelStatus = 'queued' | 'deferred' | 'skipped' | 'sending' | 'sent' | 'failed';
+
+export interface ChannelState {
+  readonly status: ChannelStatus;
+  readonly reason?: SkipReason | string;
+  readonly not_before?: string;
+  readonly provider_message_id?: string;
+  readonly updated_at: string;
+}
+
+/** The answer to an accepted POST /v1/notifications, and what an idempotent retry gets again. */
+export interface AcceptedNotification {
+  readonly notification_id: string;
+  readonly status: 'queued' | 'suppressed';
+  readonly channels: Partial<
+    Record<Channel, { status: 'queued' | 'deferred' | 'skipped'; reason?: string; not_before?: string }>
+  >;
+}
+
+export function channelStateOf(decision: ChannelDecision, now: Date): ChannelState {
+  const updated_at = now.toISOString();
+  switch (decision.status) {
+    case 'queued':
+      return { status: 'queued', updated_at };
+    case 'deferred':
+      return { status: 'deferred', not_before: decision.notBefore.toISOString(), updated_at };
+    case 'skipped':
+      return { status: 'skipped', reason: decision.reason, updated_at };
+  }
+}
+
+/** Channels whose decision puts a job on a queue, now or deferred. */
+export function channelsWithJobs(decisions: Partial<Record<Channel, ChannelDecision>>): Channel[] {
+  return (Object.entries(decisions) as [Channel, ChannelDecision][])
+    .filter(([, decision]) => decision.status !== 'skipped')
+    .map(([channel]) => channel);
+}

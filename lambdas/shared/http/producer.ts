@@ -1,0 +1,37 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { hasScope, type Producer, SCOPES, type Scope } from '../domain/producer.js';
+import { ENV, requiredEnv } from '../environment.js';
+import { ApiError } from './api-error.js';
+
+const producersSchema = z.record(
+  z.string().min(1),
+  z.object({ name: z.string().min(1), scopes: z.array(z.enum(SCOPES)) }),
+);
+
+let producersByKeyId: Map<string, Producer> | undefined;
+
+/** PRODUCERS maps API Gateway key ids to producers; read once per function instance. */
+function producers(): Map<string, Producer> {
+  producersByKeyId ??= new Map(Object.entries(producersSchema.parse(JSON.parse(requiredEnv(ENV.producers)))));
+  return producersByKeyId;
+}
+
+/**
+ * The producer behind the request's API key. API Gateway has already refused a missing or unknown key;
+ * a key that no producer owns is a configuration fault, and is refused too.
+ */
+export function producerOf(event: APIGatewayProxyEvent): Producer {
+  const keyId = event.requestContext?.identity?.apiKeyId;
+  const producer = keyId ? producers().get(keyId) : undefined;
+  if (!producer) throw new ApiError(403, 'forbidden', 'this API key belongs to no producer');
+  return producer;
+}
+
+export function requireScope(event: APIGatewayProxyEvent, scope: Scope): Producer {
+  const producer = producerOf(event);
+  if (!hasScope(producer, scope)) {
+    throw new ApiError(403, 'insufficient_scope', `producer "${producer.name}" lacks the scope ${scope}`);
+  }
+  return producer;
+}

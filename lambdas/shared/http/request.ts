@@ -1,0 +1,60 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { z } from 'zod';
+import { ApiError, type FieldProblem, invalidRequest } from './api-error.js';
+
+/** A request body larger than this is refused before it is parsed. API Gateway enforces the same limit. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** Reads, parses and validates a JSON body; anything else is a 4xx that names what is wrong. */
+export function parseJsonBody<Schema extends z.ZodType>(event: APIGatewayProxyEvent, schema: Schema): z.infer<Schema> {
+  const contentType = header(event, 'content-type');
+  if (!contentType || !/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
+    throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json', [
+      { field: 'Content-Type', message: `expected application/json, got ${contentType ? `"${contentType}"` : 'none'}` },
+    ]);
+  }
+  if (event.body === null || event.body === '')
+    throw invalidRequest([{ field: 'body', message: 'a JSON body is required' }]);
+
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+    throw new ApiError(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, 'malformed_json', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  return validate(schema, json, '');
+}
+
+/** Validates path parameters; a bad one is a 400 naming it (e.g. `user_id`). */
+export function parsePathParameters<Schema extends z.ZodType>(
+  event: APIGatewayProxyEvent,
+  schema: Schema,
+): z.infer<Schema> {
+  return validate(schema, event.pathParameters ?? {}, '');
+}
+
+export function validate<Schema extends z.ZodType>(schema: Schema, value: unknown, prefix: string): z.infer<Schema> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw invalidRequest(result.error.issues.flatMap((issue) => problemsOf(issue, prefix)));
+}
+
+function problemsOf(issue: z.core.$ZodIssue, prefix: string): FieldProblem[] {
+  const path = [prefix, ...issue.path.map(String)].filter(Boolean);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ field: [...path, key].join('.'), message: 'is not a known field' }));
+  }
+  return [{ field: path.join('.') || 'body', message: issue.message }];
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { CHANNELS } from '../domain/channel.js';
+import { notificationIdSchema, notificationTypeSchema, userIdSchema } from './identifiers.js';
+import { payloadSchema } from './notification-request.js';
+
+/**
+ * One channel's job on that channel's queue: everything its worker needs to deliver, so the worker reads
+ * only what may have changed since (the user's preferences and contacts) and the template.
+ */
+export const channelJobSchema = z.strictObject({
+  notification_id: notificationIdSchema,
+  channel: z.enum(CHANNELS),
+  user_id: userIdSchema,
+  type: notificationTypeSchema,
+  producer: z.string().min(1),
+  critical: z.boolean(),
+  payload: payloadSchema,
+  accepted_at: z.iso.datetime(),
+  /** Quiet hours: the job must not be delivered before this instant. */
+  not_before: z.iso.datetime().optional(),
+});
+
+export type ChannelJob = z.infer<typeof channelJobSchema>;

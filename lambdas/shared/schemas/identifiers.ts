@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/** A producer's own user id: opaque to us, bounded and safe to put in a key and a log line. */
+export const userIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1 to 128 characters of A-Z a-z 0-9 _ . : @ -');
+
+/** A notification type names its template, e.g. "order_shipped". */
+export const notificationTypeSchema = z
+  .string()
+  .regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1 to 64 characters of a-z 0-9 _ . -');
+
+export const notificationIdSchema = z.uuid({ message: 'must be a notification id (a UUID)' });
+
+export const deviceIdSchema = z.string().regex(/^[a-f0-9]{32}$/, 'must be a device id as returned on registration');
+
+/** Idempotency keys are the producer's; we bound them and keep only their hash. */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');

@@ -1,0 +1,55 @@
+import { Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
+import { CHANNELS } from '../domain/channel.js';
+import type { FieldProblem } from '../http/api-error.js';
+import type { TemplateDocument } from '../schemas/template.js';
+
+/**
+ * Templates are written by producers and rendered over payloads from producers: they may read the
+ * payload and nothing else. No file can be read or included, a misspelt filter is an error rather than
+ * a silent no-op, and only the payload's own properties are visible.
+ */
+const REFUSED_TAGS = ['include', 'render', 'layout'];
+
+class RefusedTag extends Tag {
+  constructor(token: TagToken, remainTokens: TopLevelToken[], liquid: Liquid) {
+    super(token, remainTokens, liquid);
+    throw new Error(`the "${token.name}" tag is not allowed: templates cannot read other templates or files`);
+  }
+
+  render(): never {
+    throw new Error('unreachable');
+  }
+}
+
+export const liquid = new Liquid({
+  strictFilters: true,
+  ownPropertyOnly: true,
+  relativeReference: false,
+  root: [],
+  partials: [],
+  layouts: [],
+});
+for (const name of REFUSED_TAGS) liquid.registerTag(name, RefusedTag);
+
+/** Each part of the document that does not compile, named by its field (e.g. "email.subject"). */
+export function templateProblems(template: TemplateDocument): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const channel of CHANNELS) {
+    const parts: Record<string, string> | undefined = template[channel];
+    for (const [part, text] of Object.entries(parts ?? {})) {
+      try {
+        liquid.parse(text);
+      } catch (error) {
+        problems.push({
+          field: `${channel}.${part}`,
+          message: `does not compile: ${firstLine((error as Error).message)}`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n', 1)[0] ?? message;
+}

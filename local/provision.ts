@@ -1,0 +1,150 @@
+/**
+ * Creates the platform's tables, queues and push applications in an emulator, from the same config the
+ * CDK stack is built from, and says which environment the functions need to use them. Used by the
+ * integration tests (with a unique prefix each) and by the local runtime.
+ */
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreatePlatformApplicationCommand,
+  DeletePlatformApplicationCommand,
+  type SNSClient,
+} from '@aws-sdk/client-sns';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ENV } from '../lambdas/shared/environment.js';
+import {
+  CHANNEL_QUEUES,
+  CHANNELS,
+  type Channel,
+  DEAD_LETTER_RETENTION_DAYS,
+  TABLES,
+  type TableDefinition,
+  type TableKey,
+  visibilityTimeoutSeconds,
+} from '../lib/platform-config.js';
+
+export interface LocalClients {
+  readonly dynamoDb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+}
+
+export interface LocalResources {
+  readonly tables: Readonly<Record<TableKey, string>>;
+  readonly queues: Readonly<Record<Channel, { readonly url: string; readonly deadLetterUrl: string }>>;
+  readonly platformApplications: { readonly apns: string; readonly fcm: string };
+}
+
+export async function provisionLocalResources(clients: LocalClients, prefix: string): Promise<LocalResources> {
+  const tableKeys = Object.keys(TABLES) as TableKey[];
+  const tableNames = await Promise.all(
+    tableKeys.map((key) => createTable(clients.dynamoDb, `${prefix}-${key}`, TABLES[key])),
+  );
+  const queueUrls = await Promise.all(CHANNELS.map((channel) => createChannelQueue(clients.sqs, prefix, channel)));
+  const [apns, fcm] = await Promise.all([
+    createPlatformApplication(clients.sns, `${prefix}-apns`, 'APNS'),
+    createPlatformApplication(clients.sns, `${prefix}-fcm`, 'GCM'),
+  ]);
+  return {
+    tables: Object.fromEntries(tableKeys.map((key, index) => [key, tableNames[index]])) as Record<TableKey, string>,
+    queues: Object.fromEntries(
+      CHANNELS.map((channel, index) => [channel, queueUrls[index]]),
+    ) as LocalResources['queues'],
+    platformApplications: { apns, fcm },
+  };
+}
+
+/** The variables the functions read (see lambdas/shared/environment.ts) for these resources. */
+export function functionEnvironment(resources: LocalResources): Record<string, string> {
+  return {
+    [ENV.usersTable]: resources.tables.users,
+    [ENV.devicesTable]: resources.tables.devices,
+    [ENV.notificationsTable]: resources.tables.notifications,
+    [ENV.templatesTable]: resources.tables.templates,
+    [ENV.emailQueueUrl]: resources.queues.email.url,
+    [ENV.smsQueueUrl]: resources.queues.sms.url,
+    [ENV.pushQueueUrl]: resources.queues.push.url,
+    [ENV.apnsPlatformApplicationArn]: resources.platformApplications.apns,
+    [ENV.fcmPlatformApplicationArn]: resources.platformApplications.fcm,
+  };
+}
+
+export async function removeLocalResources(clients: LocalClients, resources: LocalResources): Promise<void> {
+  await Promise.all([
+    ...Object.values(resources.tables).map((TableName) => clients.dynamoDb.send(new DeleteTableCommand({ TableName }))),
+    ...Object.values(resources.queues).flatMap(({ url, deadLetterUrl }) =>
+      [url, deadLetterUrl].map((QueueUrl) => clients.sqs.send(new DeleteQueueCommand({ QueueUrl }))),
+    ),
+    ...Object.values(resources.platformApplications).map((PlatformApplicationArn) =>
+      clients.sns.send(new DeletePlatformApplicationCommand({ PlatformApplicationArn })),
+    ),
+  ]);
+}
+
+async function createTable(client: DynamoDBClient, name: string, definition: TableDefinition): Promise<string> {
+  const keys = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : [])];
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: keys.map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
+        KeySchema: keys.map((key, index) => ({ AttributeName: key.name, KeyType: index === 0 ? 'HASH' : 'RANGE' })),
+      }),
+    );
+  } catch (error) {
+    // Already there from an earlier run of the local runtime: keep its data.
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitUntilTableExists({ client, minDelay: 1, maxWaitTime: 30 }, { TableName: name });
+  return name;
+}
+
+async function createChannelQueue(client: SQSClient, prefix: string, channel: Channel) {
+  const settings = CHANNEL_QUEUES[channel];
+  const deadLetter = await client.send(
+    new CreateQueueCommand({
+      QueueName: `${prefix}-${channel}-dlq`,
+      Attributes: { MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_DAYS * 24 * 3600) },
+    }),
+  );
+  const deadLetterUrl = required(deadLetter.QueueUrl, 'QueueUrl');
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: deadLetterUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const queue = await client.send(
+    new CreateQueueCommand({
+      QueueName: `${prefix}-${channel}`,
+      Attributes: {
+        VisibilityTimeout: String(visibilityTimeoutSeconds(settings)),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: required(Attributes?.QueueArn, 'QueueArn'),
+          maxReceiveCount: settings.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  return { url: required(queue.QueueUrl, 'QueueUrl'), deadLetterUrl };
+}
+
+async function createPlatformApplication(client: SNSClient, name: string, platform: 'APNS' | 'GCM'): Promise<string> {
+  // The emulator accepts any credentials; a real deployment imports its applications by ARN instead.
+  const Attributes: Record<string, string> =
+    platform === 'APNS'
+      ? { PlatformCredential: 'local-apns-key', PlatformPrincipal: 'local-apns-certificate' }
+      : { PlatformCredential: 'local-fcm-key' };
+  const { PlatformApplicationArn } = await client.send(
+    new CreatePlatformApplicationCommand({ Name: name, Platform: platform, Attributes }),
+  );
+  return required(PlatformApplicationArn, 'PlatformApplicationArn');
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the emulator returned no ${what}`);
+  return value;
+}

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
+import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
+
+let platform: TestPlatform;
+let handler: Parameters<typeof invoke>[0];
+
+beforeAll(async () => {
+  platform = await provisionTestPlatform('templates');
+  ({ handler } = await import('../../../lambdas/templates/handler.js'));
+});
+afterAll(() => platform.remove());
+
+const orderShipped = {
+  email: { subject: 'Order {{ order_id }} shipped', body: '<p>Hi {{ name | escape }}, it is on its way.</p>' },
+  sms: { body: 'Order {{ order_id }} shipped' },
+};
+
+const put = (type: string, body: unknown, apiKeyId: string = TEST_KEYS.admin) =>
+  invoke(handler, { method: 'PUT', resource: '/v1/templates/{type}', pathParameters: { type }, body, apiKeyId });
+const get = (type: string) =>
+  invoke(handler, {
+    method: 'GET',
+    resource: '/v1/templates/{type}',
+    pathParameters: { type },
+    apiKeyId: TEST_KEYS.orderService,
+  });
+
+describe('PUT and GET /v1/templates/{type}', () => {
+  it('stores a template and reads it back, not critical unless said', async () => {
+    const saved = await put('order_shipped', orderShipped);
+
+    expect(saved.statusCode).toBe(200);
+    expect(saved.json).toMatchObject({ type: 'order_shipped', critical: false, ...orderShipped });
+    const read = await get('order_shipped');
+    expect(read.statusCode).toBe(200);
+    expect(read.json).toEqual(saved.json);
+  });
+
+  it('refuses a template that does not compile, naming the part, and stores nothing', async () => {
+    const answer = await put('broken', {
+      email: { subject: 'Hi {{ name', body: 'ok' },
+      sms: { body: '{{ x | nosuch }}' },
+    });
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error.code).toBe('invalid_template');
+    expect(answer.json.error.details.map((detail: { field: string }) => detail.field)).toEqual([
+      'email.subject',
+      'sms.body',
+    ]);
+    expect((await get('broken')).statusCode).toBe(404);
+  });
+
+  it('refuses templates that would read other templates or files', async () => {
+    const answer = await put('sneaky', { sms: { body: '{% include "/etc/passwd" %}' } });
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error.details[0]).toMatchObject({ field: 'sms.body' });
+    expect(answer.json.error.details[0].message).toContain('not allowed');
+  });
+
+  it('names unknown fields, a template with no channel and a bad type', async () => {
+    const unknownField = await put('t1', { sms: { body: 'x', sender: 'me' } });
+    const noChannel = await put('t2', { critical: true });
+    const badType = await put('Not A Type', orderShipped);
+
+    expect(unknownField.json.error.details).toEqual([{ field: 'sms.sender', message: 'is not a known field' }]);
+    expect(noChannel.statusCode).toBe(400);
+    expect(noChannel.json.error.message).toContain('at least one of email, sms, push');
+    expect(badType.statusCode).toBe(400);
+    expect(badType.json.error.details[0].field).toBe('type');
+  });
+
+  it('needs the templates:write scope to save, and none to read', async () => {
+    const refused = await put('order_shipped', orderShipped, TEST_KEYS.orderService);
+
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json.error.code).toBe('insufficient_scope');
+    expect((await get('order_shipped')).statusCode).toBe(200);
+  });
+
+  it('answers 404 for a type that has no template', async () => {
+    const answer = await get('never_saved');
+
+    expect(answer.statusCode).toBe(404);
+    expect(answer.json.error.code).toBe('not_found');
+  });
+});

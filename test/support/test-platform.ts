@@ -1,0 +1,38 @@
+/**
+ * Gives one integration test file its own tables, queues and push applications in the emulator, and the
+ * environment the handlers read. Import a handler only after `provisionTestPlatform`: handlers read their
+ * configuration when their module loads, as they do in Lambda.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  functionEnvironment,
+  type LocalResources,
+  provisionLocalResources,
+  removeLocalResources,
+} from '../../local/provision.js';
+import { TEST_PRODUCERS } from './api-gateway.js';
+import { dynamoDb, sns, sqs } from './emulator-clients.js';
+
+export interface TestPlatform {
+  readonly resources: LocalResources;
+  readonly remove: () => Promise<void>;
+}
+
+export async function provisionTestPlatform(
+  name: string,
+  overrides: Record<string, string> = {},
+): Promise<TestPlatform> {
+  const clients = { dynamoDb, sqs, sns };
+  const resources = await provisionLocalResources(clients, `it-${name}-${randomUUID().slice(0, 8)}`);
+  Object.assign(
+    process.env,
+    functionEnvironment(resources),
+    {
+      PRODUCERS: JSON.stringify(TEST_PRODUCERS),
+      POWERTOOLS_SERVICE_NAME: `test-${name}`,
+      POWERTOOLS_METRICS_NAMESPACE: 'NotificationPlatformTest',
+    },
+    overrides,
+  );
+  return { resources, remove: () => removeLocalResources(clients, resources) };
+}

@@ -1,0 +1,198 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CHANNELS, type Channel } from '../../lambdas/shared/domain/channel.js';
+import {
+  type ChannelResolutionInput,
+  notificationStatus,
+  resolveChannels,
+} from '../../lambdas/shared/domain/channel-resolution.js';
+import {
+  DEFAULT_PREFERENCES,
+  DEFAULT_QUIET_CHANNELS,
+  type Preferences,
+} from '../../lambdas/shared/domain/preferences.js';
+
+// 23:30 in Berlin, inside the night window below, which ends at 05:00Z.
+const night = new Date('2026-06-10T21:30:00Z');
+const quietAtNight: Preferences = {
+  ...DEFAULT_PREFERENCES,
+  quiet_hours: { start: '22:00', end: '07:00', timezone: 'Europe/Berlin', channels: DEFAULT_QUIET_CHANNELS },
+};
+const reachable = { emailAddress: 'ada@example.com', phoneNumber: '+4915112345678', deviceCount: 2 };
+
+function input(overrides: Partial<ChannelResolutionInput> = {}): ChannelResolutionInput {
+  return {
+    templateChannels: CHANNELS,
+    critical: false,
+    preferences: DEFAULT_PREFERENCES,
+    reachability: reachable,
+    now: night,
+    ...overrides,
+  };
+}
+
+describe('resolveChannels', () => {
+  it('queues every template channel for a reachable user with no preferences', () => {
+    expect(resolveChannels(input())).toEqual({
+      email: { status: 'queued' },
+      sms: { status: 'queued' },
+      push: { status: 'queued' },
+    });
+  });
+
+  it('skips a requested channel the template does not have', () => {
+    const decisions = resolveChannels(input({ requested: ['email', 'sms'], templateChannels: ['email'] }));
+
+    expect(decisions).toEqual({
+      email: { status: 'queued' },
+      sms: { status: 'skipped', reason: 'not_in_template' },
+    });
+  });
+
+  it('considers only the requested channels, in the usual channel order', () => {
+    const decisions = resolveChannels(input({ requested: ['push', 'email'] }));
+
+    expect(Object.keys(decisions)).toEqual(['email', 'push']);
+  });
+
+  it('skips a channel the user turned off', () => {
+    const decisions = resolveChannels(input({ preferences: { ...DEFAULT_PREFERENCES, sms: false } }));
+
+    expect(decisions.sms).toEqual({ status: 'skipped', reason: 'opted_out' });
+    expect(decisions.email).toEqual({ status: 'queued' });
+  });
+
+  it('skips a channel with no address, number or device', () => {
+    const decisions = resolveChannels(input({ reachability: { emailAddress: 'ada@example.com', deviceCount: 0 } }));
+
+    expect(decisions).toEqual({
+      email: { status: 'queued' },
+      sms: { status: 'skipped', reason: 'no_contact' },
+      push: { status: 'skipped', reason: 'no_contact' },
+    });
+  });
+
+  it('defers the quiet channels to the end of quiet hours and sends email, which the default leaves out', () => {
+    const decisions = resolveChannels(input({ preferences: quietAtNight }));
+
+    expect(decisions).toEqual({
+      email: { status: 'queued' },
+      sms: { status: 'deferred', notBefore: new Date('2026-06-11T05:00:00Z') },
+      push: { status: 'deferred', notBefore: new Date('2026-06-11T05:00:00Z') },
+    });
+  });
+
+  it('queues everything outside quiet hours', () => {
+    const decisions = resolveChannels(input({ preferences: quietAtNight, now: new Date('2026-06-10T12:00:00Z') }));
+
+    expect(Object.values(decisions)).toEqual([{ status: 'queued' }, { status: 'queued' }, { status: 'queued' }]);
+  });
+
+  it('lets a critical message through quiet hours, but not past an opt-out', () => {
+    // Prepare
+    const preferences = { ...quietAtNight, push: false };
+
+    // Act
+    const decisions = resolveChannels(input({ preferences, critical: true }));
+
+    // Assess
+    expect(decisions).toEqual({
+      email: { status: 'queued' },
+      sms: { status: 'queued' },
+      push: { status: 'skipped', reason: 'opted_out' },
+    });
+  });
+
+  it('reports the first rule that applies', () => {
+    // Prepare: sms is outside the template, turned off and unreachable; push is turned off and unreachable
+    const preferences = { ...quietAtNight, sms: false, push: false };
+
+    // Act
+    const decisions = resolveChannels(
+      input({
+        requested: CHANNELS,
+        templateChannels: ['email', 'push'],
+        preferences,
+        reachability: { deviceCount: 0 },
+      }),
+    );
+
+    // Assess
+    expect(decisions).toEqual({
+      email: { status: 'skipped', reason: 'no_contact' },
+      sms: { status: 'skipped', reason: 'not_in_template' },
+      push: { status: 'skipped', reason: 'opted_out' },
+    });
+  });
+
+  it('skips an unreachable channel rather than deferring it', () => {
+    const decisions = resolveChannels(input({ preferences: quietAtNight, reachability: { deviceCount: 0 } }));
+
+    expect(decisions.push).toEqual({ status: 'skipped', reason: 'no_contact' });
+  });
+
+  it('never sends on a channel the user turned off or the template lacks', () => {
+    const channels = fc.subarray([...CHANNELS]);
+    const arbitraryInput = fc.record({
+      requested: fc.option(channels, { nil: undefined }),
+      templateChannels: channels,
+      critical: fc.boolean(),
+      preferences: fc.record({
+        email: fc.boolean(),
+        sms: fc.boolean(),
+        push: fc.boolean(),
+        quiet_hours: fc.option(
+          fc.record({
+            start: fc.constantFrom('00:00', '07:00', '22:00'),
+            end: fc.constantFrom('00:00', '07:00', '22:00'),
+            timezone: fc.constantFrom('Europe/Berlin', 'Asia/Kolkata'),
+            channels,
+          }),
+          { nil: null },
+        ),
+      }),
+      reachability: fc.record({
+        emailAddress: fc.option(fc.constant('ada@example.com'), { nil: undefined }),
+        phoneNumber: fc.option(fc.constant('+4915112345678'), { nil: undefined }),
+        deviceCount: fc.nat(3),
+      }),
+      now: fc.date({
+        min: new Date('2025-01-01T00:00:00Z'),
+        max: new Date('2028-12-31T23:59:59Z'),
+        noInvalidDate: true,
+      }),
+    });
+
+    fc.assert(
+      fc.property(arbitraryInput, (resolution) => {
+        const decisions = resolveChannels(resolution);
+
+        for (const [channel, decision] of Object.entries(decisions) as [Channel, { status: string }][]) {
+          if (decision.status === 'skipped') continue;
+          expect(resolution.preferences[channel]).toBe(true);
+          expect(resolution.templateChannels).toContain(channel);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('notificationStatus', () => {
+  it('is queued when any channel is queued or deferred', () => {
+    expect(notificationStatus({ email: { status: 'queued' }, sms: { status: 'skipped', reason: 'no_contact' } })).toBe(
+      'queued',
+    );
+    expect(notificationStatus({ push: { status: 'deferred', notBefore: night } })).toBe('queued');
+  });
+
+  it('is suppressed when every channel is skipped, or none was considered', () => {
+    expect(
+      notificationStatus({
+        email: { status: 'skipped', reason: 'opted_out' },
+        sms: { status: 'skipped', reason: 'no_contact' },
+      }),
+    ).toBe('suppressed');
+    expect(notificationStatus({})).toBe('suppressed');
+  });
+});
