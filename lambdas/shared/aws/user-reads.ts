@@ -1,4 +1,3 @@
-import { DaxDocument } from '@amazon-dax-sdk/lib-dax';
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { ENV, optionalEnv } from '../environment.js';
 import { documentClient } from './dynamodb.js';
@@ -7,12 +6,13 @@ import { documentClient } from './dynamodb.js';
  * The client the ingest path reads users with: the DAX cluster when DAX_ENDPOINT is set (deployed with
  * the preferences cache), DynamoDB itself otherwise (local runtime, small installs). A cached read may be
  * a few minutes old; the channel workers read the user fresh before they deliver, so an opt-out is
- * always honoured.
+ * always honoured. The DAX client is loaded only when used, to keep it out of every other cold start.
  */
-function userReadClient(): DynamoDBDocument {
+async function userReadClient(): Promise<DynamoDBDocument> {
   const daxEndpoint = optionalEnv(ENV.daxEndpoint);
   if (!daxEndpoint) return documentClient;
+  const { DaxDocument } = await import('@amazon-dax-sdk/lib-dax');
   return new DaxDocument({ endpoint: daxEndpoint, region: process.env.AWS_REGION });
 }
 
-export const userReads = userReadClient();
+export const userReads = await userReadClient();
