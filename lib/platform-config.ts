@@ -21,9 +21,9 @@ export interface ChannelQueueSettings {
  * backoff (the worker extends its visibility); `maxReceiveCount` bounds how often before the DLQ.
  */
 export const CHANNEL_QUEUES: Readonly<Record<Channel, ChannelQueueSettings>> = {
-  email: { workerTimeoutSeconds: 30, maxReceiveCount: 5 },
-  sms: { workerTimeoutSeconds: 30, maxReceiveCount: 5 },
-  push: { workerTimeoutSeconds: 30, maxReceiveCount: 5 },
+  email: { workerTimeoutSeconds: 30, maxReceiveCount: 8 },
+  sms: { workerTimeoutSeconds: 30, maxReceiveCount: 8 },
+  push: { workerTimeoutSeconds: 30, maxReceiveCount: 8 },
 };
 
 /**

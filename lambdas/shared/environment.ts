@@ -17,6 +17,23 @@ export const ENV = {
   templateCacheSeconds: 'TEMPLATE_CACHE_SECONDS',
   apnsPlatformApplicationArn: 'APNS_PLATFORM_APPLICATION_ARN',
   fcmPlatformApplicationArn: 'FCM_PLATFORM_APPLICATION_ARN',
+  /** The worker's own channel: email, sms or push. */
+  channel: 'CHANNEL',
+  /** Receives before SQS moves a job to the DLQ: the worker records the last attempt as dead-lettered. */
+  maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  /** How long a delivery claim is held before another attempt may take it (a worker that died). */
+  claimLeaseSeconds: 'CLAIM_LEASE_SECONDS',
+  sesSender: 'SES_SENDER',
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  /** Deployed: a Secrets Manager secret {account_sid, auth_token, messaging_service_sid?, from_number?}. */
+  twilioSecretArn: 'TWILIO_SECRET_ARN',
+  /** Local: the same values from the environment. */
+  twilioAccountSid: 'TWILIO_ACCOUNT_SID',
+  twilioAuthToken: 'TWILIO_AUTH_TOKEN',
+  twilioMessagingServiceSid: 'TWILIO_MESSAGING_SERVICE_SID',
+  twilioFromNumber: 'TWILIO_FROM_NUMBER',
+  /** Where the Twilio client sends requests; the local Twilio-compatible server in tests and `npm start`. */
+  twilioApiBaseUrl: 'TWILIO_API_BASE_URL',
 } as const;
 
 export class MissingConfigurationError extends Error {

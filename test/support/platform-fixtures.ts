@@ -41,7 +41,8 @@ export async function saveTemplate(plane: ControlPlane, type: string, template: 
 
 export interface UserSetup {
   readonly email?: boolean;
-  readonly phone?: boolean;
+  /** true for a valid number, or the number to use. */
+  readonly phone?: boolean | string;
   readonly device?: boolean;
   readonly preferences?: object;
 }
@@ -56,7 +57,7 @@ export async function createUser(plane: ControlPlane, setup: UserSetup = {}): Pr
     pathParameters: { user_id: userId },
     body: {
       ...(email ? { email_address: `${userId}@example.com` } : {}),
-      ...(phone ? { phone_number: '+4915112345678' } : {}),
+      ...(phone ? { phone_number: typeof phone === 'string' ? phone : '+4915112345678' } : {}),
     },
   });
   expect(contacts.statusCode).toBe(200);

@@ -162,6 +162,26 @@ export class NotificationsStore {
   }
 
   /**
+   * A channel worker's news: sent (with the provider's message id), failed (with the reason), skipped or
+   * deferred again. Only for a notification that exists: a job can outlive its record only through a
+   * very late redrive, and then there is nothing to report to.
+   */
+  async recordChannelState(notificationId: string, channel: Channel, state: ChannelState): Promise<void> {
+    try {
+      await this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression: 'SET channels.#channel = :state',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#channel': channel },
+        ExpressionAttributeValues: { ':state': state },
+      });
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  /**
    * After sending jobs: which channels' jobs SQS accepted (so a resumed request does not send them again)
    * and which it refused (so the notification does not claim to be queued on them). A channel refused
    * before and accepted now gets its decided state back: no worker can have touched it in between.

@@ -21,15 +21,38 @@ class RefusedTag extends Tag {
   }
 }
 
-export const liquid = new Liquid({
-  strictFilters: true,
-  ownPropertyOnly: true,
-  relativeReference: false,
-  root: [],
-  partials: [],
-  layouts: [],
-});
-for (const name of REFUSED_TAGS) liquid.registerTag(name, RefusedTag);
+// Bounds on what one template can cost, so a runaway loop fails the render instead of the function.
+const LIMITS = {
+  // Twice the schema's largest part (an email body of 100 000 characters): only a template that bypassed
+  // validation reaches it.
+  parseLimit: 200_000,
+  // Wall-clock per render. A real template renders in a millisecond; this leaves room for a throttled CPU.
+  renderLimit: 250,
+  // Counts characters and array items that filters and ranges create, summed over the render, not the peak.
+  memoryLimit: 10_000_000,
+} as const;
+
+function engine(outputEscape?: 'escape'): Liquid {
+  const configured = new Liquid({
+    strictFilters: true,
+    ownPropertyOnly: true,
+    relativeReference: false,
+    root: [],
+    partials: [],
+    layouts: [],
+    ...LIMITS,
+    ...(outputEscape ? { outputEscape } : {}),
+  });
+  for (const name of REFUSED_TAGS) configured.registerTag(name, RefusedTag);
+  return configured;
+}
+
+/** For plain text (a subject, an SMS, a push): payload values are written as they are. */
+export const textLiquid = engine();
+/** For HTML: every output is HTML-escaped unless the template ends it with `| raw`. */
+export const htmlLiquid = engine('escape');
+/** Both engines parse alike; this is the one templates are checked with. */
+export const liquid = textLiquid;
 
 /** Each part of the document that does not compile, named by its field (e.g. "email.subject"). */
 export function templateProblems(template: TemplateDocument): FieldProblem[] {

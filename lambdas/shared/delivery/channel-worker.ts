@@ -1,0 +1,200 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSRecord } from 'aws-lambda';
+import type { ChannelQueues } from '../adapters/channel-queues.js';
+import type { DeliveryClaims } from '../adapters/delivery-claims.js';
+import { NOTIFICATION_RETENTION_SECONDS, type NotificationsStore } from '../adapters/notifications-store.js';
+import { type TemplatesStore, templateChannels } from '../adapters/templates-store.js';
+import { preferencesOf, reachabilityOf, type UsersStore } from '../adapters/users-store.js';
+import type { Channel } from '../domain/channel.js';
+import { resolveChannels } from '../domain/channel-resolution.js';
+import type { ChannelState } from '../domain/notification.js';
+import { delaySecondsUntil } from '../domain/quiet-hours.js';
+import { retryDelaySeconds } from '../domain/retry-policy.js';
+import { logger, metrics } from '../observability.js';
+import { type ChannelJob, channelJobSchema } from '../schemas/channel-job.js';
+import type { ChannelDeliverer } from './channel-deliverer.js';
+
+export interface WorkerDependencies {
+  readonly deliverer: ChannelDeliverer;
+  readonly users: Pick<UsersStore, 'findFresh'>;
+  readonly templates: Pick<TemplatesStore, 'find'>;
+  readonly notifications: Pick<NotificationsStore, 'recordChannelState'>;
+  readonly claims: Pick<DeliveryClaims, 'claim' | 'complete' | 'release'>;
+  readonly queues: Pick<ChannelQueues, 'send'>;
+  /** Hides the record for this many seconds before SQS offers it again. */
+  readonly retryLater: (record: SQSRecord, delaySeconds: number) => Promise<void>;
+  readonly maxReceiveCount: number;
+  readonly clock?: () => Date;
+  readonly random?: () => number;
+}
+
+/** A record the batch processor reports as failed: SQS offers it again after its visibility timeout. */
+export class DeliveryDeferred extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'DeliveryDeferred';
+  }
+}
+
+/** A body that is not a job of this channel: retried to the redrive limit, then it rests in the DLQ. */
+export class PoisonMessage extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'PoisonMessage';
+  }
+}
+
+/**
+ * Delivers one job, at least once and never twice: the job must be due, still wanted by the user, and
+ * claimed for (notification, channel) before the provider is called. Resolves when the record is done
+ * with (sent, failed for good, skipped, deferred again, or already delivered); throws to have it retried.
+ */
+export class ChannelWorker {
+  private readonly channel: Channel;
+  private readonly clock: () => Date;
+  private readonly random: () => number;
+
+  constructor(private readonly deps: WorkerDependencies) {
+    this.channel = deps.deliverer.channel;
+    this.clock = deps.clock ?? (() => new Date());
+    this.random = deps.random ?? Math.random;
+  }
+
+  async handle(record: SQSRecord): Promise<void> {
+    const job = this.parse(record);
+    logger.appendKeys({ notification_id: job.notification_id, type: job.type, user_id: job.user_id });
+    const now = this.clock();
+
+    if (job.not_before && new Date(job.not_before) > now) {
+      await this.sendBack(job, new Date(job.not_before), now);
+      return;
+    }
+
+    const [user, template] = await Promise.all([
+      this.deps.users.findFresh(job.user_id),
+      this.deps.templates.find(job.type),
+    ]);
+    if (!template) {
+      await this.record(job, { status: 'failed', reason: 'template_missing' });
+      return;
+    }
+    // The user may have opted out, lost a contact or entered quiet hours since the job was queued.
+    const decision = resolveChannels({
+      requested: [this.channel],
+      templateChannels: templateChannels(template),
+      critical: job.critical,
+      preferences: preferencesOf(user),
+      reachability: reachabilityOf(user),
+      now,
+    })[this.channel];
+    if (decision?.status === 'skipped') {
+      await this.record(job, { status: 'skipped', reason: decision.reason });
+      return;
+    }
+    if (decision?.status === 'deferred') {
+      await this.record(job, { status: 'deferred', not_before: decision.notBefore.toISOString() });
+      await this.sendBack({ ...job, not_before: decision.notBefore.toISOString() }, decision.notBefore, now);
+      return;
+    }
+
+    const claim = await this.deps.claims.claim(job.notification_id, this.channel, expiresAt(job));
+    if (claim.outcome === 'completed') {
+      logger.info('already delivered; acknowledging the duplicate');
+      metrics.addMetric('DuplicateDeliveriesAvoided', MetricUnit.Count, 1);
+      return;
+    }
+    if (claim.outcome === 'held_by_another') {
+      // Another worker is sending it right now, or died doing so: look again when its lease has run out.
+      const wait = Math.max(1, Math.ceil((claim.leaseUntil - now.getTime()) / 1000));
+      await this.deps.retryLater(record, wait);
+      throw new DeliveryDeferred('claimed by another attempt');
+    }
+
+    const result = await this.deps.deliverer.deliver(job, user ?? { user_id: job.user_id }, template);
+    if (result.kind === 'sent') {
+      // The claim first: once it is completed no redelivery can send again, whatever happens next.
+      await this.deps.claims.complete(job.notification_id, this.channel);
+      await this.record(job, { status: 'sent', provider_message_id: result.providerMessageId }).catch(
+        (error: Error) => {
+          logger.warn('sent, but the status could not be recorded', { error: error.name });
+        },
+      );
+      metrics.addMetric('Delivered', MetricUnit.Count, 1);
+      return;
+    }
+    if (result.kind === 'permanent') {
+      await this.deps.claims.complete(job.notification_id, this.channel);
+      await this.record(job, { status: 'failed', reason: result.reason });
+      logger.warn('delivery failed for good', { reason: result.reason });
+      metrics.addMetric('PermanentFailures', MetricUnit.Count, 1);
+      return;
+    }
+
+    await this.deps.claims.release(job.notification_id, this.channel).catch((error: Error) => {
+      logger.warn('could not release the claim; it expires by itself', { error: error.name });
+    });
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+    metrics.addMetric('TransientFailures', MetricUnit.Count, 1);
+    if (receiveCount >= this.deps.maxReceiveCount) {
+      // SQS moves the job to the DLQ instead of offering it again; the status says so.
+      await this.record(job, {
+        status: 'failed',
+        reason: `dead_lettered_after_${receiveCount}_attempts:${result.reason}`,
+      });
+      logger.error('giving up: the job goes to the dead-letter queue', { reason: result.reason, receiveCount });
+      throw new DeliveryDeferred(result.reason);
+    }
+    const delay = retryDelaySeconds(receiveCount, this.random, result.retryAfterSeconds);
+    logger.warn('delivery failed; retrying later', { reason: result.reason, receiveCount, delaySeconds: delay });
+    await this.deps.retryLater(record, delay);
+    throw new DeliveryDeferred(result.reason);
+  }
+
+  private parse(record: SQSRecord): ChannelJob {
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      throw this.poison(record, 'the body is not JSON');
+    }
+    const parsed = channelJobSchema.safeParse(body);
+    if (!parsed.success) {
+      throw this.poison(
+        record,
+        `not a channel job: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`,
+      );
+    }
+    if (parsed.data.channel !== this.channel)
+      throw this.poison(record, `a ${parsed.data.channel} job on the ${this.channel} queue`);
+    return parsed.data;
+  }
+
+  private poison(record: SQSRecord, reason: string): PoisonMessage {
+    logger.error('poison message', {
+      message_id: record.messageId,
+      reason,
+      receiveCount: record.attributes.ApproximateReceiveCount,
+    });
+    metrics.addMetric('PoisonMessages', MetricUnit.Count, 1);
+    return new PoisonMessage(reason);
+  }
+
+  /** Not due yet: back on the queue for the rest of the wait, at most 15 minutes a hop. */
+  private async sendBack(job: ChannelJob, notBefore: Date, now: Date): Promise<void> {
+    const delay = delaySecondsUntil(notBefore, now);
+    await this.deps.queues.send(job, delay);
+    logger.info('not due yet; sent back', { delaySeconds: delay });
+  }
+
+  private async record(job: ChannelJob, state: Omit<ChannelState, 'updated_at'>): Promise<void> {
+    await this.deps.notifications.recordChannelState(job.notification_id, this.channel, {
+      ...state,
+      updated_at: this.clock().toISOString(),
+    });
+  }
+}
+
+/** Claims live as long as the notification's record. */
+function expiresAt(job: ChannelJob): number {
+  return Math.floor(new Date(job.accepted_at).getTime() / 1000) + NOTIFICATION_RETENTION_SECONDS;
+}

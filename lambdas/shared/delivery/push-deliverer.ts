@@ -1,0 +1,67 @@
+import type { DevicesStore } from '../adapters/devices-store.js';
+import type { PushEndpoints } from '../adapters/push-endpoints.js';
+import type { PushSender } from '../adapters/push-sender.js';
+import type { TemplateItem } from '../adapters/templates-store.js';
+import type { UserItem, UsersStore } from '../adapters/users-store.js';
+import { type DeliveryFailure, permanent } from '../domain/delivery-failure.js';
+import { classifySnsPublishError } from '../domain/provider-errors.js';
+import { logger } from '../observability.js';
+import type { ChannelJob } from '../schemas/channel-job.js';
+import { renderPush, TemplateRenderError } from '../templates/render.js';
+import type { ChannelDeliverer, DeliveryResult } from './channel-deliverer.js';
+
+/**
+ * Publishes to every device of the user. A device whose endpoint APNs or FCM disabled, or that was
+ * deleted, is removed from the user; when none is left the channel fails with `no_device`.
+ */
+export class PushDeliverer implements ChannelDeliverer {
+  readonly channel = 'push';
+
+  constructor(
+    private readonly sender: Pick<PushSender, 'publish'>,
+    private readonly devices: Pick<DevicesStore, 'list' | 'remove'>,
+    private readonly users: Pick<UsersStore, 'removeDevice'>,
+    private readonly endpoints: Pick<PushEndpoints, 'remove'>,
+  ) {}
+
+  async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
+    if (!template.push) return permanent('not_in_template');
+    let rendered: Awaited<ReturnType<typeof renderPush>>;
+    try {
+      rendered = await renderPush(template.push, job.payload);
+    } catch (error) {
+      if (error instanceof TemplateRenderError) return permanent(`render_failed:${error.field}`);
+      throw error;
+    }
+    const devices = await this.devices.list(user.user_id);
+    const message = { ...rendered, data: { notification_id: job.notification_id, type: job.type } };
+    const sent: string[] = [];
+    const failures: DeliveryFailure[] = [];
+    let gone = 0;
+    await Promise.all(
+      devices.map(async (device) => {
+        try {
+          sent.push(await this.sender.publish(device.endpoint_arn, device.platform, message));
+        } catch (error) {
+          const failure = classifySnsPublishError(error);
+          if (failure.kind !== 'endpoint_gone') {
+            failures.push(failure);
+            return;
+          }
+          gone++;
+          logger.info('device endpoint is gone; removing the device', { device_id: device.device_id });
+          await this.users.removeDevice(user.user_id, device.device_id);
+          await this.endpoints.remove(device.endpoint_arn);
+          await this.devices.remove(user.user_id, device.device_id);
+        }
+      }),
+    );
+    // One device reached is a delivery: retrying for the others would buzz that one again.
+    if (sent.length > 0) return { kind: 'sent', providerMessageId: sent.join(',') };
+    const transient = failures.find((failure) => failure.kind === 'transient');
+    if (transient) return transient;
+    if (failures[0]) return failures[0];
+    logger.info('no device left to push to', { removed: gone });
+    return permanent('no_device');
+  }
+}

@@ -1,0 +1,38 @@
+import type { SmsSender } from '../adapters/sms-sender.js';
+import type { TemplateItem } from '../adapters/templates-store.js';
+import type { UserItem } from '../adapters/users-store.js';
+import { permanent } from '../domain/delivery-failure.js';
+import { classifyTwilioError } from '../domain/provider-errors.js';
+import { logger } from '../observability.js';
+import type { ChannelJob } from '../schemas/channel-job.js';
+import { renderSms, TemplateRenderError } from '../templates/render.js';
+import type { ChannelDeliverer, DeliveryResult } from './channel-deliverer.js';
+
+export class SmsDeliverer implements ChannelDeliverer {
+  readonly channel = 'sms';
+
+  /** The sender is built on first use: deployed, its credentials come from Secrets Manager. */
+  constructor(private readonly sender: () => Promise<Pick<SmsSender, 'send'>>) {}
+
+  async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
+    if (!user.phone_number) return permanent('no_contact');
+    if (!template.sms) return permanent('not_in_template');
+    let sms: Awaited<ReturnType<typeof renderSms>>;
+    try {
+      sms = await renderSms(template.sms, job.payload);
+    } catch (error) {
+      if (error instanceof TemplateRenderError) return permanent(`render_failed:${error.field}`);
+      throw error;
+    }
+    if (sms.segments > 1) {
+      // Sent whole, never cut: but each segment is billed, which the template's author should know.
+      logger.warn('SMS longer than one segment', { segments: sms.segments, encoding: sms.encoding });
+    }
+    try {
+      const sender = await this.sender();
+      return { kind: 'sent', providerMessageId: await sender.send(user.phone_number, sms.body) };
+    } catch (error) {
+      return classifyTwilioError(error);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ChannelQueues } from '../adapters/channel-queues.js';
+import { DeliveryClaims } from '../adapters/delivery-claims.js';
+import { NotificationsStore } from '../adapters/notifications-store.js';
+import { TemplatesStore } from '../adapters/templates-store.js';
+import { UsersStore } from '../adapters/users-store.js';
+import { documentClient } from '../aws/dynamodb.js';
+import { sqsClient } from '../aws/sqs.js';
+import { ENV, optionalEnv, requiredEnv } from '../environment.js';
+import { logger, metrics, tracer } from '../observability.js';
+import type { ChannelDeliverer } from './channel-deliverer.js';
+import { ChannelWorker } from './channel-worker.js';
+
+/**
+ * The Lambda handler of a channel worker: each SQS record is processed on its own, concurrently with the
+ * rest of the batch, and only the records that failed are reported back (ReportBatchItemFailures), so one
+ * bad message never re-sends its nine neighbours.
+ */
+export function channelWorkerHandler(deliverer: ChannelDeliverer) {
+  const ownQueueUrl = requiredEnv(
+    { email: ENV.emailQueueUrl, sms: ENV.smsQueueUrl, push: ENV.pushQueueUrl }[deliverer.channel],
+  );
+  const worker = new ChannelWorker({
+    deliverer,
+    users: new UsersStore(requiredEnv(ENV.usersTable), documentClient),
+    templates: new TemplatesStore(
+      requiredEnv(ENV.templatesTable),
+      documentClient,
+      Number(optionalEnv(ENV.templateCacheSeconds) ?? 30),
+    ),
+    notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
+    claims: new DeliveryClaims(
+      requiredEnv(ENV.notificationsTable),
+      documentClient,
+      Number(optionalEnv(ENV.claimLeaseSeconds) ?? 120),
+    ),
+    queues: new ChannelQueues({ email: ownQueueUrl, sms: ownQueueUrl, push: ownQueueUrl }, sqsClient),
+    retryLater: async (record: SQSRecord, delaySeconds: number) => {
+      await sqsClient.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: ownQueueUrl,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: delaySeconds,
+        }),
+      );
+    },
+    maxReceiveCount: Number(requiredEnv(ENV.maxReceiveCount)),
+  });
+
+  return middy(
+    async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+      // A processor per invocation: it keeps the batch's results, and the local runtime invokes one handler
+      // module concurrently, as Lambda never does.
+      processPartialResponse(event, (record: SQSRecord) => worker.handle(record), new BatchProcessor(EventType.SQS), {
+        context,
+        throwOnFullBatchFailure: false,
+      }),
+  )
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer))
+    .use(logMetrics(metrics));
+}

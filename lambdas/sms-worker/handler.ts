@@ -1,0 +1,19 @@
+import { loadTwilioSettings, SmsSender } from '../shared/adapters/sms-sender.js';
+import { SmsDeliverer } from '../shared/delivery/sms-deliverer.js';
+import { channelWorkerHandler } from '../shared/delivery/worker-handler.js';
+
+let sender: Promise<SmsSender> | undefined;
+
+/** Consumes the SMS queue and delivers through Twilio. */
+export const handler = channelWorkerHandler(
+  new SmsDeliverer(() => {
+    // Once per instance; a failed read is not kept, so the next job tries again.
+    sender ??= loadTwilioSettings()
+      .then((settings) => new SmsSender(settings))
+      .catch((error) => {
+        sender = undefined;
+        throw error;
+      });
+    return sender;
+  }),
+);

@@ -1,0 +1,175 @@
+import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DeliveryClaims } from '../../../lambdas/shared/adapters/delivery-claims.js';
+import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
+import { sqsClient } from '../../../lambdas/shared/aws/sqs.js';
+import { sqs } from '../../support/emulator-clients.js';
+import { eventually } from '../../support/eventually.js';
+import { createUser, saveTemplate } from '../../support/platform-fixtures.js';
+import { receiveRecords, settle, sqsEvent } from '../../support/sqs-events.js';
+import {
+  channelStatus,
+  notify,
+  runWorker,
+  startWorkerPlatform,
+  type WorkerPlatform,
+} from '../../support/worker-platform.js';
+
+const CLAIM_LEASE_SECONDS = 2;
+let world: WorkerPlatform;
+let smsQueue: string;
+/** VisibilityTimeout of every ChangeMessageVisibility the workers send, in order. */
+const visibilityChanges: number[] = [];
+
+beforeAll(async () => {
+  world = await startWorkerPlatform('never-twice', { CLAIM_LEASE_SECONDS: String(CLAIM_LEASE_SECONDS) });
+  smsQueue = world.platform.resources.queues.sms.url;
+  await saveTemplate(world.plane, 'code', { sms: { body: 'Your code is {{ code }}' } });
+  // Observe, not replace: the workers' own SQS client still talks to the emulator.
+  sqsClient.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'ChangeMessageVisibilityCommand') {
+        visibilityChanges.push((args.input as { VisibilityTimeout: number }).VisibilityTimeout);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordVisibilityChanges' },
+  );
+});
+afterAll(() => world.remove());
+beforeEach(() => {
+  world.twilio.reset();
+  visibilityChanges.length = 0;
+});
+
+const sentWithCode = (code: string) =>
+  world.twilio.messages.filter((message) => message.fields.Body === `Your code is ${code}`);
+
+/** Makes a record visible again at once, as if its visibility timeout had run out. */
+const expireVisibility = (receiptHandle: string) =>
+  sqs.send(
+    new ChangeMessageVisibilityCommand({ QueueUrl: smsQueue, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }),
+  );
+
+describe('redelivery', () => {
+  it('calls the provider once when the same job is delivered twice in a row', async () => {
+    const userId = await createUser(world.plane, { email: false, device: false });
+    const id = await notify(world, { user_id: userId, type: 'code', payload: { code: '111111' } });
+    const records = await receiveRecords(smsQueue, 1);
+
+    const first = await runWorker(world, 'sms', sqsEvent(records));
+    const second = await runWorker(world, 'sms', sqsEvent(records));
+
+    expect(first.batchItemFailures).toEqual([]);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(sentWithCode('111111')).toHaveLength(1);
+    expect(await channelStatus(world, id, 'sms')).toMatchObject({ status: 'sent' });
+    await settle(smsQueue, records, second);
+  });
+
+  it('calls the provider once when the same job is delivered twice at the same time', async () => {
+    const userId = await createUser(world.plane, { email: false, device: false });
+    await notify(world, { user_id: userId, type: 'code', payload: { code: '222222' } });
+    const records = await receiveRecords(smsQueue, 1);
+    world.twilio.failNext(1, { kind: 'slow', delayMs: 300 });
+
+    const answers = await Promise.all([
+      runWorker(world, 'sms', sqsEvent(records)),
+      runWorker(world, 'sms', sqsEvent(records)),
+    ]);
+
+    expect(sentWithCode('222222')).toHaveLength(1);
+    // The loser saw the claim held and asked to look again after the lease.
+    expect(answers.flatMap((answer) => answer.batchItemFailures)).toHaveLength(1);
+    await settle(smsQueue, records, { batchItemFailures: [] });
+  });
+
+  it('retries a job whose worker died holding the claim once the claim expires, and sends it once', async () => {
+    const userId = await createUser(world.plane, { email: false, device: false });
+    const id = await notify(world, { user_id: userId, type: 'code', payload: { code: '333333' } });
+    const records = await receiveRecords(smsQueue, 1);
+    // A worker claimed the job and died before calling Twilio.
+    const claims = new DeliveryClaims(
+      world.platform.resources.tables.notifications,
+      documentClient,
+      CLAIM_LEASE_SECONDS,
+    );
+    await claims.claim(id, 'sms', Math.floor(Date.now() / 1000) + 3600);
+
+    const whileHeld = await runWorker(world, 'sms', sqsEvent(records));
+    const afterExpiry = await eventually(
+      'the claim to expire',
+      async () => {
+        const answer = await runWorker(world, 'sms', sqsEvent(records));
+        return answer.batchItemFailures.length === 0 ? answer : undefined;
+      },
+      { attempts: 20, intervalMs: 500 },
+    );
+
+    expect(whileHeld.batchItemFailures).toHaveLength(1);
+    expect(afterExpiry.batchItemFailures).toEqual([]);
+    expect(sentWithCode('333333')).toHaveLength(1);
+    await settle(smsQueue, records, afterExpiry);
+  });
+});
+
+describe('a batch of ten', () => {
+  it('sends eight once, reports the poison message alone, and records the permanent failure without retrying it', async () => {
+    // Prepare: eight good jobs, one for a number Twilio refuses, one body that is not a job
+    const good = await createUser(world.plane, { email: false, device: false });
+    const ids: string[] = [];
+    for (let index = 0; index < 8; index++) {
+      ids.push(await notify(world, { user_id: good, type: 'code', payload: { code: `9000${index}0` } }));
+    }
+    // Twilio's magic test number that is never valid.
+    const invalid = await createUser(world.plane, { email: false, device: false, phone: '+15005550001' });
+    const invalidId = await notify(world, { user_id: invalid, type: 'code', payload: { code: '999999' } });
+    await sqs.send(new SendMessageCommand({ QueueUrl: smsQueue, MessageBody: '{"not":"a job"' }));
+    const records = await receiveRecords(smsQueue, 10);
+
+    // Act
+    const result = await runWorker(world, 'sms', sqsEvent(records));
+    await settle(smsQueue, records, result);
+
+    // Assess
+    const poison = records.find((record) => record.body.startsWith('{"not"'));
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: poison?.messageId }]);
+    for (let index = 0; index < 8; index++) expect(sentWithCode(`9000${index}0`)).toHaveLength(1);
+    expect(await channelStatus(world, invalidId, 'sms')).toMatchObject({
+      status: 'failed',
+      reason: 'twilio_21211_invalid_number',
+    });
+    expect(world.twilio.requests.filter((request) => request.fields.To === '+15005550001')).toHaveLength(1);
+    for (const id of ids) expect(await channelStatus(world, id, 'sms')).toMatchObject({ status: 'sent' });
+  });
+});
+
+describe('a struggling provider', () => {
+  it('survives 429 then 500: sends once, with a longer visibility timeout after each failure', async () => {
+    const userId = await createUser(world.plane, { email: false, device: false });
+    const id = await notify(world, { user_id: userId, type: 'code', payload: { code: '444444' } });
+    world.twilio.failNext(1, { kind: 'throttle', retryAfterSeconds: 1 });
+    world.twilio.failNext(1, { kind: 'server_error' });
+
+    const attempts = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const records = await receiveRecords(smsQueue, 1);
+      expect(records[0]?.attributes.ApproximateReceiveCount).toBe(String(attempt));
+      const result = await runWorker(world, 'sms', sqsEvent(records));
+      await settle(smsQueue, records, result);
+      attempts.push(result.batchItemFailures.length);
+      // Instead of waiting out the backoff, let the emulator's clock "pass".
+      if (result.batchItemFailures.length > 0) await expireVisibility(records[0]?.receiptHandle ?? '');
+    }
+
+    expect(attempts).toEqual([1, 1, 0]);
+    expect(sentWithCode('444444')).toHaveLength(1);
+    expect(visibilityChanges).toHaveLength(2);
+    const [afterThrottle = 0, afterServerError = 0] = visibilityChanges;
+    expect(afterThrottle).toBeGreaterThanOrEqual(10);
+    expect(afterThrottle).toBeLessThanOrEqual(20);
+    expect(afterServerError).toBeGreaterThan(afterThrottle);
+    expect(afterServerError).toBeLessThanOrEqual(40);
+    expect(await channelStatus(world, id, 'sms')).toMatchObject({ status: 'sent' });
+  });
+});

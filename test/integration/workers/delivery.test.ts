@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DevicesStore } from '../../../lambdas/shared/adapters/devices-store.js';
+import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
+import { channelJobSchema } from '../../../lambdas/shared/schemas/channel-job.js';
+import { invoke } from '../../support/api-gateway.js';
+import { readFromLocalStack } from '../../support/emulator-clients.js';
+import { eventually } from '../../support/eventually.js';
+import { createUser, saveTemplate } from '../../support/platform-fixtures.js';
+import { messagesIn } from '../../support/queue-inspection.js';
+import { receiveRecords, settle, sqsEvent } from '../../support/sqs-events.js';
+import {
+  channelStatus,
+  MESSAGING_SERVICE_SID,
+  notify,
+  runWorker,
+  SENDER,
+  startWorkerPlatform,
+  type WorkerPlatform,
+} from '../../support/worker-platform.js';
+
+let world: WorkerPlatform;
+
+beforeAll(async () => {
+  world = await startWorkerPlatform('delivery');
+  await saveTemplate(world.plane, 'order_shipped', {
+    email: {
+      subject: 'Order {{ order_id }} shipped',
+      body: '<p>Hello {{ name }},</p><p>your order <b>{{ order_id }}</b> is on its way.</p>',
+    },
+    sms: { body: 'Order {{ order_id }} shipped' },
+    push: { title: 'Order shipped', body: 'Order {{ order_id }} is on its way' },
+  });
+});
+afterAll(() => world.remove());
+
+interface SentEmail {
+  Id: string;
+  Destination: { ToAddresses: string[] };
+  Subject: string;
+  Body: { text_part: string | null; html_part: string | null };
+}
+
+describe('each channel delivers', () => {
+  it('email: SES holds the rendered subject, HTML with the payload escaped, and a text part', async () => {
+    const userId = await createUser(world.plane, { phone: false, device: false });
+    const id = await notify(world, {
+      user_id: userId,
+      type: 'order_shipped',
+      payload: { order_id: 'A-1', name: '<script>x</script>Ada' },
+    });
+    const records = await receiveRecords(world.platform.resources.queues.email.url, 1);
+
+    const result = await runWorker(world, 'email', sqsEvent(records));
+
+    expect(result.batchItemFailures).toEqual([]);
+    const status = await channelStatus(world, id, 'email');
+    expect(status).toMatchObject({ status: 'sent', provider_message_id: expect.any(String) });
+    const { messages } = await readFromLocalStack<{ messages: SentEmail[] }>('SES', `/_aws/ses?email=${SENDER}`);
+    const email = messages.find((message) => message.Id === status.provider_message_id);
+    expect(email?.Destination.ToAddresses).toEqual([`${userId}@example.com`]);
+    expect(email?.Subject).toBe('Order A-1 shipped');
+    expect(email?.Body.html_part).toContain('&lt;script&gt;x&lt;/script&gt;Ada');
+    expect(email?.Body.html_part).toContain('<b>A-1</b>');
+    expect(email?.Body.text_part).toContain('your order A-1 is on its way.');
+    expect(email?.Body.text_part).not.toContain('<p>');
+  });
+
+  it('sms: Twilio receives exactly the expected form fields, with Basic auth', async () => {
+    const userId = await createUser(world.plane, { email: false, device: false });
+    const id = await notify(world, { user_id: userId, type: 'order_shipped', payload: { order_id: 'A-2' } });
+    const records = await receiveRecords(world.platform.resources.queues.sms.url, 1);
+
+    const result = await runWorker(world, 'sms', sqsEvent(records));
+
+    expect(result.batchItemFailures).toEqual([]);
+    const sent = world.twilio.messages.filter((message) => message.fields.Body === 'Order A-2 shipped');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.fields).toEqual({
+      To: '+4915112345678',
+      Body: 'Order A-2 shipped',
+      MessagingServiceSid: MESSAGING_SERVICE_SID,
+    });
+    expect(sent[0]?.authorization).toBe(world.twilio.accountSid);
+    expect(await channelStatus(world, id, 'sms')).toMatchObject({ status: 'sent', provider_message_id: sent[0]?.sid });
+  });
+
+  it('push: the device’s SNS endpoint receives the FCM-shaped message', async () => {
+    const userId = await createUser(world.plane, { email: false, phone: false });
+    const id = await notify(world, { user_id: userId, type: 'order_shipped', payload: { order_id: 'A-3' } });
+    const records = await receiveRecords(world.platform.resources.queues.push.url, 1);
+    const [device] = await new DevicesStore(world.platform.resources.tables.devices, documentClient).list(userId);
+
+    const result = await runWorker(world, 'push', sqsEvent(records));
+
+    expect(result.batchItemFailures).toEqual([]);
+    const arn = device?.endpoint_arn ?? '';
+    const published = await eventually('the push in LocalStack', async () => {
+      const answer = await readFromLocalStack<{ platform_endpoint_messages: Record<string, { Message: string }[]> }>(
+        'SNS',
+        `/_aws/sns/platform-endpoint-messages?endpointArn=${encodeURIComponent(arn)}`,
+      );
+      return answer.platform_endpoint_messages[arn]?.[0];
+    });
+    expect(JSON.parse(JSON.parse(published.Message))).toEqual({
+      fcmV1Message: {
+        message: {
+          notification: { title: 'Order shipped', body: 'Order A-3 is on its way' },
+          data: { notification_id: id, type: 'order_shipped' },
+        },
+      },
+    });
+    expect(await channelStatus(world, id, 'push')).toMatchObject({ status: 'sent' });
+  });
+});
+
+describe('the user’s wishes at delivery time', () => {
+  it('honours an opt-out made after the job was queued: nothing is sent, the status says opted_out', async () => {
+    const userId = await createUser(world.plane, { email: false, device: false });
+    const id = await notify(world, { user_id: userId, type: 'order_shipped', payload: { order_id: 'A-4' } });
+    await invoke(world.plane.preferences, {
+      method: 'PUT',
+      resource: '/v1/preferences/{user_id}',
+      pathParameters: { user_id: userId },
+      body: { email: true, sms: false, push: true, quiet_hours: null },
+    });
+    const records = await receiveRecords(world.platform.resources.queues.sms.url, 1);
+
+    const result = await runWorker(world, 'sms', sqsEvent(records));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(world.twilio.messages.filter((message) => message.fields.Body === 'Order A-4 shipped')).toHaveLength(0);
+    expect(await channelStatus(world, id, 'sms')).toMatchObject({ status: 'skipped', reason: 'opted_out' });
+  });
+
+  it('sends a job that is not due yet back with the remaining delay, and delivers nothing early', async () => {
+    const userId = await createUser(world.plane, { email: false, device: false });
+    const id = await notify(world, { user_id: userId, type: 'order_shipped', payload: { order_id: 'A-5' } });
+    const [queued] = await receiveRecords(world.platform.resources.queues.sms.url, 1);
+    // The same job, due in ten minutes (as a deferred job would be near the end of its wait).
+    const notBefore = new Date(Date.now() + 10 * 60_000).toISOString();
+    const job = { ...channelJobSchema.parse(JSON.parse(queued?.body ?? '')), not_before: notBefore };
+    const record = { ...(queued as NonNullable<typeof queued>), body: JSON.stringify(job) };
+
+    const result = await runWorker(world, 'sms', sqsEvent([record]));
+    await settle(world.platform.resources.queues.sms.url, [record], result);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(world.twilio.messages.filter((message) => message.fields.Body === 'Order A-5 shipped')).toHaveLength(0);
+    const waiting = (await messagesIn(world.platform.resources.queues.sms.url)).filter(
+      (message) => JSON.parse(message.Body).notification_id === id,
+    );
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]?.Attributes?.IsDelayed).toBe('true');
+    expect(JSON.parse(waiting[0]?.Body ?? '{}').not_before).toBe(notBefore);
+  });
+});
