@@ -173,3 +173,26 @@ describe('a struggling provider', () => {
     expect(await channelStatus(world, id, 'sms')).toMatchObject({ status: 'sent' });
   });
 });
+
+describe('the last attempt', () => {
+  it('records the job as failed and dead-lettered when the redrive limit is reached', async () => {
+    const userId = await createUser(world.plane, { email: false, device: false });
+    const id = await notify(world, { user_id: userId, type: 'code', payload: { code: '555555' } });
+    const [record] = await receiveRecords(smsQueue, 1);
+    // The eighth receive, as SQS would count it after seven failed attempts.
+    const lastAttempt = { ...(record as NonNullable<typeof record>) };
+    lastAttempt.attributes = { ...lastAttempt.attributes, ApproximateReceiveCount: '8' };
+    world.twilio.failNext(1, { kind: 'server_error' });
+
+    const result = await runWorker(world, 'sms', sqsEvent([lastAttempt]));
+
+    // Reported failed so SQS moves it to the DLQ, with no backoff asked for, and the status says why.
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: lastAttempt.messageId }]);
+    expect(visibilityChanges).toEqual([]);
+    expect(await channelStatus(world, id, 'sms')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/^dead_lettered_after_8_attempts:twilio/),
+    });
+    await settle(smsQueue, [lastAttempt], { batchItemFailures: [] });
+  });
+});

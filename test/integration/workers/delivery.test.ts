@@ -1,9 +1,10 @@
+import { SetEndpointAttributesCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DevicesStore } from '../../../lambdas/shared/adapters/devices-store.js';
 import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
 import { channelJobSchema } from '../../../lambdas/shared/schemas/channel-job.js';
 import { invoke } from '../../support/api-gateway.js';
-import { readFromLocalStack } from '../../support/emulator-clients.js';
+import { readFromLocalStack, sns } from '../../support/emulator-clients.js';
 import { eventually } from '../../support/eventually.js';
 import { createUser, saveTemplate } from '../../support/platform-fixtures.js';
 import { messagesIn } from '../../support/queue-inspection.js';
@@ -110,6 +111,27 @@ describe('each channel delivers', () => {
       },
     });
     expect(await channelStatus(world, id, 'push')).toMatchObject({ status: 'sent' });
+  });
+});
+
+describe('push to devices that are gone', () => {
+  it('removes a device whose endpoint was disabled, and fails with no_device when none is left', async () => {
+    const userId = await createUser(world.plane, { email: false, phone: false });
+    const devices = new DevicesStore(world.platform.resources.tables.devices, documentClient);
+    const [device] = await devices.list(userId);
+    // APNs or FCM rejected the token: SNS disables the endpoint.
+    await sns.send(
+      new SetEndpointAttributesCommand({ EndpointArn: device?.endpoint_arn ?? '', Attributes: { Enabled: 'false' } }),
+    );
+    const id = await notify(world, { user_id: userId, type: 'order_shipped', payload: { order_id: 'A-6' } });
+    const records = await receiveRecords(world.platform.resources.queues.push.url, 1);
+
+    const result = await runWorker(world, 'push', sqsEvent(records));
+    await settle(world.platform.resources.queues.push.url, records, result);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await channelStatus(world, id, 'push')).toMatchObject({ status: 'failed', reason: 'no_device' });
+    expect(await devices.list(userId)).toEqual([]);
   });
 });
 
