@@ -1,10 +1,18 @@
 #!/usr/bin/env node
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { validatePlatformSettings } from '../lib/config/platform-settings.js';
 import { NotificationPlatformStack } from '../lib/notification-platform-stack.js';
+import config from '../platform.config.js';
 
 const app = new App();
-new NotificationPlatformStack(app, 'NotificationPlatform', {
+const settings = validatePlatformSettings(config);
+// `-c dax=false`: no DAX cluster and no VPC (LocalStack deploys, small installs); ingest reads DynamoDB directly.
+if (app.node.tryGetContext('dax') === 'false') settings.preferencesCache.enabled = false;
+
+new NotificationPlatformStack(app, `NotificationPlatform-${settings.environment}`, {
   description: 'Notification platform: one HTTPS endpoint for email, SMS and push, honouring user preferences',
-  // `-c protectData=false` for a throwaway stack whose tables may be deleted with it.
-  protectData: app.node.tryGetContext('protectData') !== 'false',
+  settings,
 });
+// cdk-nag's AwsSolutions rules run on every synth; each acknowledged finding carries its reason in code.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

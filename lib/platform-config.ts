@@ -5,7 +5,6 @@
  */
 
 import type { Channel } from '../lambdas/shared/domain/channel.js';
-import type { Scope } from '../lambdas/shared/domain/producer.js';
 
 export { CHANNELS, type Channel } from '../lambdas/shared/domain/channel.js';
 
@@ -75,29 +74,3 @@ export const TABLES = {
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;
-
-export interface ProducerConfig {
-  /** Recorded on every notification the producer sends, and named in logs. */
-  readonly name: string;
-  readonly scopes: readonly Scope[];
-  /** API Gateway usage plan: steady requests per second, burst, and requests per day. */
-  readonly rateLimit: number;
-  readonly burstLimit: number;
-  readonly dailyQuota: number;
-}
-
-/**
- * The internal services allowed to call the platform. Each gets its own API key and usage plan; the
- * functions learn which key is whose from the PRODUCERS variable (key id -> name and scopes).
- */
-export const PRODUCERS: readonly ProducerConfig[] = [
-  { name: 'order-service', scopes: ['notifications:send'], rateLimit: 50, burstLimit: 100, dailyQuota: 1_000_000 },
-  { name: 'auth-service', scopes: ['notifications:send'], rateLimit: 20, burstLimit: 50, dailyQuota: 200_000 },
-  {
-    name: 'admin-console',
-    scopes: ['notifications:send', 'preferences:write', 'templates:write'],
-    rateLimit: 5,
-    burstLimit: 10,
-    dailyQuota: 10_000,
-  },
-];

@@ -10,7 +10,7 @@ export const ENV = {
   emailQueueUrl: 'EMAIL_QUEUE_URL',
   smsQueueUrl: 'SMS_QUEUE_URL',
   pushQueueUrl: 'PUSH_QUEUE_URL',
-  /** JSON: API Gateway key id -> { name, scopes }. */
+  /** JSON: [{ key_id, name, scopes }], key_id being the producer's API Gateway key id. */
   producers: 'PRODUCERS',
   /** When set, the ingest path reads users through this DAX cluster endpoint. */
   daxEndpoint: 'DAX_ENDPOINT',

@@ -12,11 +12,15 @@ export const TEST_KEYS = {
   unowned: 'test-key-nobody',
 } as const;
 
-export const TEST_PRODUCERS = {
-  [TEST_KEYS.orderService]: { name: 'order-service', scopes: ['notifications:send'] },
-  [TEST_KEYS.admin]: { name: 'admin-console', scopes: ['notifications:send', 'preferences:write', 'templates:write'] },
-  [TEST_KEYS.reporting]: { name: 'reporting', scopes: [] },
-};
+export const TEST_PRODUCERS = [
+  { key_id: TEST_KEYS.orderService, name: 'order-service', scopes: ['notifications:send'] },
+  {
+    key_id: TEST_KEYS.admin,
+    name: 'admin-console',
+    scopes: ['notifications:send', 'preferences:write', 'templates:write'],
+  },
+  { key_id: TEST_KEYS.reporting, name: 'reporting', scopes: [] },
+];
 
 export interface ApiRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';

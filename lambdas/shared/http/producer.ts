@@ -4,16 +4,19 @@ import { hasScope, type Producer, SCOPES, type Scope } from '../domain/producer.
 import { ENV, requiredEnv } from '../environment.js';
 import { ApiError } from './api-error.js';
 
-const producersSchema = z.record(
-  z.string().min(1),
-  z.object({ name: z.string().min(1), scopes: z.array(z.enum(SCOPES)) }),
+const producersSchema = z.array(
+  z.object({ key_id: z.string().min(1), name: z.string().min(1), scopes: z.array(z.enum(SCOPES)) }),
 );
 
 let producersByKeyId: Map<string, Producer> | undefined;
 
-/** PRODUCERS maps API Gateway key ids to producers; read once per function instance. */
+/** PRODUCERS lists each producer with its API Gateway key id; read once per function instance. */
 function producers(): Map<string, Producer> {
-  producersByKeyId ??= new Map(Object.entries(producersSchema.parse(JSON.parse(requiredEnv(ENV.producers)))));
+  producersByKeyId ??= new Map(
+    producersSchema
+      .parse(JSON.parse(requiredEnv(ENV.producers)))
+      .map(({ key_id, name, scopes }) => [key_id, { name, scopes }]),
+  );
   return producersByKeyId;
 }
 

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { CHANNELS } from '../../lambdas/shared/domain/channel.js';
+import { SCOPES } from '../../lambdas/shared/domain/producer.js';
+
+/**
+ * What a team sets for its installation: producers and their limits, senders, the preferences cache,
+ * per-channel throughput and alarm thresholds. Validated when the app is synthesized, so a typo fails
+ * `cdk synth` with the field named, not a deployment half an hour later.
+ */
+const producerSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be 1 to 64 characters of a-z 0-9 -'),
+  scopes: z.array(z.enum(SCOPES)).min(1, 'must grant at least one scope'),
+  /** Steady requests per second (API Gateway usage plan). */
+  rateLimit: z.number().positive('must be a positive number of requests per second'),
+  burstLimit: z.number().int().positive('must be a positive whole number of requests'),
+  dailyQuota: z.number().int().positive('must be a positive whole number of requests per day'),
+});
+
+const channelThroughputSchema = z.strictObject({
+  /** Records per worker invocation (1 to 10 for SQS with partial batch responses). */
+  batchSize: z.number().int().min(1).max(10),
+  batchingWindowSeconds: z.number().int().min(0).max(300),
+  /** Concurrent invocations the event source may drive (SQS maximum concurrency, at least 2). */
+  maxConcurrency: z.number().int().min(2).max(1000),
+});
+
+export const platformSettingsSchema = z.strictObject({
+  /** Names the stack's resources and decides data protection: "production" retains tables. */
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be 1 to 21 characters of a-z 0-9 -, starting with a letter'),
+  producers: z
+    .array(producerSchema)
+    .min(1, 'must name at least one producer')
+    .refine((producers) => new Set(producers.map((producer) => producer.name)).size === producers.length, {
+      message: 'must not name a producer twice',
+    }),
+  api: z.strictObject({
+    /** Stage-wide defaults, above every producer's own plan. */
+    rateLimit: z.number().positive(),
+    burstLimit: z.number().int().positive(),
+  }),
+  email: z.strictObject({
+    /** A verified SES identity (address or domain) to send from. */
+    sender: z.email({ message: 'must be an email address verified in SES' }),
+    configurationSet: z.string().min(1).optional(),
+  }),
+  sms: z.strictObject({
+    /** An existing secret {account_sid, auth_token, messaging_service_sid | from_number}; created empty when absent. */
+    twilioSecretArn: z.string().startsWith('arn:').optional(),
+  }),
+  push: z.strictObject({
+    apnsPlatformApplicationArn: z.string().startsWith('arn:').optional(),
+    fcmPlatformApplicationArn: z.string().startsWith('arn:').optional(),
+  }),
+  preferencesCache: z.strictObject({
+    enabled: z.boolean(),
+    nodeType: z.string().startsWith('dax.'),
+    /** Nodes in the cluster; 3 or more spreads it over availability zones. */
+    nodes: z.number().int().min(1).max(10),
+    itemTtlSeconds: z.number().int().min(1).max(3600),
+    queryTtlSeconds: z.number().int().min(1).max(3600),
+  }),
+  channels: z.strictObject(
+    Object.fromEntries(CHANNELS.map((channel) => [channel, channelThroughputSchema])) as Record<
+      (typeof CHANNELS)[number],
+      typeof channelThroughputSchema
+    >,
+  ),
+  alarms: z.strictObject({
+    /** Alarm when a channel's oldest job has waited longer than this. */
+    oldestJobAgeSeconds: z.number().int().positive(),
+    /** Alarm when the API answers this many 5xx in five minutes. */
+    api5xxPerFiveMinutes: z.number().int().positive(),
+    /** Alarm when a worker's invocations fail this many times in five minutes. */
+    workerErrorsPerFiveMinutes: z.number().int().positive(),
+    /** Where alarms are emailed; leave out to subscribe to the ops topic yourself. */
+    notifyEmail: z.email().optional(),
+  }),
+});
+
+export type PlatformSettings = z.infer<typeof platformSettingsSchema>;
+export type ProducerSettings = PlatformSettings['producers'][number];
+
+export class InvalidPlatformSettings extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`platform.config.ts is invalid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'InvalidPlatformSettings';
+  }
+}
+
+/** Validates the settings, or throws an error that names every bad field (e.g. "producers.0.rateLimit"). */
+export function validatePlatformSettings(raw: unknown): PlatformSettings {
+  const result = platformSettingsSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new InvalidPlatformSettings(
+    result.error.issues.flatMap((issue) => {
+      const path = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys.map((key) => `${[...path, key].join('.')}: is not a known setting`);
+      return [`${path.join('.') || '(root)'}: ${issue.message}`];
+    }),
+  );
+}

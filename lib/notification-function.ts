@@ -1,0 +1,83 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+const LAMBDAS = fileURLToPath(new URL('../lambdas/', import.meta.url));
+
+export interface NotificationFunctionProps
+  extends Omit<NodejsFunctionProps, 'entry' | 'handler' | 'runtime' | 'architecture' | 'tracing' | 'logGroup'> {
+  /** The handler module under lambdas/, e.g. "ingest/handler.ts"; it exports `handler`. */
+  readonly handlerModule: string;
+  /** Names the function in logs and metrics (POWERTOOLS_SERVICE_NAME). */
+  readonly serviceName: string;
+  /**
+   * How long the function's logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * Every function of the platform, with the same defaults fixed once: Node.js 24 on ARM64 (cheaper per
+ * GB-second), an ESM bundle made by esbuild with source maps, X-Ray tracing, JSON logs in a log group with
+ * retention, and Powertools configured for the function.
+ */
+export class NotificationFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: NotificationFunctionProps) {
+    const { handlerModule, serviceName, logRetention, environment, bundling, ...rest } = props;
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      ...rest,
+      entry: `${LAMBDAS}${handlerModule}`,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: 'NotificationPlatform',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // Some dependencies still call require(); an ESM bundle must provide it.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        ...bundling,
+      },
+    });
+    Validations.of(this).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "Lambda's standard permission to write its own logs; they go to the function's log group, created above",
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions',
+      },
+    );
+    if (props.vpc) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason:
+          'Lambda needs to manage the network interfaces of a function in a VPC; this is the policy AWS provides for it',
+      });
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { type PlatformSettings, validatePlatformSettings } from '../../lib/config/platform-settings.js';
+import { NotificationPlatformStack } from '../../lib/notification-platform-stack.js';
+import config from '../../platform.config.js';
+
+export function settingsWith(change: (settings: PlatformSettings) => void = () => {}): PlatformSettings {
+  const settings = validatePlatformSettings(structuredClone(config));
+  change(settings);
+  return settings;
+}
+
+/** The stack's template, without bundling the functions (their code does not change the template's shape). */
+export function synthStack(settings: PlatformSettings = settingsWith(), protectData?: boolean): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new NotificationPlatformStack(app, 'Test', { settings, protectData }));
+}
+
+/** Every action the default policy of a role whose logical id starts with `rolePrefix` allows. */
+export function allowedActions(template: Template, rolePrefix: string): string[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  const actions: string[] = [];
+  for (const [logicalId, policy] of Object.entries(policies)) {
+    if (!logicalId.startsWith(rolePrefix)) continue;
+    for (const statement of policy.Properties.PolicyDocument.Statement) {
+      actions.push(...[statement.Action].flat());
+    }
+  }
+  return actions;
+}
