@@ -13,6 +13,8 @@ if (app.node.tryGetContext('dax') === 'false') settings.preferencesCache.enabled
 new NotificationPlatformStack(app, `NotificationPlatform-${settings.environment}`, {
   description: 'Notification platform: one HTTPS endpoint for email, SMS and push, honouring user preferences',
   settings,
+  // `-c waf=false`: no AWS WAF, for a LocalStack container (the community edition has none).
+  firewall: app.node.tryGetContext('waf') !== 'false',
 });
 // cdk-nag's AwsSolutions rules run on every synth; each acknowledged finding carries its reason in code.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

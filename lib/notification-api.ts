@@ -35,6 +35,12 @@ export interface NotificationApiProps {
    * @default 65536 (the handlers refuse larger bodies too)
    */
   readonly maxBodyBytes?: number;
+  /**
+   * Put AWS WAF in front of the stage. Off only where WAF does not exist (a LocalStack community container);
+   * the handlers still refuse bodies over 64 KiB.
+   * @default true
+   */
+  readonly firewall?: boolean;
 }
 
 /**
@@ -79,7 +85,7 @@ export class NotificationApi extends Construct {
       validateRequestBody: false,
     });
     this.keys = this.addProducers(props);
-    this.protectWithWaf(props.maxBodyBytes ?? 65_536);
+    if (props.firewall ?? true) this.protectWithWaf(props.maxBodyBytes ?? 65_536);
     Validations.of(this.api).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-APIG2',

@@ -21,6 +21,11 @@ export interface NotificationPlatformStackProps extends StackProps {
    * @default true in the "production" environment, false elsewhere
    */
   readonly protectData?: boolean;
+  /**
+   * AWS WAF in front of the API.
+   * @default true
+   */
+  readonly firewall?: boolean;
 }
 
 /** The whole platform: the API and its functions, the tables, the preferences cache, three channels, operations. */
@@ -66,6 +71,7 @@ export class NotificationPlatformStack extends Stack {
       environment: settings.environment,
       producers: settings.producers,
       stageThrottle: settings.api,
+      firewall: props.firewall,
     });
     this.api.route(this.apiFunctions(settings));
     operations.watchApi(this.api, settings.alarms.api5xxPerFiveMinutes);

@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The real app, as `npx cdk synth` runs it: platform.config.ts validated, every function bundled by esbuild,
+// cdk-nag's AwsSolutions checks on. Any unacknowledged finding makes the command fail.
+const outdir = mkdtempSync(join(tmpdir(), 'cdk-synth-'));
+let output: string;
+
+beforeAll(() => {
+  output = execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', outdir, '--no-notices'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+  });
+}, 180_000);
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('npx cdk synth', () => {
+  it('succeeds offline with no credentials and writes the template', () => {
+    const template = JSON.parse(readFileSync(join(outdir, 'NotificationPlatform-dev.template.json'), 'utf8'));
+
+    expect(output).not.toContain('ERROR');
+    expect(Object.keys(template.Resources).length).toBeGreaterThan(100);
+  });
+
+  it('bundles each of the nine functions into an ESM module with its source map', () => {
+    const bundles = readdirSync(outdir).filter(
+      (entry) => entry.startsWith('asset.') && readdirSync(join(outdir, entry)).includes('index.mjs'),
+    );
+
+    expect(bundles).toHaveLength(9);
+    for (const bundle of bundles) expect(readdirSync(join(outdir, bundle))).toContain('index.mjs.map');
+  });
+});
