@@ -13,7 +13,7 @@ import {
   EmulatorUnreachableError,
   endpointFor,
   isConnectionFailure,
-} from './emulator-environment.js';
+} from '../../local/emulator-environment.js';
 
 interface ClientWithMiddleware {
   middlewareStack: {

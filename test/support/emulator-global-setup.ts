@@ -9,8 +9,8 @@ import {
   emulatorFor,
   endpointFor,
   integrationEnvironment,
-} from './emulator-environment.js';
-import { isServing, localEmulatorEndpoints, runEmulatorScript } from './local-emulators.js';
+} from '../../local/emulator-environment.js';
+import { isServing, localEmulatorEndpoints, runEmulatorScript } from '../../local/emulators.js';
 
 export default async function setup(): Promise<() => void> {
   const localEndpoints = localEmulatorEndpoints();

@@ -5,7 +5,7 @@ import {
   endpointFor,
   integrationEnvironment,
   isConnectionFailure,
-} from '../support/emulator-environment.js';
+} from '../../local/emulator-environment.js';
 
 const local = { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:4569' };
 

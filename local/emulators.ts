@@ -1,14 +1,14 @@
 /**
- * Runs scripts/emulator.sh for the test runner, and checks whether each endpoint answers.
+ * Runs scripts/emulator.sh for the test runner and the local runtime, and checks whether each endpoint answers.
  * The script is the one place that knows the local emulators' ports; this module asks it.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { awsClientDefaults } from '../../lambdas/shared/aws/client-defaults.js';
+import { awsClientDefaults } from '../lambdas/shared/aws/client-defaults.js';
 import { type EmulatedService, endpointFor } from './emulator-environment.js';
 
-const EMULATOR_SCRIPT = fileURLToPath(new URL('../../scripts/emulator.sh', import.meta.url));
+const EMULATOR_SCRIPT = fileURLToPath(new URL('../scripts/emulator.sh', import.meta.url));
 
 export function runEmulatorScript(...args: string[]): string {
   return execFileSync('bash', [EMULATOR_SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,0 +1,226 @@
+/**
+ * API Gateway's REST proxy integration, on loopback: API keys, per-producer throttling and quotas, the
+ * routes of the API, and the event each handler receives. What API Gateway answers itself, this answers the
+ * same way: 403 {"message":"Forbidden"} without a valid key, 429 {"message":"Too Many Requests"} over a limit.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { ProducerSettings } from '../lib/config/platform-settings.js';
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export interface LocalProducer {
+  readonly keyId: string;
+  readonly keyValue: string;
+  readonly settings: ProducerSettings;
+}
+
+interface Route {
+  readonly method: string;
+  readonly resource: string;
+  readonly pattern: RegExp;
+  readonly parameters: readonly string[];
+  readonly handler: string;
+}
+
+/** The API of DESIGN.md: resource templates and the function that owns each. */
+export const ROUTES: readonly Route[] = [
+  route('POST', '/notifications', 'ingest'),
+  route('GET', '/notifications/{notification_id}', 'notification-status'),
+  route('GET', '/preferences/{user_id}', 'preferences'),
+  route('PUT', '/preferences/{user_id}', 'preferences'),
+  route('PUT', '/users/{user_id}/contacts', 'contacts'),
+  route('POST', '/users/{user_id}/devices', 'devices'),
+  route('GET', '/users/{user_id}/devices', 'devices'),
+  route('DELETE', '/users/{user_id}/devices/{device_id}', 'devices'),
+  route('PUT', '/templates/{type}', 'templates'),
+  route('GET', '/templates/{type}', 'templates'),
+];
+
+function route(method: string, resource: string, handler: string): Route {
+  const parameters = [...resource.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? '');
+  const pattern = new RegExp(`^/v1${resource.replace(/\{\w+\}/g, '([^/]+)')}/?$`);
+  return { method, resource, pattern, parameters, handler };
+}
+
+/** A token bucket per producer (rate and burst) and a count per day (quota), as a usage plan keeps them. */
+class UsagePlan {
+  private tokens: number;
+  private refilledAt = Date.now();
+  private day = new Date().toISOString().slice(0, 10);
+  private used = 0;
+
+  constructor(private readonly limits: Pick<ProducerSettings, 'rateLimit' | 'burstLimit' | 'dailyQuota'>) {
+    this.tokens = limits.burstLimit;
+  }
+
+  admit(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(
+      this.limits.burstLimit,
+      this.tokens + ((now - this.refilledAt) / 1000) * this.limits.rateLimit,
+    );
+    this.refilledAt = now;
+    const today = new Date(now).toISOString().slice(0, 10);
+    if (today !== this.day) {
+      this.day = today;
+      this.used = 0;
+    }
+    if (this.tokens < 1 || this.used >= this.limits.dailyQuota) return false;
+    this.tokens -= 1;
+    this.used += 1;
+    return true;
+  }
+}
+
+/** An HTTP request as it reached the gateway. */
+export interface GatewayRequest {
+  readonly method: string;
+  /** Path and query, e.g. "/v1/notifications". */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+  readonly remoteAddress?: string;
+}
+
+export interface GatewayAnswer {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  /** The function that answered, when one did. */
+  readonly handler?: string;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export class ApiGatewayEmulation {
+  private readonly producersByKey = new Map<string, { producer: LocalProducer; plan: UsagePlan }>();
+
+  constructor(
+    producers: readonly LocalProducer[],
+    private readonly handlers: Readonly<Record<string, ApiHandler>>,
+  ) {
+    for (const producer of producers) {
+      this.producersByKey.set(producer.keyValue, { producer, plan: new UsagePlan(producer.settings) });
+    }
+  }
+
+  async answer(request: GatewayRequest): Promise<GatewayAnswer> {
+    const { body } = request;
+    const url = new URL(request.url, 'http://localhost');
+    const route = ROUTES.find(
+      (candidate) => candidate.method === request.method && candidate.pattern.test(url.pathname),
+    );
+    const key = headerValue(request, 'x-api-key');
+    const caller = key ? this.producersByKey.get(key) : undefined;
+    // API Gateway checks the key before it looks at anything else, and says no more than this.
+    if (!caller) return gatewayMessage(403, 'Forbidden');
+    if (!route) return gatewayMessage(404, 'Not Found');
+    if (!caller.plan.admit()) return gatewayMessage(429, 'Too Many Requests');
+    if (body.length > MAX_BODY_BYTES) {
+      return {
+        statusCode: 413,
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"error":{"code":"payload_too_large","message":"the body is too large"}}',
+      };
+    }
+    const handler = this.handlers[route.handler];
+    if (!handler) return gatewayMessage(500, 'Internal server error');
+
+    const match = route.pattern.exec(url.pathname) ?? [];
+    const pathParameters = Object.fromEntries(
+      route.parameters.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]),
+    );
+    const event = proxyEvent(request, url, route, pathParameters, body, caller.producer.keyId);
+    const result = await handler(event, lambdaContext(route.handler));
+    return {
+      statusCode: result.statusCode,
+      headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)])),
+      body: result.body,
+      handler: route.handler,
+    };
+  }
+}
+
+function gatewayMessage(statusCode: number, message: string): GatewayAnswer {
+  return { statusCode, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ message }) };
+}
+
+function headerValue(request: GatewayRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function proxyEvent(
+  request: GatewayRequest,
+  url: URL,
+  route: Route,
+  pathParameters: Record<string, string>,
+  body: Buffer,
+  apiKeyId: string,
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query = Object.fromEntries(url.searchParams.entries());
+  return {
+    httpMethod: route.method,
+    resource: route.resource,
+    path: url.pathname.replace(/^\/v1/, ''),
+    pathParameters: route.parameters.length > 0 ? pathParameters : null,
+    queryStringParameters: Object.keys(query).length > 0 ? query : null,
+    multiValueQueryStringParameters: null,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    body: body.length > 0 ? body.toString('utf8') : null,
+    isBase64Encoded: false,
+    stageVariables: null,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: route.method,
+      path: url.pathname,
+      stage: 'v1',
+      requestId: crypto.randomUUID(),
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: route.resource,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: request.remoteAddress ?? '127.0.0.1',
+        user: null,
+        userAgent: headers['user-agent'] ?? null,
+        userArn: null,
+      },
+    },
+  };
+}
+
+export function lambdaContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

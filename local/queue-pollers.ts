@@ -1,0 +1,111 @@
+/**
+ * Lambda's SQS event source mapping, on loopback: long polling, batches up to the configured size, up to the
+ * configured number of concurrent invocations, deletion of the records the handler did not report as failed,
+ * and nothing else: failed records come back after their visibility timeout, and the queue's redrive policy
+ * moves them to the DLQ.
+ */
+import { setMaxListeners } from 'node:events';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
+
+export interface PollerOptions {
+  readonly name: string;
+  readonly queueUrl: string;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly handler: SqsHandler;
+  readonly context: (name: string) => Context;
+  /** Called once per record handled: done (deleted) or left for a retry. */
+  readonly onRecord?: (record: SQSRecord, outcome: 'done' | 'retry') => void;
+  readonly onError?: (error: Error) => void;
+}
+
+export class QueuePoller {
+  private running = true;
+  private readonly loops: Promise<void>[] = [];
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly options: PollerOptions,
+  ) {
+    // Every long poll of every loop listens to this one signal, so that stop() ends them all at once.
+    setMaxListeners(0, this.abort.signal);
+    for (let index = 0; index < options.concurrency; index++) this.loops.push(this.loop());
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.abort.abort();
+    await Promise.allSettled(this.loops);
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.pollOnce();
+      } catch (error) {
+        if (!this.running) return;
+        this.options.onError?.(error as Error);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
+    const { Messages = [] } = await this.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.options.queueUrl,
+        MaxNumberOfMessages: this.options.batchSize,
+        WaitTimeSeconds: 5,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+      { abortSignal: this.abort.signal },
+    );
+    if (Messages.length === 0) return;
+    const records: SQSRecord[] = Messages.map((message) => ({
+      messageId: message.MessageId ?? '',
+      receiptHandle: message.ReceiptHandle ?? '',
+      body: message.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+        SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
+        SenderId: message.Attributes?.SenderId ?? 'local',
+        ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+          name,
+          { stringValue: value.StringValue, dataType: value.DataType ?? 'String' },
+        ]),
+      ),
+      md5OfBody: message.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${this.options.queueUrl.split('/').pop()}`,
+      awsRegion: 'us-east-1',
+    }));
+
+    let failed: Set<string>;
+    try {
+      const response = await this.options.handler({ Records: records }, this.options.context(this.options.name));
+      failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    } catch (error) {
+      // A handler that throws fails the whole batch, as in Lambda: every record comes back later.
+      this.options.onError?.(error as Error);
+      failed = new Set(records.map((record) => record.messageId));
+    }
+    const done = records.filter((record) => !failed.has(record.messageId));
+    if (done.length > 0) {
+      await this.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.options.queueUrl,
+          Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
+        }),
+      );
+    }
+    for (const record of records) this.options.onRecord?.(record, failed.has(record.messageId) ? 'retry' : 'done');
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * `npm start`: the whole platform on this machine. `npm start -- --demo` seeds example templates and a user.
+ * PORT (default 3000) and LOCAL_API_KEY (default local-dev-key) change what they say. Ctrl-C stops it.
+ */
+import { PortInUseError, startLocalPlatform } from './runtime.js';
+
+const demo = process.argv.includes('--demo');
+const port = Number(process.env.PORT ?? 3000);
+const localApiKey = process.env.LOCAL_API_KEY || 'local-dev-key';
+const log = (line: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
+
+try {
+  const platform = await startLocalPlatform({
+    port,
+    demo,
+    prefix: process.env.LOCAL_RESOURCE_PREFIX || 'local',
+    localApiKey,
+    log,
+  });
+  process.stderr.write(
+    `${[
+      `Notification platform running at ${platform.url}/v1`,
+      `  Outbox:   ${platform.url}/_local/outbox  (open it in a browser)`,
+      `  API keys: ${platform.producers.map((producer) => `${producer.settings.name}=${producer.keyValue}`).join(', ')}`,
+      demo ? '  Demo:     templates order_shipped and password_reset, user "ada"' : '',
+      `  Try:      curl -s -X POST ${platform.url}/v1/notifications -H 'x-api-key: ${localApiKey}' -H 'Content-Type: application/json' \\`,
+      `              -d '{"user_id":"ada","type":"order_shipped","payload":{"order_id":"A-1001"}}'`,
+      '  Ctrl-C stops everything this started.',
+      '',
+    ]
+      .filter((line) => line !== '')
+      .join('\n')}\n`,
+  );
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write('stopping...\n');
+    await platform.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+} catch (error) {
+  process.stderr.write(`npm start: ${error instanceof PortInUseError ? error.message : (error as Error).message}\n`);
+  process.exit(1);
+}

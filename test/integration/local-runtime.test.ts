@@ -1,0 +1,168 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
+import {
+  type RunningLocalPlatform,
+  spawnLocalPlatform,
+  startLocalPlatformProcess,
+} from '../support/local-runtime-process.js';
+
+// Only HTTP from here on, as a producer and a developer would use it.
+let platform: RunningLocalPlatform;
+const KEY = 'local-dev-key';
+
+beforeAll(async () => {
+  platform = await startLocalPlatformProcess();
+}, 120_000);
+afterAll(async () => {
+  expect(await platform.stop()).toBe(0);
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: a test reads whatever JSON the API answered
+type Json = any;
+
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Json }> {
+  const response = await fetch(`${platform.url}${path}`, {
+    method,
+    headers: { 'x-api-key': KEY, 'Content-Type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, json: await response.json().catch(() => undefined) };
+}
+
+interface OutboxMessage {
+  channel: string;
+  notification_id: string | null;
+  to: string;
+  subject?: string;
+  body: string;
+}
+
+const outboxOf = async (notificationId: string): Promise<OutboxMessage[]> => {
+  const { json } = await call('GET', '/_local/outbox');
+  return (json.messages as OutboxMessage[]).filter((message) => message.notification_id === notificationId);
+};
+
+async function newUserWithSmsOff(): Promise<string> {
+  const userId = `user-${randomUUID()}`;
+  expect(
+    (
+      await call('PUT', `/v1/users/${userId}/contacts`, {
+        email_address: `${userId}@example.com`,
+        phone_number: '+4915112345678',
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (
+      await call('POST', `/v1/users/${userId}/devices`, {
+        platform: 'fcm',
+        token: `fcm-${randomBytes(48).toString('base64url')}`,
+      })
+    ).status,
+  ).toBe(201);
+  expect(
+    (await call('PUT', `/v1/preferences/${userId}`, { email: true, sms: false, push: true, quiet_hours: null })).status,
+  ).toBe(200);
+  return userId;
+}
+
+describe('npm start, end to end over HTTP', () => {
+  beforeAll(async () => {
+    const saved = await call('PUT', '/v1/templates/welcome', {
+      email: { subject: 'Welcome, {{ name }}', body: '<p>Glad you are here, {{ name }}.</p>' },
+      sms: { body: 'Welcome, {{ name }}' },
+      push: { title: 'Welcome', body: 'Glad you are here, {{ name }}' },
+    });
+    expect(saved.status).toBe(200);
+  });
+
+  it('delivers email and push, not the SMS the user turned off, and says so', async () => {
+    const userId = await newUserWithSmsOff();
+
+    const accepted = await call('POST', '/v1/notifications', {
+      user_id: userId,
+      type: 'welcome',
+      payload: { name: 'Ada' },
+    });
+
+    expect(accepted.status).toBe(202);
+    const id = accepted.json.notification_id;
+    const delivered = await eventually('the email and the push in the outbox', async () => {
+      const messages = await outboxOf(id);
+      return messages.length >= 2 ? messages : undefined;
+    });
+    expect(delivered.map((message) => message.channel).sort()).toEqual(['email', 'push']);
+    expect(delivered.find((message) => message.channel === 'email')).toMatchObject({
+      to: `${userId}@example.com`,
+      subject: 'Welcome, Ada',
+    });
+    const status = await eventually('both channels recorded as sent', async () => {
+      const { json } = await call('GET', `/v1/notifications/${id}`);
+      return json.channels.email.status === 'sent' && json.channels.push.status === 'sent' ? json : undefined;
+    });
+    expect(status.channels.sms).toMatchObject({ status: 'skipped', reason: 'opted_out' });
+  });
+
+  it('sends one email for the same Idempotency-Key sent twice', async () => {
+    const userId = await newUserWithSmsOff();
+    const key = randomUUID();
+    const body = { user_id: userId, type: 'welcome', payload: { name: 'Grace' }, channels: ['email'] };
+
+    const first = await call('POST', '/v1/notifications', body, { 'Idempotency-Key': key });
+    const second = await call('POST', '/v1/notifications', body, { 'Idempotency-Key': key });
+
+    expect(second.json.notification_id).toBe(first.json.notification_id);
+    await eventually('the email', async () =>
+      (await outboxOf(first.json.notification_id)).length > 0 ? true : undefined,
+    );
+    // Give a duplicate every chance to arrive before counting.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await outboxOf(first.json.notification_id)).toHaveLength(1);
+  });
+
+  it('answers 403 without a key or with an unknown one, as API Gateway does', async () => {
+    const response = await fetch(`${platform.url}/v1/notifications`, { method: 'POST', body: '{}' });
+    const unknown = await call('GET', '/v1/templates/welcome', undefined, { 'x-api-key': 'nobody' });
+
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ message: 'Forbidden' });
+    expect(unknown.status).toBe(403);
+  });
+
+  it("answers 429 over a producer's burst, as its usage plan says", async () => {
+    // auth-service: 20 requests a second, a burst of 50 (platform.config.ts).
+    const answers = await Promise.all(
+      Array.from({ length: 80 }, () =>
+        call('GET', '/v1/templates/welcome', undefined, { 'x-api-key': 'local-auth-service-key' }),
+      ),
+    );
+
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(50);
+    expect(statuses).toContain(429);
+    expect(answers.find((answer) => answer.status === 429)?.json).toEqual({ message: 'Too Many Requests' });
+  });
+
+  it('serves the outbox as a page for a browser', async () => {
+    const response = await fetch(`${platform.url}/_local/outbox`, { headers: { Accept: 'text/html' } });
+
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(await response.text()).toContain('Welcome, Ada');
+  });
+
+  it('refuses to start a second time on a port that is taken, saying so', async () => {
+    const port = Number(new URL(platform.url).port);
+    const second = spawnLocalPlatform(port);
+
+    const code = await new Promise((resolve) => second.process.once('exit', resolve));
+
+    expect(code).toBe(1);
+    expect(second.output()).toContain(`port ${port} is already in use`);
+  });
+});
