@@ -130,7 +130,21 @@ export class ApiGatewayEmulation {
     const pathParameters = Object.fromEntries(
       route.parameters.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]),
     );
-    const event = proxyEvent(request, url, route, pathParameters, body, caller.producer.keyId);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const event = proxyEvent({
+      method: route.method,
+      resource: route.resource,
+      path: url.pathname.replace(/^\/v1/, ''),
+      pathParameters: route.parameters.length > 0 ? pathParameters : null,
+      query: Object.fromEntries(url.searchParams.entries()),
+      headers,
+      body: body.length > 0 ? body.toString('utf8') : null,
+      apiKeyId: caller.producer.keyId,
+      sourceIp: request.remoteAddress,
+    });
     const result = await handler(event, lambdaContext(route.handler));
     return {
       statusCode: result.statusCode,
@@ -150,29 +164,31 @@ function headerValue(request: GatewayRequest, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-function proxyEvent(
-  request: GatewayRequest,
-  url: URL,
-  route: Route,
-  pathParameters: Record<string, string>,
-  body: Buffer,
-  apiKeyId: string,
-): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const query = Object.fromEntries(url.searchParams.entries());
+export interface ProxyEventInput {
+  readonly method: string;
+  readonly resource: string;
+  readonly path: string;
+  readonly pathParameters: Record<string, string> | null;
+  readonly query?: Record<string, string>;
+  readonly headers: Record<string, string>;
+  readonly body: string | null;
+  readonly apiKeyId: string;
+  readonly sourceIp?: string;
+}
+
+/** The event API Gateway's REST proxy integration hands a function. */
+export function proxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
+  const query = input.query ?? {};
   return {
-    httpMethod: route.method,
-    resource: route.resource,
-    path: url.pathname.replace(/^\/v1/, ''),
-    pathParameters: route.parameters.length > 0 ? pathParameters : null,
+    httpMethod: input.method,
+    resource: input.resource,
+    path: input.path,
+    pathParameters: input.pathParameters,
     queryStringParameters: Object.keys(query).length > 0 ? query : null,
     multiValueQueryStringParameters: null,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    body: body.length > 0 ? body.toString('utf8') : null,
+    headers: input.headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(input.headers).map(([name, value]) => [name, [value]])),
+    body: input.body,
     isBase64Encoded: false,
     stageVariables: null,
     requestContext: {
@@ -180,18 +196,18 @@ function proxyEvent(
       apiId: 'local',
       authorizer: null,
       protocol: 'HTTP/1.1',
-      httpMethod: route.method,
-      path: url.pathname,
+      httpMethod: input.method,
+      path: `/v1${input.path}`,
       stage: 'v1',
       requestId: crypto.randomUUID(),
       requestTimeEpoch: Date.now(),
       resourceId: 'local',
-      resourcePath: route.resource,
+      resourcePath: input.resource,
       identity: {
         accessKey: null,
         accountId: null,
         apiKey: null,
-        apiKeyId,
+        apiKeyId: input.apiKeyId,
         caller: null,
         clientCert: null,
         cognitoAuthenticationProvider: null,
@@ -199,9 +215,9 @@ function proxyEvent(
         cognitoIdentityId: null,
         cognitoIdentityPoolId: null,
         principalOrgId: null,
-        sourceIp: request.remoteAddress ?? '127.0.0.1',
+        sourceIp: input.sourceIp ?? '127.0.0.1',
         user: null,
-        userAgent: headers['user-agent'] ?? null,
+        userAgent: input.headers['user-agent'] ?? null,
         userArn: null,
       },
     },

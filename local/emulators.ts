@@ -6,7 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { awsClientDefaults } from '../lambdas/shared/aws/client-defaults.js';
-import { type EmulatedService, endpointFor } from './emulator-environment.js';
+import {
+  EMULATED_SERVICES,
+  type EmulatedService,
+  EmulatorUnreachableError,
+  emulatorFor,
+  endpointFor,
+} from './emulator-environment.js';
 
 const EMULATOR_SCRIPT = fileURLToPath(new URL('../scripts/emulator.sh', import.meta.url));
 
@@ -42,4 +48,38 @@ export async function isServing(service: EmulatedService, env: NodeJS.ProcessEnv
   } catch {
     return false;
   }
+}
+
+/**
+ * Makes every endpoint answer: starts a local emulator only for a service that does not answer at the local
+ * emulators' own endpoint, and fails at once for an endpoint the user chose that does not answer. Answers
+ * the emulators it started, which are the only ones the caller may stop.
+ */
+export async function ensureEmulators(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const localUrls = new Set(Object.values(localEmulatorEndpoints()));
+  const toStart = new Set<string>();
+  for (const service of EMULATED_SERVICES) {
+    if (await isServing(service, env)) continue;
+    const endpoint = endpointFor(service, env);
+    if (!endpoint || !localUrls.has(endpoint)) {
+      throw new EmulatorUnreachableError(service, endpoint, new Error('not answering, and not a local emulator'));
+    }
+    toStart.add(emulatorFor(service));
+  }
+  const started = [...toStart];
+  try {
+    if (started.length > 0) runEmulatorScript('start', ...started);
+    for (const service of EMULATED_SERVICES) {
+      if (!(await isServing(service, env))) {
+        throw new EmulatorUnreachableError(service, endpointFor(service, env), new Error('not healthy after start'));
+      }
+    }
+  } catch (error) {
+    if (started.length > 0) runEmulatorScript('stop', ...started);
+    if (error instanceof EmulatorUnreachableError) throw error;
+    throw new Error(`could not start the local emulators (${started.join(', ')}); scripts/emulator.sh said why above`, {
+      cause: error,
+    });
+  }
+  return started;
 }

@@ -17,14 +17,8 @@ import { CHANNEL_QUEUES, CHANNELS, type Channel } from '../lib/platform-config.j
 import config from '../platform.config.js';
 import { ApiGatewayEmulation, type ApiHandler, type LocalProducer, lambdaContext } from './api-gateway-emulation.js';
 import { seedDemo } from './demo.js';
-import {
-  EMULATED_SERVICES,
-  EmulatorUnreachableError,
-  emulatorFor,
-  endpointFor,
-  integrationEnvironment,
-} from './emulator-environment.js';
-import { isServing, localEmulatorEndpoints, runEmulatorScript } from './emulators.js';
+import { endpointFor, integrationEnvironment } from './emulator-environment.js';
+import { ensureEmulators, localEmulatorEndpoints, runEmulatorScript } from './emulators.js';
 import { outboxPage, readOutbox } from './outbox.js';
 import { functionEnvironment, provisionLocalResources } from './provision.js';
 import { QueuePoller, type SqsHandler } from './queue-pollers.js';
@@ -70,8 +64,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     Object.assign(process.env, integrationEnvironment(process.env, localEmulatorEndpoints()), {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
-    const started = await ensureEmulators(log);
-    if (started.length > 0) cleanups.push(async () => runEmulatorScript('stop', ...started));
+    const started = await ensureEmulators(process.env);
+    if (started.length > 0) {
+      log({ event: 'started_emulators', emulators: started });
+      cleanups.push(async () => runEmulatorScript('stop', ...started));
+    }
 
     const clients = {
       dynamoDb: new DynamoDBClient({}),
@@ -179,31 +176,6 @@ async function listen(server: Server, port: number): Promise<void> {
     );
     server.listen(port, '127.0.0.1', () => resolve());
   });
-}
-
-/** Starts the local emulators that do not answer; answers which it started. */
-async function ensureEmulators(log: LocalPlatformOptions['log']): Promise<string[]> {
-  const localUrls = new Set(Object.values(localEmulatorEndpoints()));
-  const toStart = new Set<string>();
-  for (const service of EMULATED_SERVICES) {
-    if (await isServing(service, process.env)) continue;
-    const endpoint = endpointFor(service, process.env);
-    if (!endpoint || !localUrls.has(endpoint)) {
-      throw new EmulatorUnreachableError(service, endpoint, new Error('not answering'));
-    }
-    toStart.add(emulatorFor(service));
-  }
-  const started = [...toStart];
-  if (started.length === 0) return started;
-  log({ event: 'starting_emulators', emulators: started });
-  try {
-    runEmulatorScript('start', ...started);
-  } catch (error) {
-    throw new Error(
-      `the AWS emulators could not start (scripts/emulator.sh said why above): ${(error as Error).message}`,
-    );
-  }
-  return started;
 }
 
 async function loadHandlers() {

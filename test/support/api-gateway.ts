@@ -3,6 +3,9 @@
  * path, headers, body and the caller's API key id, and a Lambda context.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { lambdaContext, proxyEvent } from '../../local/api-gateway-emulation.js';
+
+export { lambdaContext };
 
 /** API key ids of the test producers, as API Gateway would put them in requestContext.identity. */
 export const TEST_KEYS = {
@@ -37,67 +40,15 @@ export function apiEvent(request: ApiRequest): APIGatewayProxyEvent {
   const path = request.resource.replace(/\{(\w+)\}/g, (_, name: string) => request.pathParameters?.[name] ?? '');
   const body =
     request.body === undefined ? null : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-  const headers = { ...(body === null ? {} : { 'Content-Type': 'application/json' }), ...request.headers };
-  return {
-    httpMethod: request.method,
+  return proxyEvent({
+    method: request.method,
     resource: request.resource,
     path,
     pathParameters: request.pathParameters ?? null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    headers: { ...(body === null ? {} : { 'Content-Type': 'application/json' }), ...request.headers },
     body,
-    isBase64Encoded: false,
-    stageVariables: null,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: request.method,
-      path: `/v1${path}`,
-      stage: 'v1',
-      requestId: crypto.randomUUID(),
-      requestTimeEpoch: Date.now(),
-      resourceId: 'local',
-      resourcePath: request.resource,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: request.apiKeyId ?? TEST_KEYS.admin,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '127.0.0.1',
-        user: null,
-        userAgent: 'integration-test',
-        userArn: null,
-      },
-    },
-  };
-}
-
-export function lambdaContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+    apiKeyId: request.apiKeyId ?? TEST_KEYS.admin,
+  });
 }
 
 export interface ApiAnswer {

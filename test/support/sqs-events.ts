@@ -2,8 +2,9 @@
  * Receives real messages from a queue and hands them to a worker as Lambda's SQS event source mapping
  * would: the same body, receipt handle and attributes (ApproximateReceiveCount included).
  */
-import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { toSqsRecord } from '../../local/queue-pollers.js';
 import { sqs } from './emulator-clients.js';
 
 export async function receiveRecords(queueUrl: string, count: number, attempts = 20): Promise<SQSRecord[]> {
@@ -18,7 +19,7 @@ export async function receiveRecords(queueUrl: string, count: number, attempts =
         MessageAttributeNames: ['All'],
       }),
     );
-    records.push(...Messages.map((message) => toRecord(message, queueUrl)));
+    records.push(...Messages.map((message) => toSqsRecord(message, queueUrl)));
   }
   if (records.length < count) throw new Error(`received ${records.length} of ${count} messages from ${queueUrl}`);
   return records;
@@ -26,31 +27,6 @@ export async function receiveRecords(queueUrl: string, count: number, attempts =
 
 export function sqsEvent(records: SQSRecord[]): SQSEvent {
   return { Records: records };
-}
-
-function toRecord(message: Message, queueUrl: string): SQSRecord {
-  const attributes = message.Attributes ?? {};
-  return {
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
-      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-      SenderId: attributes.SenderId ?? 'local',
-      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
-        name,
-        { stringValue: value.StringValue, dataType: value.DataType ?? 'String' },
-      ]),
-    ),
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queueUrl.split('/').pop()}`,
-    awsRegion: 'us-east-1',
-  };
 }
 
 /** What Lambda's event source mapping does after the handler: deletes every record not reported as failed. */
