@@ -24,6 +24,7 @@ export interface PollerOptions {
 
 export class QueuePoller {
   private running = true;
+  private paused = false;
   private readonly loops: Promise<void>[] = [];
   private readonly abort = new AbortController();
 
@@ -36,6 +37,11 @@ export class QueuePoller {
     for (let index = 0; index < options.concurrency; index++) this.loops.push(this.loop());
   }
 
+  /** Paused, the poller receives nothing: what is queued waits, as when an event source mapping is disabled. */
+  pause(paused: boolean): void {
+    this.paused = paused;
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     this.abort.abort();
@@ -44,6 +50,10 @@ export class QueuePoller {
 
   private async loop(): Promise<void> {
     while (this.running) {
+      if (this.paused) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
       try {
         await this.pollOnce();
       } catch (error) {

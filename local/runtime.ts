@@ -20,9 +20,9 @@ import { seedDemo } from './demo.js';
 import { endpointFor, integrationEnvironment } from './emulator-environment.js';
 import { ensureEmulators, localEmulatorEndpoints, runEmulatorScript } from './emulators.js';
 import { outboxPage, readOutbox } from './outbox.js';
-import { functionEnvironment, provisionLocalResources } from './provision.js';
+import { functionEnvironment, type LocalResources, provisionLocalResources } from './provision.js';
 import { QueuePoller, type SqsHandler } from './queue-pollers.js';
-import { startTwilioSandbox } from './twilio-sandbox.js';
+import { startTwilioSandbox, type TwilioSandbox } from './twilio-sandbox.js';
 
 export interface LocalPlatformOptions {
   readonly port: number;
@@ -38,7 +38,11 @@ export interface LocalPlatformOptions {
 export interface LocalPlatform {
   readonly url: string;
   readonly producers: readonly LocalProducer[];
-  readonly twilioUrl: string;
+  /** The Twilio-compatible server the SMS worker talks to (benchmarks stall it). */
+  readonly twilio: TwilioSandbox;
+  readonly resources: LocalResources;
+  /** Stops (or resumes) feeding the workers, as disabling their event source mappings would. */
+  pauseDeliveries(paused: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -162,7 +166,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     if (options.demo) await seedDemo(gateway, options.localApiKey);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
-    return { url: `http://127.0.0.1:${port}`, producers, twilioUrl: twilio.url, stop };
+    return {
+      url: `http://127.0.0.1:${port}`,
+      producers,
+      twilio,
+      resources,
+      pauseDeliveries: (paused) => {
+        for (const poller of pollers) poller.pause(paused);
+      },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

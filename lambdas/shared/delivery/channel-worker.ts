@@ -70,12 +70,26 @@ export class ChannelWorker {
       return;
     }
 
-    const [user, template] = await Promise.all([
+    // The claim is taken while the user and the template are read: one round trip instead of two before the
+    // provider is called. A job that turns out skipped or deferred gives its claim back or completes it.
+    const [user, template, claim] = await Promise.all([
       this.deps.users.findFresh(job.user_id),
       this.deps.templates.find(job.type),
+      this.deps.claims.claim(job.notification_id, this.channel, expiresAt(job)),
     ]);
+    if (claim.outcome === 'completed') {
+      logger.info('already done; acknowledging the duplicate');
+      metrics.addMetric('DuplicateDeliveriesAvoided', MetricUnit.Count, 1);
+      return;
+    }
+    if (claim.outcome === 'held_by_another') {
+      // Another worker is sending it right now, or died doing so: look again when its lease has run out.
+      const wait = Math.max(1, Math.ceil((claim.leaseUntil - now.getTime()) / 1000));
+      await this.deps.retryLater(record, wait);
+      throw new DeliveryDeferred('claimed by another attempt');
+    }
     if (!template) {
-      await this.record(job, { status: 'failed', reason: 'template_missing' });
+      await this.finish(job, { status: 'failed', reason: 'template_missing' });
       return;
     }
     // The user may have opted out, lost a contact or entered quiet hours since the job was queued.
@@ -88,43 +102,24 @@ export class ChannelWorker {
       now,
     })[this.channel];
     if (decision?.status === 'skipped') {
-      await this.record(job, { status: 'skipped', reason: decision.reason });
+      await this.finish(job, { status: 'skipped', reason: decision.reason });
       return;
     }
     if (decision?.status === 'deferred') {
+      await this.deps.claims.release(job.notification_id, this.channel);
       await this.record(job, { status: 'deferred', not_before: decision.notBefore.toISOString() });
       await this.sendBack({ ...job, not_before: decision.notBefore.toISOString() }, decision.notBefore, now);
       return;
     }
 
-    const claim = await this.deps.claims.claim(job.notification_id, this.channel, expiresAt(job));
-    if (claim.outcome === 'completed') {
-      logger.info('already delivered; acknowledging the duplicate');
-      metrics.addMetric('DuplicateDeliveriesAvoided', MetricUnit.Count, 1);
-      return;
-    }
-    if (claim.outcome === 'held_by_another') {
-      // Another worker is sending it right now, or died doing so: look again when its lease has run out.
-      const wait = Math.max(1, Math.ceil((claim.leaseUntil - now.getTime()) / 1000));
-      await this.deps.retryLater(record, wait);
-      throw new DeliveryDeferred('claimed by another attempt');
-    }
-
     const result = await this.deps.deliverer.deliver(job, user ?? { user_id: job.user_id }, template);
     if (result.kind === 'sent') {
-      // The claim first: once it is completed no redelivery can send again, whatever happens next.
-      await this.deps.claims.complete(job.notification_id, this.channel);
-      await this.record(job, { status: 'sent', provider_message_id: result.providerMessageId }).catch(
-        (error: Error) => {
-          logger.warn('sent, but the status could not be recorded', { error: error.name });
-        },
-      );
+      await this.finish(job, { status: 'sent', provider_message_id: result.providerMessageId });
       metrics.addMetric('Delivered', MetricUnit.Count, 1);
       return;
     }
     if (result.kind === 'permanent') {
-      await this.deps.claims.complete(job.notification_id, this.channel);
-      await this.record(job, { status: 'failed', reason: result.reason });
+      await this.finish(job, { status: 'failed', reason: result.reason });
       logger.warn('delivery failed for good', { reason: result.reason });
       metrics.addMetric('PermanentFailures', MetricUnit.Count, 1);
       return;
@@ -184,6 +179,20 @@ export class ChannelWorker {
     const delay = delaySecondsUntil(notBefore, now);
     await this.deps.queues.send(job, delay);
     logger.info('not due yet; sent back', { delaySeconds: delay });
+  }
+
+  /**
+   * The job is done for good (sent, failed, skipped): the claim is completed and the status recorded, both at
+   * once. Once the claim is completed no redelivery can act again; a status that could not be recorded is only
+   * a stale status, so its failure does not fail the job.
+   */
+  private async finish(job: ChannelJob, state: Omit<ChannelState, 'updated_at'>): Promise<void> {
+    await Promise.all([
+      this.deps.claims.complete(job.notification_id, this.channel),
+      this.record(job, state).catch((error: Error) => {
+        logger.warn('done, but the status could not be recorded', { status: state.status, error: error.name });
+      }),
+    ]);
   }
 
   private async record(job: ChannelJob, state: Omit<ChannelState, 'updated_at'>): Promise<void> {

@@ -1,0 +1,88 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Small measuring tools shared by the benchmarks. */
+
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+export const median = (samples: readonly number[]) => percentile(samples, 50);
+
+export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface MiddlewareClient {
+  middlewareStack: {
+    add(
+      middleware: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { commandName?: string; clientName?: string },
+      ) => (args: unknown) => Promise<unknown>,
+      options: object,
+    ): void;
+  };
+}
+
+/**
+ * Counts the AWS calls a client makes, by operation: attached to the very clients the handlers use, so the
+ * count is what the code does, not an estimate.
+ */
+export class AwsCallCounter {
+  private readonly counts = new Map<string, number>();
+  /** Only calls made inside `measure` count: the same clients serve other functions in this process. */
+  private readonly measuring = new AsyncLocalStorage<boolean>();
+
+  measure<T>(work: () => Promise<T>): Promise<T> {
+    return this.measuring.run(true, work);
+  }
+
+  attach(client: unknown, service: string): void {
+    (client as MiddlewareClient).middlewareStack.add(
+      (next, context) => async (args) => {
+        if (this.measuring.getStore()) {
+          const name = `${service}:${context.commandName ?? 'unknown'}`;
+          this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: `countAwsCalls-${service}` },
+    );
+  }
+
+  reset(): void {
+    this.counts.clear();
+  }
+
+  total(): number {
+    return [...this.counts.values()].reduce((sum, count) => sum + count, 0);
+  }
+
+  byOperation(): Record<string, number> {
+    return Object.fromEntries([...this.counts.entries()].sort());
+  }
+}
+
+/** Runs `task` `total` times with at most `concurrency` at once; answers each run's duration in ms. */
+export async function runConcurrently(
+  total: number,
+  concurrency: number,
+  task: (index: number) => Promise<void>,
+): Promise<number[]> {
+  const durations: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const index = next++;
+        const started = performance.now();
+        await task(index);
+        durations.push(performance.now() - started);
+      }
+    }),
+  );
+  return durations;
+}

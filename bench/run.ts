@@ -1,0 +1,109 @@
+/**
+ * `npm run bench` (`-- --quick` for a shorter run): measures the design's promises on this machine, in one
+ * run, against the local platform, and writes bench/results.json, bench/REPORT.md and bench/email-latency.svg.
+ * Benchmarks print figures; they fail nothing because a machine is slow.
+ */
+import './quiet-functions.js';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { documentClient } from '../lambdas/shared/aws/dynamodb.js';
+import { sqsClient } from '../lambdas/shared/aws/sqs.js';
+import { endpointFor } from '../local/emulator-environment.js';
+import { startLocalPlatform } from '../local/runtime.js';
+import prices from './aws-prices.json' with { type: 'json' };
+import { measureColdStart } from './coldstart.js';
+import { costPerMillion } from './cost.js';
+import { measureIngest } from './ingest.js';
+import { measureIsolation } from './isolation.js';
+import { AwsCallCounter } from './measure.js';
+import { latencyChart, report } from './report.js';
+import { measureWorker } from './workers.js';
+
+const quick = process.argv.includes('--quick');
+const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const KEY = 'local-dev-key';
+
+const platform = await startLocalPlatform({
+  port: 0,
+  demo: false,
+  prefix: `bench-${Date.now().toString(36)}`,
+  localApiKey: KEY,
+  log: () => {},
+});
+try {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${platform.url}${path}`, {
+      method,
+      headers: { 'x-api-key': KEY, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, json: (await response.json()) as { notification_id?: string } };
+  };
+  // The handlers' own clients, counted where they are: the runtime loaded the handlers in this process.
+  const counter = new AwsCallCounter();
+  counter.attach(documentClient, 'dynamodb');
+  counter.attach(sqsClient, 'sqs');
+  const { handler: ingestHandler } = await import('../lambdas/ingest/handler.js');
+  const { handler: smsWorker } = await import('../lambdas/sms-worker/handler.js');
+
+  say('1/4 channel isolation (email latency, SMS provider normal, then stalled)');
+  const isolation = await measureIsolation(platform, endpointFor('SES', process.env) ?? '', call, {
+    ratePerSecond: quick ? 5 : 10,
+    seconds: quick ? 8 : 30,
+  });
+  say('2/4 ingest');
+  const ingest = await measureIngest(platform, ingestHandler, counter, { requests: quick ? 150 : 600, concurrency: 8 });
+  say('3/4 workers');
+  const worker = await measureWorker(platform, smsWorker, counter, call, { batches: quick ? 5 : 30 });
+  say('4/4 cold start');
+  const coldstart = await measureColdStart(quick ? 3 : 7);
+
+  const notificationsPerMonth = 10_000_000;
+  const cost: Record<string, number> = {
+    ...costPerMillion({
+      ingestCalls: ingest.calls_by_operation as Record<string, number>,
+      ingestNotifications: quick ? 150 : 600,
+      ingestP50Ms: ingest.p50_ms as number,
+      workerCallsPerBatch: worker.calls_by_operation_per_batch as Record<string, number>,
+      workerBatchMs: worker.stream_batch_p50_ms as number,
+      memoryMb: 512,
+      notificationsPerMonth,
+      daxNodes: 3,
+    }),
+    dax_nodes: 3,
+    notifications_per_month: notificationsPerMonth,
+  };
+
+  const results = {
+    date: new Date().toISOString(),
+    quick,
+    machine: { cores: availableParallelism(), node: process.version, platform: `${process.platform}-${process.arch}` },
+    prices_as_of: prices.as_of,
+    isolation: isolation.figures,
+    ingest,
+    worker,
+    coldstart,
+    cost,
+  };
+  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(new URL('./email-latency.svg', import.meta.url), latencyChart(isolation.normal, isolation.stalled));
+  writeFileSync(new URL('./REPORT.md', import.meta.url), report(results, quick));
+  say('wrote bench/results.json, bench/REPORT.md, bench/email-latency.svg');
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        'isolation.email_p99_ratio': isolation.figures.email_p99_ratio,
+        'ingest.aws_calls_per_notification': ingest.aws_calls_per_notification,
+        'ingest.overhead_ratio_p50': ingest.overhead_ratio_p50,
+        'ingest.rps': ingest.rps,
+        'worker.throughput_ratio': worker.throughput_ratio,
+        'worker.aws_calls_per_message': worker.aws_calls_per_message,
+        'cost.usd_per_million': cost.usd_per_million,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+} finally {
+  await platform.stop();
+}
