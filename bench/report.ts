@@ -14,7 +14,8 @@ export function latencyChart(normal: readonly number[], stalled: readonly number
     return sorted.map((ms, index) => `${x(ms).toFixed(1)},${y((index + 1) / sorted.length).toFixed(1)}`).join(' ');
   };
   const ticks = Array.from({ length: 5 }, (_, index) => (max / 4) * index);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12" role="img">
+<title>Email latency distribution, SMS provider normal and stalled</title>
 <rect width="100%" height="100%" fill="white"/>
 <text x="${margin.left}" y="16">Email latency, POST accepted to SES record (cumulative share)</text>
 <line x1="${margin.left}" y1="${y(0)}" x2="${width - margin.right}" y2="${y(0)}" stroke="#999"/>
