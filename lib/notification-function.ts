@@ -22,7 +22,7 @@ export interface NotificationFunctionProps
 
 /**
  * Every function of the platform, with the same defaults fixed once: Node.js 24 on ARM64 (cheaper per
- * GB-second), an ESM bundle made by esbuild with source maps, X-Ray tracing, JSON logs in a log group with
+ * GB-second), one ESM bundle made by esbuild (AWS SDK included) with source maps, X-Ray tracing, JSON logs in a log group with
  * retention, and Powertools configured for the function.
  */
 export class NotificationFunction extends NodejsFunction {
@@ -56,6 +56,9 @@ export class NotificationFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
+        // The AWS SDK is bundled too, not taken from the runtime: the versions tested are the versions deployed,
+        // and the bundle keeps only the clients a function uses (what `npm run bench` measures).
+        externalModules: [],
         // Some dependencies still call require(); an ESM bundle must provide it.
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
         ...bundling,
