@@ -1,6 +1,6 @@
 import { Arn, ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct, IConstruct } from 'constructs';
 import { ENV } from '../lambdas/shared/environment.js';
@@ -34,6 +34,8 @@ export class NotificationPlatformStack extends Stack {
   public readonly api: NotificationApi;
   public readonly channels: Readonly<Record<Channel, NotificationChannel>>;
   public readonly preferencesCache?: PreferencesCache;
+  /** Where the SMS worker reads Twilio's credentials: created empty, or imported by ARN. */
+  private twilioSecret?: ISecret;
 
   constructor(scope: Construct, id: string, props: NotificationPlatformStackProps) {
     super(scope, id, props);
@@ -94,8 +96,6 @@ export class NotificationPlatformStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
   }
 
-  private twilioSecret?: Secret;
-
   private providerEnvironment(channel: Channel, settings: PlatformSettings): Record<string, string> {
     switch (channel) {
       case 'email':
@@ -105,7 +105,7 @@ export class NotificationPlatformStack extends Stack {
         };
       case 'sms':
         this.twilioSecret = settings.sms.twilioSecretArn
-          ? (Secret.fromSecretCompleteArn(this, 'TwilioCredentials', settings.sms.twilioSecretArn) as Secret)
+          ? Secret.fromSecretCompleteArn(this, 'TwilioCredentials', settings.sms.twilioSecretArn)
           : this.createTwilioSecret();
         return { [ENV.twilioSecretArn]: this.twilioSecret.secretArn };
       case 'push':
