@@ -1,0 +1,264 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
+import { dynamoDb } from '../../support/emulator-clients.js';
+import {
+  ALL_CHANNEL_TEMPLATE,
+  type ControlPlane,
+  loadControlPlane,
+  saveTemplate,
+} from '../../support/platform-fixtures.js';
+import { messagesIn } from '../../support/queue-inspection.js';
+import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
+
+// Generated bad requests against every body-taking endpoint: each is answered 4xx with a JSON error, never 5xx,
+// and writes and queues nothing. PROPERTY_RUNS raises the count (the suite's default keeps CI quick).
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 60);
+
+let platform: TestPlatform;
+let plane: ControlPlane;
+let ingest: Parameters<typeof invoke>[0];
+
+beforeAll(async () => {
+  platform = await provisionTestPlatform('hostile');
+  plane = await loadControlPlane();
+  ({ handler: ingest } = await import('../../../lambdas/ingest/handler.js'));
+  await saveTemplate(plane, 'order_shipped', ALL_CHANNEL_TEMPLATE);
+});
+afterAll(() => platform.remove());
+
+/** What the platform holds: every item of every table and every message of every queue. */
+async function footprint(): Promise<string> {
+  const { tables, queues } = platform.resources;
+  const counts: number[] = [];
+  for (const TableName of Object.values(tables))
+    counts.push((await dynamoDb.send(new ScanCommand({ TableName }))).Count ?? 0);
+  for (const queue of Object.values(queues)) counts.push((await messagesIn(queue.url)).length);
+  return counts.join(',');
+}
+
+const notAllowed = (pattern: RegExp) => fc.string({ maxLength: 200 }).filter((text) => !pattern.test(text));
+const notAString = fc.oneof(
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.object({ maxDepth: 1 }),
+);
+const hostileText = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 300 }),
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.constantFrom(
+    '\u0000',
+    '\uD800',
+    '🙂'.repeat(100),
+    '<script>alert(1)</script>',
+    "'; DROP TABLE users; --",
+    'x'.repeat(70_000),
+  ),
+);
+
+interface Endpoint {
+  readonly name: string;
+  readonly handler: () => Parameters<typeof invoke>[0];
+  readonly method: 'POST' | 'PUT';
+  readonly resource: string;
+  readonly pathParameters?: Record<string, string>;
+  readonly apiKeyId: string;
+  readonly valid: Record<string, unknown>;
+  /** Fields whose absence must be refused. */
+  readonly required: readonly string[];
+  /** For each field, values that must be refused. */
+  readonly badValues: Record<string, fc.Arbitrary<unknown>>;
+}
+
+const endpoints: Endpoint[] = [
+  {
+    name: 'POST /v1/notifications',
+    handler: () => ingest,
+    method: 'POST',
+    resource: '/v1/notifications',
+    apiKeyId: TEST_KEYS.orderService,
+    valid: { user_id: 'user-1', type: 'order_shipped', payload: { order_id: 'A' } },
+    required: ['user_id', 'type', 'payload'],
+    badValues: {
+      user_id: fc.oneof(notAString, notAllowed(/^[A-Za-z0-9_.:@-]{1,128}$/)),
+      type: fc.oneof(notAString, notAllowed(/^[a-z0-9_.-]{1,64}$/)),
+      payload: fc.oneof(
+        fc.constant(null),
+        fc.integer(),
+        fc.string(),
+        fc.array(fc.integer()),
+        fc.constant({ big: 'x'.repeat(17_000) }),
+      ),
+      channels: fc.oneof(
+        fc.constant([]),
+        fc.constant(['email', 'email']),
+        fc.array(notAllowed(/^(email|sms|push)$/), { minLength: 1, maxLength: 3 }),
+        notAString,
+      ),
+    },
+  },
+  {
+    name: 'PUT /v1/preferences/{user_id}',
+    handler: () => plane.preferences,
+    method: 'PUT',
+    resource: '/v1/preferences/{user_id}',
+    pathParameters: { user_id: 'user-1' },
+    apiKeyId: TEST_KEYS.admin,
+    valid: {
+      email: true,
+      sms: true,
+      push: true,
+      quiet_hours: { start: '22:00', end: '07:00', timezone: 'Europe/Berlin' },
+    },
+    required: ['email', 'sms', 'push', 'quiet_hours'],
+    badValues: {
+      email: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+      quiet_hours: fc.oneof(
+        fc.record({
+          start: notAllowed(/^([01]\d|2[0-3]):[0-5]\d$/),
+          end: fc.constant('07:00'),
+          timezone: fc.constant('UTC'),
+        }),
+        fc.record({
+          start: fc.constant('22:00'),
+          end: fc.constant('07:00'),
+          timezone: fc.constantFrom('Mars/Base', 'UTC+2', '', 'Europe/Nowhere', '+02:00'),
+        }),
+        fc.record({ start: fc.constant('22:00'), end: fc.constant('22:00'), timezone: fc.constant('UTC') }),
+        // null is valid: it turns quiet hours off.
+        fc.oneof(fc.integer(), fc.boolean(), fc.string()),
+      ),
+    },
+  },
+  {
+    name: 'PUT /v1/users/{user_id}/contacts',
+    handler: () => plane.contacts,
+    method: 'PUT',
+    resource: '/v1/users/{user_id}/contacts',
+    pathParameters: { user_id: 'user-1' },
+    apiKeyId: TEST_KEYS.admin,
+    valid: { email_address: 'ada@example.com', phone_number: '+4915112345678' },
+    required: [],
+    badValues: {
+      phone_number: fc.oneof(notAString, notAllowed(/^\+[1-9]\d{1,14}$/)),
+      email_address: fc.oneof(
+        notAString,
+        fc.string({ maxLength: 50 }).filter((text) => !text.includes('@')),
+      ),
+    },
+  },
+  {
+    name: 'POST /v1/users/{user_id}/devices',
+    handler: () => plane.devices,
+    method: 'POST',
+    resource: '/v1/users/{user_id}/devices',
+    pathParameters: { user_id: 'user-1' },
+    apiKeyId: TEST_KEYS.admin,
+    valid: { platform: 'apns', token: 'a'.repeat(64) },
+    required: ['platform', 'token'],
+    badValues: {
+      platform: fc.oneof(notAString, notAllowed(/^(apns|fcm)$/)),
+      token: fc.oneof(notAString, notAllowed(/^[0-9a-fA-F]{64,200}$/)),
+    },
+  },
+  {
+    name: 'PUT /v1/templates/{type}',
+    handler: () => plane.templates,
+    method: 'PUT',
+    resource: '/v1/templates/{type}',
+    pathParameters: { type: 'hostile' },
+    apiKeyId: TEST_KEYS.admin,
+    valid: { sms: { body: 'Hello {{ name }}' } },
+    required: [],
+    badValues: {
+      sms: fc.oneof(
+        notAString,
+        fc.record({ body: fc.constantFrom('{{ x', '{% include "x" %}', '{{ x | nosuch }}', '{% for %}', '') }),
+      ),
+      critical: fc.oneof(fc.string(), fc.integer()),
+    },
+  },
+];
+
+type BadRequest = { body: string; contentType: string; field?: string };
+
+function badRequests(endpoint: Endpoint): fc.Arbitrary<BadRequest> {
+  const json = (value: unknown) => JSON.stringify(value);
+  const wrongField = fc.constantFrom(...Object.keys(endpoint.badValues)).chain((field) =>
+    (endpoint.badValues[field] as fc.Arbitrary<unknown>).map((value) => ({
+      body: json({ ...endpoint.valid, [field]: value }),
+      contentType: 'application/json',
+      field,
+    })),
+  );
+  const missingField = endpoint.required.map((field) => {
+    const { [field]: _removed, ...rest } = endpoint.valid;
+    return fc.constant({ body: json(rest), contentType: 'application/json', field });
+  });
+  const extraField = fc
+    .string({ minLength: 1, maxLength: 20 })
+    .filter(
+      (name) =>
+        !(name in endpoint.valid) &&
+        !['channels', 'critical', 'email', 'push', 'sms', 'locale'].includes(name) &&
+        name !== '__proto__',
+    )
+    .map((name) => ({ body: json({ ...endpoint.valid, [name]: 1 }), contentType: 'application/json', field: name }));
+  const malformed = hostileText
+    .filter((text) => {
+      try {
+        JSON.parse(text);
+        return false;
+      } catch {
+        return true;
+      }
+    })
+    .map((body) => ({ body, contentType: 'application/json' }));
+  const wrongType = fc
+    .constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/xml')
+    .map((contentType) => ({ body: json(endpoint.valid), contentType }));
+  const notAnObject = fc.oneof(fc.integer(), fc.string(), fc.array(fc.integer()), fc.constant(null)).map((value) => ({
+    body: json(value),
+    contentType: 'application/json',
+  }));
+  return fc.oneof(wrongField, ...missingField, extraField, malformed, wrongType, notAnObject);
+}
+
+describe('hostile requests', () => {
+  it.each(endpoints)(
+    '$name: refuses every one with a 4xx JSON error, naming the field, and changes nothing',
+    async (endpoint) => {
+      const before = await footprint();
+
+      await fc.assert(
+        fc.asyncProperty(badRequests(endpoint), async (request) => {
+          const answer = await invoke(endpoint.handler(), {
+            method: endpoint.method,
+            resource: endpoint.resource,
+            pathParameters: endpoint.pathParameters,
+            body: request.body,
+            headers: { 'Content-Type': request.contentType },
+            apiKeyId: endpoint.apiKeyId,
+          });
+          expect(answer.statusCode).toBeGreaterThanOrEqual(400);
+          expect(answer.statusCode).toBeLessThan(500);
+          expect(typeof answer.json.error.code).toBe('string');
+          expect(typeof answer.json.error.message).toBe('string');
+          if (request.field && answer.statusCode === 400 && answer.json.error.code !== 'malformed_json') {
+            const fields = (answer.json.error.details ?? []).map((detail: { field: string }) => detail.field);
+            expect(
+              fields.some((field: string) => field === request.field || field.startsWith(`${request.field}.`)),
+            ).toBe(true);
+          }
+        }),
+        { numRuns: RUNS },
+      );
+
+      expect(await footprint()).toBe(before);
+    },
+    300_000,
+  );
+});
