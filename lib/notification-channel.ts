@@ -2,18 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/shared/environment.js';
+import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/environment.js';
 import { ChannelQueue } from './channel-queue.js';
 import type { PlatformSettings } from './config/platform-settings.js';
 import { NotificationFunction } from './notification-function.js';
 import type { NotificationTables } from './notification-tables.js';
 import { CHANNEL_QUEUES, type Channel } from './platform-config.js';
-
-const QUEUE_URL_VARIABLE: Record<Channel, string> = {
-  email: ENV.emailQueueUrl,
-  sms: ENV.smsQueueUrl,
-  push: ENV.pushQueueUrl,
-};
 
 export interface NotificationChannelProps {
   readonly channel: Channel;

@@ -3,7 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct, IConstruct } from 'constructs';
-import { ENV } from '../lambdas/shared/environment.js';
+import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/environment.js';
 import type { PlatformSettings } from './config/platform-settings.js';
 import { NotificationApi } from './notification-api.js';
 import { NotificationChannel } from './notification-channel.js';
@@ -177,9 +177,9 @@ export class NotificationPlatformStack extends Stack {
     const ingest = fn('Ingest', 'ingest/handler.ts', {
       description: 'Accepts notifications and queues one job per channel',
       environment: {
-        [ENV.emailQueueUrl]: this.channels.email.queue.queue.queueUrl,
-        [ENV.smsQueueUrl]: this.channels.sms.queue.queue.queueUrl,
-        [ENV.pushQueueUrl]: this.channels.push.queue.queue.queueUrl,
+        ...Object.fromEntries(
+          CHANNELS.map((channel) => [QUEUE_URL_VARIABLE[channel], this.channels[channel].queue.queue.queueUrl]),
+        ),
         ...(cache ? { [ENV.daxEndpoint]: cache.endpoint } : {}),
       },
       ...(cache ? { vpc: cache.vpc, securityGroups: [cache.clientSecurityGroup] } : {}),

@@ -16,7 +16,7 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { ENV } from '../lambdas/shared/environment.js';
+import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/environment.js';
 import {
   CHANNEL_QUEUES,
   CHANNELS,
@@ -66,9 +66,7 @@ export function functionEnvironment(resources: LocalResources): Record<string, s
     [ENV.devicesTable]: resources.tables.devices,
     [ENV.notificationsTable]: resources.tables.notifications,
     [ENV.templatesTable]: resources.tables.templates,
-    [ENV.emailQueueUrl]: resources.queues.email.url,
-    [ENV.smsQueueUrl]: resources.queues.sms.url,
-    [ENV.pushQueueUrl]: resources.queues.push.url,
+    ...Object.fromEntries(CHANNELS.map((channel) => [QUEUE_URL_VARIABLE[channel], resources.queues[channel].url])),
     [ENV.apnsPlatformApplicationArn]: resources.platformApplications.apns,
     [ENV.fcmPlatformApplicationArn]: resources.platformApplications.fcm,
   };

@@ -7,7 +7,7 @@ import { UsersStore } from '../shared/adapters/users-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
 import { sqsClient } from '../shared/aws/sqs.js';
 import { userReads } from '../shared/aws/user-reads.js';
-import { ENV, optionalEnv, requiredEnv } from '../shared/environment.js';
+import { ENV, optionalEnv, queueUrlsFromEnv, requiredEnv } from '../shared/environment.js';
 import { apiHandler } from '../shared/http/api-handler.js';
 import { requireScope } from '../shared/http/producer.js';
 import { header, parseJsonBody, validate } from '../shared/http/request.js';
@@ -25,14 +25,7 @@ const intake = new NotificationIntake({
     Number(optionalEnv(ENV.templateCacheSeconds) ?? 30),
   ),
   notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
-  queues: new ChannelQueues(
-    {
-      email: requiredEnv(ENV.emailQueueUrl),
-      sms: requiredEnv(ENV.smsQueueUrl),
-      push: requiredEnv(ENV.pushQueueUrl),
-    },
-    sqsClient,
-  ),
+  queues: new ChannelQueues(queueUrlsFromEnv(), sqsClient),
 });
 
 /** POST /v1/notifications */

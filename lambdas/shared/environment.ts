@@ -1,3 +1,5 @@
+import { CHANNELS, type Channel } from './domain/channel.js';
+
 /**
  * The environment variables the functions read. The CDK constructs set them and the local runtime and
  * tests set them, all through these names, so a rename cannot leave one side behind.
@@ -36,6 +38,13 @@ export const ENV = {
   twilioApiBaseUrl: 'TWILIO_API_BASE_URL',
 } as const;
 
+/** The variable that holds each channel's queue URL. */
+export const QUEUE_URL_VARIABLE: Readonly<Record<Channel, string>> = {
+  email: ENV.emailQueueUrl,
+  sms: ENV.smsQueueUrl,
+  push: ENV.pushQueueUrl,
+};
+
 export class MissingConfigurationError extends Error {
   constructor(readonly variable: string) {
     super(`environment variable ${variable} is not set`);
@@ -51,4 +60,12 @@ export function requiredEnv(name: string): string {
 
 export function optionalEnv(name: string): string | undefined {
   return process.env[name] || undefined;
+}
+
+/** Every channel's queue URL, from QUEUE_URL_VARIABLE. */
+export function queueUrlsFromEnv(): Record<Channel, string> {
+  return Object.fromEntries(CHANNELS.map((channel) => [channel, requiredEnv(QUEUE_URL_VARIABLE[channel])])) as Record<
+    Channel,
+    string
+  >;
 }

@@ -12,7 +12,7 @@ import { TemplatesStore } from '../adapters/templates-store.js';
 import { UsersStore } from '../adapters/users-store.js';
 import { documentClient } from '../aws/dynamodb.js';
 import { sqsClient } from '../aws/sqs.js';
-import { ENV, optionalEnv, requiredEnv } from '../environment.js';
+import { ENV, optionalEnv, QUEUE_URL_VARIABLE, requiredEnv } from '../environment.js';
 import { logger, metrics, tracer } from '../observability.js';
 import type { ChannelDeliverer } from './channel-deliverer.js';
 import { ChannelWorker } from './channel-worker.js';
@@ -23,9 +23,7 @@ import { ChannelWorker } from './channel-worker.js';
  * bad message never re-sends its nine neighbours.
  */
 export function channelWorkerHandler(deliverer: ChannelDeliverer) {
-  const ownQueueUrl = requiredEnv(
-    { email: ENV.emailQueueUrl, sms: ENV.smsQueueUrl, push: ENV.pushQueueUrl }[deliverer.channel],
-  );
+  const ownQueueUrl = requiredEnv(QUEUE_URL_VARIABLE[deliverer.channel]);
   const worker = new ChannelWorker({
     deliverer,
     users: new UsersStore(requiredEnv(ENV.usersTable), documentClient),
