@@ -14,6 +14,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import type { PlatformSettings, ProducerSettings } from './config/platform-settings.js';
 
 /** The functions behind the API, one per concern. */
@@ -32,7 +33,7 @@ export interface NotificationApiProps {
   readonly stageThrottle: PlatformSettings['api'];
   /**
    * Largest request body accepted, in bytes; larger ones are refused at the edge by AWS WAF.
-   * @default 65536 (the handlers refuse larger bodies too)
+   * @default MAX_BODY_BYTES, 64 KiB (the handlers refuse larger bodies too)
    */
   readonly maxBodyBytes?: number;
   /**
@@ -85,7 +86,7 @@ export class NotificationApi extends Construct {
       validateRequestBody: false,
     });
     this.keys = this.addProducers(props);
-    if (props.firewall ?? true) this.protectWithWaf(props.maxBodyBytes ?? 65_536);
+    if (props.firewall ?? true) this.protectWithWaf(props.maxBodyBytes ?? MAX_BODY_BYTES);
     Validations.of(this.api).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-APIG2',

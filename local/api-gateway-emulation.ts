@@ -4,6 +4,7 @@
  * same way: 403 {"message":"Forbidden"} without a valid key, 429 {"message":"Too Many Requests"} over a limit.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import type { ProducerSettings } from '../lib/config/platform-settings.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -89,8 +90,6 @@ export interface GatewayAnswer {
   /** The function that answered, when one did. */
   readonly handler?: string;
 }
-
-const MAX_BODY_BYTES = 64 * 1024;
 
 export class ApiGatewayEmulation {
   private readonly producersByKey = new Map<string, { producer: LocalProducer; plan: UsagePlan }>();
