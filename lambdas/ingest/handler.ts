@@ -7,7 +7,7 @@ import { UsersStore } from '../shared/adapters/users-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
 import { sqsClient } from '../shared/aws/sqs.js';
 import { userReads } from '../shared/aws/user-reads.js';
-import { ENV, optionalEnv, queueUrlsFromEnv, requiredEnv } from '../shared/environment.js';
+import { ENV, numberEnv, queueUrlsFromEnv, requiredEnv } from '../shared/environment.js';
 import { apiHandler } from '../shared/http/api-handler.js';
 import { requireScope } from '../shared/http/producer.js';
 import { header, parseJsonBody, validate } from '../shared/http/request.js';
@@ -22,7 +22,7 @@ const intake = new NotificationIntake({
   templates: new TemplatesStore(
     requiredEnv(ENV.templatesTable),
     documentClient,
-    Number(optionalEnv(ENV.templateCacheSeconds) ?? 30),
+    numberEnv(ENV.templateCacheSeconds, 30),
   ),
   notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
   queues: new ChannelQueues(queueUrlsFromEnv(), sqsClient),

@@ -62,6 +62,21 @@ export function optionalEnv(name: string): string | undefined {
   return process.env[name] || undefined;
 }
 
+/**
+ * A number from the environment, or `fallback` when the variable is unset. A value that is not a number is a
+ * configuration fault and throws: read as NaN, it would silently switch off what it sets (a cache, a lease).
+ */
+export function numberEnv(name: string, fallback?: number): number {
+  const raw = optionalEnv(name);
+  if (raw === undefined) {
+    if (fallback === undefined) throw new MissingConfigurationError(name);
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`environment variable ${name} is not a number: "${raw}"`);
+  return value;
+}
+
 /** Every channel's queue URL, from QUEUE_URL_VARIABLE. */
 export function queueUrlsFromEnv(): Record<Channel, string> {
   return Object.fromEntries(CHANNELS.map((channel) => [channel, requiredEnv(QUEUE_URL_VARIABLE[channel])])) as Record<

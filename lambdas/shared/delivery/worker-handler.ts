@@ -12,7 +12,7 @@ import { TemplatesStore } from '../adapters/templates-store.js';
 import { UsersStore } from '../adapters/users-store.js';
 import { documentClient } from '../aws/dynamodb.js';
 import { sqsClient } from '../aws/sqs.js';
-import { ENV, optionalEnv, QUEUE_URL_VARIABLE, requiredEnv } from '../environment.js';
+import { ENV, numberEnv, QUEUE_URL_VARIABLE, requiredEnv } from '../environment.js';
 import { logger, metrics, tracer } from '../observability.js';
 import type { ChannelDeliverer } from './channel-deliverer.js';
 import { ChannelWorker } from './channel-worker.js';
@@ -30,13 +30,13 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer) {
     templates: new TemplatesStore(
       requiredEnv(ENV.templatesTable),
       documentClient,
-      Number(optionalEnv(ENV.templateCacheSeconds) ?? 30),
+      numberEnv(ENV.templateCacheSeconds, 30),
     ),
     notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
     claims: new DeliveryClaims(
       requiredEnv(ENV.notificationsTable),
       documentClient,
-      Number(optionalEnv(ENV.claimLeaseSeconds) ?? 120),
+      numberEnv(ENV.claimLeaseSeconds, 120),
     ),
     queues: new ChannelQueues({ email: ownQueueUrl, sms: ownQueueUrl, push: ownQueueUrl }, sqsClient),
     retryLater: async (record: SQSRecord, delaySeconds: number) => {
@@ -48,7 +48,7 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer) {
         }),
       );
     },
-    maxReceiveCount: Number(requiredEnv(ENV.maxReceiveCount)),
+    maxReceiveCount: numberEnv(ENV.maxReceiveCount),
   });
 
   return middy(
