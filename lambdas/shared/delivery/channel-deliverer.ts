@@ -1,8 +1,9 @@
 import type { TemplateItem } from '../adapters/templates-store.js';
 import type { UserItem } from '../adapters/users-store.js';
 import type { Channel } from '../domain/channel.js';
-import type { DeliveryFailure } from '../domain/delivery-failure.js';
+import { type DeliveryFailure, permanent } from '../domain/delivery-failure.js';
 import type { ChannelJob } from '../schemas/channel-job.js';
+import { TemplateRenderError } from '../templates/render.js';
 
 export type DeliveryResult = { readonly kind: 'sent'; readonly providerMessageId: string } | DeliveryFailure;
 
@@ -13,4 +14,21 @@ export type DeliveryResult = { readonly kind: 'sent'; readonly providerMessageId
 export interface ChannelDeliverer {
   readonly channel: Channel;
   deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult>;
+}
+
+/** The rendered template, or the permanent failure that a template which does not render is. */
+export async function renderedOrFailure<Rendered extends object>(
+  rendering: Promise<Rendered>,
+): Promise<Rendered | DeliveryFailure> {
+  try {
+    return await rendering;
+  } catch (error) {
+    if (error instanceof TemplateRenderError) return permanent(`render_failed:${error.field}`);
+    throw error;
+  }
+}
+
+/** Rendered content carries no `kind`; a DeliveryFailure always does. */
+export function isFailure(value: object): value is DeliveryFailure {
+  return 'kind' in value;
 }

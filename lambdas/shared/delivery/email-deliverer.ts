@@ -4,8 +4,8 @@ import type { UserItem } from '../adapters/users-store.js';
 import { permanent } from '../domain/delivery-failure.js';
 import { classifySesError } from '../domain/provider-errors.js';
 import type { ChannelJob } from '../schemas/channel-job.js';
-import { renderEmail, TemplateRenderError } from '../templates/render.js';
-import type { ChannelDeliverer, DeliveryResult } from './channel-deliverer.js';
+import { renderEmail } from '../templates/render.js';
+import { type ChannelDeliverer, type DeliveryResult, isFailure, renderedOrFailure } from './channel-deliverer.js';
 
 export class EmailDeliverer implements ChannelDeliverer {
   readonly channel = 'email';
@@ -15,13 +15,8 @@ export class EmailDeliverer implements ChannelDeliverer {
   async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
     if (!user.email_address) return permanent('no_contact');
     if (!template.email) return permanent('not_in_template');
-    let email: Awaited<ReturnType<typeof renderEmail>>;
-    try {
-      email = await renderEmail(template.email, job.payload);
-    } catch (error) {
-      if (error instanceof TemplateRenderError) return permanent(`render_failed:${error.field}`);
-      throw error;
-    }
+    const email = await renderedOrFailure(renderEmail(template.email, job.payload));
+    if (isFailure(email)) return email;
     try {
       return { kind: 'sent', providerMessageId: await this.sender.send(user.email_address, email) };
     } catch (error) {

@@ -7,8 +7,8 @@ import { type DeliveryFailure, permanent } from '../domain/delivery-failure.js';
 import { classifySnsPublishError } from '../domain/provider-errors.js';
 import { logger } from '../observability.js';
 import type { ChannelJob } from '../schemas/channel-job.js';
-import { renderPush, TemplateRenderError } from '../templates/render.js';
-import type { ChannelDeliverer, DeliveryResult } from './channel-deliverer.js';
+import { renderPush } from '../templates/render.js';
+import { type ChannelDeliverer, type DeliveryResult, isFailure, renderedOrFailure } from './channel-deliverer.js';
 
 /**
  * Publishes to every device of the user. A device whose endpoint APNs or FCM disabled, or that was
@@ -26,13 +26,8 @@ export class PushDeliverer implements ChannelDeliverer {
 
   async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
     if (!template.push) return permanent('not_in_template');
-    let rendered: Awaited<ReturnType<typeof renderPush>>;
-    try {
-      rendered = await renderPush(template.push, job.payload);
-    } catch (error) {
-      if (error instanceof TemplateRenderError) return permanent(`render_failed:${error.field}`);
-      throw error;
-    }
+    const rendered = await renderedOrFailure(renderPush(template.push, job.payload));
+    if (isFailure(rendered)) return rendered;
     const devices = await this.devices.list(user.user_id);
     const message = { ...rendered, data: { notification_id: job.notification_id, type: job.type } };
     const sent: string[] = [];

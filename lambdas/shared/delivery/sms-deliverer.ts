@@ -5,8 +5,8 @@ import { permanent } from '../domain/delivery-failure.js';
 import { classifyTwilioError } from '../domain/provider-errors.js';
 import { logger } from '../observability.js';
 import type { ChannelJob } from '../schemas/channel-job.js';
-import { renderSms, TemplateRenderError } from '../templates/render.js';
-import type { ChannelDeliverer, DeliveryResult } from './channel-deliverer.js';
+import { renderSms } from '../templates/render.js';
+import { type ChannelDeliverer, type DeliveryResult, isFailure, renderedOrFailure } from './channel-deliverer.js';
 
 export class SmsDeliverer implements ChannelDeliverer {
   readonly channel = 'sms';
@@ -17,13 +17,8 @@ export class SmsDeliverer implements ChannelDeliverer {
   async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
     if (!user.phone_number) return permanent('no_contact');
     if (!template.sms) return permanent('not_in_template');
-    let sms: Awaited<ReturnType<typeof renderSms>>;
-    try {
-      sms = await renderSms(template.sms, job.payload);
-    } catch (error) {
-      if (error instanceof TemplateRenderError) return permanent(`render_failed:${error.field}`);
-      throw error;
-    }
+    const sms = await renderedOrFailure(renderSms(template.sms, job.payload));
+    if (isFailure(sms)) return sms;
     if (sms.segments > 1) {
       // Sent whole, never cut: but each segment is billed, which the template's author should know.
       logger.warn('SMS longer than one segment', { segments: sms.segments, encoding: sms.encoding });
