@@ -106,7 +106,3 @@ export function reachabilityOf(user: UserItem | undefined): Reachability {
     deviceCount: user?.device_ids?.size ?? 0,
   };
 }
-
-export function contactsOf(user: UserItem | undefined): Contacts {
-  return { email_address: user?.email_address, phone_number: user?.phone_number, locale: user?.locale };
-}

@@ -1,7 +1,3 @@
 /** The ways the platform reaches a person. Each has its own queue, worker and provider. */
 export const CHANNELS = ['email', 'sms', 'push'] as const;
 export type Channel = (typeof CHANNELS)[number];
-
-export function isChannel(value: string): value is Channel {
-  return (CHANNELS as readonly string[]).includes(value);
-}

@@ -32,10 +32,3 @@ export function channelStateOf(decision: ChannelDecision, now: Date): ChannelSta
       return { status: 'skipped', reason: decision.reason, updated_at };
   }
 }
-
-/** Channels whose decision puts a job on a queue, now or deferred. */
-export function channelsWithJobs(decisions: Partial<Record<Channel, ChannelDecision>>): Channel[] {
-  return (Object.entries(decisions) as [Channel, ChannelDecision][])
-    .filter(([, decision]) => decision.status !== 'skipped')
-    .map(([channel]) => channel);
-}
