@@ -1,0 +1,151 @@
+/**
+ * `npm run dlq -- list [channel]` shows what rests in each channel's dead-letter queue: how many jobs, since
+ * when, and why (the reason the worker recorded). `npm run dlq -- redrive <channel>` moves them back to the
+ * channel's queue, once the cause is fixed.
+ *
+ * Against the local platform (`npm start`) by default; `--prefix <p>` names another local prefix, and
+ * `--stack <name>` reads a deployed stack's outputs instead (with the caller's AWS credentials). `--json`
+ * prints the summary as JSON.
+ */
+import { parseArgs } from 'node:util';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import { CHANNELS, type Channel } from '../lambdas/shared/domain/channel.js';
+import { integrationEnvironment } from '../local/emulator-environment.js';
+import { localEmulatorEndpoints } from '../local/emulators.js';
+import { type ChannelQueueUrls, type DeadLetterSummary, DeadLetters } from './dead-letters.js';
+
+const USAGE =
+  'usage: npm run dlq -- list [email|sms|push] | redrive <email|sms|push>  [--stack <name> | --prefix <p>] [--json]';
+
+interface Resources {
+  readonly queues: Record<Channel, ChannelQueueUrls>;
+  readonly notificationsTable: string;
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { stack: { type: 'string' }, prefix: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const [command, channelArgument, ...rest] = positionals;
+  if (rest.length > 0 || (command !== 'list' && command !== 'redrive')) throw new UsageError(USAGE);
+  if (channelArgument !== undefined && !isChannel(channelArgument))
+    throw new UsageError(`unknown channel "${channelArgument}": one of ${CHANNELS.join(', ')}`);
+  if (command === 'redrive' && channelArgument === undefined) throw new UsageError('redrive needs a channel');
+  if (values.stack && values.prefix) throw new UsageError('give --stack or --prefix, not both');
+
+  // The SDK's warning about Node.js 20 would be the first thing an operator reads.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  if (!values.stack) Object.assign(process.env, integrationEnvironment(process.env, localEmulatorEndpoints()));
+  const sqs = new SQSClient({});
+  const resources = values.stack
+    ? await deployedResources(values.stack)
+    : await localResources(sqs, values.prefix ?? (process.env.LOCAL_RESOURCE_PREFIX || 'local'));
+  const deadLetters = new DeadLetters(sqs, DynamoDBDocument.from(new DynamoDBClient({})), resources.notificationsTable);
+  const channels = channelArgument ? [channelArgument] : [...CHANNELS];
+
+  if (command === 'list') {
+    const summaries = await Promise.all(
+      channels.map((channel) => deadLetters.summarize(channel, resources.queues[channel])),
+    );
+    process.stdout.write(values.json ? `${JSON.stringify(summaries, null, 2)}\n` : describe(summaries));
+    return;
+  }
+  const channel = channels[0] as Channel;
+  const moved = await deadLetters.redrive(resources.queues[channel]);
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify({ channel, moved })}\n`
+      : `moved ${moved} ${channel} job${moved === 1 ? '' : 's'} back to the ${channel} queue\n`,
+  );
+}
+
+function describe(summaries: readonly DeadLetterSummary[]): string {
+  const lines: string[] = [];
+  for (const summary of summaries) {
+    if (summary.count === 0) {
+      lines.push(`${summary.channel}: empty`);
+      continue;
+    }
+    const oldest = summary.oldestSentAt
+      ? `, oldest sent ${summary.oldestSentAt.toISOString()} (${age(summary.oldestSentAt)} ago)`
+      : '';
+    lines.push(`${summary.channel}: ${summary.count} job${summary.count === 1 ? '' : 's'}${oldest}`);
+    for (const { reason, count } of summary.reasons) lines.push(`  ${String(count).padStart(6)}  ${reason}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function age(since: Date): string {
+  const seconds = Math.max(0, Math.round((Date.now() - since.getTime()) / 1000));
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7_200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3_600)} h`;
+  return `${Math.round(seconds / 86_400)} days`;
+}
+
+async function deployedResources(stackName: string): Promise<Resources> {
+  const { Stacks = [] } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
+  const outputs = new Map((Stacks[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
+  const output = (key: string) => {
+    const value = outputs.get(key);
+    if (!value) throw new Error(`stack ${stackName} has no output ${key}: is it this platform's stack?`);
+    return value;
+  };
+  const capitalized = (channel: Channel) => `${channel[0]?.toUpperCase()}${channel.slice(1)}`;
+  return {
+    queues: Object.fromEntries(
+      CHANNELS.map((channel) => [
+        channel,
+        {
+          queueUrl: output(`${capitalized(channel)}QueueUrl`),
+          deadLetterUrl: output(`${capitalized(channel)}DeadLetterQueueUrl`),
+        },
+      ]),
+    ) as Record<Channel, ChannelQueueUrls>,
+    notificationsTable: output('NotificationsTableName'),
+  };
+}
+
+/** The local runtime's names (local/provision.ts): `<prefix>-<channel>`, its `-dlq`, `<prefix>-notifications`. */
+async function localResources(sqs: SQSClient, prefix: string): Promise<Resources> {
+  const urlOf = async (QueueName: string) => {
+    try {
+      return (await sqs.send(new GetQueueUrlCommand({ QueueName }))).QueueUrl ?? '';
+    } catch (error) {
+      if ((error as Error).name !== 'QueueDoesNotExist') throw error;
+      throw new Error(`no queue ${QueueName}: start the platform with \`npm start\`, or give --prefix or --stack`);
+    }
+  };
+  // One after the other, so a missing platform is named by its first queue.
+  const entries: [Channel, ChannelQueueUrls][] = [];
+  for (const channel of CHANNELS) {
+    entries.push([
+      channel,
+      { queueUrl: await urlOf(`${prefix}-${channel}`), deadLetterUrl: await urlOf(`${prefix}-${channel}-dlq`) },
+    ]);
+  }
+  return {
+    queues: Object.fromEntries(entries) as Record<Channel, ChannelQueueUrls>,
+    notificationsTable: `${prefix}-notifications`,
+  };
+}
+
+function isChannel(value: string): value is Channel {
+  return (CHANNELS as readonly string[]).includes(value);
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`dlq: ${(error as Error).message}\n`);
+  // parseArgs refuses unknown options with its own error codes: those are usage mistakes too.
+  const usage = error instanceof UsageError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS');
+  process.exitCode = usage ? 2 : 1;
+}
