@@ -7,7 +7,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-// Three suites, each with its own script (npm run test:unit | test:infra | test:integration).
+// Four suites, each with its own script (npm run test:unit | test:infra | test:integration | test:faults).
 export default defineConfig({
   test: {
     projects: [
@@ -24,6 +24,14 @@ export default defineConfig({
           globalSetup: ['test/support/emulator-global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/support/emulator-global-setup.ts'],
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -40,12 +40,23 @@ export interface LocalResources {
   readonly platformApplications: { readonly apns: string; readonly fcm: string };
 }
 
-export async function provisionLocalResources(clients: LocalClients, prefix: string): Promise<LocalResources> {
+export interface ProvisionOptions {
+  /** Overrides the config's visibility timeout (the fault drill's clock runs fast). */
+  readonly visibilityTimeoutSeconds?: number;
+}
+
+export async function provisionLocalResources(
+  clients: LocalClients,
+  prefix: string,
+  options: ProvisionOptions = {},
+): Promise<LocalResources> {
   const tableKeys = Object.keys(TABLES) as TableKey[];
   const tableNames = await Promise.all(
     tableKeys.map((key) => createTable(clients.dynamoDb, `${prefix}-${key}`, TABLES[key])),
   );
-  const queueUrls = await Promise.all(CHANNELS.map((channel) => createChannelQueue(clients.sqs, prefix, channel)));
+  const queueUrls = await Promise.all(
+    CHANNELS.map((channel) => createChannelQueue(clients.sqs, prefix, channel, options)),
+  );
   const [apns, fcm] = await Promise.all([
     createPlatformApplication(clients.sns, `${prefix}-apns`, 'APNS'),
     createPlatformApplication(clients.sns, `${prefix}-fcm`, 'GCM'),
@@ -103,7 +114,7 @@ async function createTable(client: DynamoDBClient, name: string, definition: Tab
   return name;
 }
 
-async function createChannelQueue(client: SQSClient, prefix: string, channel: Channel) {
+async function createChannelQueue(client: SQSClient, prefix: string, channel: Channel, options: ProvisionOptions) {
   const settings = CHANNEL_QUEUES[channel];
   const deadLetter = await client.send(
     new CreateQueueCommand({
@@ -119,7 +130,7 @@ async function createChannelQueue(client: SQSClient, prefix: string, channel: Ch
     new CreateQueueCommand({
       QueueName: `${prefix}-${channel}`,
       Attributes: {
-        VisibilityTimeout: String(visibilityTimeoutSeconds(settings)),
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds(settings)),
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: required(Attributes?.QueueArn, 'QueueArn'),
           maxReceiveCount: settings.maxReceiveCount,

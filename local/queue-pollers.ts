@@ -17,6 +17,10 @@ export interface PollerOptions {
   readonly concurrency: number;
   readonly handler: SqsHandler;
   readonly context: (name: string) => Context;
+  /** The fault drill: hands every batch to the handler twice, at once or one after the other. */
+  readonly duplicateDeliveries?: boolean;
+  /** Called with each batch handed over twice. */
+  readonly onDuplicated?: (records: readonly SQSRecord[], concurrently: boolean) => void;
   /** Called once per record handled: done (deleted) or left for a retry. */
   readonly onRecord?: (record: SQSRecord, outcome: 'done' | 'retry') => void;
   readonly onError?: (error: Error) => void;
@@ -79,13 +83,16 @@ export class QueuePoller {
     const records = Messages.map((message) => toSqsRecord(message, this.options.queueUrl));
 
     let failed: Set<string>;
-    try {
-      const response = await this.options.handler({ Records: records }, this.options.context(this.options.name));
-      failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
-    } catch (error) {
-      // A handler that throws fails the whole batch, as in Lambda: every record comes back later.
-      this.options.onError?.(error as Error);
-      failed = new Set(records.map((record) => record.messageId));
+    if (this.options.duplicateDeliveries) {
+      // As if SQS had delivered each message twice: a record is done when either delivery succeeded.
+      const concurrently = Math.random() < 0.5;
+      this.options.onDuplicated?.(records, concurrently);
+      const [first, second] = concurrently
+        ? await Promise.all([this.invoke(records), this.invoke(records)])
+        : [await this.invoke(records), await this.invoke(records)];
+      failed = new Set([...first].filter((messageId) => second.has(messageId)));
+    } else {
+      failed = await this.invoke(records);
     }
     const done = records.filter((record) => !failed.has(record.messageId));
     if (done.length > 0) {
@@ -97,6 +104,18 @@ export class QueuePoller {
       );
     }
     for (const record of records) this.options.onRecord?.(record, failed.has(record.messageId) ? 'retry' : 'done');
+  }
+
+  /** Invokes the handler with the batch; answers the ids of the records it failed. */
+  private async invoke(records: SQSRecord[]): Promise<Set<string>> {
+    try {
+      const response = await this.options.handler({ Records: records }, this.options.context(this.options.name));
+      return new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    } catch (error) {
+      // A handler that throws fails the whole batch, as in Lambda: every record comes back later.
+      this.options.onError?.(error as Error);
+      return new Set(records.map((record) => record.messageId));
+    }
   }
 }
 

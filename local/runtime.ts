@@ -19,6 +19,7 @@ import { ApiGatewayEmulation, type ApiHandler, type LocalProducer, lambdaContext
 import { seedDemo } from './demo.js';
 import { endpointFor, integrationEnvironment } from './emulator-environment.js';
 import { ensureEmulators, localEmulatorEndpoints, runEmulatorScript } from './emulators.js';
+import { faultDrillFromEnv } from './fault-drill.js';
 import { outboxPage, readOutbox } from './outbox.js';
 import { functionEnvironment, type LocalResources, provisionLocalResources } from './provision.js';
 import { QueuePoller, type SqsHandler } from './queue-pollers.js';
@@ -56,6 +57,7 @@ export class PortInUseError extends Error {
 export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
   const { log } = options;
   const settings = validatePlatformSettings(config);
+  const drill = faultDrillFromEnv(process.env);
   // Bind first: a taken port is the most likely mistake and should cost nothing to learn.
   const server = createServer();
   await listen(server, options.port);
@@ -79,7 +81,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       sqs: new SQSClient({}),
       sns: new SNSClient({}),
     };
-    const resources = await provisionLocalResources(clients, options.prefix);
+    const resources = await provisionLocalResources(clients, options.prefix, {
+      visibilityTimeoutSeconds: drill?.visibilityTimeoutSeconds,
+    });
     await new SESClient({}).send(new VerifyEmailIdentityCommand({ EmailAddress: settings.email.sender }));
     const twilio = await startTwilioSandbox();
     cleanups.push(() => twilio.stop());
@@ -116,7 +120,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       [ENV.twilioAccountSid]: twilio.accountSid,
       [ENV.twilioAuthToken]: twilio.authToken,
       [ENV.twilioMessagingServiceSid]: 'MG00000000000000000000000000000001',
-      [ENV.twilioApiBaseUrl]: twilio.url,
+      [ENV.twilioApiBaseUrl]: drill?.twilioUrl ?? twilio.url,
+      ...(drill?.claimLeaseSeconds ? { [ENV.claimLeaseSeconds]: String(drill.claimLeaseSeconds) } : {}),
+      ...(drill?.retryBaseSeconds ? { [ENV.retryBaseSeconds]: String(drill.retryBaseSeconds) } : {}),
       POWERTOOLS_SERVICE_NAME: 'local',
       POWERTOOLS_METRICS_NAMESPACE: 'NotificationPlatformLocal',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -125,6 +131,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
     // The handlers read their configuration when their modules load, as in Lambda: import them now.
     const handlers = await loadHandlers();
+    if (drill) {
+      log({ event: 'fault_drill', ...drill });
+      const { FaultInjection } = await import('./fault-injection.js');
+      const injection = new FaultInjection(drill);
+      injection.install();
+      const ingest = handlers.api.ingest as ApiHandler;
+      handlers.api.ingest = (event, context) => injection.ingest(() => ingest(event, context));
+    }
     const gateway = new ApiGatewayEmulation(producers, handlers.api);
     const documents = DynamoDBDocument.from(clients.dynamoDb);
     const outboxSources = {
@@ -150,6 +164,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           concurrency: settings.channels[channel].maxConcurrency,
           handler: handlers.workers[channel],
           context: lambdaContext,
+          duplicateDeliveries: drill?.duplicateDeliveries ?? false,
+          onDuplicated: (records, concurrently) =>
+            log({ event: 'fault_drill_duplicated', channel, records: records.length, concurrently }),
           onRecord: (record, outcome) =>
             log({
               event: 'delivery',

@@ -104,6 +104,11 @@ export interface TwilioSandbox {
   readonly heldRequestCount: number;
   /** The next `count` create requests (after the ones already queued) meet `fault`, one each. */
   failNext(count: number, fault: TwilioFault): void;
+  /**
+   * From now on, each create request that no queued fault is waiting for meets one of `faults` (picked at
+   * random) with probability `rate`; null stops it. For the fault drill: a provider failing 30% of the time.
+   */
+  failRandomly(plan: RandomFaults | null): void;
   /** Holds every create request, unanswered, until unstall(). */
   stall(): void;
   /** Answers the held requests normally and stops holding new ones. */
@@ -112,6 +117,12 @@ export interface TwilioSandbox {
   reset(): void;
   /** Closes the server at once: held and slow requests are dropped, not answered. */
   stop(): Promise<void>;
+}
+
+export interface RandomFaults {
+  readonly rate: number;
+  readonly faults: readonly TwilioFault[];
+  readonly random?: () => number;
 }
 
 export interface TwilioSandboxOptions {
@@ -178,6 +189,7 @@ class Sandbox implements TwilioSandbox {
 
   private readonly server = createServer((request, response) => void this.route(request, response));
   private readonly faults: TwilioFault[] = [];
+  private randomFaults: RandomFaults | null = null;
   private stallGate: { readonly promise: Promise<Release>; readonly release: (outcome: Release) => void } | null = null;
   private heldCount = 0;
   private readonly pendingDelays = new Set<{ timer: NodeJS.Timeout; release: (outcome: Release) => void }>();
@@ -211,6 +223,11 @@ class Sandbox implements TwilioSandbox {
 
   failNext(count: number, fault: TwilioFault): void {
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`failNext count must be a positive integer`);
+    this.checkFault(fault);
+    for (let index = 0; index < count; index++) this.faults.push(fault);
+  }
+
+  private checkFault(fault: TwilioFault): void {
     if (fault.kind === 'slow' && !(Number.isFinite(fault.delayMs) && fault.delayMs >= 0)) {
       throw new RangeError('a slow fault needs a delayMs of 0 or more');
     }
@@ -219,7 +236,22 @@ class Sandbox implements TwilioSandbox {
         throw new RangeError('retryAfterSeconds must be a whole number of seconds, 0 or more');
       }
     }
-    for (let index = 0; index < count; index++) this.faults.push(fault);
+  }
+
+  failRandomly(plan: RandomFaults | null): void {
+    if (plan && !(plan.rate >= 0 && plan.rate <= 1 && plan.faults.length > 0)) {
+      throw new RangeError('random faults need a rate between 0 and 1 and at least one fault');
+    }
+    for (const fault of plan?.faults ?? []) this.checkFault(fault);
+    this.randomFaults = plan;
+  }
+
+  private randomFault(): TwilioFault | null {
+    const plan = this.randomFaults;
+    if (!plan) return null;
+    const random = plan.random ?? Math.random;
+    if (random() >= plan.rate) return null;
+    return plan.faults[Math.floor(random() * plan.faults.length)] ?? null;
   }
 
   stall(): void {
@@ -241,6 +273,7 @@ class Sandbox implements TwilioSandbox {
     this.messages.length = 0;
     this.requests.length = 0;
     this.faults.length = 0;
+    this.randomFaults = null;
     this.unstall();
   }
 
@@ -322,7 +355,7 @@ class Sandbox implements TwilioSandbox {
 
     try {
       const caller = this.authenticate(request, route.accountSid);
-      fault = this.faults.shift() ?? null;
+      fault = this.faults.shift() ?? this.randomFault();
       if (fault?.kind === 'slow' && (await this.delay(fault.delayMs)) === 'stopped') return;
       if (fault) throwFault(fault, fields);
       const resource = this.accept(route.accountSid, fields, formEntries, caller, receivedAt);

@@ -25,6 +25,8 @@ export const ENV = {
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   /** How long a delivery claim is held before another attempt may take it (a worker that died). */
   claimLeaseSeconds: 'CLAIM_LEASE_SECONDS',
+  /** The first retry's backoff, doubling with each attempt (default 10 s). The fault drill shortens it. */
+  retryBaseSeconds: 'RETRY_BASE_SECONDS',
   sesSender: 'SES_SENDER',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   /** Deployed: a Secrets Manager secret {account_sid, auth_token, messaging_service_sid?, from_number?}. */

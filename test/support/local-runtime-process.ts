@@ -27,11 +27,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function spawnLocalPlatform(port: number, args: string[] = []): { process: ChildProcess; output: () => string } {
+export function spawnLocalPlatform(
+  port: number,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): { process: ChildProcess; output: () => string } {
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
     cwd: PROJECT,
-    env: { ...process.env, PORT: String(port), LOCAL_RESOURCE_PREFIX: `it-local-${randomUUID().slice(0, 8)}` },
+    env: { ...process.env, PORT: String(port), LOCAL_RESOURCE_PREFIX: `it-local-${randomUUID().slice(0, 8)}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk) => {

@@ -24,6 +24,8 @@ export interface WorkerDependencies {
   /** Hides the record for this many seconds before SQS offers it again. */
   readonly retryLater: (record: SQSRecord, delaySeconds: number) => Promise<void>;
   readonly maxReceiveCount: number;
+  /** Backoff of the first retry; see retryDelaySeconds. */
+  readonly retryBaseSeconds?: number;
   readonly clock?: () => Date;
   readonly random?: () => number;
 }
@@ -139,7 +141,7 @@ export class ChannelWorker {
       logger.error('giving up: the job goes to the dead-letter queue', { reason: result.reason, receiveCount });
       throw new DeliveryDeferred(result.reason);
     }
-    const delay = retryDelaySeconds(receiveCount, this.random, result.retryAfterSeconds);
+    const delay = retryDelaySeconds(receiveCount, this.random, result.retryAfterSeconds, this.deps.retryBaseSeconds);
     logger.warn('delivery failed; retrying later', { reason: result.reason, receiveCount, delaySeconds: delay });
     await this.deps.retryLater(record, delay);
     throw new DeliveryDeferred(result.reason);

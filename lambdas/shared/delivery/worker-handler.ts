@@ -12,6 +12,7 @@ import { TemplatesStore } from '../adapters/templates-store.js';
 import { UsersStore } from '../adapters/users-store.js';
 import { documentClient } from '../aws/dynamodb.js';
 import { sqsClient } from '../aws/sqs.js';
+import { RETRY_BASE_SECONDS } from '../domain/retry-policy.js';
 import { ENV, numberEnv, QUEUE_URL_VARIABLE, requiredEnv } from '../environment.js';
 import { logger, metrics, tracer } from '../observability.js';
 import type { ChannelDeliverer } from './channel-deliverer.js';
@@ -49,6 +50,7 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer) {
       );
     },
     maxReceiveCount: numberEnv(ENV.maxReceiveCount),
+    retryBaseSeconds: numberEnv(ENV.retryBaseSeconds, RETRY_BASE_SECONDS),
   });
 
   return middy(

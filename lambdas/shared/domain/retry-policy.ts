@@ -13,10 +13,11 @@ export function retryDelaySeconds(
   receiveCount: number,
   random: () => number = Math.random,
   retryAfterSeconds?: number,
+  baseSeconds: number = RETRY_BASE_SECONDS,
 ): number {
   // A missing or garbled count must not make a failing job retry at once, nor wait forever.
   const attempts = Number.isFinite(receiveCount) && receiveCount >= 1 ? Math.floor(receiveCount) : 1;
-  const ceiling = Math.min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** attempts);
+  const ceiling = Math.min(RETRY_CAP_SECONDS, baseSeconds * 2 ** attempts);
   const jittered = Math.ceil(ceiling / 2 + (ceiling / 2) * unitInterval(random()));
   const asked =
     retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) ? Math.ceil(retryAfterSeconds) : 0;

@@ -1,0 +1,43 @@
+/**
+ * The fault drill's settings: the local platform, made to fail on purpose, for the fault-injection suite
+ * (test/faults). LOCAL_FAULT_DRILL holds them as JSON; only local/runtime.ts reads it, and nothing under lambdas/
+ * knows about it: the deployed functions are bundled from lambdas/ alone, so no setting of the stack can turn
+ * the drill on. local/fault-injection.ts does what they say.
+ */
+import { z } from 'zod';
+
+const rate = z.number().min(0).max(1);
+export const faultDrillSchema = z.strictObject({
+  /** Share of SES SendEmail and SNS Publish calls that fail, half throttled and half 5xx. */
+  providerFailureRate: rate.default(0),
+  /** Share of the ingest path's DynamoDB request attempts that are throttled. */
+  ingestThrottleRate: rate.default(0),
+  /**
+   * The process kills itself at its Nth provider call (SES, SNS or Twilio), just before or just after it: once per
+   * process, so a drill restarted after each crash crashes about once every N calls.
+   */
+  crashAtCall: z.int().min(1).optional(),
+  /** Every SQS batch is handed to the worker twice, at once or one after the other. */
+  duplicateDeliveries: z.boolean().default(false),
+  /** Where the SMS worker sends: a Twilio-compatible server that outlives this process. */
+  twilioUrl: z.url().optional(),
+  /** A file the process appends its crash reports to (JSON lines). */
+  journal: z.string().min(1).optional(),
+  // The drill's clock runs fast: the same rules, with shorter waits.
+  visibilityTimeoutSeconds: z.int().min(1).optional(),
+  claimLeaseSeconds: z.int().min(1).optional(),
+  retryBaseSeconds: z.int().min(1).optional(),
+});
+
+export type FaultDrill = z.infer<typeof faultDrillSchema>;
+
+export const FAULT_DRILL_VARIABLE = 'LOCAL_FAULT_DRILL';
+
+export function faultDrillFromEnv(env: NodeJS.ProcessEnv): FaultDrill | undefined {
+  const text = env[FAULT_DRILL_VARIABLE];
+  if (!text) return undefined;
+  const parsed = faultDrillSchema.safeParse(JSON.parse(text));
+  if (!parsed.success)
+    throw new Error(`${FAULT_DRILL_VARIABLE} is not a fault drill: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,372 @@
+/**
+ * The fault-injection suite: the whole local platform, driven by a stream of notifications while it fails on
+ * purpose (local/fault-drill.ts), one fault per scenario and then all together. After each stream it waits for
+ * quiescence and counts, from what the providers hold, what was delivered, what twice and what not at all.
+ *
+ * FAULT_NOTIFICATIONS sets the stream's length over all scenarios: `npm run test:faults` sends 2,000, `npm test` 300.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaultDrill } from '../../local/fault-drill.js';
+import type { CrashReport } from '../../local/fault-injection.js';
+import { startTwilioSandbox, type TwilioFault, type TwilioSandbox } from '../../local/twilio-sandbox.js';
+import { inParallel, newTally, type ProducerTally, pause, sendUntilAccepted } from '../support/drill-producer.js';
+import { DrilledPlatform } from '../support/drilled-platform.js';
+import { readFromLocalStack, sqs } from '../support/emulator-clients.js';
+import { messagesIn } from '../support/queue-inspection.js';
+
+const CHANNELS = ['email', 'sms', 'push'] as const;
+type Channel = (typeof CHANNELS)[number];
+
+interface Scenario {
+  readonly name: string;
+  readonly twilioFails?: boolean;
+  readonly drill: Partial<FaultDrill>;
+  /** What shows the fault was really injected. */
+  readonly evidence: (row: Row) => number;
+}
+
+const TOTAL = Number(process.env.FAULT_NOTIFICATIONS ?? 2_000);
+const SCENARIOS_COUNT = 6;
+const PER_SCENARIO = Math.ceil(TOTAL / SCENARIOS_COUNT);
+// Each crash costs a restart and a visibility timeout: about six per scenario, whatever its length.
+const CRASH_AT_CALL = Math.max(5, Math.ceil((PER_SCENARIO * CHANNELS.length) / 6));
+
+// A third of Twilio's faults each: 429, 500, and an answer slower than the SMS client's 5 s timeout.
+const TWILIO_FAULTS: TwilioFault[] = [
+  { kind: 'throttle', retryAfterSeconds: 1 },
+  { kind: 'server_error' },
+  { kind: 'slow', delayMs: 6_000 },
+];
+
+const SCENARIOS: Scenario[] = [
+  { name: 'Twilio fails 30%', twilioFails: true, drill: {}, evidence: (row) => row.twilioFaults },
+  { name: 'SES and SNS fail 30%', drill: { providerFailureRate: 0.3 }, evidence: (row) => row.workerRetries },
+  { name: 'DynamoDB throttles ingest', drill: { ingestThrottleRate: 0.5 }, evidence: (row) => row.unavailable },
+  { name: 'every SQS message twice', drill: { duplicateDeliveries: true }, evidence: (row) => row.doubledBatches },
+  { name: 'worker killed mid-batch', drill: { crashAtCall: CRASH_AT_CALL }, evidence: (row) => row.restarts },
+  {
+    name: 'all together',
+    twilioFails: true,
+    drill: { providerFailureRate: 0.3, ingestThrottleRate: 0.5, duplicateDeliveries: true, crashAtCall: CRASH_AT_CALL },
+    evidence: (row) => Math.min(row.twilioFaults, row.workerRetries, row.unavailable, row.restarts, row.doubledBatches),
+  },
+];
+
+interface Row {
+  readonly scenario: string;
+  readonly accepted: number;
+  readonly expected: number;
+  readonly delivered: number;
+  readonly deadLettered: number;
+  readonly duplicatesInWindow: number;
+  readonly duplicatesBeyondWindow: number;
+  readonly losses: number;
+  readonly unavailable: number;
+  readonly unavailableWithoutRetryAfter: number;
+  readonly serverErrors: number;
+  readonly restarts: number;
+  readonly workerRetries: number;
+  readonly twilioFaults: number;
+  readonly doubledBatches: number;
+  readonly seconds: number;
+}
+
+const TEMPLATE = {
+  email: { subject: 'Drill', body: '<p>Reference {{ ref }}</p>' },
+  sms: { body: 'Reference {{ ref }}' },
+  push: { title: 'Drill', body: 'Reference {{ ref }}' },
+};
+const REF = /ref[0-9a-f]{32}/g;
+
+let sandbox: TwilioSandbox;
+const rows: Row[] = [];
+
+beforeAll(async () => {
+  sandbox = await startTwilioSandbox();
+});
+afterAll(async () => {
+  await sandbox?.stop();
+  if (rows.length > 0) process.stdout.write(`\n${table(rows)}\n`);
+});
+
+describe(`fault injection: ${PER_SCENARIO * SCENARIOS.length} notifications over ${SCENARIOS.length} scenarios`, () => {
+  it.each(SCENARIOS)(
+    '$name: nothing lost, nothing sent twice beyond the crash-after-send window',
+    async (scenario) => {
+      const { row, log, secrets } = await runScenario(scenario);
+      rows.push(row);
+
+      expect(row.accepted).toBe(PER_SCENARIO);
+      expect(row.expected).toBe(PER_SCENARIO * CHANNELS.length);
+      expect(row.losses).toBe(0);
+      expect(row.duplicatesBeyondWindow).toBe(0);
+      expect(row.delivered + row.deadLettered).toBe(row.expected);
+      expect(row.serverErrors).toBe(0);
+      expect(row.unavailableWithoutRetryAfter).toBe(0);
+      expect(scenario.evidence(row)).toBeGreaterThan(0);
+      // Every log line of every process: ids only.
+      for (const secret of secrets) expect(log.includes(secret), 'a contact or payload value in the logs').toBe(false);
+      expect(log.match(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g) ?? []).toEqual([]);
+      expect(log.match(/\+[1-9]\d{7,14}/g) ?? []).toEqual([]);
+    },
+    1_800_000,
+  );
+});
+
+async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string; secrets: string[] }> {
+  const started = Date.now();
+  const prefix = `drill-${randomUUID().slice(0, 8)}`;
+  const journal = join(tmpdir(), `${prefix}-journal.jsonl`);
+  sandbox.reset();
+  if (scenario.twilioFails) sandbox.failRandomly({ rate: 0.3, faults: TWILIO_FAULTS });
+  const platform = await DrilledPlatform.start(
+    {
+      ...scenario.drill,
+      twilioUrl: sandbox.url,
+      journal,
+      // The drill's clock: a Twilio answer may take 6 s, so claims outlast it and visibility outlasts claims.
+      visibilityTimeoutSeconds: 15,
+      claimLeaseSeconds: 10,
+      retryBaseSeconds: 1,
+    },
+    prefix,
+  );
+  const tally = newTally();
+  try {
+    const users = await createUsers(platform, tally, Math.min(25, PER_SCENARIO));
+    await sendUntilAccepted(platform, tally, { method: 'PUT', path: '/v1/templates/drill', body: TEMPLATE });
+
+    const refs = Array.from({ length: PER_SCENARIO }, () => `ref${randomBytes(16).toString('hex')}`);
+    const notifications = new Map<string, string>(); // notification id -> ref
+    const expected = new Set<string>(); // ref/channel
+    await inParallel(refs, 6, async (ref) => {
+      const user = users[notifications.size % users.length] as DrillUser;
+      const answer = await sendUntilAccepted(platform, tally, {
+        method: 'POST',
+        path: '/v1/notifications',
+        body: { user_id: user.id, type: 'drill', payload: { ref } },
+        idempotencyKey: randomUUID(),
+      });
+      notifications.set(String(answer.notification_id), ref);
+      const channels = answer.channels as Record<string, { status: string }>;
+      for (const [channel, state] of Object.entries(channels))
+        if (state.status === 'queued') expected.add(`${ref}/${channel}`);
+    });
+
+    const queues = await queueUrls(prefix);
+    await untilQuiet(expected, notifications, queues, platform);
+    const sent = await providerDeliveries();
+    const dead = await deadLettered(queues, notifications, platform, tally);
+    const window = crashWindow(journal, notifications);
+
+    let delivered = 0;
+    let losses = 0;
+    let duplicatesInWindow = 0;
+    let duplicatesBeyondWindow = 0;
+    for (const key of expected) {
+      const count = sent.get(key) ?? 0;
+      if (count > 0) delivered++;
+      else if (!dead.has(key)) losses++;
+      const duplicates = Math.max(0, count - 1);
+      const explained = Math.min(duplicates, window.get(key) ?? 0);
+      duplicatesInWindow += explained;
+      duplicatesBeyondWindow += duplicates - explained;
+      if (duplicates > explained && process.env.DRILL_DEBUG) {
+        const id = [...notifications].find(([, r]) => key.startsWith(r))?.[0];
+        console.log('UNEXPLAINED', key, id, count, window.get(key));
+        console.log(platform.output().split('\n').filter((l) => id && l.includes(id)).join('\n'));
+        console.log(readFileSync(journal, 'utf8'));
+      }
+    }
+    const log = platform.output();
+    const row: Row = {
+      scenario: scenario.name,
+      accepted: notifications.size,
+      expected: expected.size,
+      delivered,
+      deadLettered: [...expected].filter((key) => !sent.has(key) && dead.has(key)).length,
+      duplicatesInWindow,
+      duplicatesBeyondWindow,
+      losses,
+      unavailable: tally.statuses.get(503) ?? 0,
+      unavailableWithoutRetryAfter: tally.unavailableWithoutRetryAfter,
+      serverErrors: tally.statuses.get(500) ?? 0,
+      restarts: platform.restarts,
+      workerRetries: log.split('"message":"delivery failed; retrying later"').length - 1,
+      twilioFaults: sandbox.requests.filter((request) => request.fault !== null).length,
+      doubledBatches: log.split('"event":"fault_drill_duplicated"').length - 1,
+      seconds: Math.round((Date.now() - started) / 1000),
+    };
+    const secrets = [...refs, ...users.flatMap((user) => [user.email, user.phone, user.token])];
+    return { row, log, secrets };
+  } finally {
+    await platform.stop();
+    rmSync(journal, { force: true });
+  }
+}
+
+interface DrillUser {
+  readonly id: string;
+  readonly email: string;
+  readonly phone: string;
+  readonly token: string;
+}
+
+async function createUsers(platform: DrilledPlatform, tally: ProducerTally, count: number): Promise<DrillUser[]> {
+  const users = Array.from({ length: count }, (_, index) => ({
+    id: `drill-user-${index}-${randomUUID().slice(0, 8)}`,
+    email: `drill.${randomUUID().slice(0, 12)}@example.org`,
+    phone: `+4915${String(10_000_000 + Math.floor(Math.random() * 89_999_999))}`,
+    token: randomBytes(32).toString('hex'),
+  }));
+  await inParallel(users, 6, async (user) => {
+    await sendUntilAccepted(platform, tally, {
+      method: 'PUT',
+      path: `/v1/users/${user.id}/contacts`,
+      body: { email_address: user.email, phone_number: user.phone },
+    });
+    await sendUntilAccepted(platform, tally, {
+      method: 'POST',
+      path: `/v1/users/${user.id}/devices`,
+      body: { platform: 'apns', token: user.token },
+    });
+  });
+  return users;
+}
+
+async function queueUrls(prefix: string): Promise<Record<Channel, { url: string; deadLetterUrl: string }>> {
+  const urlOf = async (QueueName: string) => (await sqs.send(new GetQueueUrlCommand({ QueueName }))).QueueUrl ?? '';
+  const entries = await Promise.all(
+    CHANNELS.map(async (channel) => [
+      channel,
+      { url: await urlOf(`${prefix}-${channel}`), deadLetterUrl: await urlOf(`${prefix}-${channel}-dlq`) },
+    ]),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** What each provider holds, by ref/channel: SES and SNS as LocalStack recorded them, SMS as the sandbox did. */
+async function providerDeliveries(): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const count = (channel: Channel, text: string) => {
+    for (const ref of new Set(text.match(REF) ?? []))
+      counts.set(`${ref}/${channel}`, (counts.get(`${ref}/${channel}`) ?? 0) + 1);
+  };
+  const { messages } = await readFromLocalStack<{ messages: { Body: unknown }[] }>('SES', '/_aws/ses');
+  for (const message of messages) count('email', JSON.stringify(message.Body));
+  const { platform_endpoint_messages: pushes } = await readFromLocalStack<{
+    platform_endpoint_messages: Record<string, unknown[]>;
+  }>('SNS', '/_aws/sns/platform-endpoint-messages');
+  for (const message of Object.values(pushes).flat()) count('push', JSON.stringify(message));
+  for (const message of sandbox.messages) count('sms', message.fields.Body ?? '');
+  return counts;
+}
+
+/** Jobs resting in a DLQ whose notification says why (the worker records the reason before it gives up). */
+async function deadLettered(
+  queues: Record<Channel, { deadLetterUrl: string }>,
+  notifications: Map<string, string>,
+  platform: DrilledPlatform,
+  tally: ProducerTally,
+): Promise<Set<string>> {
+  const dead = new Set<string>();
+  for (const channel of CHANNELS) {
+    for (const message of await messagesIn(queues[channel].deadLetterUrl)) {
+      const job = JSON.parse(message.Body) as { notification_id: string };
+      const status = await sendUntilAccepted(platform, tally, {
+        method: 'GET',
+        path: `/v1/notifications/${job.notification_id}`,
+        body: undefined,
+      });
+      const reason = (status.channels as Record<string, { reason?: string }>)[channel]?.reason ?? '';
+      const ref = notifications.get(job.notification_id);
+      if (ref && reason.startsWith('dead_lettered')) dead.add(`${ref}/${channel}`);
+    }
+  }
+  return dead;
+}
+
+/**
+ * Deliveries a provider took whose worker died (or timed out) before recording them: the crash reports of the
+ * killed processes, and the sandbox's slow answers, which Twilio's client gave up on after the message existed.
+ */
+function crashWindow(journal: string, notifications: Map<string, string>): Map<string, number> {
+  const window = new Map<string, number>();
+  const add = (key: string) => window.set(key, (window.get(key) ?? 0) + 1);
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(journal, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    // No crash, no journal.
+  }
+  for (const line of lines) {
+    const report = JSON.parse(line) as CrashReport;
+    for (const { notification_id, channel } of report.unrecorded) {
+      const ref = notifications.get(notification_id);
+      if (ref) add(`${ref}/${channel}`);
+    }
+  }
+  for (const request of sandbox.requests) {
+    if (request.fault?.kind !== 'slow' || request.statusCode !== 201) continue;
+    for (const ref of request.fields.Body?.match(REF) ?? []) add(`${ref}/sms`);
+  }
+  return window;
+}
+
+/** Until every expected delivery was made or rests in a DLQ, and no queue holds anything, twice in a row. */
+async function untilQuiet(
+  expected: Set<string>,
+  notifications: Map<string, string>,
+  queues: Record<Channel, { url: string; deadLetterUrl: string }>,
+  platform: DrilledPlatform,
+): Promise<void> {
+  const deadline = Date.now() + 300_000 + PER_SCENARIO * 500;
+  let quietTimes = 0;
+  while (quietTimes < 2) {
+    if (Date.now() > deadline) return; // the counts will show what is missing
+    await pause(1_000);
+    const queued = await Promise.all(CHANNELS.map(async (channel) => (await messagesIn(queues[channel].url)).length));
+    if (queued.some((count) => count > 0)) {
+      quietTimes = 0;
+      continue;
+    }
+    const sent = await providerDeliveries();
+    const dead = await deadLettered(queues, notifications, platform, newTally());
+    const accounted = [...expected].every((key) => sent.has(key) || dead.has(key));
+    quietTimes = accounted ? quietTimes + 1 : 0;
+  }
+}
+
+function table(results: readonly Row[]): string {
+  const columns: [string, (row: Row) => string | number][] = [
+    ['scenario', (row) => row.scenario],
+    ['accepted', (row) => row.accepted],
+    ['expected', (row) => row.expected],
+    ['delivered', (row) => row.delivered],
+    ['in DLQ', (row) => row.deadLettered],
+    ['dup. in window', (row) => row.duplicatesInWindow],
+    ['dup. beyond', (row) => row.duplicatesBeyondWindow],
+    ['losses', (row) => row.losses],
+    ['503s', (row) => row.unavailable],
+    ['restarts', (row) => row.restarts],
+    ['worker retries', (row) => row.workerRetries],
+    ['Twilio faults', (row) => row.twilioFaults],
+    ['s', (row) => row.seconds],
+  ];
+  const cells = [
+    columns.map(([name]) => name),
+    ...results.map((row) => columns.map(([, value]) => String(value(row)))),
+  ];
+  const widths = columns.map((_, index) => Math.max(...cells.map((line) => (line[index] ?? '').length)));
+  const format = (line: string[]) => `| ${line.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join(' | ')} |`;
+  return [
+    format(cells[0] ?? []),
+    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
+    ...cells.slice(1).map(format),
+  ].join('\n');
+}
