@@ -123,7 +123,8 @@ export class FaultInjection {
     const injection = this;
     prototype[name] = async function (this: unknown, ...args: never[]) {
       const delivery = currentDelivery.getStore();
-      const crash = delivery && ++injection.providerCalls === injection.drill.crashAtCall;
+      // From the Nth call on: a call that fails before the "after" point passes the crash on to the next one.
+      const crash = delivery && ++injection.providerCalls >= (injection.drill.crashAtCall ?? Number.POSITIVE_INFINITY);
       const point = injection.random() < 0.5 ? 'before_send' : 'after_send';
       if (crash && point === 'before_send') injection.die(point, delivery.channel);
       const key = delivery && `${delivery.notificationId}/${delivery.channel}`;

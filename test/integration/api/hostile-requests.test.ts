@@ -19,11 +19,13 @@ const RUNS = Number(process.env.PROPERTY_RUNS ?? 60);
 let platform: TestPlatform;
 let plane: ControlPlane;
 let ingest: Parameters<typeof invoke>[0];
+let status: Parameters<typeof invoke>[0];
 
 beforeAll(async () => {
   platform = await provisionTestPlatform('hostile');
   plane = await loadControlPlane();
   ({ handler: ingest } = await import('../../../lambdas/ingest/handler.js'));
+  ({ handler: status } = await import('../../../lambdas/notification-status/handler.js'));
   await saveTemplate(plane, 'order_shipped', ALL_CHANNEL_TEMPLATE);
 });
 afterAll(() => platform.remove());
@@ -254,6 +256,118 @@ describe('hostile requests', () => {
             ).toBe(true);
           }
         }),
+        { numRuns: RUNS },
+      );
+
+      expect(await footprint()).toBe(before);
+    },
+    300_000,
+  );
+});
+
+/** Every route with a path parameter, with a valid value for each and a body where it takes one. */
+interface PathRoute {
+  readonly name: string;
+  readonly handler: () => Parameters<typeof invoke>[0];
+  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  readonly resource: string;
+  readonly valid: Record<string, string>;
+  readonly body?: Record<string, unknown>;
+}
+
+const DEVICE_ID = 'a'.repeat(32);
+const pathRoutes: PathRoute[] = [
+  {
+    name: 'GET /v1/notifications/{notification_id}',
+    handler: () => status,
+    method: 'GET',
+    resource: '/v1/notifications/{notification_id}',
+    valid: { notification_id: '6f1c2f4e-8a43-4c1e-9a43-2b6a1f0e9d11' },
+  },
+  ...(['GET', 'PUT'] as const).map((method) => ({
+    name: `${method} /v1/preferences/{user_id}`,
+    handler: () => plane.preferences,
+    method,
+    resource: '/v1/preferences/{user_id}',
+    valid: { user_id: 'user-1' },
+    body: method === 'PUT' ? { email: true, sms: true, push: true, quiet_hours: null } : undefined,
+  })),
+  {
+    name: 'PUT /v1/users/{user_id}/contacts',
+    handler: () => plane.contacts,
+    method: 'PUT',
+    resource: '/v1/users/{user_id}/contacts',
+    valid: { user_id: 'user-1' },
+    body: { email_address: 'ada@example.com' },
+  },
+  ...(['GET', 'POST'] as const).map((method) => ({
+    name: `${method} /v1/users/{user_id}/devices`,
+    handler: () => plane.devices,
+    method,
+    resource: '/v1/users/{user_id}/devices',
+    valid: { user_id: 'user-1' },
+    body: method === 'POST' ? { platform: 'apns', token: 'a'.repeat(64) } : undefined,
+  })),
+  {
+    name: 'DELETE /v1/users/{user_id}/devices/{device_id}',
+    handler: () => plane.devices,
+    method: 'DELETE',
+    resource: '/v1/users/{user_id}/devices/{device_id}',
+    valid: { user_id: 'user-1', device_id: DEVICE_ID },
+  },
+  ...(['GET', 'PUT'] as const).map((method) => ({
+    name: `${method} /v1/templates/{type}`,
+    handler: () => plane.templates,
+    method,
+    resource: '/v1/templates/{type}',
+    valid: { type: 'order_shipped' },
+    body: method === 'PUT' ? { sms: { body: 'Hi' } } : undefined,
+  })),
+];
+
+const PATH_RULES: Record<string, RegExp> = {
+  user_id: /^[A-Za-z0-9_.:@-]{1,128}$/,
+  type: /^[a-z0-9_.-]{1,64}$/,
+  notification_id: /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i,
+  device_id: /^[a-f0-9]{32}$/,
+};
+
+// What a path segment can carry once API Gateway has decoded it: anything but an empty string.
+const badSegment = (rule: RegExp) =>
+  fc
+    .oneof(
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 300 }),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }),
+      fc.constantFrom('..', '../../etc/passwd', 'a/b', '%2F', ' ', 'x'.repeat(129), 'USER#1', '\u0000', '🙂'),
+    )
+    .filter((value) => !rule.test(value));
+
+describe('hostile path parameters', () => {
+  it.each(pathRoutes)(
+    '$name: refuses every malformed path parameter with 400, naming it, and changes nothing',
+    async (route) => {
+      const before = await footprint();
+      const parameters = Object.keys(route.valid);
+
+      await fc.assert(
+        fc.asyncProperty(
+          fc
+            .constantFrom(...parameters)
+            .chain((name) => badSegment(PATH_RULES[name] as RegExp).map((value) => ({ name, value }))),
+          async ({ name, value }) => {
+            const answer = await invoke(route.handler(), {
+              method: route.method,
+              resource: route.resource,
+              pathParameters: { ...route.valid, [name]: value },
+              body: route.body === undefined ? undefined : JSON.stringify(route.body),
+              headers: { 'Content-Type': 'application/json' },
+              apiKeyId: TEST_KEYS.admin,
+            });
+            expect(answer.statusCode).toBe(400);
+            const fields = (answer.json.error.details ?? []).map((detail: { field: string }) => detail.field);
+            expect(fields).toContain(name);
+          },
+        ),
         { numRuns: RUNS },
       );
 
