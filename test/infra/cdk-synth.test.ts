@@ -34,4 +34,18 @@ describe('npx cdk synth', () => {
     expect(bundles).toHaveLength(9);
     for (const bundle of bundles) expect(readdirSync(join(outdir, bundle))).toContain('index.mjs.map');
   });
+
+  it('ships no part of the fault drill: no function reads LOCAL_FAULT_DRILL or sets it', () => {
+    const template = readFileSync(join(outdir, 'NotificationPlatform-dev.template.json'), 'utf8');
+    const bundles = readdirSync(outdir).filter((entry) => entry.startsWith('asset.'));
+
+    expect(template).not.toContain('LOCAL_FAULT_DRILL');
+    for (const bundle of bundles) {
+      const code = readdirSync(join(outdir, bundle)).includes('index.mjs')
+        ? readFileSync(join(outdir, bundle, 'index.mjs'), 'utf8')
+        : '';
+      expect(code).not.toContain('LOCAL_FAULT_DRILL');
+      expect(code).not.toContain('fault drill');
+    }
+  });
 });

@@ -38,6 +38,13 @@ describe('retryDelaySeconds', () => {
     expect(retryDelaySeconds(1, () => 0, Number.POSITIVE_INFINITY)).toBe(10);
   });
 
+  it('scales with a shorter base (the fault drill runs its clock fast), under the same cap', () => {
+    expect(retryDelaySeconds(1, () => 0, undefined, 1)).toBe(1);
+    expect(retryDelaySeconds(1, () => 1, undefined, 1)).toBe(2);
+    expect(retryDelaySeconds(3, () => 1, undefined, 1)).toBe(8);
+    expect(retryDelaySeconds(20, () => 1, undefined, 1)).toBe(RETRY_CAP_SECONDS);
+  });
+
   it('reads a missing or garbled receive count as the first attempt', () => {
     for (const receiveCount of [0, -3, Number.NaN]) {
       expect(lowest(receiveCount)).toBe(10);
