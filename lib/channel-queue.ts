@@ -6,6 +6,7 @@ import {
   type Channel,
   type ChannelQueueSettings,
   DEAD_LETTER_RETENTION_DAYS,
+  maxReceiveCount,
   visibilityTimeoutSeconds,
 } from './platform-config.js';
 
@@ -31,8 +32,8 @@ export class ChannelQueue extends Construct {
   constructor(scope: Construct, id: string, props: ChannelQueueProps) {
     super(scope, id);
     const settings = props.settings ?? CHANNEL_QUEUES[props.channel];
-    if (!Number.isInteger(settings.maxReceiveCount) || settings.maxReceiveCount < 1) {
-      throw new Error(`ChannelQueue ${props.channel}: maxReceiveCount must be a whole number of at least 1`);
+    if (!Number.isInteger(settings.deliveryAttempts) || settings.deliveryAttempts < 1) {
+      throw new Error(`ChannelQueue ${props.channel}: deliveryAttempts must be a whole number of at least 1`);
     }
     if (settings.workerTimeoutSeconds < 1 || settings.workerTimeoutSeconds > 900) {
       throw new Error(`ChannelQueue ${props.channel}: workerTimeoutSeconds must be 1 to 900 (Lambda's limit)`);
@@ -48,7 +49,7 @@ export class ChannelQueue extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(settings)),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: maxReceiveCount(settings) },
     });
   }
 }

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/environment.js';
+import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/environment.js';
 import { ChannelQueue } from './channel-queue.js';
 import type { PlatformSettings } from './config/platform-settings.js';
 import { NotificationFunction } from './notification-function.js';
@@ -46,8 +46,9 @@ export class NotificationChannel extends Construct {
       reservedConcurrentExecutions: throughput.maxConcurrency,
       environment: {
         [ENV.channel]: channel,
-        [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
+        [ENV.deliveryAttempts]: String(settings.deliveryAttempts),
         [QUEUE_URL_VARIABLE[channel]]: this.queue.queue.queueUrl,
+        [DEAD_LETTER_QUEUE_URL_VARIABLE[channel]]: this.queue.deadLetterQueue.queueUrl,
         [ENV.usersTable]: tables.users.tableName,
         [ENV.templatesTable]: tables.templates.tableName,
         [ENV.notificationsTable]: tables.notifications.tableName,
@@ -65,6 +66,8 @@ export class NotificationChannel extends Construct {
     );
     // Sending a job back (not due yet, or deferred again by quiet hours) is a send to its own queue.
     this.queue.queue.grantSendMessages(this.worker);
+    // A job given up after its last attempt is moved to the DLQ by the worker, which says why.
+    this.queue.deadLetterQueue.grantSendMessages(this.worker);
     tables.users.grantReadData(this.worker);
     tables.templates.grantReadData(this.worker);
     tables.notifications.grantReadWriteData(this.worker);

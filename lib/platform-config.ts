@@ -11,19 +11,33 @@ export { CHANNELS, type Channel } from '../lambdas/shared/domain/channel.js';
 export interface ChannelQueueSettings {
   /** How long the channel's worker may run on one batch. */
   readonly workerTimeoutSeconds: number;
-  /** Receives before a job is taken out of rotation and rests in the channel's DLQ. */
-  readonly maxReceiveCount: number;
+  /**
+   * Receives after which a job that still fails is given up: the worker records why and moves it to the
+   * channel's DLQ itself.
+   */
+  readonly deliveryAttempts: number;
 }
 
 /**
  * Each channel fails on its own, so each has its own settings. A job is retried in place with
- * backoff (the worker extends its visibility); `maxReceiveCount` bounds how often before the DLQ.
+ * backoff (the worker extends its visibility); `deliveryAttempts` bounds how often before the DLQ.
  */
 export const CHANNEL_QUEUES: Readonly<Record<Channel, ChannelQueueSettings>> = {
-  email: { workerTimeoutSeconds: 30, maxReceiveCount: 8 },
-  sms: { workerTimeoutSeconds: 30, maxReceiveCount: 8 },
-  push: { workerTimeoutSeconds: 30, maxReceiveCount: 8 },
+  email: { workerTimeoutSeconds: 30, deliveryAttempts: 8 },
+  sms: { workerTimeoutSeconds: 30, deliveryAttempts: 8 },
+  push: { workerTimeoutSeconds: 30, deliveryAttempts: 8 },
 };
+
+/**
+ * SQS's own redrive is only a backstop, for a job whose attempts never end (a worker that dies each time): receives
+ * that ended without a verdict (a crash, a claim held by another attempt) must not use up the attempts, or the job
+ * would reach the DLQ with no reason recorded. The fault suite found exactly that with the limit at 8.
+ */
+export const RECEIVES_PER_DELIVERY_ATTEMPT = 3;
+
+export function maxReceiveCount(settings: ChannelQueueSettings): number {
+  return settings.deliveryAttempts * RECEIVES_PER_DELIVERY_ATTEMPT;
+}
 
 /**
  * AWS advises a queue visibility timeout of at least six times the consuming function's timeout:

@@ -16,12 +16,13 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/environment.js';
+import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/environment.js';
 import {
   CHANNEL_QUEUES,
   CHANNELS,
   type Channel,
   DEAD_LETTER_RETENTION_DAYS,
+  maxReceiveCount,
   TABLES,
   type TableDefinition,
   type TableKey,
@@ -78,6 +79,9 @@ export function functionEnvironment(resources: LocalResources): Record<string, s
     [ENV.notificationsTable]: resources.tables.notifications,
     [ENV.templatesTable]: resources.tables.templates,
     ...Object.fromEntries(CHANNELS.map((channel) => [QUEUE_URL_VARIABLE[channel], resources.queues[channel].url])),
+    ...Object.fromEntries(
+      CHANNELS.map((channel) => [DEAD_LETTER_QUEUE_URL_VARIABLE[channel], resources.queues[channel].deadLetterUrl]),
+    ),
     [ENV.apnsPlatformApplicationArn]: resources.platformApplications.apns,
     [ENV.fcmPlatformApplicationArn]: resources.platformApplications.fcm,
   };
@@ -133,7 +137,7 @@ async function createChannelQueue(client: SQSClient, prefix: string, channel: Ch
         VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds(settings)),
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: required(Attributes?.QueueArn, 'QueueArn'),
-          maxReceiveCount: settings.maxReceiveCount,
+          maxReceiveCount: maxReceiveCount(settings),
         }),
       },
     }),

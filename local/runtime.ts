@@ -115,7 +115,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         })),
       ),
       [ENV.sesSender]: settings.email.sender,
-      [ENV.maxReceiveCount]: String(CHANNEL_QUEUES.email.maxReceiveCount),
+      [ENV.deliveryAttempts]: String(CHANNEL_QUEUES.email.deliveryAttempts),
       [ENV.templateCacheSeconds]: '5',
       [ENV.twilioAccountSid]: twilio.accountSid,
       [ENV.twilioAuthToken]: twilio.authToken,

@@ -56,7 +56,9 @@ export class DeadLetters {
       channel,
       count: Math.max(messages.length, await this.approximateCount(queues.deadLetterUrl)),
       oldestSentAt: sentTimes.length > 0 ? new Date(Math.min(...sentTimes)) : undefined,
-      reasons: [...reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count),
+      reasons: [...reasons]
+        .map(([reason, count]) => ({ reason, count }))
+        .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
     };
   }
 
@@ -92,6 +94,7 @@ export class DeadLetters {
             VisibilityTimeout: PEEK_VISIBILITY_SECONDS,
             WaitTimeSeconds: 0,
             MessageSystemAttributeNames: ['SentTimestamp'],
+            MessageAttributeNames: ['dead_letter_reason'],
           }),
         );
         if (Messages.length === 0) break;
@@ -115,6 +118,9 @@ export class DeadLetters {
   }
 
   private async reasonOf(channel: Channel, message: Message): Promise<string> {
+    // The worker that gave the job up attached its reason; SQS's backstop redrive attaches none.
+    const attached = message.MessageAttributes?.dead_letter_reason?.StringValue;
+    if (attached) return attached;
     let body: unknown;
     try {
       body = JSON.parse(message.Body ?? '');
@@ -126,7 +132,10 @@ export class DeadLetters {
     if (job.data.channel !== channel) return `poison: a ${job.data.channel} job on the ${channel} queue`;
     const notification = await this.notifications.find(job.data.notification_id);
     if (!notification) return 'the notification has expired';
-    return notification.channels[channel]?.reason ?? 'no reason recorded';
+    const state = notification.channels[channel];
+    return state?.status === 'failed' && state.reason
+      ? state.reason
+      : `no verdict: moved by SQS after its receive limit (status ${state?.status ?? 'unknown'})`;
   }
 
   private async approximateCount(queueUrl: string): Promise<number> {

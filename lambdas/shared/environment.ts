@@ -21,8 +21,8 @@ export const ENV = {
   fcmPlatformApplicationArn: 'FCM_PLATFORM_APPLICATION_ARN',
   /** The worker's own channel: email, sms or push. */
   channel: 'CHANNEL',
-  /** Receives before SQS moves a job to the DLQ: the worker records the last attempt as dead-lettered. */
-  maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  /** Receives after which a failing job is given up: the worker records why and moves it to its DLQ. */
+  deliveryAttempts: 'DELIVERY_ATTEMPTS',
   /** How long a delivery claim is held before another attempt may take it (a worker that died). */
   claimLeaseSeconds: 'CLAIM_LEASE_SECONDS',
   /** The first retry's backoff, doubling with each attempt (default 10 s). The fault drill shortens it. */
@@ -39,6 +39,13 @@ export const ENV = {
   /** Where the Twilio client sends requests; the local Twilio-compatible server in tests and `npm start`. */
   twilioApiBaseUrl: 'TWILIO_API_BASE_URL',
 } as const;
+
+/** The variable that holds each channel's dead-letter queue URL (for the worker that moves jobs there). */
+export const DEAD_LETTER_QUEUE_URL_VARIABLE: Readonly<Record<Channel, string>> = {
+  email: 'EMAIL_DEAD_LETTER_QUEUE_URL',
+  sms: 'SMS_DEAD_LETTER_QUEUE_URL',
+  push: 'PUSH_DEAD_LETTER_QUEUE_URL',
+};
 
 /** The variable that holds each channel's queue URL. */
 export const QUEUE_URL_VARIABLE: Readonly<Record<Channel, string>> = {

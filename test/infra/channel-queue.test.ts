@@ -12,22 +12,25 @@ function synthChannelQueue(settings: ChannelQueueSettings): Template {
 
 describe('ChannelQueue', () => {
   it('keeps a job hidden for six times the worker timeout, as AWS advises for Lambda consumers', () => {
-    const template = synthChannelQueue({ workerTimeoutSeconds: 45, maxReceiveCount: 3 });
+    const template = synthChannelQueue({ workerTimeoutSeconds: 45, deliveryAttempts: 3 });
 
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: 270,
-      RedrivePolicy: { maxReceiveCount: 3 },
-    });
+    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 270 });
   });
 
-  it('refuses a redrive limit below one', () => {
-    expect(() => synthChannelQueue({ workerTimeoutSeconds: 30, maxReceiveCount: 0 })).toThrow(
-      /sms: maxReceiveCount must be a whole number of at least 1/,
+  it('redrives only as a backstop: after three receives per delivery attempt, when the worker never said why', () => {
+    const template = synthChannelQueue({ workerTimeoutSeconds: 45, deliveryAttempts: 3 });
+
+    template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 9 } });
+  });
+
+  it('refuses fewer than one delivery attempt', () => {
+    expect(() => synthChannelQueue({ workerTimeoutSeconds: 30, deliveryAttempts: 0 })).toThrow(
+      /sms: deliveryAttempts must be a whole number of at least 1/,
     );
   });
 
   it("refuses a worker timeout beyond Lambda's 15 minutes", () => {
-    expect(() => synthChannelQueue({ workerTimeoutSeconds: 901, maxReceiveCount: 5 })).toThrow(
+    expect(() => synthChannelQueue({ workerTimeoutSeconds: 901, deliveryAttempts: 5 })).toThrow(
       /sms: workerTimeoutSeconds must be 1 to 900/,
     );
   });

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHANNEL_QUEUES, CHANNELS, TABLES, type TableDefinition } from '../../lib/platform-config.js';
+import { CHANNEL_QUEUES, CHANNELS, maxReceiveCount, TABLES, type TableDefinition } from '../../lib/platform-config.js';
 import { allowedActions, settingsWith, synthStack } from './stack-fixture.js';
 
 let template: Template;
@@ -97,7 +97,7 @@ describe('channels', () => {
       expect(worker?.Properties.Timeout).toBe(CHANNEL_QUEUES[channel].workerTimeoutSeconds);
       template.hasResourceProperties('AWS::SQS::Queue', {
         VisibilityTimeout: 6 * CHANNEL_QUEUES[channel].workerTimeoutSeconds,
-        RedrivePolicy: { maxReceiveCount: CHANNEL_QUEUES[channel].maxReceiveCount },
+        RedrivePolicy: { maxReceiveCount: maxReceiveCount(CHANNEL_QUEUES[channel]) },
       });
     },
   );
@@ -135,6 +135,7 @@ describe('least privilege', () => {
   it('lets the email worker send email and do nothing on SNS', () => {
     const actions = allowedActions(template, 'EmailChannelWorkerServiceRoleDefaultPolicy');
     expect(actions).toContain('ses:SendEmail');
+    expect(actions).toContain('sqs:SendMessage');
     expect(actions.filter((action) => action.startsWith('sns:'))).toEqual([]);
     expect(actions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
   });
@@ -164,6 +165,22 @@ describe('least privilege', () => {
     const actions = allowedActions(template, 'SmsChannelWorkerServiceRoleDefaultPolicy');
     expect(actions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue']));
     expect(actions.filter((action) => action.startsWith('ses:') || action.startsWith('sns:'))).toEqual([]);
+  });
+
+  it.each(CHANNELS)('lets the %s worker send to its own queue and its own DLQ, and to no other queue', (channel) => {
+    const name = `${channel[0]?.toUpperCase()}${channel.slice(1)}ChannelWorkerServiceRoleDefaultPolicy`;
+    const policy = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith(name));
+    const statements: { Action: string | string[]; Resource: unknown }[] =
+      policy?.[1].Properties.PolicyDocument.Statement ?? [];
+    const targets = statements
+      .filter((statement) => [statement.Action].flat().includes('sqs:SendMessage'))
+      .map((statement) => JSON.stringify(statement.Resource));
+
+    expect(targets).toHaveLength(2);
+    expect(targets.some((target) => /DeadLetterQueue/.test(target))).toBe(true);
+    expect(targets.every((target) => target.includes(`${channel[0]?.toUpperCase()}${channel.slice(1)}Channel`))).toBe(
+      true,
+    );
   });
 
   it('lets ingest send to the three queues and read, not write, the templates table', () => {

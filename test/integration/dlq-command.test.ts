@@ -72,6 +72,27 @@ beforeAll(async () => {
     );
   }
   await sqs.send(new SendMessageCommand({ QueueUrl: deadLetterUrl, MessageBody: '{"not":"a job"}' }));
+  // Moved by a worker, which attached its reason (its notification has expired since).
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: deadLetterUrl,
+      MessageBody: JSON.stringify(smsJob(randomUUID())),
+      MessageAttributes: { dead_letter_reason: { DataType: 'String', StringValue: REASON } },
+    }),
+  );
+  // Moved by SQS's backstop redrive: the notification still says queued.
+  const unfinished = randomUUID();
+  await notifications.create({
+    notification_id: unfinished,
+    user_id: 'user-1',
+    type: 'order_shipped',
+    producer: 'order-service',
+    critical: false,
+    created_at: new Date().toISOString(),
+    channels: { sms: { status: 'queued', updated_at: new Date().toISOString() } },
+    expires_at: Math.floor(Date.now() / 1000) + 3600,
+  });
+  await sqs.send(new SendMessageCommand({ QueueUrl: deadLetterUrl, MessageBody: JSON.stringify(smsJob(unfinished)) }));
 }, 60_000);
 afterAll(() => platform.remove());
 
@@ -88,27 +109,28 @@ describe('npm run dlq', () => {
     }[];
     expect(summaries.map(({ channel, count }) => [channel, count])).toEqual([
       ['email', 0],
-      ['sms', 3],
+      ['sms', 5],
       ['push', 0],
     ]);
     const sms = summaries[1];
     expect(sms?.reasons).toEqual([
-      { reason: REASON, count: 2 },
+      { reason: REASON, count: 3 },
+      { reason: 'no verdict: moved by SQS after its receive limit (status queued)', count: 1 },
       { reason: 'poison: not a channel job', count: 1 },
     ]);
     expect(new Date(sms?.oldestSentAt ?? 0).getTime()).toBeGreaterThanOrEqual(sentBefore - 1_000);
     expect(new Date(sms?.oldestSentAt ?? 0).getTime()).toBeLessThanOrEqual(Date.now());
     // Peeking hands every message back at once: all three are visible again.
     const resting = await messagesIn(platform.resources.queues.sms.deadLetterUrl);
-    expect(resting).toHaveLength(3);
+    expect(resting).toHaveLength(5);
   }, 60_000);
 
   it('list: prints a table for people', async () => {
     const listed = await dlq('list', 'sms', '--prefix', prefix);
 
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(/^sms: 3 jobs, oldest sent \d{4}-\d\d-\d\dT[\d:.]+Z \(\d+ s ago\)\n/);
-    expect(listed.stdout).toContain(`     2  ${REASON}\n`);
+    expect(listed.stdout).toMatch(/^sms: 5 jobs, oldest sent \d{4}-\d\d-\d\dT[\d:.]+Z \(\d+ s ago\)\n/);
+    expect(listed.stdout).toContain(`     3  ${REASON}\n`);
     expect(listed.stdout).toContain('     1  poison: not a channel job\n');
     expect(listed.stdout).not.toContain('email');
   }, 60_000);
@@ -119,7 +141,7 @@ describe('npm run dlq', () => {
     const redriven = await dlq('redrive', 'sms', '--prefix', prefix, '--json');
 
     expect(redriven.code).toBe(0);
-    expect(JSON.parse(redriven.stdout)).toEqual({ channel: 'sms', moved: 3 });
+    expect(JSON.parse(redriven.stdout)).toEqual({ channel: 'sms', moved: 5 });
     expect(await messagesIn(platform.resources.queues.sms.deadLetterUrl)).toEqual([]);
     const back = (await messagesIn(platform.resources.queues.sms.url)).map(({ Body }) => Body).sort();
     expect(back).toEqual(bodies);

@@ -33,7 +33,7 @@ export async function startWorkerPlatform(
   const twilio = await startTwilioSandbox();
   const platform = await provisionTestPlatform(name, {
     SES_SENDER: SENDER,
-    MAX_RECEIVE_COUNT: '8',
+    DELIVERY_ATTEMPTS: '8',
     TWILIO_ACCOUNT_SID: twilio.accountSid,
     TWILIO_AUTH_TOKEN: twilio.authToken,
     TWILIO_MESSAGING_SERVICE_SID: MESSAGING_SERVICE_SID,

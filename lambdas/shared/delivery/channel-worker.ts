@@ -23,7 +23,10 @@ export interface WorkerDependencies {
   readonly queues: Pick<ChannelQueues, 'send'>;
   /** Hides the record for this many seconds before SQS offers it again. */
   readonly retryLater: (record: SQSRecord, delaySeconds: number) => Promise<void>;
-  readonly maxReceiveCount: number;
+  /** Moves the record's job to the channel's DLQ, with the reason it was given up. */
+  readonly deadLetter: (record: SQSRecord, reason: string) => Promise<void>;
+  /** Receives after which a job that still fails is given up. */
+  readonly deliveryAttempts: number;
   /** Backoff of the first retry; see retryDelaySeconds. */
   readonly retryBaseSeconds?: number;
   readonly clock?: () => Date;
@@ -132,14 +135,15 @@ export class ChannelWorker {
     });
     const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
     metrics.addMetric('TransientFailures', MetricUnit.Count, 1);
-    if (receiveCount >= this.deps.maxReceiveCount) {
-      // SQS moves the job to the DLQ instead of offering it again; the status says so.
-      await this.record(job, {
-        status: 'failed',
-        reason: `dead_lettered_after_${receiveCount}_attempts:${result.reason}`,
-      });
-      logger.error('giving up: the job goes to the dead-letter queue', { reason: result.reason, receiveCount });
-      throw new DeliveryDeferred(result.reason);
+    if (receiveCount >= this.deps.deliveryAttempts) {
+      // Given up: the status says why, then the job rests in the DLQ for a redrive. In that order, so that a job
+      // in the DLQ always has its reason; a failed move leaves the record to be retried.
+      const reason = `dead_lettered_after_${receiveCount}_attempts:${result.reason}`;
+      await this.record(job, { status: 'failed', reason });
+      await this.deps.deadLetter(record, reason);
+      logger.error('giving up: the job is moved to the dead-letter queue', { reason: result.reason, receiveCount });
+      metrics.addMetric('DeadLettered', MetricUnit.Count, 1);
+      return;
     }
     const delay = retryDelaySeconds(receiveCount, this.random, result.retryAfterSeconds, this.deps.retryBaseSeconds);
     logger.warn('delivery failed; retrying later', { reason: result.reason, receiveCount, delaySeconds: delay });

@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ChannelQueues } from '../adapters/channel-queues.js';
@@ -13,7 +13,7 @@ import { UsersStore } from '../adapters/users-store.js';
 import { documentClient } from '../aws/dynamodb.js';
 import { sqsClient } from '../aws/sqs.js';
 import { RETRY_BASE_SECONDS } from '../domain/retry-policy.js';
-import { ENV, numberEnv, QUEUE_URL_VARIABLE, requiredEnv } from '../environment.js';
+import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, numberEnv, QUEUE_URL_VARIABLE, requiredEnv } from '../environment.js';
 import { logger, metrics, tracer } from '../observability.js';
 import type { ChannelDeliverer } from './channel-deliverer.js';
 import { ChannelWorker } from './channel-worker.js';
@@ -25,6 +25,7 @@ import { ChannelWorker } from './channel-worker.js';
  */
 export function channelWorkerHandler(deliverer: ChannelDeliverer) {
   const ownQueueUrl = requiredEnv(QUEUE_URL_VARIABLE[deliverer.channel]);
+  const deadLetterQueueUrl = requiredEnv(DEAD_LETTER_QUEUE_URL_VARIABLE[deliverer.channel]);
   const worker = new ChannelWorker({
     deliverer,
     users: new UsersStore(requiredEnv(ENV.usersTable), documentClient),
@@ -49,7 +50,25 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer) {
         }),
       );
     },
-    maxReceiveCount: numberEnv(ENV.maxReceiveCount),
+    deadLetter: async (record: SQSRecord, reason: string) => {
+      await sqsClient.send(
+        new SendMessageCommand({
+          QueueUrl: deadLetterQueueUrl,
+          MessageBody: record.body,
+          MessageAttributes: {
+            ...Object.fromEntries(
+              Object.entries(record.messageAttributes).flatMap(([name, value]) =>
+                value.stringValue === undefined
+                  ? []
+                  : [[name, { DataType: value.dataType, StringValue: value.stringValue }]],
+              ),
+            ),
+            dead_letter_reason: { DataType: 'String', StringValue: reason },
+          },
+        }),
+      );
+    },
+    deliveryAttempts: numberEnv(ENV.deliveryAttempts),
     retryBaseSeconds: numberEnv(ENV.retryBaseSeconds, RETRY_BASE_SECONDS),
   });
 

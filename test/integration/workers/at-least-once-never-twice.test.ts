@@ -6,6 +6,7 @@ import { sqsClient } from '../../../lambdas/shared/aws/sqs.js';
 import { sqs } from '../../support/emulator-clients.js';
 import { eventually } from '../../support/eventually.js';
 import { createUser, saveTemplate } from '../../support/platform-fixtures.js';
+import { messagesIn } from '../../support/queue-inspection.js';
 import { receiveRecords, settle, sqsEvent } from '../../support/sqs-events.js';
 import {
   channelStatus,
@@ -175,7 +176,7 @@ describe('a struggling provider', () => {
 });
 
 describe('the last attempt', () => {
-  it('records the job as failed and dead-lettered when the redrive limit is reached', async () => {
+  it('records why, then moves the job to the DLQ itself, with the reason, and is done with it', async () => {
     const userId = await createUser(world.plane, { email: false, device: false });
     const id = await notify(world, { user_id: userId, type: 'code', payload: { code: '555555' } });
     const [record] = await receiveRecords(smsQueue, 1);
@@ -186,13 +187,18 @@ describe('the last attempt', () => {
 
     const result = await runWorker(world, 'sms', sqsEvent([lastAttempt]));
 
-    // Reported failed so SQS moves it to the DLQ, with no backoff asked for, and the status says why.
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: lastAttempt.messageId }]);
+    // Done with (deleted from the queue), with no backoff asked for; the status and the DLQ copy both say why.
+    expect(result.batchItemFailures).toEqual([]);
     expect(visibilityChanges).toEqual([]);
-    expect(await channelStatus(world, id, 'sms')).toMatchObject({
+    const status = await channelStatus(world, id, 'sms');
+    expect(status).toMatchObject({
       status: 'failed',
       reason: expect.stringMatching(/^dead_lettered_after_8_attempts:twilio/),
     });
-    await settle(smsQueue, [lastAttempt], { batchItemFailures: [] });
+    const [resting, ...more] = await messagesIn(world.platform.resources.queues.sms.deadLetterUrl);
+    expect(more).toEqual([]);
+    expect(resting?.Body).toBe(lastAttempt.body);
+    expect(resting?.MessageAttributes?.dead_letter_reason?.StringValue).toBe(status.reason);
+    await settle(smsQueue, [lastAttempt], result);
   });
 });
