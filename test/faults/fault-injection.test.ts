@@ -9,14 +9,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteQueueCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLES } from '../../lib/platform-config.js';
 import type { FaultDrill } from '../../local/fault-drill.js';
 import type { CrashReport } from '../../local/fault-injection.js';
 import { startTwilioSandbox, type TwilioFault, type TwilioSandbox } from '../../local/twilio-sandbox.js';
 import { inParallel, newTally, type ProducerTally, pause, sendUntilAccepted } from '../support/drill-producer.js';
 import { DrilledPlatform } from '../support/drilled-platform.js';
-import { readFromLocalStack, sqs } from '../support/emulator-clients.js';
+import { dynamoDb, readFromLocalStack, sqs } from '../support/emulator-clients.js';
 import { messagesIn } from '../support/queue-inspection.js';
 
 const CHANNELS = ['email', 'sms', 'push'] as const;
@@ -202,7 +204,19 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
   } finally {
     await platform.stop();
     rmSync(journal, { force: true });
+    await removeScenarioResources(prefix);
   }
+}
+
+/** The scenario's tables and queues: an emulator that outlives the suite does not keep 2,000 notifications. */
+async function removeScenarioResources(prefix: string): Promise<void> {
+  const queues = await queueUrls(prefix).catch(() => undefined);
+  await Promise.allSettled([
+    ...Object.keys(TABLES).map((key) => dynamoDb.send(new DeleteTableCommand({ TableName: `${prefix}-${key}` }))),
+    ...Object.values(queues ?? {}).flatMap(({ url, deadLetterUrl }) =>
+      [url, deadLetterUrl].map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))),
+    ),
+  ]);
 }
 
 interface DrillUser {
