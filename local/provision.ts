@@ -15,7 +15,13 @@ import {
   DeletePlatformApplicationCommand,
   type SNSClient,
 } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/environment.js';
 import {
   CHANNEL_QUEUES,
@@ -35,10 +41,53 @@ export interface LocalClients {
   readonly sns: SNSClient;
 }
 
+export interface ChannelQueueUrls {
+  readonly url: string;
+  readonly deadLetterUrl: string;
+}
+
 export interface LocalResources {
   readonly tables: Readonly<Record<TableKey, string>>;
-  readonly queues: Readonly<Record<Channel, { readonly url: string; readonly deadLetterUrl: string }>>;
+  readonly queues: Readonly<Record<Channel, ChannelQueueUrls>>;
   readonly platformApplications: { readonly apns: string; readonly fcm: string };
+}
+
+/** What provisioning names a prefix's resources; `npm run dlq` and the fault suite find them by these names. */
+export const localNames = {
+  table: (prefix: string, key: TableKey) => `${prefix}-${key}`,
+  queue: (prefix: string, channel: Channel) => `${prefix}-${channel}`,
+  deadLetterQueue: (prefix: string, channel: Channel) => `${prefix}-${channel}-dlq`,
+};
+
+export class MissingLocalQueueError extends Error {
+  constructor(readonly queueName: string) {
+    super(`no queue ${queueName}`);
+    this.name = 'MissingLocalQueueError';
+  }
+}
+
+/** The channel queues an earlier provisioning created under `prefix`, looked up in channel order. */
+export async function locateChannelQueues(
+  sqs: SQSClient,
+  prefix: string,
+): Promise<Readonly<Record<Channel, ChannelQueueUrls>>> {
+  const urlOf = async (QueueName: string) => {
+    try {
+      return (await sqs.send(new GetQueueUrlCommand({ QueueName }))).QueueUrl ?? '';
+    } catch (error) {
+      if ((error as Error).name === 'QueueDoesNotExist') throw new MissingLocalQueueError(QueueName);
+      throw error;
+    }
+  };
+  // One after the other, so a missing platform is named by its first queue.
+  const queues: Partial<Record<Channel, ChannelQueueUrls>> = {};
+  for (const channel of CHANNELS) {
+    queues[channel] = {
+      url: await urlOf(localNames.queue(prefix, channel)),
+      deadLetterUrl: await urlOf(localNames.deadLetterQueue(prefix, channel)),
+    };
+  }
+  return queues as Record<Channel, ChannelQueueUrls>;
 }
 
 export interface ProvisionOptions {
@@ -53,7 +102,7 @@ export async function provisionLocalResources(
 ): Promise<LocalResources> {
   const tableKeys = Object.keys(TABLES) as TableKey[];
   const tableNames = await Promise.all(
-    tableKeys.map((key) => createTable(clients.dynamoDb, `${prefix}-${key}`, TABLES[key])),
+    tableKeys.map((key) => createTable(clients.dynamoDb, localNames.table(prefix, key), TABLES[key])),
   );
   const queueUrls = await Promise.all(
     CHANNELS.map((channel) => createChannelQueue(clients.sqs, prefix, channel, options)),
@@ -122,7 +171,7 @@ async function createChannelQueue(client: SQSClient, prefix: string, channel: Ch
   const settings = CHANNEL_QUEUES[channel];
   const deadLetter = await client.send(
     new CreateQueueCommand({
-      QueueName: `${prefix}-${channel}-dlq`,
+      QueueName: localNames.deadLetterQueue(prefix, channel),
       Attributes: { MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_DAYS * 24 * 3600) },
     }),
   );
@@ -132,7 +181,7 @@ async function createChannelQueue(client: SQSClient, prefix: string, channel: Ch
   );
   const queue = await client.send(
     new CreateQueueCommand({
-      QueueName: `${prefix}-${channel}`,
+      QueueName: localNames.queue(prefix, channel),
       Attributes: {
         VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds(settings)),
         RedrivePolicy: JSON.stringify({

@@ -16,11 +16,7 @@ import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { NotificationsStore } from '../lambdas/shared/adapters/notifications-store.js';
 import type { Channel } from '../lambdas/shared/domain/channel.js';
 import { channelJobSchema } from '../lambdas/shared/schemas/channel-job.js';
-
-export interface ChannelQueueUrls {
-  readonly queueUrl: string;
-  readonly deadLetterUrl: string;
-}
+import type { ChannelQueueUrls } from '../local/provision.js';
 
 export interface DeadLetterSummary {
   readonly channel: Channel;
@@ -68,7 +64,7 @@ export class DeadLetters {
    */
   async redrive(queues: ChannelQueueUrls, options: { timeoutMs?: number } = {}): Promise<number> {
     const sourceArn = await this.arnOf(queues.deadLetterUrl);
-    const destinationArn = await this.arnOf(queues.queueUrl);
+    const destinationArn = await this.arnOf(queues.url);
     await this.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn }));
     const deadline = Date.now() + (options.timeoutMs ?? 120_000);
     for (;;) {

@@ -10,12 +10,13 @@
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { CHANNELS, type Channel } from '../lambdas/shared/domain/channel.js';
 import { integrationEnvironment } from '../local/emulator-environment.js';
 import { localEmulatorEndpoints } from '../local/emulators.js';
-import { type ChannelQueueUrls, type DeadLetterSummary, DeadLetters } from './dead-letters.js';
+import { type ChannelQueueUrls, localNames, locateChannelQueues, MissingLocalQueueError } from '../local/provision.js';
+import { type DeadLetterSummary, DeadLetters } from './dead-letters.js';
 
 const USAGE =
   'usage: npm run dlq -- list [email|sms|push] | redrive <email|sms|push>  [--stack <name> | --prefix <p>] [--json]';
@@ -104,7 +105,7 @@ async function deployedResources(stackName: string): Promise<Resources> {
       CHANNELS.map((channel) => [
         channel,
         {
-          queueUrl: output(`${capitalized(channel)}QueueUrl`),
+          url: output(`${capitalized(channel)}QueueUrl`),
           deadLetterUrl: output(`${capitalized(channel)}DeadLetterQueueUrl`),
         },
       ]),
@@ -113,28 +114,17 @@ async function deployedResources(stackName: string): Promise<Resources> {
   };
 }
 
-/** The local runtime's names (local/provision.ts): `<prefix>-<channel>`, its `-dlq`, `<prefix>-notifications`. */
+/** The local runtime's resources under `prefix` (local/provision.ts names them). */
 async function localResources(sqs: SQSClient, prefix: string): Promise<Resources> {
-  const urlOf = async (QueueName: string) => {
-    try {
-      return (await sqs.send(new GetQueueUrlCommand({ QueueName }))).QueueUrl ?? '';
-    } catch (error) {
-      if ((error as Error).name !== 'QueueDoesNotExist') throw error;
-      throw new Error(`no queue ${QueueName}: start the platform with \`npm start\`, or give --prefix or --stack`);
-    }
-  };
-  // One after the other, so a missing platform is named by its first queue.
-  const entries: [Channel, ChannelQueueUrls][] = [];
-  for (const channel of CHANNELS) {
-    entries.push([
-      channel,
-      { queueUrl: await urlOf(`${prefix}-${channel}`), deadLetterUrl: await urlOf(`${prefix}-${channel}-dlq`) },
-    ]);
+  try {
+    return {
+      queues: await locateChannelQueues(sqs, prefix),
+      notificationsTable: localNames.table(prefix, 'notifications'),
+    };
+  } catch (error) {
+    if (!(error instanceof MissingLocalQueueError)) throw error;
+    throw new Error(`${error.message}: start the platform with \`npm start\`, or give --prefix or --stack`);
   }
-  return {
-    queues: Object.fromEntries(entries) as Record<Channel, ChannelQueueUrls>,
-    notificationsTable: `${prefix}-notifications`,
-  };
 }
 
 function isChannel(value: string): value is Channel {

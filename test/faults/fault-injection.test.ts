@@ -10,11 +10,12 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteQueueCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TABLES } from '../../lib/platform-config.js';
+import { TABLES, type TableKey } from '../../lib/platform-config.js';
 import type { FaultDrill } from '../../local/fault-drill.js';
 import type { CrashReport } from '../../local/fault-injection.js';
+import { type ChannelQueueUrls, localNames, locateChannelQueues } from '../../local/provision.js';
 import { startTwilioSandbox, type TwilioFault, type TwilioSandbox } from '../../local/twilio-sandbox.js';
 import { inParallel, newTally, type ProducerTally, pause, sendUntilAccepted } from '../support/drill-producer.js';
 import { DrilledPlatform } from '../support/drilled-platform.js';
@@ -161,7 +162,7 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
         if (state.status === 'queued') expected.add(`${ref}/${channel}`);
     });
 
-    const queues = await queueUrls(prefix);
+    const queues = await locateChannelQueues(sqs, prefix);
     await untilQuiet(expected, notifications, queues, platform);
     const sent = await providerDeliveries();
     const dead = await deadLettered(queues, notifications, platform, tally);
@@ -210,9 +211,11 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
 
 /** The scenario's tables and queues: an emulator that outlives the suite does not keep 2,000 notifications. */
 async function removeScenarioResources(prefix: string): Promise<void> {
-  const queues = await queueUrls(prefix).catch(() => undefined);
+  const queues = await locateChannelQueues(sqs, prefix).catch(() => undefined);
   await Promise.allSettled([
-    ...Object.keys(TABLES).map((key) => dynamoDb.send(new DeleteTableCommand({ TableName: `${prefix}-${key}` }))),
+    ...Object.keys(TABLES).map((key) =>
+      dynamoDb.send(new DeleteTableCommand({ TableName: localNames.table(prefix, key as TableKey) })),
+    ),
     ...Object.values(queues ?? {}).flatMap(({ url, deadLetterUrl }) =>
       [url, deadLetterUrl].map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))),
     ),
@@ -248,17 +251,6 @@ async function createUsers(platform: DrilledPlatform, tally: ProducerTally, coun
   return users;
 }
 
-async function queueUrls(prefix: string): Promise<Record<Channel, { url: string; deadLetterUrl: string }>> {
-  const urlOf = async (QueueName: string) => (await sqs.send(new GetQueueUrlCommand({ QueueName }))).QueueUrl ?? '';
-  const entries = await Promise.all(
-    CHANNELS.map(async (channel) => [
-      channel,
-      { url: await urlOf(`${prefix}-${channel}`), deadLetterUrl: await urlOf(`${prefix}-${channel}-dlq`) },
-    ]),
-  );
-  return Object.fromEntries(entries);
-}
-
 /** What each provider holds, by ref/channel: SES and SNS as LocalStack recorded them, SMS as the sandbox did. */
 async function providerDeliveries(): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
@@ -278,7 +270,7 @@ async function providerDeliveries(): Promise<Map<string, number>> {
 
 /** Jobs resting in a DLQ whose notification says why (the worker records the reason before it gives up). */
 async function deadLettered(
-  queues: Record<Channel, { deadLetterUrl: string }>,
+  queues: Record<Channel, ChannelQueueUrls>,
   notifications: Map<string, string>,
   platform: DrilledPlatform,
   tally: ProducerTally,
@@ -331,7 +323,7 @@ function crashWindow(journal: string, notifications: Map<string, string>): Map<s
 async function untilQuiet(
   expected: Set<string>,
   notifications: Map<string, string>,
-  queues: Record<Channel, { url: string; deadLetterUrl: string }>,
+  queues: Record<Channel, ChannelQueueUrls>,
   platform: DrilledPlatform,
 ): Promise<void> {
   const deadline = Date.now() + 300_000 + PER_SCENARIO * 500;
