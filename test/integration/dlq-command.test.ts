@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotificationsStore } from '../../lambdas/shared/adapters/notifications-store.js';
+import { type NotificationItem, NotificationsStore } from '../../lambdas/shared/adapters/notifications-store.js';
 import type { ChannelJob } from '../../lambdas/shared/schemas/channel-job.js';
 import { dynamoDb, sqs } from '../support/emulator-clients.js';
 import { messagesIn } from '../support/queue-inspection.js';
@@ -43,6 +43,21 @@ function smsJob(notificationId: string): ChannelJob {
   };
 }
 
+/** A notification whose SMS job was queued, as ingest records it. */
+function queuedSmsNotification(notificationId: string): NotificationItem {
+  const now = new Date();
+  return {
+    notification_id: notificationId,
+    user_id: 'user-1',
+    type: 'order_shipped',
+    producer: 'order-service',
+    critical: false,
+    created_at: now.toISOString(),
+    channels: { sms: { status: 'queued', updated_at: now.toISOString() } },
+    expires_at: Math.floor(now.getTime() / 1000) + 3600,
+  };
+}
+
 beforeAll(async () => {
   platform = await provisionTestPlatform('dlq');
   prefix = platform.resources.tables.notifications.replace(/-notifications$/, '');
@@ -52,16 +67,7 @@ beforeAll(async () => {
   );
   const deadLetterUrl = platform.resources.queues.sms.deadLetterUrl;
   for (const notificationId of [randomUUID(), randomUUID()]) {
-    await notifications.create({
-      notification_id: notificationId,
-      user_id: 'user-1',
-      type: 'order_shipped',
-      producer: 'order-service',
-      critical: false,
-      created_at: new Date().toISOString(),
-      channels: { sms: { status: 'queued', updated_at: new Date().toISOString() } },
-      expires_at: Math.floor(Date.now() / 1000) + 3600,
-    });
+    await notifications.create(queuedSmsNotification(notificationId));
     await notifications.recordChannelState(notificationId, 'sms', {
       status: 'failed',
       reason: REASON,
@@ -82,16 +88,7 @@ beforeAll(async () => {
   );
   // Moved by SQS's backstop redrive: the notification still says queued.
   const unfinished = randomUUID();
-  await notifications.create({
-    notification_id: unfinished,
-    user_id: 'user-1',
-    type: 'order_shipped',
-    producer: 'order-service',
-    critical: false,
-    created_at: new Date().toISOString(),
-    channels: { sms: { status: 'queued', updated_at: new Date().toISOString() } },
-    expires_at: Math.floor(Date.now() / 1000) + 3600,
-  });
+  await notifications.create(queuedSmsNotification(unfinished));
   await sqs.send(new SendMessageCommand({ QueueUrl: deadLetterUrl, MessageBody: JSON.stringify(smsJob(unfinished)) }));
 }, 60_000);
 afterAll(() => platform.remove());

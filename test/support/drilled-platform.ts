@@ -5,9 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { FAULT_DRILL_VARIABLE, type FaultDrill } from '../../local/fault-drill.js';
-import { freePort, spawnLocalPlatform } from './local-runtime-process.js';
-
-const READY = 'Notification platform running at';
+import { freePort, spawnLocalPlatform, untilServing } from './local-runtime-process.js';
 
 export class DrilledPlatform {
   /** How many times the drill killed the process and it was started again. */
@@ -61,7 +59,8 @@ export class DrilledPlatform {
     const { process: child, output } = spawnLocalPlatform(this.port, [], this.env);
     this.child = child;
     this.outputs.push(output);
-    this.ready = this.untilReady(child, output);
+    // When the process dies first, the exit handler below takes over.
+    this.ready = untilServing(child, output).then(() => undefined);
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
       if (signal !== 'SIGKILL') {
@@ -72,14 +71,5 @@ export class DrilledPlatform {
       this.restarts++;
       this.spawn();
     });
-  }
-
-  private async untilReady(child: ChildProcess, output: () => string): Promise<void> {
-    const deadline = Date.now() + 90_000;
-    while (!output().includes(READY)) {
-      if (child.exitCode !== null || child.signalCode !== null) return; // the exit handler takes over
-      if (Date.now() > deadline) throw new Error(`the platform did not start within 90 s:\n${output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
   }
 }

@@ -47,18 +47,27 @@ export function spawnLocalPlatform(
   return { process: child, output: () => output };
 }
 
+/** Until the spawned platform prints its banner ('serving') or exits first ('exited'); throws after 90 s. */
+export async function untilServing(child: ChildProcess, output: () => string): Promise<'serving' | 'exited'> {
+  const deadline = Date.now() + 90_000;
+  while (!output().includes('Notification platform running at')) {
+    if (child.exitCode !== null || child.signalCode !== null) return 'exited';
+    if (Date.now() > deadline) throw new Error(`the local platform did not start within 90 s:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return 'serving';
+}
+
 export async function startLocalPlatformProcess(args: string[] = []): Promise<RunningLocalPlatform> {
   const port = await freePort();
   const { process: child, output } = spawnLocalPlatform(port, args);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  while (!output().includes('Notification platform running at')) {
-    if (child.exitCode !== null) throw new Error(`the local platform exited with ${child.exitCode}:\n${output()}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the local platform did not start within 90 s:\n${output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  try {
+    if ((await untilServing(child, output)) === 'exited')
+      throw new Error(`the local platform exited with ${child.exitCode ?? child.signalCode}:\n${output()}`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
   return {
     url,
