@@ -5,20 +5,37 @@
 export default {
   environment: 'dev',
   producers: [
-    { name: 'order-service', scopes: ['notifications:send'], rateLimit: 50, burstLimit: 100, dailyQuota: 1_000_000 },
-    { name: 'auth-service', scopes: ['notifications:send'], rateLimit: 20, burstLimit: 50, dailyQuota: 200_000 },
+    {
+      name: 'order-service',
+      scopes: ['notifications:send'],
+      types: ['order_*', 'order.*'],
+      rateLimit: 50,
+      burstLimit: 100,
+      dailyQuota: 1_000_000,
+    },
+    {
+      name: 'auth-service',
+      scopes: ['notifications:send'],
+      types: ['password_reset', 'auth.*'],
+      rateLimit: 20,
+      burstLimit: 50,
+      dailyQuota: 200_000,
+    },
     {
       name: 'admin-console',
-      scopes: ['notifications:send', 'preferences:write', 'templates:write'],
+      scopes: ['notifications:send', 'notifications:read_all', 'preferences:write', 'templates:write', 'admin'],
+      types: ['*'],
       rateLimit: 5,
       burstLimit: 10,
       dailyQuota: 10_000,
     },
   ],
-  api: { rateLimit: 200, burstLimit: 400 },
+  // One address may use the stage's whole rate (200/s for five minutes) and no more; allowedSources (e.g.
+  // { cidrs: ['203.0.113.0/24'] }) limits the API to your producers' addresses.
+  api: { rateLimit: 200, burstLimit: 400, requestsPerSourceIpPer5Minutes: 60_000 },
   email: { sender: 'notifications@example.com' },
   sms: {},
-  push: {},
+  push: { maxDevicesPerUser: 10 },
   preferencesCache: { enabled: true, nodeType: 'dax.t3.small', nodes: 3, itemTtlSeconds: 60, queryTtlSeconds: 60 },
   channels: {
     email: { batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 20 },

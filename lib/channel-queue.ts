@@ -5,6 +5,7 @@ import {
   CHANNEL_QUEUES,
   type Channel,
   type ChannelQueueSettings,
+  channelQueueProblems,
   DEAD_LETTER_RETENTION_DAYS,
   maxReceiveCount,
   visibilityTimeoutSeconds,
@@ -32,12 +33,8 @@ export class ChannelQueue extends Construct {
   constructor(scope: Construct, id: string, props: ChannelQueueProps) {
     super(scope, id);
     const settings = props.settings ?? CHANNEL_QUEUES[props.channel];
-    if (!Number.isInteger(settings.deliveryAttempts) || settings.deliveryAttempts < 1) {
-      throw new Error(`ChannelQueue ${props.channel}: deliveryAttempts must be a whole number of at least 1`);
-    }
-    if (settings.workerTimeoutSeconds < 1 || settings.workerTimeoutSeconds > 900) {
-      throw new Error(`ChannelQueue ${props.channel}: workerTimeoutSeconds must be 1 to 900 (Lambda's limit)`);
-    }
+    const [problem] = channelQueueProblems(settings);
+    if (problem) throw new Error(`ChannelQueue ${props.channel}: ${problem}`);
 
     this.channel = props.channel;
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {

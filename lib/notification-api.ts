@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-
 import {
   AccessLogFormat,
   ApiKey,
+  EndpointType,
   type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
@@ -9,12 +10,15 @@ import {
   Period,
   RequestValidator,
   RestApi,
+  type RestApiProps,
 } from 'aws-cdk-lib/aws-apigateway';
+import { InterfaceVpcEndpoint } from 'aws-cdk-lib/aws-ec2';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
+import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import type { PlatformSettings, ProducerSettings } from './config/platform-settings.js';
 
 /** The functions behind the API, one per concern. */
@@ -24,13 +28,23 @@ export interface ApiFunctions {
   readonly preferences: IFunction;
   readonly contacts: IFunction;
   readonly devices: IFunction;
+  readonly userErasure: IFunction;
   readonly templates: IFunction;
 }
 
 export interface NotificationApiProps {
   readonly environment: string;
   readonly producers: readonly ProducerSettings[];
-  readonly stageThrottle: PlatformSettings['api'];
+  readonly stageThrottle: Pick<PlatformSettings['api'], 'rateLimit' | 'burstLimit'>;
+  /**
+   * Where requests may come from, enforced by the API's resource policy (403 at the edge for anything else).
+   * VPC endpoints make the API private (reachable only through them); CIDRs are then the callers' addresses
+   * inside the VPC, else their public addresses.
+   * @default any source (a key is still required)
+   */
+  readonly allowedSources?: PlatformSettings['api']['allowedSources'];
+  /** WAF's rate-based rule: requests one source IP may make in five minutes before it gets 429. */
+  readonly requestsPerSourceIpPer5Minutes: number;
   /**
    * Largest request body accepted, in bytes; larger ones are refused at the edge by AWS WAF.
    * @default MAX_BODY_BYTES, 64 KiB (the handlers refuse larger bodies too)
@@ -64,6 +78,7 @@ export class NotificationApi extends Construct {
     });
     this.api = new RestApi(this, 'Api', {
       restApiName: `notification-platform-${props.environment}`,
+      ...sourceRestriction(this, props.allowedSources),
       description: 'Producers send notifications and manage preferences, contacts, devices and templates',
       cloudWatchRole: true,
       deployOptions: {
@@ -86,7 +101,8 @@ export class NotificationApi extends Construct {
       validateRequestBody: false,
     });
     this.keys = this.addProducers(props);
-    if (props.firewall ?? true) this.protectWithWaf(props.maxBodyBytes ?? MAX_BODY_BYTES);
+    if (props.firewall ?? true)
+      this.protectWithWaf(props.maxBodyBytes ?? MAX_BODY_BYTES, props.requestsPerSourceIpPer5Minutes);
     Validations.of(this.api).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-APIG2',
@@ -125,6 +141,7 @@ export class NotificationApi extends Construct {
     method(preferences, 'PUT', functions.preferences, ['user_id']);
     const user = root.addResource('users').addResource('{user_id}');
     method(user.addResource('contacts'), 'PUT', functions.contacts, ['user_id']);
+    method(user, 'DELETE', functions.userErasure, ['user_id']);
     const devices = user.addResource('devices');
     method(devices, 'POST', functions.devices, ['user_id']);
     method(devices, 'GET', functions.devices, ['user_id']);
@@ -159,27 +176,59 @@ export class NotificationApi extends Construct {
     return keys;
   }
 
-  private protectWithWaf(maxBodyBytes: number): void {
+  /**
+   * AWS WAF before the stage, three rules in order: a source IP over its rate gets 429; a body over the limit gets
+   * 413 before it costs an invocation; AWS's common rule set refuses known attack patterns (bad bots, SSRF to the
+   * instance metadata address, path traversal), with two of its rules counting instead of blocking, for this API's
+   * own reasons below.
+   */
+  private protectWithWaf(maxBodyBytes: number, requestsPerSourceIpPer5Minutes: number): void {
+    const visibility = (metricName: string) => ({
+      cloudWatchMetricsEnabled: true,
+      metricName,
+      sampledRequestsEnabled: false,
+    });
     const acl = new CfnWebACL(this, 'Firewall', {
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       // WAF inspects 16 KB of an API Gateway body unless told more; a payload may take 16 KiB on its own.
       associationConfig: { requestBody: { API_GATEWAY: { defaultSizeInspectionLimit: 'KB_64' } } },
-      visibilityConfig: {
-        cloudWatchMetricsEnabled: true,
-        metricName: 'notification-api',
-        sampledRequestsEnabled: false,
-      },
+      visibilityConfig: visibility('notification-api'),
       customResponseBodies: {
         tooLarge: {
           contentType: 'APPLICATION_JSON',
-          content: '{"error":{"code":"payload_too_large","message":"the body is too large"}}',
+          content: BODY_TOO_LARGE_ANSWER,
+        },
+        tooMany: {
+          contentType: 'APPLICATION_JSON',
+          content: '{"error":{"code":"rate_limited","message":"too many requests from this address; retry later"}}',
         },
       },
       rules: [
         {
-          name: 'body-size-limit',
+          name: 'rate-per-source-ip',
           priority: 0,
+          action: {
+            block: {
+              customResponse: {
+                responseCode: 429,
+                customResponseBodyKey: 'tooMany',
+                responseHeaders: [{ name: 'Retry-After', value: '60' }],
+              },
+            },
+          },
+          statement: {
+            rateBasedStatement: {
+              limit: requestsPerSourceIpPer5Minutes,
+              aggregateKeyType: 'IP',
+              evaluationWindowSec: 300,
+            },
+          },
+          visibilityConfig: visibility('rate-per-source-ip'),
+        },
+        {
+          name: 'body-size-limit',
+          priority: 1,
           action: { block: { customResponse: { responseCode: 413, customResponseBodyKey: 'tooLarge' } } },
           statement: {
             sizeConstraintStatement: {
@@ -189,11 +238,25 @@ export class NotificationApi extends Construct {
               textTransformations: [{ priority: 0, type: 'NONE' }],
             },
           },
-          visibilityConfig: {
-            cloudWatchMetricsEnabled: true,
-            metricName: 'body-size-limit',
-            sampledRequestsEnabled: false,
+          visibilityConfig: visibility('body-size-limit'),
+        },
+        {
+          name: 'aws-common-rule-set',
+          priority: 2,
+          overrideAction: { none: {} },
+          statement: {
+            managedRuleGroupStatement: {
+              vendorName: 'AWS',
+              name: 'AWSManagedRulesCommonRuleSet',
+              ruleActionOverrides: [
+                // Its limit is 8 KB; a payload may take 16 KiB and a template more. The rule above bounds bodies.
+                { name: 'SizeRestrictions_BODY', actionToUse: { count: {} } },
+                // Template bodies are HTML by design; payload values are escaped whenever they are put into HTML.
+                { name: 'CrossSiteScripting_BODY', actionToUse: { count: {} } },
+              ],
+            },
           },
+          visibilityConfig: visibility('aws-common-rule-set'),
         },
       ],
     });
@@ -203,13 +266,14 @@ export class NotificationApi extends Construct {
     });
   }
 
-  /** The JSON the functions read in PRODUCERS: each producer's key id, name and scopes. */
+  /** The JSON the functions read in PRODUCERS: each producer's key id, name, scopes and types. */
   producersVariable(producers: readonly ProducerSettings[]): string {
     return Stack.of(this).toJsonString(
       producers.map((producer) => ({
         key_id: this.keys.get(producer.name)?.keyId,
         name: producer.name,
         scopes: producer.scopes,
+        types: producer.types,
       })),
     );
   }
@@ -218,4 +282,40 @@ export class NotificationApi extends Construct {
   metricServerErrors() {
     return this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
   }
+}
+
+/**
+ * The API's resource policy for `allowedSources`, and the endpoint type it needs. API keys identify producers; they
+ * are not an access control (AWS says as much of usage plans), so where producers call from is checked too.
+ */
+function sourceRestriction(
+  scope: Construct,
+  sources: PlatformSettings['api']['allowedSources'],
+): Pick<RestApiProps, 'policy' | 'endpointConfiguration'> {
+  if (!sources) return {};
+  const invoke = { actions: ['execute-api:Invoke'], principals: [new AnyPrincipal()], resources: ['execute-api:/*'] };
+  const statements = [new PolicyStatement({ ...invoke, effect: Effect.ALLOW })];
+  const deny = (conditions: Record<string, Record<string, string[]>>) =>
+    statements.push(new PolicyStatement({ ...invoke, effect: Effect.DENY, conditions }));
+  const { cidrs, vpcEndpoints } = sources;
+  if (vpcEndpoints) {
+    // aws:SourceVpce exists only on a private API's requests: on a regional one this would deny everything.
+    deny({ StringNotEquals: { 'aws:SourceVpce': vpcEndpoints } });
+    // Through an endpoint, the caller's own address inside the VPC is aws:VpcSourceIp.
+    if (cidrs) deny({ NotIpAddress: { 'aws:VpcSourceIp': cidrs } });
+    return {
+      policy: new PolicyDocument({ statements }),
+      endpointConfiguration: {
+        types: [EndpointType.PRIVATE],
+        vpcEndpoints: vpcEndpoints.map((vpcEndpointId) =>
+          InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(scope, `Endpoint-${vpcEndpointId}`, {
+            vpcEndpointId,
+            port: 443,
+          }),
+        ),
+      },
+    };
+  }
+  deny({ NotIpAddress: { 'aws:SourceIp': cidrs ?? [] } });
+  return { policy: new PolicyDocument({ statements }) };
 }

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/environment.js';
 import { ChannelQueue } from './channel-queue.js';
@@ -8,6 +8,7 @@ import type { PlatformSettings } from './config/platform-settings.js';
 import { NotificationFunction } from './notification-function.js';
 import type { NotificationTables } from './notification-tables.js';
 import { CHANNEL_QUEUES, type Channel } from './platform-config.js';
+import { allowTableActions } from './table-access.js';
 
 export interface NotificationChannelProps {
   readonly channel: Channel;
@@ -42,11 +43,13 @@ export class NotificationChannel extends Construct {
       handlerModule: `${channel}-worker/handler.ts`,
       serviceName: `${channel}-worker`,
       description: `Delivers ${channel} jobs`,
+      rendersTemplates: true,
       timeout: Duration.seconds(settings.workerTimeoutSeconds),
       reservedConcurrentExecutions: throughput.maxConcurrency,
       environment: {
         [ENV.channel]: channel,
         [ENV.deliveryAttempts]: String(settings.deliveryAttempts),
+        [ENV.claimLeaseSeconds]: String(settings.claimLeaseSeconds),
         [QUEUE_URL_VARIABLE[channel]]: this.queue.queue.queueUrl,
         [DEAD_LETTER_QUEUE_URL_VARIABLE[channel]]: this.queue.deadLetterQueue.queueUrl,
         [ENV.usersTable]: tables.users.tableName,
@@ -55,22 +58,40 @@ export class NotificationChannel extends Construct {
         ...props.environment,
       },
     });
-    this.worker.addEventSource(
-      new SqsEventSource(this.queue.queue, {
-        batchSize: throughput.batchSize,
-        maxBatchingWindow:
-          throughput.batchingWindowSeconds > 0 ? Duration.seconds(throughput.batchingWindowSeconds) : undefined,
-        maxConcurrency: throughput.maxConcurrency,
-        reportBatchItemFailures: true,
+    // The mapping is built here rather than by SqsEventSource, whose grant adds sqs:GetQueueUrl, which nothing calls.
+    const mapping = this.worker.addEventSourceMapping('Jobs', {
+      eventSourceArn: this.queue.queue.queueArn,
+      batchSize: throughput.batchSize,
+      maxBatchingWindow:
+        throughput.batchingWindowSeconds > 0 ? Duration.seconds(throughput.batchingWindowSeconds) : undefined,
+      maxConcurrency: throughput.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    // Lambda's poller receives, deletes and reads the queue's attributes; the worker hides a job for its backoff
+    // (ChangeMessageVisibility), sends a job back to its own queue (not due yet, or deferred again by quiet hours),
+    // and moves a job it gives up to the DLQ, saying why.
+    this.worker.addToRolePolicy(
+      new PolicyStatement({
+        actions: [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:ChangeMessageVisibility',
+          'sqs:SendMessage',
+        ],
+        resources: [this.queue.queue.queueArn],
       }),
     );
-    // Sending a job back (not due yet, or deferred again by quiet hours) is a send to its own queue.
-    this.queue.queue.grantSendMessages(this.worker);
-    // A job given up after its last attempt is moved to the DLQ by the worker, which says why.
-    this.queue.deadLetterQueue.grantSendMessages(this.worker);
-    tables.users.grantReadData(this.worker);
-    tables.templates.grantReadData(this.worker);
-    tables.notifications.grantReadWriteData(this.worker);
+    this.worker.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.deadLetterQueue.queueArn] }),
+    );
+    // Lambda checks the role when it creates the mapping: the policy must exist first.
+    if (this.worker.role) mapping.node.addDependency(this.worker.role);
+    // The user read fresh, the template; the claim taken (PutItem), then completed or released and the status
+    // recorded (UpdateItem).
+    allowTableActions(this.worker, tables.users, 'GetItem');
+    allowTableActions(this.worker, tables.templates, 'GetItem');
+    allowTableActions(this.worker, tables.notifications, 'PutItem', 'UpdateItem');
 
     this.alarms = [
       new Alarm(this, 'DeadLetters', {

@@ -1,7 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type ICommandHooks,
+  NodejsFunction,
+  type NodejsFunctionProps,
+  OutputFormat,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -18,6 +23,39 @@ export interface NotificationFunctionProps
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * The function renders templates: its bundle carries the render process (render-process.mjs) beside the handler,
+   * which the handler starts as a child to render in, with bounded CPU time and memory.
+   * @default false
+   */
+  readonly rendersTemplates?: boolean;
+}
+
+const RENDER_PROCESS = 'shared/templates/render-process.ts';
+
+const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** Bundles the render process the way the handler is bundled, into the same asset, with the same esbuild. */
+function bundleRenderProcess(): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [
+      [
+        `"${inputDir}/node_modules/.bin/esbuild"`,
+        `"${LAMBDAS}${RENDER_PROCESS}"`,
+        '--bundle',
+        '--platform=node',
+        '--format=esm',
+        '--target=node24',
+        '--minify',
+        '--sourcemap',
+        `--outfile="${outputDir}/render-process.mjs"`,
+        `--banner:js="${ESM_REQUIRE_BANNER}"`,
+        '--log-level=warning',
+      ].join(' '),
+    ],
+  };
 }
 
 /**
@@ -27,7 +65,7 @@ export interface NotificationFunctionProps
  */
 export class NotificationFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: NotificationFunctionProps) {
-    const { handlerModule, serviceName, logRetention, environment, bundling, ...rest } = props;
+    const { handlerModule, serviceName, logRetention, rendersTemplates, environment, bundling, ...rest } = props;
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -48,6 +86,8 @@ export class NotificationFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'NotificationPlatform',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        // Responses carry addresses, numbers and payload values: none of them may reach X-Ray.
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
         ...environment,
       },
       bundling: {
@@ -60,7 +100,8 @@ export class NotificationFunction extends NodejsFunction {
         // and the bundle keeps only the clients a function uses (what `npm run bench` measures).
         externalModules: [],
         // Some dependencies still call require(); an ESM bundle must provide it.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        banner: ESM_REQUIRE_BANNER,
+        ...(rendersTemplates ? { commandHooks: bundleRenderProcess() } : {}),
         ...bundling,
       },
     });

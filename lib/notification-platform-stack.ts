@@ -1,17 +1,18 @@
-import { Arn, ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { EmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Construct, IConstruct } from 'constructs';
+import { NOTIFICATIONS_BY_USER_INDEX } from '../lambdas/shared/adapters/notifications-store.js';
 import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/environment.js';
 import type { PlatformSettings } from './config/platform-settings.js';
-import { NotificationApi } from './notification-api.js';
+import { type ApiFunctions, NotificationApi } from './notification-api.js';
 import { NotificationChannel } from './notification-channel.js';
 import { NotificationFunction, type NotificationFunctionProps } from './notification-function.js';
 import { NotificationTables } from './notification-tables.js';
 import { CHANNELS, type Channel } from './platform-config.js';
 import { PlatformOperations } from './platform-operations.js';
 import { PreferencesCache } from './preferences-cache.js';
+import { allowAttributeUpdates, allowIndexQuery, allowTableActions } from './table-access.js';
 
 export interface NotificationPlatformStackProps extends StackProps {
   /** The validated contents of platform.config.ts. */
@@ -74,6 +75,8 @@ export class NotificationPlatformStack extends Stack {
       producers: settings.producers,
       stageThrottle: settings.api,
       firewall: props.firewall,
+      allowedSources: settings.api.allowedSources,
+      requestsPerSourceIpPer5Minutes: settings.api.requestsPerSourceIpPer5Minutes,
     });
     this.api.route(this.apiFunctions(settings));
     operations.watchApi(this.api, settings.alarms.api5xxPerFiveMinutes);
@@ -128,26 +131,35 @@ export class NotificationPlatformStack extends Stack {
   /** Each worker may use its own provider and nothing else. */
   private grantProviders(settings: PlatformSettings): void {
     const { email, sms, push } = this.channels;
-    const sender = EmailIdentity.fromEmailIdentityName(this, 'Sender', settings.email.sender);
-    sender.grantSendEmail(email.worker);
-    if (settings.email.configurationSet) {
-      email.worker.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['ses:SendEmail'],
-          resources: [
-            this.formatArn({
-              service: 'ses',
-              resource: 'configuration-set',
-              resourceName: settings.email.configurationSet,
-            }),
-          ],
-        }),
+    // SendEmail alone: EmailIdentity.grantSendEmail would add SendRawEmail, which nothing here calls.
+    email.worker.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [
+          this.formatArn({ service: 'ses', resource: 'identity', resourceName: settings.email.sender }),
+          ...(settings.email.configurationSet
+            ? [
+                this.formatArn({
+                  service: 'ses',
+                  resource: 'configuration-set',
+                  resourceName: settings.email.configurationSet,
+                }),
+              ]
+            : []),
+        ],
+      }),
+    );
+    if (this.twilioSecret) {
+      // Read, not described: grantRead would add secretsmanager:DescribeSecret, which the worker never calls.
+      sms.worker.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.twilioSecret.secretArn] }),
       );
     }
-    this.twilioSecret?.grantRead(sms.worker);
 
-    this.tables.devices.grantReadWriteData(push.worker);
-    this.tables.users.grantWriteData(push.worker);
+    // The user's devices, and forgetting one whose endpoint is gone: the device item goes, and the user's list of
+    // devices loses it (that list and its timestamp are all the push worker may change of a user).
+    allowTableActions(push.worker, this.tables.devices, 'GetItem', 'BatchGetItem', 'DeleteItem');
+    allowAttributeUpdates(push.worker, this.tables.users, ['user_id', 'device_ids', 'updated_at']);
     const endpoints = this.pushEndpointArns(settings);
     if (endpoints.length > 0) {
       push.worker.addToRolePolicy(
@@ -157,7 +169,7 @@ export class NotificationPlatformStack extends Stack {
     }
   }
 
-  private apiFunctions(settings: PlatformSettings) {
+  private apiFunctions(settings: PlatformSettings): ApiFunctions {
     const shared = {
       [ENV.producers]: this.api.producersVariable(settings.producers),
       [ENV.usersTable]: this.tables.users.tableName,
@@ -172,6 +184,7 @@ export class NotificationPlatformStack extends Stack {
         ...extra,
         environment: { ...shared, ...extra.environment },
       });
+    const { users, devices: devicesTable, notifications, templates: templatesTable } = this.tables;
 
     const cache = this.preferencesCache;
     const ingest = fn('Ingest', 'ingest/handler.ts', {
@@ -184,26 +197,35 @@ export class NotificationPlatformStack extends Stack {
       },
       ...(cache ? { vpc: cache.vpc, securityGroups: [cache.clientSecurityGroup] } : {}),
     });
-    if (cache) cache.grantRead(ingest);
-    else this.tables.users.grantReadData(ingest);
-    this.tables.templates.grantReadData(ingest);
-    this.tables.notifications.grantReadWriteData(ingest);
-    for (const channel of CHANNELS) this.channels[channel].queue.queue.grantSendMessages(ingest);
+    cache?.grantRead(ingest);
+    // GetItem on the table itself even with the cache: a skip is confirmed on a consistent read.
+    allowTableActions(ingest, users, 'GetItem');
+    allowTableActions(ingest, templatesTable, 'GetItem');
+    // The notification (PutItem, or a TransactWriteItems of two Puts with its idempotency key), the key's claim read
+    // and updated, the enqueue outcome.
+    allowTableActions(ingest, notifications, 'GetItem', 'PutItem', 'UpdateItem');
+    ingest.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: CHANNELS.map((channel) => this.channels[channel].queue.queue.queueArn),
+      }),
+    );
 
     const notificationStatus = fn('NotificationStatus', 'notification-status/handler.ts', {
       description: 'Shows a notification and the status of each channel',
     });
-    this.tables.notifications.grantReadData(notificationStatus);
+    allowTableActions(notificationStatus, notifications, 'GetItem');
 
     const preferences = fn('Preferences', 'preferences/handler.ts', { description: 'Reads and saves preferences' });
-    this.tables.users.grantReadWriteData(preferences);
+    allowTableActions(preferences, users, 'GetItem', 'UpdateItem');
 
     const contacts = fn('Contacts', 'contacts/handler.ts', { description: 'Saves contacts' });
-    this.tables.users.grantWriteData(contacts);
+    allowTableActions(contacts, users, 'UpdateItem');
 
     const devices = fn('Devices', 'devices/handler.ts', {
       description: 'Registers and removes push devices',
       environment: {
+        [ENV.maxDevicesPerUser]: String(settings.push.maxDevicesPerUser),
         ...(settings.push.apnsPlatformApplicationArn
           ? { [ENV.apnsPlatformApplicationArn]: settings.push.apnsPlatformApplicationArn }
           : {}),
@@ -212,16 +234,16 @@ export class NotificationPlatformStack extends Stack {
           : {}),
       },
     });
-    this.tables.devices.grantReadWriteData(devices);
-    this.tables.users.grantWriteData(devices);
+    allowTableActions(devices, devicesTable, 'GetItem', 'BatchGetItem', 'PutItem', 'DeleteItem');
+    allowTableActions(devices, users, 'GetItem', 'UpdateItem');
     const applications = [settings.push.apnsPlatformApplicationArn, settings.push.fcmPlatformApplicationArn].filter(
       (arn): arn is string => arn !== undefined,
     );
+    const endpoints = this.pushEndpointArns(settings);
     if (applications.length > 0) {
       devices.addToRolePolicy(
         new PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: applications }),
       );
-      const endpoints = this.pushEndpointArns(settings);
       devices.addToRolePolicy(
         new PolicyStatement({
           actions: ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes', 'sns:DeleteEndpoint'],
@@ -231,10 +253,28 @@ export class NotificationPlatformStack extends Stack {
       acknowledgeEndpointWildcards(devices, endpoints);
     }
 
-    const templates = fn('Templates', 'templates/handler.ts', { description: 'Reads and saves templates' });
-    this.tables.templates.grantReadWriteData(templates);
+    const userErasure = fn('UserErasure', 'user-erasure/handler.ts', {
+      description: 'Erases a person: devices, preferences, contacts, and their name on notification records',
+      // Thousands of records are erased 16 at a time; a call cut short is finished by the next one.
+      timeout: Duration.seconds(60),
+    });
+    allowTableActions(userErasure, devicesTable, 'GetItem', 'BatchGetItem', 'DeleteItem');
+    allowTableActions(userErasure, users, 'GetItem', 'UpdateItem', 'DeleteItem');
+    allowTableActions(userErasure, notifications, 'UpdateItem');
+    allowIndexQuery(userErasure, notifications, NOTIFICATIONS_BY_USER_INDEX);
+    if (endpoints.length > 0) {
+      userErasure.addToRolePolicy(new PolicyStatement({ actions: ['sns:DeleteEndpoint'], resources: endpoints }));
+      acknowledgeEndpointWildcards(userErasure, endpoints);
+    }
 
-    return { ingest, notificationStatus, preferences, contacts, devices, templates };
+    const templates = fn('Templates', 'templates/handler.ts', {
+      description: 'Reads and saves templates',
+      // A template is rendered once when saved, to refuse one that exceeds the render limits.
+      rendersTemplates: true,
+    });
+    allowTableActions(templates, templatesTable, 'GetItem', 'UpdateItem');
+
+    return { ingest, notificationStatus, preferences, contacts, devices, userErasure, templates };
   }
 
   /** The endpoints SNS creates under the configured platform applications (app/GCM/name -> endpoint/GCM/name/*). */

@@ -31,6 +31,12 @@ export class NotificationTables extends Construct {
         partitionKey: attribute(definition.partitionKey),
         sortKey: definition.sortKey && attribute(definition.sortKey),
         timeToLiveAttribute: definition.timeToLiveAttribute,
+        globalSecondaryIndexes: definition.indexes?.map((index) => ({
+          indexName: index.name,
+          partitionKey: attribute(index.partitionKey),
+          sortKey: index.sortKey && attribute(index.sortKey),
+          projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+        })),
         billing: dynamodb.Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         deletionProtection: protectData,

@@ -4,6 +4,7 @@
  * It imports nothing from the CDK: the local runtime and the functions load it without aws-cdk-lib.
  */
 
+import { NOTIFICATIONS_BY_USER_INDEX } from '../lambdas/shared/adapters/notifications-store.js';
 import type { Channel } from '../lambdas/shared/domain/channel.js';
 
 export { CHANNELS, type Channel } from '../lambdas/shared/domain/channel.js';
@@ -11,6 +12,12 @@ export { CHANNELS, type Channel } from '../lambdas/shared/domain/channel.js';
 export interface ChannelQueueSettings {
   /** How long the channel's worker may run on one batch. */
   readonly workerTimeoutSeconds: number;
+  /**
+   * How long a worker's claim on a job holds before another attempt may take it over (the worker died). It must
+   * outlive the worker's timeout by CLAIM_LEASE_MARGIN_SECONDS, or a slow attempt still sending would see its
+   * job taken over and sent a second time.
+   */
+  readonly claimLeaseSeconds: number;
   /**
    * Receives after which a job that still fails is given up: the worker records why and moves it to the
    * channel's DLQ itself.
@@ -23,10 +30,32 @@ export interface ChannelQueueSettings {
  * backoff (the worker extends its visibility); `deliveryAttempts` bounds how often before the DLQ.
  */
 export const CHANNEL_QUEUES: Readonly<Record<Channel, ChannelQueueSettings>> = {
-  email: { workerTimeoutSeconds: 30, deliveryAttempts: 8 },
-  sms: { workerTimeoutSeconds: 30, deliveryAttempts: 8 },
-  push: { workerTimeoutSeconds: 30, deliveryAttempts: 8 },
+  email: { workerTimeoutSeconds: 30, claimLeaseSeconds: 120, deliveryAttempts: 8 },
+  sms: { workerTimeoutSeconds: 30, claimLeaseSeconds: 120, deliveryAttempts: 8 },
+  push: { workerTimeoutSeconds: 30, claimLeaseSeconds: 120, deliveryAttempts: 8 },
 };
+
+/**
+ * What a claim's lease must have beyond the worker's timeout: the clocks of Lambda hosts differ, and an attempt's
+ * last writes (completing its claim, recording its status) come after the provider's answer.
+ */
+export const CLAIM_LEASE_MARGIN_SECONDS = 30;
+
+/** The settings' faults a synth must refuse, each naming what to change; none when they hold. */
+export function channelQueueProblems(settings: ChannelQueueSettings): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(settings.deliveryAttempts) || settings.deliveryAttempts < 1)
+    problems.push('deliveryAttempts must be a whole number of at least 1');
+  if (settings.workerTimeoutSeconds < 1 || settings.workerTimeoutSeconds > 900)
+    problems.push("workerTimeoutSeconds must be 1 to 900 (Lambda's limit)");
+  if (settings.claimLeaseSeconds <= settings.workerTimeoutSeconds + CLAIM_LEASE_MARGIN_SECONDS)
+    problems.push(
+      `claimLeaseSeconds (${settings.claimLeaseSeconds}) must be longer than workerTimeoutSeconds ` +
+        `(${settings.workerTimeoutSeconds}) plus ${CLAIM_LEASE_MARGIN_SECONDS} s, or a job still being sent could be ` +
+        'taken over and sent twice',
+    );
+  return problems;
+}
 
 /**
  * SQS's own redrive is only a backstop, for a job whose attempts never end (a worker that dies each time): receives
@@ -58,21 +87,29 @@ export interface KeyAttribute {
   readonly type: 'S' | 'N';
 }
 
+/** A global secondary index that holds only the keys: enough to find items, never a copy of what they say. */
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
 export interface TableDefinition {
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
   /** Epoch-seconds attribute after which DynamoDB deletes the item. */
   readonly timeToLiveAttribute?: string;
+  readonly indexes?: readonly IndexDefinition[];
 }
 
 export const TABLES = {
   /** One item per user: preferences, contacts, locale. The ingest path reads it with one GetItem. */
   users: { partitionKey: { name: 'user_id', type: 'S' } },
-  /** A user's devices: device id -> SNS platform endpoint ARN and platform. */
-  devices: {
-    partitionKey: { name: 'user_id', type: 'S' },
-    sortKey: { name: 'device_id', type: 'S' },
-  },
+  /**
+   * One item per push device (a token): its one owner, SNS platform endpoint ARN and platform. Keyed by the device,
+   * so a token belongs to one person at a time; the person's item lists the devices they hold.
+   */
+  devices: { partitionKey: { name: 'device_id', type: 'S' } },
   /**
    * The accepted request and each channel's status under the notification's key; producer
    * idempotency keys and delivery claims beside them, all claimed with conditional writes.
@@ -82,6 +119,14 @@ export const TABLES = {
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     timeToLiveAttribute: 'expires_at',
+    // A person's notifications, to erase them; only notification items carry user_id, so the index holds no other.
+    indexes: [
+      {
+        name: NOTIFICATIONS_BY_USER_INDEX,
+        partitionKey: { name: 'user_id', type: 'S' },
+        sortKey: { name: 'created_at', type: 'S' },
+      },
+    ],
   },
   /** One item per notification type: the critical flag and each channel's Liquid template. */
   templates: { partitionKey: { name: 'type', type: 'S' } },

@@ -85,7 +85,8 @@ export class PreferencesCache extends Construct {
       assumedBy: new ServicePrincipal('dax.amazonaws.com'),
       description: 'Lets the DAX cluster read the users table',
     });
-    props.tables.users.grantReadData(role);
+    // What DAX calls to serve GetItem: the item itself, and the table's key schema.
+    props.tables.users.grant(role, 'dynamodb:GetItem', 'dynamodb:DescribeTable');
 
     this.cluster = new CfnCluster(this, 'Cluster', {
       description: 'Caches user items (preferences, contacts, devices) for the ingest path',
@@ -110,7 +111,7 @@ export class PreferencesCache extends Construct {
     fn.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: ['dax:GetItem', 'dax:BatchGetItem'],
+        actions: ['dax:GetItem'],
         resources: [this.cluster.attrArn],
       }),
     );

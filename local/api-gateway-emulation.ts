@@ -4,7 +4,7 @@
  * same way: 403 {"message":"Forbidden"} without a valid key, 429 {"message":"Too Many Requests"} over a limit.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
+import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import type { ProducerSettings } from '../lib/config/platform-settings.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -29,6 +29,7 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/notifications/{notification_id}', 'notification-status'),
   route('GET', '/preferences/{user_id}', 'preferences'),
   route('PUT', '/preferences/{user_id}', 'preferences'),
+  route('DELETE', '/users/{user_id}', 'user-erasure'),
   route('PUT', '/users/{user_id}/contacts', 'contacts'),
   route('POST', '/users/{user_id}/devices', 'devices'),
   route('GET', '/users/{user_id}/devices', 'devices'),
@@ -119,7 +120,7 @@ export class ApiGatewayEmulation {
       return {
         statusCode: 413,
         headers: { 'Content-Type': 'application/json' },
-        body: '{"error":{"code":"payload_too_large","message":"the body is too large"}}',
+        body: BODY_TOO_LARGE_ANSWER,
       };
     }
     const handler = this.handlers[route.handler];

@@ -13,10 +13,15 @@ export const faultDrillSchema = z.strictObject({
   /** Share of the ingest path's DynamoDB request attempts that are throttled. */
   ingestThrottleRate: rate.default(0),
   /**
-   * The process kills itself at its Nth provider call (SES, SNS or Twilio), just before or just after it: once per
-   * process, so a drill restarted after each crash crashes about once every N calls.
+   * A channel worker's process kills itself at its Nth provider call (SES, SNS or Twilio), just before or just after
+   * it: once per process, so a worker restarted after each crash crashes about once every N calls...
    */
   crashAtCall: z.int().min(1).optional(),
+  /**
+   * ...and at most this many times per channel: each crash sends jobs round again, and re-sends must not feed more
+   * crashes, or how long a drill takes would depend on the machine's speed.
+   */
+  crashesPerChannel: z.int().min(1).default(2),
   /** Every SQS batch is handed to the worker twice, at once or one after the other. */
   duplicateDeliveries: z.boolean().default(false),
   /** Where the SMS worker sends: a Twilio-compatible server that outlives this process. */

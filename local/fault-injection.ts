@@ -1,10 +1,11 @@
 /**
  * What the fault drill (local/fault-drill.ts) does to the real handlers, from outside them:
- * - SES and SNS calls fail (throttling or 5xx) through a middleware on the workers' own SDK clients;
- * - the ingest path's DynamoDB calls are throttled, attempt by attempt, so the SDK's retries run first;
- * - the process kills itself (SIGKILL) just before or just after a provider call, after the claim was taken.
- *   Before dying it writes, to the journal, every delivery the provider has taken and the worker has not yet
- *   recorded: the at-least-once window in which a redelivery may send again.
+ * - in the API's process, the ingest path's DynamoDB calls are throttled, attempt by attempt, so the SDK's retries
+ *   run first (IngestFaults);
+ * - in a channel worker's process (WorkerFaults), SES and SNS calls fail (throttling or 5xx) through a middleware on
+ *   the workers' own SDK clients, and the process kills itself (SIGKILL) just before or just after a provider call,
+ *   after the claim was taken. Before dying it writes, to the journal, every delivery the provider has taken and
+ *   the worker has not yet recorded: the at-least-once window in which a redelivery may send again.
  * Import it only after the handlers' environment is set: it loads their modules.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -15,7 +16,7 @@ import { PushSender } from '../lambdas/shared/adapters/push-sender.js';
 import { SmsSender } from '../lambdas/shared/adapters/sms-sender.js';
 import { documentClient } from '../lambdas/shared/aws/dynamodb.js';
 import { sesClient } from '../lambdas/shared/aws/ses.js';
-import { snsClient } from '../lambdas/shared/aws/sns.js';
+import { pushClient } from '../lambdas/shared/aws/sns.js';
 import { EmailDeliverer } from '../lambdas/shared/delivery/email-deliverer.js';
 import { PushDeliverer } from '../lambdas/shared/delivery/push-deliverer.js';
 import { SmsDeliverer } from '../lambdas/shared/delivery/sms-deliverer.js';
@@ -46,7 +47,33 @@ interface Instrumentable {
 const currentDelivery = new AsyncLocalStorage<{ readonly notificationId: string; readonly channel: Channel }>();
 const ingestScope = new AsyncLocalStorage<true>();
 
-export class FaultInjection {
+/** Throttles the ingest path's DynamoDB calls, and only those: run each ingest invocation through `ingest`. */
+export class IngestFaults {
+  constructor(
+    private readonly drill: FaultDrill,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  install(): void {
+    // Inside the retry middleware: every attempt may be throttled, and the SDK backs off and retries as it would.
+    (documentClient as unknown as Instrumentable).middlewareStack.add(
+      (next) => async (args) => {
+        if (ingestScope.getStore() && this.random() < this.drill.ingestThrottleRate) {
+          throw awsError('ProvisionedThroughputExceededException', 400, { throttling: true });
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'faultDrillIngestThrottling', priority: 'low' },
+    );
+  }
+
+  ingest<T>(invocation: () => Promise<T>): Promise<T> {
+    return ingestScope.run(true, invocation);
+  }
+}
+
+/** Fails and crashes one channel worker's process around its provider calls. */
+export class WorkerFaults {
   /** Deliveries handed to a provider whose claim is not completed yet, as `notification_id/channel`. */
   private readonly unrecorded = new Set<string>();
   private providerCalls = 0;
@@ -56,17 +83,11 @@ export class FaultInjection {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Instruments the clients and classes the handlers use. Call once, after the handlers are imported. */
+  /** Instruments the clients and classes the worker uses. Call once, after its handler is imported. */
   install(): void {
     this.failProviderCalls(sesClient as unknown as Instrumentable, 'ses', new Set(['SendEmailCommand']));
-    this.failProviderCalls(snsClient as unknown as Instrumentable, 'sns', new Set(['PublishCommand']));
-    this.throttleIngest(documentClient as unknown as Instrumentable);
+    this.failProviderCalls(pushClient as unknown as Instrumentable, 'sns', new Set(['PublishCommand']));
     this.trackDeliveries();
-  }
-
-  /** Runs an ingest invocation so that its DynamoDB calls, and only those, can be throttled. */
-  ingest<T>(invocation: () => Promise<T>): Promise<T> {
-    return ingestScope.run(true, invocation);
   }
 
   private failProviderCalls(client: Instrumentable, service: 'ses' | 'sns', commands: Set<string>): void {
@@ -78,21 +99,6 @@ export class FaultInjection {
         return next(args);
       },
       { step: 'initialize', name: 'faultDrillProviderFailures', priority: 'high' },
-    );
-  }
-
-  private throttleIngest(client: Instrumentable): void {
-    // Inside the retry middleware: every attempt may be throttled, and the SDK backs off and retries as it would.
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        if (ingestScope.getStore() && this.random() < this.drill.ingestThrottleRate) {
-          throw awsError('ProvisionedThroughputExceededException', 400, {
-            throttling: true,
-          });
-        }
-        return next(args);
-      },
-      { step: 'finalizeRequest', name: 'faultDrillIngestThrottling', priority: 'low' },
     );
   }
 
@@ -112,9 +118,10 @@ export class FaultInjection {
 
     const complete = DeliveryClaims.prototype.complete;
     const unrecorded = this.unrecorded;
-    DeliveryClaims.prototype.complete = async function (this: DeliveryClaims, notificationId, channel) {
-      await complete.call(this, notificationId, channel);
+    DeliveryClaims.prototype.complete = async function (this: DeliveryClaims, notificationId, channel, token) {
+      const completed = await complete.call(this, notificationId, channel, token);
       unrecorded.delete(`${notificationId}/${channel}`);
+      return completed;
     };
   }
 

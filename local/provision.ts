@@ -6,6 +6,7 @@
 import {
   CreateTableCommand,
   DeleteTableCommand,
+  DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
   waitUntilTableExists,
@@ -28,6 +29,7 @@ import {
   CHANNELS,
   type Channel,
   DEAD_LETTER_RETENTION_DAYS,
+  type KeyAttribute,
   maxReceiveCount,
   TABLES,
   type TableDefinition,
@@ -149,19 +151,55 @@ export async function removeLocalResources(clients: LocalClients, resources: Loc
 }
 
 async function createTable(client: DynamoDBClient, name: string, definition: TableDefinition): Promise<string> {
-  const keys = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : [])];
+  const keysOf = (keyed: { partitionKey: KeyAttribute; sortKey?: KeyAttribute }) => [
+    keyed.partitionKey,
+    ...(keyed.sortKey ? [keyed.sortKey] : []),
+  ];
+  const keySchema = (keyed: { partitionKey: KeyAttribute; sortKey?: KeyAttribute }) =>
+    keysOf(keyed).map((key, index) => ({ AttributeName: key.name, KeyType: index === 0 ? 'HASH' : 'RANGE' }) as const);
+  const attributes = new Map(
+    [definition, ...(definition.indexes ?? [])].flatMap(keysOf).map((key) => [key.name, key.type]),
+  );
   try {
     await client.send(
       new CreateTableCommand({
         TableName: name,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: keys.map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
-        KeySchema: keys.map((key, index) => ({ AttributeName: key.name, KeyType: index === 0 ? 'HASH' : 'RANGE' })),
+        AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+          AttributeName,
+          AttributeType,
+        })),
+        KeySchema: keySchema(definition),
+        GlobalSecondaryIndexes: definition.indexes?.map((index) => ({
+          IndexName: index.name,
+          KeySchema: keySchema(index),
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        })),
       }),
     );
   } catch (error) {
-    // Already there from an earlier run of the local runtime: keep its data.
+    // Already there from an earlier run of the local runtime: keep its data, if it has the shape of today's.
     if (!(error instanceof ResourceInUseException)) throw error;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    const shape = (table: {
+      KeySchema?: unknown;
+      GlobalSecondaryIndexes?: { IndexName?: string; KeySchema?: unknown }[];
+    }) =>
+      JSON.stringify([
+        table.KeySchema,
+        (table.GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index.KeySchema]),
+      ]);
+    const wanted = shape({
+      KeySchema: keySchema(definition),
+      GlobalSecondaryIndexes: definition.indexes?.map((index) => ({
+        IndexName: index.name,
+        KeySchema: keySchema(index),
+      })),
+    });
+    if (Table && shape(Table) !== wanted)
+      throw new Error(
+        `the table ${name} in the emulator has the keys of an older version; stop the emulators (npm run emulator -- stop) so that it is created afresh`,
+      );
   }
   await waitUntilTableExists({ client, minDelay: 1, maxWaitTime: 30 }, { TableName: name });
   return name;

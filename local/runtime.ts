@@ -1,7 +1,7 @@
 /**
  * The whole platform on one machine: the AWS emulators (started only if nothing answers), the tables,
  * queues and push applications from the same config as the CDK stack, the real handlers behind an
- * emulation of API Gateway, one poller per channel queue feeding the real workers, the local
+ * emulation of API Gateway, one process per channel worker fed by a poller of its queue, the local
  * Twilio-compatible server, and an outbox of everything delivered.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,17 +12,17 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { SCOPES } from '../lambdas/shared/domain/producer.js';
 import { ENV } from '../lambdas/shared/environment.js';
+import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import { validatePlatformSettings } from '../lib/config/platform-settings.js';
-import { CHANNEL_QUEUES, CHANNELS, type Channel } from '../lib/platform-config.js';
 import config from '../platform.config.js';
-import { ApiGatewayEmulation, type ApiHandler, type LocalProducer, lambdaContext } from './api-gateway-emulation.js';
+import { ApiGatewayEmulation, type ApiHandler, type LocalProducer } from './api-gateway-emulation.js';
+import { ChannelWorkers } from './channel-workers.js';
 import { seedDemo } from './demo.js';
 import { endpointFor, integrationEnvironment } from './emulator-environment.js';
 import { ensureEmulators, localEmulatorEndpoints, runEmulatorScript } from './emulators.js';
 import { faultDrillFromEnv } from './fault-drill.js';
 import { outboxPage, readOutbox } from './outbox.js';
 import { functionEnvironment, type LocalResources, provisionLocalResources } from './provision.js';
-import { QueuePoller, type SqsHandler } from './queue-pollers.js';
 import { startTwilioSandbox, type TwilioSandbox } from './twilio-sandbox.js';
 
 export interface LocalPlatformOptions {
@@ -44,6 +44,8 @@ export interface LocalPlatform {
   readonly resources: LocalResources;
   /** Stops (or resumes) feeding the workers, as disabling their event source mappings would. */
   pauseDeliveries(paused: boolean): void;
+  /** How many times a channel worker's process died and was started again. */
+  workerRestarts(): number;
   stop(): Promise<void>;
 }
 
@@ -58,8 +60,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const { log } = options;
   const settings = validatePlatformSettings(config);
   const drill = faultDrillFromEnv(process.env);
-  // Bind first: a taken port is the most likely mistake and should cost nothing to learn.
+  // Bind first: a taken port is the most likely mistake and should cost nothing to learn. Until the platform is
+  // ready, every request is answered 503 with Retry-After, never left waiting.
   const server = createServer();
+  let answer: (request: IncomingMessage, response: ServerResponse) => void = stillStarting;
+  server.on('request', (request, response) => answer(request, response));
   await listen(server, options.port);
   const cleanups: (() => Promise<unknown>)[] = [() => new Promise((resolve) => server.close(resolve))];
   const stop = async () => {
@@ -95,6 +100,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         settings: {
           name: 'local-developer',
           scopes: [...SCOPES],
+          types: ['*'],
           rateLimit: 100,
           burstLimit: 200,
           dailyQuota: 1_000_000,
@@ -112,16 +118,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           key_id: producer.keyId,
           name: producer.settings.name,
           scopes: producer.settings.scopes,
+          types: producer.settings.types,
         })),
       ),
       [ENV.sesSender]: settings.email.sender,
-      [ENV.deliveryAttempts]: String(CHANNEL_QUEUES.email.deliveryAttempts),
+      [ENV.maxDevicesPerUser]: String(settings.push.maxDevicesPerUser),
       [ENV.templateCacheSeconds]: '5',
       [ENV.twilioAccountSid]: twilio.accountSid,
       [ENV.twilioAuthToken]: twilio.authToken,
       [ENV.twilioMessagingServiceSid]: 'MG00000000000000000000000000000001',
       [ENV.twilioApiBaseUrl]: drill?.twilioUrl ?? twilio.url,
-      ...(drill?.claimLeaseSeconds ? { [ENV.claimLeaseSeconds]: String(drill.claimLeaseSeconds) } : {}),
       ...(drill?.retryBaseSeconds ? { [ENV.retryBaseSeconds]: String(drill.retryBaseSeconds) } : {}),
       POWERTOOLS_SERVICE_NAME: 'local',
       POWERTOOLS_METRICS_NAMESPACE: 'NotificationPlatformLocal',
@@ -130,16 +136,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     });
 
     // The handlers read their configuration when their modules load, as in Lambda: import them now.
-    const handlers = await loadHandlers();
+    const handlers = await loadApiHandlers();
     if (drill) {
       log({ event: 'fault_drill', ...drill });
-      const { FaultInjection } = await import('./fault-injection.js');
-      const injection = new FaultInjection(drill);
-      injection.install();
-      const ingest = handlers.api.ingest as ApiHandler;
-      handlers.api.ingest = (event, context) => injection.ingest(() => ingest(event, context));
+      const { IngestFaults } = await import('./fault-injection.js');
+      const faults = new IngestFaults(drill);
+      faults.install();
+      const ingest = handlers.ingest as ApiHandler;
+      handlers.ingest = (event, context) => faults.ingest(() => ingest(event, context));
     }
-    const gateway = new ApiGatewayEmulation(producers, handlers.api);
+    const gateway = new ApiGatewayEmulation(producers, handlers);
     const documents = DynamoDBDocument.from(clients.dynamoDb);
     const outboxSources = {
       localStackUrl: endpointFor('SES', process.env) ?? '',
@@ -149,38 +155,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       notificationsTable: resources.tables.notifications,
       devicesTable: resources.tables.devices,
     };
-    server.on('request', (request, response) => {
-      void serve(request, response, gateway, outboxSources, log);
-    });
 
-    // Long polls wait up to 5 s, longer than the platform clients' request timeout.
-    const pollingClient = new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } });
-    const pollers = CHANNELS.map(
-      (channel) =>
-        new QueuePoller(pollingClient, {
-          name: `${channel}-worker`,
-          queueUrl: resources.queues[channel].url,
-          batchSize: settings.channels[channel].batchSize,
-          concurrency: settings.channels[channel].maxConcurrency,
-          handler: handlers.workers[channel],
-          context: lambdaContext,
-          duplicateDeliveries: drill?.duplicateDeliveries ?? false,
-          onDuplicated: (records, concurrently) =>
-            log({ event: 'fault_drill_duplicated', channel, records: records.length, concurrently }),
-          onRecord: (record, outcome) =>
-            log({
-              event: 'delivery',
-              channel,
-              outcome,
-              notification_id: record.messageAttributes.notification_id?.stringValue,
-              attempt: Number(record.attributes.ApproximateReceiveCount),
-            }),
-          onError: (error) => log({ event: 'poller_error', channel, error: error.message }),
-        }),
-    );
-    cleanups.push(() => Promise.all(pollers.map((poller) => poller.stop())));
+    const workers = await ChannelWorkers.start({ settings, resources, drill, log });
+    cleanups.push(() => workers.stop());
 
     if (options.demo) await seedDemo(gateway, options.localApiKey);
+    answer = (request, response) => void serve(request, response, gateway, outboxSources, log);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     return {
@@ -188,9 +168,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       producers,
       twilio,
       resources,
-      pauseDeliveries: (paused) => {
-        for (const poller of pollers) poller.pause(paused);
-      },
+      pauseDeliveries: (paused) => workers.pause(paused),
+      workerRestarts: () => workers.restarts,
       stop,
     };
   } catch (error) {
@@ -208,28 +187,31 @@ async function listen(server: Server, port: number): Promise<void> {
   });
 }
 
-async function loadHandlers() {
-  const [ingest, status, preferences, contacts, devices, templates, email, sms, push] = await Promise.all([
+async function loadApiHandlers(): Promise<Record<string, ApiHandler>> {
+  const [ingest, status, preferences, contacts, devices, userErasure, templates] = await Promise.all([
     import('../lambdas/ingest/handler.js'),
     import('../lambdas/notification-status/handler.js'),
     import('../lambdas/preferences/handler.js'),
     import('../lambdas/contacts/handler.js'),
     import('../lambdas/devices/handler.js'),
+    import('../lambdas/user-erasure/handler.js'),
     import('../lambdas/templates/handler.js'),
-    import('../lambdas/email-worker/handler.js'),
-    import('../lambdas/sms-worker/handler.js'),
-    import('../lambdas/push-worker/handler.js'),
   ]);
-  const api: Record<string, ApiHandler> = {
+  return {
     ingest: ingest.handler,
     'notification-status': status.handler,
     preferences: preferences.handler,
     contacts: contacts.handler,
     devices: devices.handler,
+    'user-erasure': userErasure.handler,
     templates: templates.handler,
   };
-  const workers: Record<Channel, SqsHandler> = { email: email.handler, sms: sms.handler, push: push.handler };
-  return { api, workers };
+}
+
+/** Before the platform is ready: try again in a second (the emulators and workers are starting). */
+function stillStarting(_request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1', Connection: 'close' });
+  response.end('{"message":"the local platform is starting; retry shortly"}');
 }
 
 async function serve(
@@ -240,10 +222,23 @@ async function serve(
   log: LocalPlatformOptions['log'],
 ): Promise<void> {
   const started = Date.now();
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   try {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    // A page on another site can make a browser send requests here through a name it controls (DNS rebinding):
+    // those name their host, and are refused.
+    if (!isLoopbackHost(request.headers.host)) {
+      log({ event: 'request_refused', reason: 'host', method: request.method, path });
+      return answerAndClose(
+        response,
+        403,
+        '{"message":"Forbidden: this server answers 127.0.0.1, localhost and [::1] only"}',
+      );
+    }
+    const body = await readBody(request, MAX_BODY_BYTES);
+    if (body === undefined) {
+      log({ event: 'request_refused', reason: 'body_too_large', method: request.method, path });
+      return answerAndClose(response, 413, BODY_TOO_LARGE_ANSWER, () => request.destroy());
+    }
     if (request.method === 'GET' && path === '/_local/outbox') {
       const messages = await readOutbox(outboxSources);
       const html = (request.headers.accept ?? '').includes('text/html');
@@ -255,7 +250,7 @@ async function serve(
       method: request.method ?? 'GET',
       url: request.url ?? '/',
       headers: request.headers,
-      body: Buffer.concat(chunks),
+      body,
       remoteAddress: request.socket.remoteAddress,
     });
     response.writeHead(answer.statusCode, answer.headers);
@@ -273,4 +268,30 @@ async function serve(
     if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
     response.end('{"message":"Internal server error"}');
   }
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  return LOOPBACK_HOSTS.has((name ?? '').toLowerCase());
+}
+
+/** The body, or undefined once it passes `limit` bytes: the rest is never read, let alone kept. */
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  if (Number(request.headers['content-length'] ?? 0) > limit) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function answerAndClose(response: ServerResponse, status: number, body: string, then?: () => void): void {
+  response.writeHead(status, { 'Content-Type': 'application/json', Connection: 'close' });
+  response.end(body, then);
 }

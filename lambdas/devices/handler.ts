@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { DevicesStore } from '../shared/adapters/devices-store.js';
+import { DeviceRegistry } from '../shared/adapters/device-registry.js';
 import { PushEndpoints } from '../shared/adapters/push-endpoints.js';
-import { UsersStore } from '../shared/adapters/users-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
 import { snsClient } from '../shared/aws/sns.js';
-import { ENV, optionalEnv, requiredEnv } from '../shared/environment.js';
+import { ENV, numberEnv, optionalEnv, requiredEnv } from '../shared/environment.js';
 import { ApiError, notFound } from '../shared/http/api-error.js';
 import { apiHandler } from '../shared/http/api-handler.js';
 import { producerOf, requireScope } from '../shared/http/producer.js';
@@ -15,9 +13,12 @@ import { logger } from '../shared/observability.js';
 import { deviceRegistrationSchema, type PushPlatform } from '../shared/schemas/device-registration.js';
 import { deviceIdSchema, userIdSchema } from '../shared/schemas/identifiers.js';
 
-const devices = new DevicesStore(requiredEnv(ENV.devicesTable), documentClient);
-const users = new UsersStore(requiredEnv(ENV.usersTable), documentClient);
-const endpoints = new PushEndpoints(snsClient);
+const registry = new DeviceRegistry(
+  { devices: requiredEnv(ENV.devicesTable), users: requiredEnv(ENV.usersTable) },
+  documentClient,
+  new PushEndpoints(snsClient),
+);
+const maxDevicesPerUser = numberEnv(ENV.maxDevicesPerUser);
 const platformApplications: Record<PushPlatform, string | undefined> = {
   apns: optionalEnv(ENV.apnsPlatformApplicationArn),
   fcm: optionalEnv(ENV.fcmPlatformApplicationArn),
@@ -25,14 +26,6 @@ const platformApplications: Record<PushPlatform, string | undefined> = {
 
 const userPath = z.object({ user_id: userIdSchema });
 const devicePath = z.object({ user_id: userIdSchema, device_id: deviceIdSchema });
-
-/**
- * The same token registered again is the same device: its id is derived from the token, so an app that
- * registers on every launch does not pile up devices. The id reveals nothing of the token.
- */
-function deviceIdOf(platform: PushPlatform, token: string): string {
-  return createHash('sha256').update(`${platform}:${token}`).digest('hex').slice(0, 32);
-}
 
 /** POST, GET /v1/users/{user_id}/devices and DELETE /v1/users/{user_id}/devices/{device_id} */
 export const handler = apiHandler(async (event) => {
@@ -42,38 +35,42 @@ export const handler = apiHandler(async (event) => {
       const { user_id } = parsePathParameters(event, userPath);
       logger.appendKeys({ producer: producer.name, user_id });
       const { platform, token } = parseJsonBody(event, deviceRegistrationSchema);
-      const application = platformApplications[platform];
-      if (!application) {
+      const platformApplicationArn = platformApplications[platform];
+      if (!platformApplicationArn) {
         throw new ApiError(422, 'platform_not_configured', `push to ${platform} is not configured on this platform`, [
           { field: 'platform', message: `has no SNS platform application configured` },
         ]);
       }
-      const device_id = deviceIdOf(platform, token);
-      const endpoint_arn = await endpoints.register(application, token);
-      await devices.save({ user_id, device_id, platform, endpoint_arn, created_at: new Date().toISOString() });
-      await users.addDevice(user_id, device_id);
-      logger.info('device registered', { device_id, platform });
-      return json(201, { device_id });
+      const registered = await registry.register(
+        user_id,
+        { platform, token, platformApplicationArn },
+        maxDevicesPerUser,
+      );
+      logger.info('device registered', {
+        device_id: registered.deviceId,
+        platform,
+        moved: registered.movedFrom !== undefined,
+        evicted: registered.evicted.length,
+      });
+      return json(201, { device_id: registered.deviceId });
     }
     case 'GET': {
       const producer = producerOf(event);
       const { user_id } = parsePathParameters(event, userPath);
       logger.appendKeys({ producer: producer.name, user_id });
-      const list = await devices.list(user_id);
+      const devices = await registry.listFor(user_id);
       return json(200, {
-        devices: list.map(({ device_id, platform, created_at }) => ({ device_id, platform, created_at })),
+        devices: devices.map(({ device_id, platform, created_at }) => ({ device_id, platform, created_at })),
       });
     }
     case 'DELETE': {
       const producer = requireScope(event, 'preferences:write');
       const { user_id, device_id } = parsePathParameters(event, devicePath);
       logger.appendKeys({ producer: producer.name, user_id });
-      const device = await devices.find(user_id, device_id);
-      if (!device) throw notFound(`device ${device_id} of user ${user_id}`);
-      // The user stops counting the device first: a notification accepted meanwhile skips push, not fails it.
-      await users.removeDevice(user_id, device_id);
-      await endpoints.remove(device.endpoint_arn);
-      await devices.remove(user_id, device_id);
+      const device = await registry.find(device_id);
+      // Another person's device is answered as one that does not exist.
+      if (device?.user_id !== user_id || !(await registry.forget(user_id, device)))
+        throw notFound(`device ${device_id} of user ${user_id}`);
       logger.info('device removed', { device_id });
       return noContent();
     }

@@ -9,7 +9,7 @@ import { sqsClient } from '../shared/aws/sqs.js';
 import { userReads } from '../shared/aws/user-reads.js';
 import { ENV, numberEnv, queueUrlsFromEnv, requiredEnv } from '../shared/environment.js';
 import { apiHandler } from '../shared/http/api-handler.js';
-import { requireScope } from '../shared/http/producer.js';
+import { requireScope, requireTypeOwnership } from '../shared/http/producer.js';
 import { header, parseJsonBody, validate } from '../shared/http/request.js';
 import { json } from '../shared/http/responses.js';
 import { logger, metrics } from '../shared/observability.js';
@@ -32,6 +32,7 @@ const intake = new NotificationIntake({
 export const handler = apiHandler(async (event) => {
   const producer = requireScope(event, 'notifications:send');
   const request = parseJsonBody(event, notificationRequestSchema);
+  requireTypeOwnership(producer, request.type);
   const rawKey = header(event, 'Idempotency-Key');
   const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeySchema, rawKey, 'Idempotency-Key');
   logger.appendKeys({ producer: producer.name, type: request.type, user_id: request.user_id });

@@ -2,9 +2,14 @@ import type { ChannelQueues } from '../shared/adapters/channel-queues.js';
 import type { IdempotencyItem, NotificationItem, NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { NOTIFICATION_RETENTION_SECONDS } from '../shared/adapters/notifications-store.js';
 import { type TemplatesStore, templateChannels } from '../shared/adapters/templates-store.js';
-import { preferencesOf, reachabilityOf, type UsersStore } from '../shared/adapters/users-store.js';
+import { preferencesOf, reachabilityOf, type UserItem, type UsersStore } from '../shared/adapters/users-store.js';
 import type { Channel } from '../shared/domain/channel.js';
-import { type ChannelDecision, notificationStatus, resolveChannels } from '../shared/domain/channel-resolution.js';
+import {
+  type ChannelDecision,
+  notificationStatus,
+  resolveChannels,
+  type SkipReason,
+} from '../shared/domain/channel-resolution.js';
 import { type AcceptedNotification, type ChannelState, channelStateOf } from '../shared/domain/notification.js';
 import type { Producer } from '../shared/domain/producer.js';
 import { delaySecondsUntil } from '../shared/domain/quiet-hours.js';
@@ -17,9 +22,11 @@ import type { NotificationRequest } from '../shared/schemas/notification-request
 /** How long a request holds its Idempotency-Key before a retry may take the work over: past the function's timeout. */
 export const IDEMPOTENCY_LEASE_MS = 15_000;
 const DUPLICATE_WAIT = { attempts: 15, intervalMs: 200 };
+/** Skips that the user item decides, and that a stale read of it could decide wrongly. */
+const USER_DECIDED: ReadonlySet<SkipReason> = new Set(['opted_out', 'no_contact']);
 
 export interface IntakeDependencies {
-  readonly users: Pick<UsersStore, 'find'>;
+  readonly users: Pick<UsersStore, 'find' | 'findFresh'>;
   readonly templates: Pick<TemplatesStore, 'find'>;
   readonly notifications: Pick<
     NotificationsStore,
@@ -74,14 +81,24 @@ export class NotificationIntake {
     }
 
     const now = this.clock();
-    const decisions = resolveChannels({
-      requested: request.channels,
-      templateChannels: templateChannels(template),
-      critical: template.critical,
-      preferences: preferencesOf(user),
-      reachability: reachabilityOf(user),
-      now,
-    });
+    const decide = (userItem: UserItem | undefined) =>
+      resolveChannels({
+        requested: request.channels,
+        templateChannels: templateChannels(template),
+        critical: template.critical,
+        preferences: preferencesOf(userItem),
+        reachability: reachabilityOf(userItem),
+        now,
+      });
+    let decisions = decide(user);
+    // The hot-path read may come from the cache (DAX, up to a minute old, misses included) or be eventually
+    // consistent. A channel skipped for what the user item says (a contact set, a channel turned on a moment ago)
+    // would be skipped for good, so that verdict is confirmed on a consistent read first.
+    if (
+      Object.values(decisions).some((decision) => decision?.status === 'skipped' && USER_DECIDED.has(decision.reason))
+    ) {
+      decisions = decide(await this.deps.users.findFresh(request.user_id));
+    }
     const notificationId = this.newId();
     logger.appendKeys({ notification_id: notificationId });
     const response = acceptedNotification(notificationId, decisions);
@@ -275,7 +292,7 @@ function jobsFor(
     const job: ChannelJob = {
       notification_id: item.notification_id,
       channel,
-      user_id: item.user_id,
+      user_id: request.user_id,
       type: item.type,
       producer: item.producer,
       critical: item.critical,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
+import { hasScope } from '../shared/domain/producer.js';
 import { ENV, requiredEnv } from '../shared/environment.js';
 import { notFound } from '../shared/http/api-error.js';
 import { apiHandler } from '../shared/http/api-handler.js';
@@ -20,7 +21,9 @@ export const handler = apiHandler(async (event) => {
   logger.appendKeys({ producer: producer.name, notification_id });
 
   const item = await notifications.find(notification_id);
-  if (!item) throw notFound(`notification ${notification_id}`);
+  // Another producer's notification is answered exactly as one that does not exist: its id reveals nothing.
+  if (!item || (item.producer !== producer.name && !hasScope(producer, 'notifications:read_all')))
+    throw notFound(`notification ${notification_id}`);
   const channels = Object.fromEntries(
     Object.entries(item.channels).map(([channel, state]) => {
       const { enqueued_at: _internal, ...visible } = state ?? {};

@@ -12,11 +12,13 @@ export const ENV = {
   emailQueueUrl: 'EMAIL_QUEUE_URL',
   smsQueueUrl: 'SMS_QUEUE_URL',
   pushQueueUrl: 'PUSH_QUEUE_URL',
-  /** JSON: [{ key_id, name, scopes }], key_id being the producer's API Gateway key id. */
+  /** JSON: [{ key_id, name, scopes, types }], key_id being the producer's API Gateway key id. */
   producers: 'PRODUCERS',
   /** When set, the ingest path reads users through this DAX cluster endpoint. */
   daxEndpoint: 'DAX_ENDPOINT',
   templateCacheSeconds: 'TEMPLATE_CACHE_SECONDS',
+  /** Devices one person may hold; registering one more forgets the oldest. */
+  maxDevicesPerUser: 'MAX_DEVICES_PER_USER',
   apnsPlatformApplicationArn: 'APNS_PLATFORM_APPLICATION_ARN',
   fcmPlatformApplicationArn: 'FCM_PLATFORM_APPLICATION_ARN',
   /** The worker's own channel: email, sms or push. */

@@ -1,6 +1,7 @@
 import { loadTwilioSettings, SmsSender } from '../shared/adapters/sms-sender.js';
 import { SmsDeliverer } from '../shared/delivery/sms-deliverer.js';
 import { channelWorkerHandler } from '../shared/delivery/worker-handler.js';
+import { templateRenderer } from '../shared/templates/bounded-renderer.js';
 
 let sender: Promise<SmsSender> | undefined;
 
@@ -15,5 +16,5 @@ export const handler = channelWorkerHandler(
         throw error;
       });
     return sender;
-  }),
+  }, templateRenderer),
 );

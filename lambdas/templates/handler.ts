@@ -1,23 +1,52 @@
 import { z } from 'zod';
-import { TemplatesStore } from '../shared/adapters/templates-store.js';
+import { TemplateOwnedByAnother, TemplatesStore } from '../shared/adapters/templates-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
+import { hasScope } from '../shared/domain/producer.js';
 import { ENV, requiredEnv } from '../shared/environment.js';
-import { ApiError, notFound } from '../shared/http/api-error.js';
+import { ApiError, type FieldProblem, notFound } from '../shared/http/api-error.js';
 import { apiHandler } from '../shared/http/api-handler.js';
-import { producerOf, requireScope } from '../shared/http/producer.js';
+import { producerOf, requireScope, requireTypeOwnership } from '../shared/http/producer.js';
 import { parseJsonBody, parsePathParameters } from '../shared/http/request.js';
 import { json } from '../shared/http/responses.js';
 import { logger } from '../shared/observability.js';
 import { notificationTypeSchema } from '../shared/schemas/identifiers.js';
 import { type TemplateDocument, templateSchema } from '../shared/schemas/template.js';
+import { RenderInterrupted, RenderLimitExceeded, templateRenderer } from '../shared/templates/bounded-renderer.js';
 import { templateProblems } from '../shared/templates/liquid-engine.js';
 
 const templates = new TemplatesStore(requiredEnv(ENV.templatesTable), documentClient);
 const pathSchema = z.object({ type: notificationTypeSchema });
 
-function view(type: string, template: TemplateDocument & { updated_at?: string }) {
-  const { critical, email, sms, push, updated_at } = template;
-  return { type, critical, email, sms, push, updated_at };
+function view(type: string, template: TemplateDocument & { updated_at?: string; owner?: string }) {
+  const { critical, email, sms, push, updated_at, owner } = template;
+  return { type, critical, email, sms, push, owner, updated_at };
+}
+
+/**
+ * Each channel rendered once over an empty payload, in a bounded render process: a template that exceeds the render
+ * limits even then ({% assign a=(1..5000000) %}, a string doubling itself) is refused now rather than failing every
+ * notification later. Other render errors are left to the payloads: an empty one proves nothing about them.
+ */
+async function renderLimitProblems(template: TemplateDocument): Promise<FieldProblem[]> {
+  const renders = [
+    template.email && templateRenderer.renderEmail(template.email, {}),
+    template.sms && templateRenderer.renderSms(template.sms, {}),
+    template.push && templateRenderer.renderPush(template.push, {}),
+  ];
+  const outcomes = await Promise.allSettled(renders);
+  const problems: FieldProblem[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.status === 'fulfilled') continue;
+    const error = outcome.reason;
+    if (error instanceof RenderInterrupted)
+      throw new ApiError(503, 'render_unavailable', 'templates cannot be checked just now; retry', undefined, 1);
+    if (error instanceof RenderLimitExceeded)
+      problems.push({
+        field: error.field,
+        message: `exceeds the render limits (${error.limit.replace('_', ' ')}) even over an empty payload`,
+      });
+  }
+  return problems;
 }
 
 /** PUT and GET /v1/templates/{type}: what each channel says for a notification type. */
@@ -27,18 +56,32 @@ export const handler = apiHandler(async (event) => {
       const producer = requireScope(event, 'templates:write');
       const { type } = parsePathParameters(event, pathSchema);
       logger.appendKeys({ producer: producer.name, type });
+      const admin = hasScope(producer, 'admin');
+      // A template says what the platform sends in the name of its type: only the type's owner may write it.
+      if (!admin) requireTypeOwnership(producer, type);
       const template = parseJsonBody(event, templateSchema);
       const problems = templateProblems(template);
+      if (problems.length === 0) problems.push(...(await renderLimitProblems(template)));
       if (problems.length > 0) {
         throw new ApiError(
           400,
           'invalid_template',
-          `${problems.map((problem) => problem.field).join(', ')} does not compile`,
+          `${problems.map((problem) => problem.field).join(', ')}: ${problems[0]?.message}`,
           problems,
         );
       }
-      const saved = await templates.save(type, template, producer.name);
-      return json(200, view(type, saved));
+      try {
+        const saved = await templates.save(type, template, producer.name, { overrideOwner: admin });
+        return json(200, view(type, saved));
+      } catch (error) {
+        if (!(error instanceof TemplateOwnedByAnother)) throw error;
+        throw new ApiError(403, 'not_owner', `the template ${type} belongs to another producer`, [
+          {
+            field: 'type',
+            message: 'belongs to another producer; only it, or a producer with the admin scope, may change it',
+          },
+        ]);
+      }
     }
     case 'GET': {
       const producer = producerOf(event);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CHANNELS } from '../../lambdas/shared/domain/channel.js';
-import { SCOPES } from '../../lambdas/shared/domain/producer.js';
+import { SCOPES, TYPE_PATTERN } from '../../lambdas/shared/domain/producer.js';
 
 /**
  * What a team sets for its installation: producers and their limits, senders, the preferences cache,
@@ -10,6 +10,15 @@ import { SCOPES } from '../../lambdas/shared/domain/producer.js';
 const producerSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be 1 to 64 characters of a-z 0-9 -'),
   scopes: z.array(z.enum(SCOPES)).min(1, 'must grant at least one scope'),
+  /**
+   * The notification types it owns: it may send these and write their templates, and no others. A type's name,
+   * a prefix ending in "*" ("order.*"), or "*" for every type.
+   */
+  types: z
+    .array(
+      z.string().regex(TYPE_PATTERN, 'must be a type ("order_shipped"), a prefix ending in "*" ("order.*"), or "*"'),
+    )
+    .min(1, 'must name at least one type or prefix'),
   /** Steady requests per second (API Gateway usage plan). */
   rateLimit: z.number().positive('must be a positive number of requests per second'),
   burstLimit: z.number().int().positive('must be a positive whole number of requests'),
@@ -39,6 +48,29 @@ export const platformSettingsSchema = z.strictObject({
     /** Stage-wide defaults, above every producer's own plan. */
     rateLimit: z.number().positive(),
     burstLimit: z.number().int().positive(),
+    /**
+     * Where requests may come from, enforced by the API's resource policy: anything else gets 403 at the edge.
+     * Leave out to accept any source that holds a key (API keys identify producers; they are not an access control).
+     */
+    allowedSources: z
+      .strictObject({
+        /** IPv4 or IPv6 ranges, e.g. "10.0.0.0/8" (the public addresses of your NAT gateways, for a regional API). */
+        cidrs: z.array(z.cidrv4().or(z.cidrv6())).min(1).optional(),
+        /** Interface VPC endpoints for execute-api ("vpce-..."); with them, the API becomes a private API. */
+        vpcEndpoints: z
+          .array(z.string().regex(/^vpce-[0-9a-f]{8,17}$/, 'must be a VPC endpoint id such as vpce-0123456789abcdef0'))
+          .min(1)
+          .optional(),
+      })
+      .refine((sources) => sources.cidrs || sources.vpcEndpoints, {
+        message: 'must name cidrs, vpcEndpoints or both; leave allowedSources out to accept any source',
+      })
+      .optional(),
+    /**
+     * AWS WAF's rate-based rule: requests one source IP may make in any five minutes before WAF answers 429.
+     * Set it above the busiest producer's rate behind one address (a NAT gateway is one address).
+     */
+    requestsPerSourceIpPer5Minutes: z.number().int().min(10).max(2_000_000_000),
   }),
   email: z.strictObject({
     /** A verified SES identity (address or domain) to send from. */
@@ -52,6 +84,8 @@ export const platformSettingsSchema = z.strictObject({
   push: z.strictObject({
     apnsPlatformApplicationArn: z.string().startsWith('arn:').optional(),
     fcmPlatformApplicationArn: z.string().startsWith('arn:').optional(),
+    /** Devices one person may hold; registering one more forgets the oldest. */
+    maxDevicesPerUser: z.number().int().min(1).max(100),
   }),
   preferencesCache: z.strictObject({
     enabled: z.boolean(),

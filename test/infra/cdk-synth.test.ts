@@ -26,13 +26,26 @@ describe('npx cdk synth', () => {
     expect(Object.keys(template.Resources).length).toBeGreaterThan(100);
   });
 
-  it('bundles each of the nine functions into an ESM module with its source map', () => {
+  it('bundles each of the ten functions into an ESM module with its source map', () => {
     const bundles = readdirSync(outdir).filter(
       (entry) => entry.startsWith('asset.') && readdirSync(join(outdir, entry)).includes('index.mjs'),
     );
 
-    expect(bundles).toHaveLength(9);
+    expect(bundles).toHaveLength(10);
     for (const bundle of bundles) expect(readdirSync(join(outdir, bundle))).toContain('index.mjs.map');
+  });
+
+  it('bundles the render process beside the handler of the four functions that render templates', () => {
+    const rendering = readdirSync(outdir).filter(
+      (entry) => entry.startsWith('asset.') && readdirSync(join(outdir, entry)).includes('render-process.mjs'),
+    );
+
+    expect(rendering).toHaveLength(4);
+    for (const bundle of rendering) {
+      const code = readFileSync(join(outdir, bundle, 'index.mjs'), 'utf8');
+      expect(code).toContain('render-process.');
+      expect(readdirSync(join(outdir, bundle))).toContain('render-process.mjs.map');
+    }
   });
 
   it('ships no part of the fault drill: no function reads LOCAL_FAULT_DRILL or sets it', () => {

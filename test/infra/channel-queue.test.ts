@@ -12,26 +12,46 @@ function synthChannelQueue(settings: ChannelQueueSettings): Template {
 
 describe('ChannelQueue', () => {
   it('keeps a job hidden for six times the worker timeout, as AWS advises for Lambda consumers', () => {
-    const template = synthChannelQueue({ workerTimeoutSeconds: 45, deliveryAttempts: 3 });
+    const template = synthChannelQueue({ workerTimeoutSeconds: 45, claimLeaseSeconds: 120, deliveryAttempts: 3 });
 
     template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 270 });
   });
 
   it('redrives only as a backstop: after three receives per delivery attempt, when the worker never said why', () => {
-    const template = synthChannelQueue({ workerTimeoutSeconds: 45, deliveryAttempts: 3 });
+    const template = synthChannelQueue({ workerTimeoutSeconds: 45, claimLeaseSeconds: 120, deliveryAttempts: 3 });
 
     template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 9 } });
   });
 
   it('refuses fewer than one delivery attempt', () => {
-    expect(() => synthChannelQueue({ workerTimeoutSeconds: 30, deliveryAttempts: 0 })).toThrow(
+    expect(() => synthChannelQueue({ workerTimeoutSeconds: 30, claimLeaseSeconds: 120, deliveryAttempts: 0 })).toThrow(
       /sms: deliveryAttempts must be a whole number of at least 1/,
     );
   });
 
   it("refuses a worker timeout beyond Lambda's 15 minutes", () => {
-    expect(() => synthChannelQueue({ workerTimeoutSeconds: 901, deliveryAttempts: 5 })).toThrow(
-      /sms: workerTimeoutSeconds must be 1 to 900/,
+    expect(() =>
+      synthChannelQueue({ workerTimeoutSeconds: 901, claimLeaseSeconds: 1000, deliveryAttempts: 5 }),
+    ).toThrow(/sms: workerTimeoutSeconds must be 1 to 900/);
+  });
+
+  it.each([
+    [30, 30],
+    [30, 60],
+    [300, 120],
+  ])('refuses a claim lease that does not outlive a %i s worker by the margin (lease %i s)', (timeout, lease) => {
+    expect(() =>
+      synthChannelQueue({ workerTimeoutSeconds: timeout, claimLeaseSeconds: lease, deliveryAttempts: 3 }),
+    ).toThrow(
+      new RegExp(
+        `sms: claimLeaseSeconds \\(${lease}\\) must be longer than workerTimeoutSeconds \\(${timeout}\\) plus 30 s`,
+      ),
     );
+  });
+
+  it('accepts a lease longer than the timeout plus the margin', () => {
+    expect(() =>
+      synthChannelQueue({ workerTimeoutSeconds: 30, claimLeaseSeconds: 61, deliveryAttempts: 3 }),
+    ).not.toThrow();
   });
 });

@@ -10,19 +10,39 @@ export { lambdaContext };
 /** API key ids of the test producers, as API Gateway would put them in requestContext.identity. */
 export const TEST_KEYS = {
   orderService: 'test-key-order-service',
+  authService: 'test-key-auth-service',
+  billingService: 'test-key-billing-service',
+  marketing: 'test-key-marketing',
+  newsletter: 'test-key-newsletter',
   admin: 'test-key-admin',
   reporting: 'test-key-reporting',
   unowned: 'test-key-nobody',
 } as const;
 
+/** The test's producers: some that send their own types, two that write templates of the same types, an admin. */
 export const TEST_PRODUCERS = [
-  { key_id: TEST_KEYS.orderService, name: 'order-service', scopes: ['notifications:send'] },
+  {
+    key_id: TEST_KEYS.orderService,
+    name: 'order-service',
+    scopes: ['notifications:send'],
+    types: ['order_*', 'order.*'],
+  },
+  { key_id: TEST_KEYS.authService, name: 'auth-service', scopes: ['notifications:send'], types: ['password_reset'] },
+  { key_id: TEST_KEYS.billingService, name: 'billing-service', scopes: ['notifications:send'], types: ['billing.*'] },
+  {
+    key_id: TEST_KEYS.marketing,
+    name: 'marketing-tool',
+    scopes: ['notifications:send', 'templates:write'],
+    types: ['marketing.*'],
+  },
+  { key_id: TEST_KEYS.newsletter, name: 'newsletter', scopes: ['templates:write'], types: ['marketing.*'] },
   {
     key_id: TEST_KEYS.admin,
     name: 'admin-console',
-    scopes: ['notifications:send', 'preferences:write', 'templates:write'],
+    scopes: ['notifications:send', 'notifications:read_all', 'preferences:write', 'templates:write', 'admin'],
+    types: ['*'],
   },
-  { key_id: TEST_KEYS.reporting, name: 'reporting', scopes: [] },
+  { key_id: TEST_KEYS.reporting, name: 'reporting', scopes: [], types: ['reporting.*'] },
 ];
 
 export interface ApiRequest {

@@ -12,7 +12,7 @@ export interface ProducerTally {
   readonly statuses: Map<number, number>;
   /** 503 answers without a Retry-After header. */
   unavailableWithoutRetryAfter: number;
-  /** Attempts that got no answer (the process was killed, or was starting). */
+  /** Attempts that got no answer (a connection that failed or timed out). */
   connectionFailures: number;
 }
 
@@ -43,7 +43,7 @@ export async function sendUntilAccepted(
       });
     } catch {
       tally.connectionFailures++;
-      await platform.whenReady();
+      if (!platform.running) throw new Error(`the platform died:\n${platform.output().slice(-4_000)}`);
       await pause(200);
       continue;
     }

@@ -45,9 +45,15 @@ export const sqs = explainUnreachable(new SQSClient(awsClientDefaults), 'SQS');
 export const ses = explainUnreachable(new SESClient(awsClientDefaults), 'SES');
 export const sns = explainUnreachable(new SNSClient(awsClientDefaults), 'SNS');
 
+const INSPECTION_ATTEMPTS = 4;
+const INSPECTION_TIMEOUT_MS = 10_000;
+
 /**
  * GET one of LocalStack's own inspection endpoints (`/_aws/...`), which hold what the emulated
  * service "delivered": the only way to see an email or a push message that nobody can receive here.
+ * A busy machine can keep LocalStack from answering for a while, so an attempt that gets no answer is repeated
+ * after 1, 2 and 4 s before the emulator is declared unreachable: a GET changes nothing, and a verdict must not
+ * depend on how busy the machine was.
  */
 export async function readFromLocalStack<T>(
   service: EmulatedService,
@@ -57,11 +63,14 @@ export async function readFromLocalStack<T>(
   const endpoint = endpointFor(service, process.env);
   if (!endpoint) throw new Error(`${service} has no endpoint: set AWS_ENDPOINT_URL to reach LocalStack's ${path}`);
   const url = new URL(path, endpoint);
-  let response: Response;
-  try {
-    response = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) });
-  } catch (error) {
-    throw new EmulatorUnreachableError(service, endpoint, error);
+  let response: Response | undefined;
+  for (let attempt = 1; !response; attempt++) {
+    try {
+      response = await fetch(url, { headers, signal: AbortSignal.timeout(INSPECTION_TIMEOUT_MS) });
+    } catch (error) {
+      if (attempt >= INSPECTION_ATTEMPTS) throw new EmulatorUnreachableError(service, endpoint, error);
+      await new Promise((resolve) => setTimeout(resolve, 1_000 * 2 ** (attempt - 1)));
+    }
   }
   if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;

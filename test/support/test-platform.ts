@@ -29,6 +29,8 @@ export async function provisionTestPlatform(
     functionEnvironment(resources),
     {
       PRODUCERS: JSON.stringify(TEST_PRODUCERS),
+      MAX_DEVICES_PER_USER: '10',
+      CLAIM_LEASE_SECONDS: '120',
       POWERTOOLS_SERVICE_NAME: `test-${name}`,
       POWERTOOLS_METRICS_NAMESPACE: 'NotificationPlatformTest',
     },

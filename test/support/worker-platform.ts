@@ -34,6 +34,7 @@ export async function startWorkerPlatform(
   const platform = await provisionTestPlatform(name, {
     SES_SENDER: SENDER,
     DELIVERY_ATTEMPTS: '8',
+    CLAIM_LEASE_SECONDS: '120',
     TWILIO_ACCOUNT_SID: twilio.accountSid,
     TWILIO_AUTH_TOKEN: twilio.authToken,
     TWILIO_MESSAGING_SERVICE_SID: MESSAGING_SERVICE_SID,
@@ -63,13 +64,13 @@ export async function startWorkerPlatform(
   };
 }
 
-/** Accepts a notification through the real ingest handler; answers its id. */
+/** Accepts a notification through the real ingest handler (from the admin producer, which owns every type). */
 export async function notify(world: WorkerPlatform, body: object): Promise<string> {
   const answer = await invoke(world.ingest, {
     method: 'POST',
     resource: '/v1/notifications',
     body,
-    apiKeyId: TEST_KEYS.orderService,
+    apiKeyId: TEST_KEYS.admin,
   });
   if (answer.statusCode !== 202)
     throw new Error(`ingest answered ${answer.statusCode}: ${JSON.stringify(answer.json)}`);

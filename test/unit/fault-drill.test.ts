@@ -11,6 +11,7 @@ describe('faultDrillFromEnv', () => {
     expect(faultDrillFromEnv({ [FAULT_DRILL_VARIABLE]: '{}' })).toEqual({
       providerFailureRate: 0,
       ingestThrottleRate: 0,
+      crashesPerChannel: 2,
       duplicateDeliveries: false,
     });
   });

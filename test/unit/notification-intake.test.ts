@@ -65,14 +65,15 @@ const template = {
   sms: { body: 'b' },
   updated_at: '',
   updated_by: '',
+  owner: 'order-service',
 } satisfies TemplateItem;
 const request = { user_id: 'user-1', type: 'order_shipped', payload: { order_id: 'A-1' } };
-const producer = { name: 'order-service', scopes: ['notifications:send' as const] };
+const producer = { name: 'order-service', scopes: ['notifications:send' as const], types: ['order_*'] };
 
 function intake(notifications: FakeNotifications, sent: ChannelJob[], overrides: Partial<IntakeDependencies> = {}) {
   let ids = 0;
   return new NotificationIntake({
-    users: { find: async () => user },
+    users: { find: async () => user, findFresh: async () => user },
     templates: { find: async () => template },
     notifications,
     queues: {
@@ -174,5 +175,61 @@ describe('NotificationIntake with an Idempotency-Key', () => {
 
     await expect(attempt).rejects.toMatchObject({ statusCode: 503, code: 'enqueue_failed' });
     expect(notifications.claim?.lease_until).toBe(0);
+  });
+});
+
+describe('NotificationIntake reading a cached user', () => {
+  const stale: UserItem = { user_id: 'user-1', email_address: 'ada@example.com' };
+
+  it('confirms a no_contact skip on a consistent read: a number set a moment ago is used', async () => {
+    // Prepare: the cache still holds the user without a phone number
+    const sent: ChannelJob[] = [];
+    let freshReads = 0;
+    const accepting = intake(new FakeNotifications(), sent, {
+      users: {
+        find: async () => stale,
+        findFresh: async () => {
+          freshReads++;
+          return user;
+        },
+      },
+    });
+
+    // Act
+    const accepted = await accepting.accept({ request, producer });
+
+    // Assess
+    expect(accepted.channels.sms).toEqual({ status: 'queued' });
+    expect(sent.map((job) => job.channel)).toEqual(['email', 'sms']);
+    expect(freshReads).toBe(1);
+  });
+
+  it('skips for good only what the consistent read confirms', async () => {
+    const sent: ChannelJob[] = [];
+    const accepting = intake(new FakeNotifications(), sent, {
+      users: { find: async () => stale, findFresh: async () => stale },
+    });
+
+    const accepted = await accepting.accept({ request, producer });
+
+    expect(accepted.channels.sms).toEqual({ status: 'skipped', reason: 'no_contact' });
+    expect(sent.map((job) => job.channel)).toEqual(['email']);
+  });
+
+  it('reads the user once when nothing is skipped for what the user item says', async () => {
+    let freshReads = 0;
+    const accepting = intake(new FakeNotifications(), [], {
+      users: {
+        find: async () => user,
+        findFresh: async () => {
+          freshReads++;
+          return user;
+        },
+      },
+    });
+
+    await accepting.accept({ request, producer });
+
+    expect(freshReads).toBe(0);
   });
 });

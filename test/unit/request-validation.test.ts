@@ -4,7 +4,7 @@ import { ApiError } from '../../lambdas/shared/http/api-error.js';
 import { MAX_BODY_BYTES, parseJsonBody } from '../../lambdas/shared/http/request.js';
 import { contactsSchema } from '../../lambdas/shared/schemas/contacts.js';
 import { deviceRegistrationSchema } from '../../lambdas/shared/schemas/device-registration.js';
-import { notificationRequestSchema } from '../../lambdas/shared/schemas/notification-request.js';
+import { nestingDepth, notificationRequestSchema } from '../../lambdas/shared/schemas/notification-request.js';
 import { preferencesSchema } from '../../lambdas/shared/schemas/preferences.js';
 import { templateSchema } from '../../lambdas/shared/schemas/template.js';
 
@@ -76,6 +76,10 @@ describe('the notification request', () => {
     ['user_id', { ...validNotification, user_id: 'a'.repeat(129) }],
     ['user_id', { ...validNotification, user_id: 'ümlaut' }],
     ['user_id', { ...validNotification, user_id: 42 }],
+    // Ids go into keys and log lines: they must not be personal data themselves.
+    ['user_id', { ...validNotification, user_id: 'ada@example.com' }],
+    ['user_id', { ...validNotification, user_id: '+4915112345678' }],
+    ['user_id', { ...validNotification, user_id: '4915112345678' }],
     ['type', { ...validNotification, type: 'Order' }],
     ['type', { ...validNotification, type: 'a'.repeat(65) }],
     ['payload', { ...validNotification, payload: null }],
@@ -93,11 +97,27 @@ describe('the notification request', () => {
     expect(refusedFields({})).toEqual(['user_id', 'type', 'payload']);
   });
 
-  it('accepts a payload of exactly 16 KiB and user ids with every allowed character', () => {
-    const payload = { data: 'x'.repeat(16 * 1024 - '{"data":""}'.length) };
-    const body = { user_id: 'Aa0_.:@-', type: 'a.b-c_d', payload };
+  it('refuses a payload nested deeper than 32 levels with a 400 naming payload, not a stack overflow', () => {
+    // About 20 KB of JSON, 10,000 levels deep: a recursive walk (JSON.stringify) overflows on it.
+    const deep = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    const body = `{"user_id":"u","type":"order_shipped","payload":${deep}}`;
 
-    expect(parseJsonBody(eventWith(JSON.stringify(body)), notificationRequestSchema)).toEqual(body);
+    const refused = refusal(() => parseJsonBody(eventWith(body), notificationRequestSchema));
+
+    expect(refused.statusCode).toBe(400);
+    expect(fieldsOf(refused)).toEqual(['payload']);
+    expect(refused.details?.[0]?.message).toMatch(/more than 32 levels/);
+  });
+
+  it.each([
+    ['objects', (levels: number) => `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`],
+    ['arrays', (levels: number) => `{"a":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`],
+  ])('accepts %s nested 32 levels deep and refuses 33', (_kind, nested) => {
+    const body = (levels: number) => `{"user_id":"u","type":"order_shipped","payload":${nested(levels)}}`;
+
+    expect(nestingDepth(JSON.parse(nested(32)), 100)).toBe(32);
+    expect(() => parseJsonBody(eventWith(body(32)), notificationRequestSchema)).not.toThrow();
+    expect(fieldsOf(refusal(() => parseJsonBody(eventWith(body(33)), notificationRequestSchema)))).toEqual(['payload']);
   });
 });
 

@@ -5,9 +5,11 @@ import type { Channel } from '../domain/channel.js';
  * The claim a worker takes on (notification, channel) before it calls the provider, so that a
  * redelivered job is not sent twice. `completed` is final; `in_progress` belongs to a worker that is
  * sending right now, or that died: its lease then runs out and the next attempt takes the claim.
+ * Each attempt holds its claim under a token of its own, and completes or releases only that claim: an attempt
+ * that outlived its lease cannot end the claim of the attempt that took over.
  */
 export type ClaimResult =
-  | { readonly outcome: 'claimed' }
+  | { readonly outcome: 'claimed'; readonly token: string }
   | { readonly outcome: 'completed' }
   | { readonly outcome: 'held_by_another'; readonly leaseUntil: number };
 
@@ -22,16 +24,19 @@ export class DeliveryClaims {
     private readonly client: DynamoDBDocument,
     private readonly leaseSeconds: number,
     private readonly clock: () => number = Date.now,
+    private readonly newToken: () => string = () => crypto.randomUUID(),
   ) {}
 
   async claim(notificationId: string, channel: Channel, expiresAt: number): Promise<ClaimResult> {
     const now = this.clock();
+    const token = this.newToken();
     try {
       await this.client.put({
         TableName: this.tableName,
         Item: {
           ...claimKey(notificationId, channel),
           state: 'in_progress',
+          token,
           lease_until: now + this.leaseSeconds * 1000,
           expires_at: expiresAt,
         },
@@ -40,7 +45,7 @@ export class DeliveryClaims {
         ExpressionAttributeValues: { ':in_progress': 'in_progress', ':now': now },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
-      return { outcome: 'claimed' };
+      return { outcome: 'claimed', token };
     } catch (error) {
       const failed = error as Error & { Item?: Record<string, { S?: string; N?: string }> };
       if (failed.name !== 'ConditionalCheckFailedException') throw error;
@@ -50,25 +55,47 @@ export class DeliveryClaims {
     }
   }
 
-  /** The job is done, sent or failed for good: every later delivery of it is acknowledged unsent. */
-  async complete(notificationId: string, channel: Channel): Promise<void> {
-    await this.client.update({
-      TableName: this.tableName,
-      Key: claimKey(notificationId, channel),
-      UpdateExpression: 'SET #state = :completed REMOVE lease_until',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':completed': 'completed' },
-    });
+  /**
+   * The job is done, sent or failed for good: every later delivery of it is acknowledged unsent. False when the
+   * claim is no longer this attempt's (its lease ran out and another attempt took it over).
+   */
+  async complete(notificationId: string, channel: Channel, token: string): Promise<boolean> {
+    return this.ifStillHeld(() =>
+      this.client.update({
+        TableName: this.tableName,
+        Key: claimKey(notificationId, channel),
+        UpdateExpression: 'SET #state = :completed REMOVE lease_until',
+        ConditionExpression: '#token = :token AND #state = :in_progress',
+        ExpressionAttributeNames: { '#state': 'state', '#token': 'token' },
+        ExpressionAttributeValues: { ':completed': 'completed', ':in_progress': 'in_progress', ':token': token },
+      }),
+    );
   }
 
-  /** The attempt failed and will be retried: let the next one claim at once. */
-  async release(notificationId: string, channel: Channel): Promise<void> {
-    await this.client.delete({
-      TableName: this.tableName,
-      Key: claimKey(notificationId, channel),
-      ConditionExpression: '#state = :in_progress',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':in_progress': 'in_progress' },
-    });
+  /**
+   * The attempt failed and will be retried: its lease ends now, so the next attempt claims at once. False when the
+   * claim is no longer this attempt's.
+   */
+  async release(notificationId: string, channel: Channel, token: string): Promise<boolean> {
+    return this.ifStillHeld(() =>
+      this.client.update({
+        TableName: this.tableName,
+        Key: claimKey(notificationId, channel),
+        UpdateExpression: 'SET lease_until = :ended',
+        ConditionExpression: '#token = :token AND #state = :in_progress',
+        ExpressionAttributeNames: { '#state': 'state', '#token': 'token' },
+        ExpressionAttributeValues: { ':ended': 0, ':in_progress': 'in_progress', ':token': token },
+      }),
+    );
+  }
+
+  private async ifStillHeld(write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 }

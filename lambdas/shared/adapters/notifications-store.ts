@@ -6,7 +6,8 @@ import type { AcceptedNotification, ChannelState } from '../domain/notification.
 /** The accepted request and each channel's state, under the notification's own key. */
 export interface NotificationItem {
   readonly notification_id: string;
-  readonly user_id: string;
+  /** Absent once the person was erased. */
+  readonly user_id?: string;
   readonly type: string;
   readonly producer: string;
   readonly critical: boolean;
@@ -38,6 +39,12 @@ const idempotencyKey = (producer: string, key: string) => ({
   pk: `idempotency#${producer}#${createHash('sha256').update(key).digest('hex')}`,
   sk: 'idempotency',
 });
+
+/** The index of a person's notifications (declared in TABLES.notifications.indexes). */
+export const NOTIFICATIONS_BY_USER_INDEX = 'by_user';
+
+/** A channel's status may be written unless it already says `sent` (names #channel and #status, value :sent). */
+const NOT_SENT = '(attribute_not_exists(channels.#channel) OR channels.#channel.#status <> :sent)';
 
 export type ClaimOutcome = { readonly claimed: true } | { readonly claimed: false; readonly existing: IdempotencyItem };
 
@@ -161,10 +168,45 @@ export class NotificationsStore {
     return Item as NotificationItem | undefined;
   }
 
+  /** The ids of a person's notification records, page by page (the index is eventually consistent). */
+  async *notificationIdsOf(userId: string): AsyncGenerator<string[]> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.query({
+        TableName: this.tableName,
+        IndexName: NOTIFICATIONS_BY_USER_INDEX,
+        KeyConditionExpression: 'user_id = :user',
+        ExpressionAttributeValues: { ':user': userId },
+        ExclusiveStartKey,
+      });
+      yield (page.Items ?? []).map((item) => String(item.pk).replace(/^notification#/, ''));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+
+  /**
+   * Takes the person out of a notification record: it keeps what the producer needs to account for what was sent
+   * (type, producer, each channel's status) and no longer says to whom. The record leaves the person's index too.
+   */
+  async eraseRecipient(notificationId: string): Promise<void> {
+    try {
+      await this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression: 'REMOVE user_id SET erased_at = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': new Date().toISOString() },
+      });
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
   /**
    * A channel worker's news: sent (with the provider's message id), failed (with the reason), skipped or
    * deferred again. Only for a notification that exists: a job can outlive its record only through a
-   * very late redrive, and then there is nothing to report to.
+   * very late redrive, and then there is nothing to report to. `sent` is never overwritten: whatever a slower
+   * writer says afterwards (a duplicate attempt, an ingest retry) is older news.
    */
   async recordChannelState(notificationId: string, channel: Channel, state: ChannelState): Promise<void> {
     try {
@@ -172,9 +214,9 @@ export class NotificationsStore {
         TableName: this.tableName,
         Key: notificationKey(notificationId),
         UpdateExpression: 'SET channels.#channel = :state',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#channel': channel },
-        ExpressionAttributeValues: { ':state': state },
+        ConditionExpression: `attribute_exists(pk) AND ${NOT_SENT}`,
+        ExpressionAttributeNames: { '#channel': channel, '#status': 'status' },
+        ExpressionAttributeValues: { ':state': state, ':sent': 'sent' },
       });
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
@@ -184,7 +226,8 @@ export class NotificationsStore {
   /**
    * After sending jobs: which channels' jobs SQS accepted (so a resumed request does not send them again)
    * and which it refused (so the notification does not claim to be queued on them). A channel refused
-   * before and accepted now gets its decided state back: no worker can have touched it in between.
+   * before and accepted now gets its decided state back, but only while it still says so: a worker may have
+   * delivered the job in the meantime, and its status stands.
    */
   async recordEnqueueOutcome(
     notificationId: string,
@@ -194,29 +237,49 @@ export class NotificationsStore {
     const set: string[] = [];
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
-    outcome.enqueued.forEach(({ channel, restore }, index) => {
+    outcome.enqueued.forEach(({ channel }, index) => {
       names[`#e${index}`] = channel;
-      if (restore) {
-        values[`:e${index}`] = { ...restore, enqueued_at: now };
-        set.push(`channels.#e${index} = :e${index}`);
-      } else {
-        values[`:e${index}`] = now;
-        set.push(`channels.#e${index}.enqueued_at = :e${index}`);
-      }
+      values[`:e${index}`] = now;
+      set.push(`channels.#e${index}.enqueued_at = :e${index}`);
     });
     outcome.refused.forEach((channel, index) => {
       names[`#r${index}`] = channel;
       values[`:r${index}`] = { status: 'failed', reason: 'enqueue_failed', updated_at: now };
       set.push(`channels.#r${index} = :r${index}`);
     });
-    if (set.length === 0) return;
-    await this.client.update({
-      TableName: this.tableName,
-      Key: notificationKey(notificationId),
-      UpdateExpression: `SET ${set.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    if (set.length > 0) {
+      await this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression: `SET ${set.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
+    }
+    await Promise.all(
+      outcome.enqueued.flatMap(({ channel, restore }) =>
+        restore ? [this.restoreRefusedChannel(notificationId, channel, { ...restore, enqueued_at: now })] : [],
+      ),
+    );
+  }
+
+  private async restoreRefusedChannel(
+    notificationId: string,
+    channel: Channel,
+    state: ChannelState & { enqueued_at: string },
+  ): Promise<void> {
+    try {
+      await this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression: 'SET channels.#channel = :state',
+        ConditionExpression: 'channels.#channel.#status = :failed AND channels.#channel.reason = :enqueue_failed',
+        ExpressionAttributeNames: { '#channel': channel, '#status': 'status' },
+        ExpressionAttributeValues: { ':state': state, ':failed': 'failed', ':enqueue_failed': 'enqueue_failed' },
+      });
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
   }
 }
 

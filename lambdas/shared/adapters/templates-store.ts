@@ -6,6 +6,16 @@ export interface TemplateItem extends TemplateDocument {
   readonly type: string;
   readonly updated_at: string;
   readonly updated_by: string;
+  /** The producer that created it: only it (or an admin) may change it. */
+  readonly owner: string;
+}
+
+/** The template exists and belongs to another producer. */
+export class TemplateOwnedByAnother extends Error {
+  constructor(readonly type: string) {
+    super(`the template ${type} belongs to another producer`);
+    this.name = 'TemplateOwnedByAnother';
+  }
 }
 
 export function templateChannels(template: TemplateDocument): Channel[] {
@@ -40,10 +50,54 @@ export class TemplatesStore {
     return Item as TemplateItem | undefined;
   }
 
-  async save(type: string, template: TemplateDocument, producer: string): Promise<TemplateItem> {
-    const item: TemplateItem = { ...template, type, updated_at: new Date().toISOString(), updated_by: producer };
-    await this.client.put({ TableName: this.tableName, Item: item });
-    this.cache.delete(type);
-    return item;
+  /**
+   * Saves the template whole (a channel left out is removed). A new template belongs to `producer`; an existing one
+   * keeps its owner, and may be changed only by it, unless `overrideOwner` (an admin) says otherwise. One
+   * conditional write, so two producers creating the same type at once cannot both own it.
+   */
+  async save(
+    type: string,
+    template: TemplateDocument,
+    producer: string,
+    { overrideOwner = false }: { overrideOwner?: boolean } = {},
+  ): Promise<TemplateItem> {
+    const set = [
+      '#critical = :critical',
+      'updated_at = :now',
+      'updated_by = :producer',
+      '#owner = if_not_exists(#owner, :producer)',
+    ];
+    const remove: string[] = [];
+    const names: Record<string, string> = { '#critical': 'critical', '#owner': 'owner' };
+    const values: Record<string, unknown> = {
+      ':critical': template.critical,
+      ':now': new Date().toISOString(),
+      ':producer': producer,
+    };
+    for (const channel of CHANNELS) {
+      names[`#${channel}`] = channel;
+      if (template[channel] === undefined) remove.push(`#${channel}`);
+      else {
+        set.push(`#${channel} = :${channel}`);
+        values[`:${channel}`] = template[channel];
+      }
+    }
+    try {
+      const { Attributes } = await this.client.update({
+        TableName: this.tableName,
+        Key: { type },
+        UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: overrideOwner ? undefined : 'attribute_not_exists(#type) OR #owner = :producer',
+        ExpressionAttributeNames: overrideOwner ? names : { ...names, '#type': 'type' },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      });
+      return Attributes as TemplateItem;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') throw new TemplateOwnedByAnother(type);
+      throw error;
+    } finally {
+      this.cache.delete(type);
+    }
   }
 }

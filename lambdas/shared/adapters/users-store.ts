@@ -71,27 +71,9 @@ export class UsersStore {
     });
   }
 
-  async addDevice(userId: string, deviceId: string): Promise<void> {
-    await this.client.update({
-      TableName: this.tableName,
-      Key: { user_id: userId },
-      UpdateExpression: 'ADD device_ids :device SET updated_at = :now',
-      ExpressionAttributeValues: { ':device': new Set([deviceId]), ':now': new Date().toISOString() },
-    });
-  }
-
-  async removeDevice(userId: string, deviceId: string): Promise<void> {
-    await this.client
-      .update({
-        TableName: this.tableName,
-        Key: { user_id: userId },
-        UpdateExpression: 'DELETE device_ids :device SET updated_at = :now',
-        ConditionExpression: 'attribute_exists(user_id)',
-        ExpressionAttributeValues: { ':device': new Set([deviceId]), ':now': new Date().toISOString() },
-      })
-      .catch((error: Error) => {
-        if (error.name !== 'ConditionalCheckFailedException') throw error;
-      });
+  /** Forgets the person's item: preferences, contacts, locale, the list of their devices. */
+  async remove(userId: string): Promise<void> {
+    await this.client.delete({ TableName: this.tableName, Key: { user_id: userId } });
   }
 }
 

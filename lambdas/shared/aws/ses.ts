@@ -1,5 +1,6 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { tracer } from '../observability.js';
-import { awsClientDefaults } from './client-defaults.js';
+import { sendingClientDefaults } from './client-defaults.js';
 
-export const sesClient = tracer.captureAWSv3Client(new SESClient(awsClientDefaults));
+/** Sends email, and nothing else: one attempt per call (see sendingClientDefaults). */
+export const sesClient = tracer.captureAWSv3Client(new SESClient(sendingClientDefaults));

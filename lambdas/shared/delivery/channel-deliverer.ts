@@ -1,8 +1,9 @@
 import type { TemplateItem } from '../adapters/templates-store.js';
 import type { UserItem } from '../adapters/users-store.js';
 import type { Channel } from '../domain/channel.js';
-import { type DeliveryFailure, permanent } from '../domain/delivery-failure.js';
+import { type DeliveryFailure, permanent, transient } from '../domain/delivery-failure.js';
 import type { ChannelJob } from '../schemas/channel-job.js';
+import { RenderInterrupted, RenderLimitExceeded } from '../templates/bounded-renderer.js';
 import { TemplateRenderError } from '../templates/render.js';
 
 export type DeliveryResult = { readonly kind: 'sent'; readonly providerMessageId: string } | DeliveryFailure;
@@ -16,14 +17,21 @@ export interface ChannelDeliverer {
   deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult>;
 }
 
-/** The rendered template, or the permanent failure that a template which does not render is. */
+/**
+ * The rendered template, or the failure its rendering is: permanent for a template that does not render or that
+ * needs more than a render may take (it would fail again), transient for a render interrupted for another reason
+ * (starved of CPU by its neighbours, its process lost).
+ */
 export async function renderedOrFailure<Rendered extends object>(
   rendering: Promise<Rendered>,
 ): Promise<Rendered | DeliveryFailure> {
   try {
     return await rendering;
   } catch (error) {
-    if (error instanceof TemplateRenderError) return permanent(`render_failed:${error.field}`);
+    if (error instanceof RenderLimitExceeded) return permanent('render_limit_exceeded');
+    if (error instanceof TemplateRenderError)
+      return permanent(error.limitExceeded ? 'render_limit_exceeded' : `render_failed:${error.field}`);
+    if (error instanceof RenderInterrupted) return transient(`render_interrupted:${error.reason}`);
     throw error;
   }
 }

@@ -41,14 +41,6 @@ export class DeliveryDeferred extends Error {
   }
 }
 
-/** A body that is not a job of this channel: retried to the redrive limit, then it rests in the DLQ. */
-export class PoisonMessage extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'PoisonMessage';
-  }
-}
-
 /**
  * Delivers one job, at least once and never twice: the job must be due, still wanted by the user, and
  * claimed for (notification, channel) before the provider is called. Resolves when the record is done
@@ -67,6 +59,11 @@ export class ChannelWorker {
 
   async handle(record: SQSRecord): Promise<void> {
     const job = this.parse(record);
+    if (typeof job === 'string') {
+      // No receive can make it a job: it goes to the DLQ at once, with why, instead of cycling to the redrive limit.
+      await this.deps.deadLetter(record, `poison: ${job}`);
+      return;
+    }
     logger.appendKeys({ notification_id: job.notification_id, type: job.type, user_id: job.user_id });
     const now = this.clock();
 
@@ -93,8 +90,9 @@ export class ChannelWorker {
       await this.deps.retryLater(record, wait);
       throw new DeliveryDeferred('claimed by another attempt');
     }
+    const { token } = claim;
     if (!template) {
-      await this.finish(job, { status: 'failed', reason: 'template_missing' });
+      await this.finish(job, token, { status: 'failed', reason: 'template_missing' });
       return;
     }
     // The user may have opted out, lost a contact or entered quiet hours since the job was queued.
@@ -107,11 +105,11 @@ export class ChannelWorker {
       now,
     })[this.channel];
     if (decision?.status === 'skipped') {
-      await this.finish(job, { status: 'skipped', reason: decision.reason });
+      await this.finish(job, token, { status: 'skipped', reason: decision.reason });
       return;
     }
     if (decision?.status === 'deferred') {
-      await this.deps.claims.release(job.notification_id, this.channel);
+      await this.deps.claims.release(job.notification_id, this.channel, token);
       await this.record(job, { status: 'deferred', not_before: decision.notBefore.toISOString() });
       await this.sendBack({ ...job, not_before: decision.notBefore.toISOString() }, decision.notBefore, now);
       return;
@@ -119,18 +117,18 @@ export class ChannelWorker {
 
     const result = await this.deps.deliverer.deliver(job, user ?? { user_id: job.user_id }, template);
     if (result.kind === 'sent') {
-      await this.finish(job, { status: 'sent', provider_message_id: result.providerMessageId });
+      await this.finish(job, token, { status: 'sent', provider_message_id: result.providerMessageId });
       metrics.addMetric('Delivered', MetricUnit.Count, 1);
       return;
     }
     if (result.kind === 'permanent') {
-      await this.finish(job, { status: 'failed', reason: result.reason });
+      await this.finish(job, token, { status: 'failed', reason: result.reason });
       logger.warn('delivery failed for good', { reason: result.reason });
       metrics.addMetric('PermanentFailures', MetricUnit.Count, 1);
       return;
     }
 
-    await this.deps.claims.release(job.notification_id, this.channel).catch((error: Error) => {
+    await this.deps.claims.release(job.notification_id, this.channel, token).catch((error: Error) => {
       logger.warn('could not release the claim; it expires by itself', { error: error.name });
     });
     const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
@@ -151,33 +149,34 @@ export class ChannelWorker {
     throw new DeliveryDeferred(result.reason);
   }
 
-  private parse(record: SQSRecord): ChannelJob {
+  /** The job, or why the body is not one of this channel's jobs. */
+  private parse(record: SQSRecord): ChannelJob | string {
     let body: unknown;
     try {
       body = JSON.parse(record.body);
     } catch {
-      throw this.poison(record, 'the body is not JSON');
+      return this.poison(record, 'the body is not JSON');
     }
     const parsed = channelJobSchema.safeParse(body);
     if (!parsed.success) {
-      throw this.poison(
+      return this.poison(
         record,
         `not a channel job: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`,
       );
     }
     if (parsed.data.channel !== this.channel)
-      throw this.poison(record, `a ${parsed.data.channel} job on the ${this.channel} queue`);
+      return this.poison(record, `a ${parsed.data.channel} job on the ${this.channel} queue`);
     return parsed.data;
   }
 
-  private poison(record: SQSRecord, reason: string): PoisonMessage {
+  private poison(record: SQSRecord, reason: string): string {
     logger.error('poison message', {
       message_id: record.messageId,
       reason,
       receiveCount: record.attributes.ApproximateReceiveCount,
     });
     metrics.addMetric('PoisonMessages', MetricUnit.Count, 1);
-    return new PoisonMessage(reason);
+    return reason;
   }
 
   /** Not due yet: back on the queue for the rest of the wait, at most 15 minutes a hop. */
@@ -190,15 +189,20 @@ export class ChannelWorker {
   /**
    * The job is done for good (sent, failed, skipped): the claim is completed and the status recorded, both at
    * once. Once the claim is completed no redelivery can act again; a status that could not be recorded is only
-   * a stale status, so its failure does not fail the job.
+   * a stale status, so its failure does not fail the job. A claim that another attempt took over meanwhile (this
+   * one outlived its lease) stays that attempt's to complete.
    */
-  private async finish(job: ChannelJob, state: Omit<ChannelState, 'updated_at'>): Promise<void> {
-    await Promise.all([
-      this.deps.claims.complete(job.notification_id, this.channel),
+  private async finish(job: ChannelJob, token: string, state: Omit<ChannelState, 'updated_at'>): Promise<void> {
+    const [completed] = await Promise.all([
+      this.deps.claims.complete(job.notification_id, this.channel, token),
       this.record(job, state).catch((error: Error) => {
         logger.warn('done, but the status could not be recorded', { status: state.status, error: error.name });
       }),
     ]);
+    if (!completed) {
+      logger.warn('done, but another attempt had taken the claim over', { status: state.status });
+      metrics.addMetric('ClaimsTakenOver', MetricUnit.Count, 1);
+    }
   }
 
   private async record(job: ChannelJob, state: Omit<ChannelState, 'updated_at'>): Promise<void> {

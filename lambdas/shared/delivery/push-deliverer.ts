@@ -1,13 +1,12 @@
-import type { DevicesStore } from '../adapters/devices-store.js';
-import type { PushEndpoints } from '../adapters/push-endpoints.js';
+import type { DeviceRegistry } from '../adapters/device-registry.js';
 import type { PushSender } from '../adapters/push-sender.js';
 import type { TemplateItem } from '../adapters/templates-store.js';
-import type { UserItem, UsersStore } from '../adapters/users-store.js';
+import type { UserItem } from '../adapters/users-store.js';
 import { type DeliveryFailure, permanent } from '../domain/delivery-failure.js';
 import { classifySnsPublishError } from '../domain/provider-errors.js';
 import { logger } from '../observability.js';
 import type { ChannelJob } from '../schemas/channel-job.js';
-import { renderPush } from '../templates/render.js';
+import type { TemplateRenderer } from '../templates/render.js';
 import { type ChannelDeliverer, type DeliveryResult, isFailure, renderedOrFailure } from './channel-deliverer.js';
 
 /**
@@ -19,16 +18,15 @@ export class PushDeliverer implements ChannelDeliverer {
 
   constructor(
     private readonly sender: Pick<PushSender, 'publish'>,
-    private readonly devices: Pick<DevicesStore, 'list' | 'remove'>,
-    private readonly users: Pick<UsersStore, 'removeDevice'>,
-    private readonly endpoints: Pick<PushEndpoints, 'remove'>,
+    private readonly devices: Pick<DeviceRegistry, 'devicesOf' | 'forget'>,
+    private readonly renderer: Pick<TemplateRenderer, 'renderPush'>,
   ) {}
 
   async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
     if (!template.push) return permanent('not_in_template');
-    const rendered = await renderedOrFailure(renderPush(template.push, job.payload));
+    const rendered = await renderedOrFailure(this.renderer.renderPush(template.push, job.payload));
     if (isFailure(rendered)) return rendered;
-    const devices = await this.devices.list(user.user_id);
+    const devices = await this.devices.devicesOf(user.user_id, user.device_ids ?? []);
     const message = { ...rendered, data: { notification_id: job.notification_id, type: job.type } };
     const sent: string[] = [];
     const failures: DeliveryFailure[] = [];
@@ -45,9 +43,7 @@ export class PushDeliverer implements ChannelDeliverer {
           }
           gone++;
           logger.info('device endpoint is gone; removing the device', { device_id: device.device_id });
-          await this.users.removeDevice(user.user_id, device.device_id);
-          await this.endpoints.remove(device.endpoint_arn);
-          await this.devices.remove(user.user_id, device.device_id);
+          await this.devices.forget(user.user_id, device);
         }
       }),
     );

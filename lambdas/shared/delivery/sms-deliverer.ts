@@ -5,19 +5,22 @@ import { permanent } from '../domain/delivery-failure.js';
 import { classifyTwilioError } from '../domain/provider-errors.js';
 import { logger } from '../observability.js';
 import type { ChannelJob } from '../schemas/channel-job.js';
-import { renderSms } from '../templates/render.js';
+import type { TemplateRenderer } from '../templates/render.js';
 import { type ChannelDeliverer, type DeliveryResult, isFailure, renderedOrFailure } from './channel-deliverer.js';
 
 export class SmsDeliverer implements ChannelDeliverer {
   readonly channel = 'sms';
 
   /** The sender is built on first use: deployed, its credentials come from Secrets Manager. */
-  constructor(private readonly sender: () => Promise<Pick<SmsSender, 'send'>>) {}
+  constructor(
+    private readonly sender: () => Promise<Pick<SmsSender, 'send'>>,
+    private readonly renderer: Pick<TemplateRenderer, 'renderSms'>,
+  ) {}
 
   async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
     if (!user.phone_number) return permanent('no_contact');
     if (!template.sms) return permanent('not_in_template');
-    const sms = await renderedOrFailure(renderSms(template.sms, job.payload));
+    const sms = await renderedOrFailure(this.renderer.renderSms(template.sms, job.payload));
     if (isFailure(sms)) return sms;
     if (sms.segments > 1) {
       // Sent whole, never cut: but each segment is billed, which the template's author should know.

@@ -15,6 +15,7 @@ import { sqsClient } from '../aws/sqs.js';
 import { RETRY_BASE_SECONDS } from '../domain/retry-policy.js';
 import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, numberEnv, QUEUE_URL_VARIABLE, requiredEnv } from '../environment.js';
 import { logger, metrics, tracer } from '../observability.js';
+import { templateRenderer } from '../templates/bounded-renderer.js';
 import type { ChannelDeliverer } from './channel-deliverer.js';
 import { ChannelWorker } from './channel-worker.js';
 
@@ -24,6 +25,8 @@ import { ChannelWorker } from './channel-worker.js';
  * bad message never re-sends its nine neighbours.
  */
 export function channelWorkerHandler(deliverer: ChannelDeliverer) {
+  // The first job should not wait for a render process to start.
+  templateRenderer.warm();
   const ownQueueUrl = requiredEnv(QUEUE_URL_VARIABLE[deliverer.channel]);
   const deadLetterQueueUrl = requiredEnv(DEAD_LETTER_QUEUE_URL_VARIABLE[deliverer.channel]);
   const worker = new ChannelWorker({
@@ -35,11 +38,7 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer) {
       numberEnv(ENV.templateCacheSeconds, 30),
     ),
     notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
-    claims: new DeliveryClaims(
-      requiredEnv(ENV.notificationsTable),
-      documentClient,
-      numberEnv(ENV.claimLeaseSeconds, 120),
-    ),
+    claims: new DeliveryClaims(requiredEnv(ENV.notificationsTable), documentClient, numberEnv(ENV.claimLeaseSeconds)),
     queues: new ChannelQueues({ email: ownQueueUrl, sms: ownQueueUrl, push: ownQueueUrl }, sqsClient),
     retryLater: async (record: SQSRecord, delaySeconds: number) => {
       await sqsClient.send(
@@ -82,6 +81,6 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer) {
       }),
   )
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics));
 }

@@ -1,12 +1,40 @@
-/** What a producer (an internal service holding an API key) may do. */
-export const SCOPES = ['notifications:send', 'preferences:write', 'templates:write'] as const;
+/**
+ * What a producer (an internal service holding an API key) may do:
+ * - `notifications:send`: send the notification types it owns;
+ * - `notifications:read_all`: read any producer's notifications (others read only their own);
+ * - `preferences:write`: change a person's preferences, contacts and devices, and erase a person;
+ * - `templates:write`: write the templates of the types it owns;
+ * - `admin`: edit a template another producer created, and write templates of any type.
+ */
+export const SCOPES = [
+  'notifications:send',
+  'notifications:read_all',
+  'preferences:write',
+  'templates:write',
+  'admin',
+] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/**
+ * The notification types a producer owns: each entry is a type's name ("password_reset") or a prefix ending in
+ * "*" ("order.*", "order_*"); "*" alone is every type.
+ */
+export type TypePattern = string;
+export const TYPE_PATTERN = /^([a-z0-9_.-]{1,64}|[a-z0-9_.-]{0,63}\*)$/;
 
 export interface Producer {
   readonly name: string;
   readonly scopes: readonly Scope[];
+  readonly types: readonly TypePattern[];
 }
 
 export function hasScope(producer: Producer, scope: Scope): boolean {
   return producer.scopes.includes(scope);
+}
+
+/** Whether the producer owns the type: one of its patterns names it or is a prefix of it. */
+export function ownsType(producer: Pick<Producer, 'types'>, type: string): boolean {
+  return producer.types.some((pattern) =>
+    pattern.endsWith('*') ? type.startsWith(pattern.slice(0, -1)) : pattern === type,
+  );
 }

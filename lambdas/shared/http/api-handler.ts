@@ -10,7 +10,8 @@ import { json } from './responses.js';
 export type ApiRoute = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /**
- * Wraps an API Gateway handler with the platform's logging and tracing, and turns every error into
+ * Wraps an API Gateway handler with the platform's logging and tracing (never the response: it holds addresses,
+ * numbers and payload values, and traces are kept and shown elsewhere), and turns every error into
  * a JSON answer: an ApiError as it says, a throttled or unavailable dependency as 503 with Retry-After,
  * anything else as 500 (logged with its stack, never shown to the caller). A function that emits metrics
  * adds Powertools' logMetrics itself: one that has none to publish would warn on every request.
@@ -18,7 +19,7 @@ export type ApiRoute = (event: APIGatewayProxyEvent, context: Context) => Promis
 export function apiHandler(route: ApiRoute) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>(route)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(errorsAsJson());
 }
 

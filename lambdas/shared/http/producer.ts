@@ -1,11 +1,16 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { hasScope, type Producer, SCOPES, type Scope } from '../domain/producer.js';
+import { hasScope, ownsType, type Producer, SCOPES, type Scope, TYPE_PATTERN } from '../domain/producer.js';
 import { ENV, requiredEnv } from '../environment.js';
 import { ApiError } from './api-error.js';
 
 const producersSchema = z.array(
-  z.object({ key_id: z.string().min(1), name: z.string().min(1), scopes: z.array(z.enum(SCOPES)) }),
+  z.object({
+    key_id: z.string().min(1),
+    name: z.string().min(1),
+    scopes: z.array(z.enum(SCOPES)),
+    types: z.array(z.string().regex(TYPE_PATTERN)),
+  }),
 );
 
 let producersByKeyId: Map<string, Producer> | undefined;
@@ -15,7 +20,7 @@ function producers(): Map<string, Producer> {
   producersByKeyId ??= new Map(
     producersSchema
       .parse(JSON.parse(requiredEnv(ENV.producers)))
-      .map(({ key_id, name, scopes }) => [key_id, { name, scopes }]),
+      .map(({ key_id, name, scopes, types }) => [key_id, { name, scopes, types }]),
   );
   return producersByKeyId;
 }
@@ -37,4 +42,12 @@ export function requireScope(event: APIGatewayProxyEvent, scope: Scope): Produce
     throw new ApiError(403, 'insufficient_scope', `producer "${producer.name}" lacks the scope ${scope}`);
   }
   return producer;
+}
+
+/** A producer may send, and write the template of, only a type it owns. */
+export function requireTypeOwnership(producer: Producer, type: string): void {
+  if (ownsType(producer, type)) return;
+  throw new ApiError(403, 'type_not_allowed', `producer "${producer.name}" may not use the type "${type}"`, [
+    { field: 'type', message: `is not one of the types ${producer.name} owns (${producer.types.join(', ')})` },
+  ]);
 }

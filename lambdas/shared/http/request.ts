@@ -4,6 +4,8 @@ import { ApiError, type FieldProblem, invalidRequest } from './api-error.js';
 
 /** A request body larger than this is refused before it is parsed. API Gateway enforces the same limit. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** What the edge (AWS WAF, and the local gateway) answers, with 413, to a body over MAX_BODY_BYTES. */
+export const BODY_TOO_LARGE_ANSWER = '{"error":{"code":"payload_too_large","message":"the body is too large"}}';
 
 export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();

@@ -1,9 +1,19 @@
 import { z } from 'zod';
 
-/** A producer's own user id: opaque to us, bounded and safe to put in a key and a log line. */
+/**
+ * A producer's own user id: opaque to us, bounded and safe to put in a key and a log line. It is both, so it must not
+ * be personal data itself: an email address or a phone number is refused (use the id of your user record instead;
+ * the address belongs in the contacts, which are erased with the person).
+ */
 export const userIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1 to 128 characters of A-Z a-z 0-9 _ . : @ -');
+  .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1 to 128 characters of A-Z a-z 0-9 _ . : @ -')
+  .refine((id) => !/^[^@]+@[^@]+\.[A-Za-z]{2,}$/.test(id), {
+    message: 'must be an opaque id, not an email address: ids are written to keys and logs',
+  })
+  .refine((id) => !/^\+?\d{7,15}$/.test(id), {
+    message: 'must be an opaque id, not a phone number: ids are written to keys and logs',
+  });
 
 /** A notification type names its template, e.g. "order_shipped". */
 export const notificationTypeSchema = z

@@ -3,13 +3,37 @@ import { CHANNELS } from '../domain/channel.js';
 import { notificationTypeSchema, userIdSchema } from './identifiers.js';
 
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
+/** Objects and arrays inside one another; the payload itself is level 1. */
+export const MAX_PAYLOAD_DEPTH = 32;
 
-/** The data templates render. An object, at most 16 KiB as JSON: a notification is not a file transfer. */
+/**
+ * The data templates render. An object, at most 32 levels deep and 16 KiB as JSON: a notification is not a file
+ * transfer. The depth is checked first, without recursion: a deeper value would overflow the stack of every
+ * recursive walk after it, JSON.stringify's included.
+ */
 export const payloadSchema = z
   .record(z.string(), z.unknown(), { message: 'must be a JSON object' })
+  .refine((payload) => nestingDepth(payload, MAX_PAYLOAD_DEPTH) <= MAX_PAYLOAD_DEPTH, {
+    message: `must not nest objects and arrays more than ${MAX_PAYLOAD_DEPTH} levels deep`,
+    abort: true,
+  })
   .refine((payload) => Buffer.byteLength(JSON.stringify(payload), 'utf8') <= MAX_PAYLOAD_BYTES, {
     message: `must be at most ${MAX_PAYLOAD_BYTES} bytes as JSON`,
   });
+
+/** How deep objects and arrays nest in `value`, counted with a stack of its own; stops counting past `limit`. */
+export function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop() as [unknown, number];
+    if (current === null || typeof current !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
 
 export const channelListSchema = z
   .array(z.enum(CHANNELS, { message: `must be one of ${CHANNELS.join(', ')}` }))

@@ -21,15 +21,17 @@ class RefusedTag extends Tag {
   }
 }
 
-// Bounds on what one template can cost, so a runaway loop fails the render instead of the function.
+// The engine's own bounds. They fail a runaway early and cheaply, but they cannot bound a render: liquidjs counts
+// only what its filters and ranges create (not `capture`, not a string doubling itself), and its clock is the wall's,
+// which a busy machine eats. The bound that holds is the render process's (bounded-renderer.ts): CPU time and heap.
 const LIMITS = {
   // Twice the schema's largest part (an email body of 100 000 characters): only a template that bypassed
   // validation reaches it.
   parseLimit: 200_000,
-  // Wall-clock per render. A real template renders in a millisecond; this leaves room for a throttled CPU.
-  renderLimit: 250,
-  // Counts characters and array items that filters and ranges create, summed over the render, not the peak.
-  memoryLimit: 10_000_000,
+  // Characters and array items that filters and ranges create, summed over the render: a range such as (1..5000000)
+  // fails here before its array exists. A notification's payload is at most 16 KiB; a million is far beyond any
+  // real template.
+  memoryLimit: 1_000_000,
 } as const;
 
 function engine(outputEscape?: 'escape'): Liquid {

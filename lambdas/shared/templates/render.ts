@@ -2,15 +2,35 @@ import type { Liquid, Template } from 'liquidjs';
 import { type SmsSegmentation, smsSegments } from '../domain/sms-segments.js';
 import { htmlLiquid, textLiquid } from './liquid-engine.js';
 
-/** A template part that cannot be turned into a message, named by its field (e.g. "email.body"). */
+/**
+ * A template part that cannot be turned into a message, named by its field (e.g. "email.body"). `limitExceeded`
+ * when it asked for more than a render may take (see RENDER_LIMITS), rather than being wrong.
+ */
 export class TemplateRenderError extends Error {
   constructor(
     readonly field: string,
     message: string,
+    readonly limitExceeded = false,
   ) {
     super(message);
     this.name = 'TemplateRenderError';
   }
+}
+
+export interface RenderedSms extends SmsSegmentation {
+  readonly body: string;
+}
+
+export interface RenderedPush {
+  readonly title: string;
+  readonly body: string;
+}
+
+/** What renders a channel's template over a payload: in this process (tests, the render process) or bounded. */
+export interface TemplateRenderer {
+  renderEmail(template: { subject: string; body: string }, payload: Record<string, unknown>): Promise<RenderedEmail>;
+  renderSms(template: { body: string }, payload: Record<string, unknown>): Promise<RenderedSms>;
+  renderPush(template: { title: string; body: string }, payload: Record<string, unknown>): Promise<RenderedPush>;
 }
 
 export interface RenderedEmail {
@@ -35,10 +55,7 @@ export async function renderEmail(
   return { subject: oneHeaderLine(subject), html, text: htmlToText(html) };
 }
 
-export async function renderSms(
-  template: { body: string },
-  payload: Record<string, unknown>,
-): Promise<{ readonly body: string } & SmsSegmentation> {
+export async function renderSms(template: { body: string }, payload: Record<string, unknown>): Promise<RenderedSms> {
   // Whitespace that a template's tags leave at either end would cost characters, and sometimes a segment.
   const body = (await renderPart(textLiquid, 'sms.body', template.body, payload)).trim();
   return { body, ...smsSegments(body) };
@@ -47,7 +64,7 @@ export async function renderSms(
 export async function renderPush(
   template: { title: string; body: string },
   payload: Record<string, unknown>,
-): Promise<{ readonly title: string; readonly body: string }> {
+): Promise<RenderedPush> {
   const title = await renderPart(textLiquid, 'push.title', template.title, payload);
   const body = await renderPart(textLiquid, 'push.body', template.body, payload);
   return { title: title.trim(), body: body.trim() };
@@ -69,13 +86,19 @@ async function renderPart(
   try {
     rendered = await engine.render(parsed, payload);
   } catch (error) {
-    throw new TemplateRenderError(field, `does not render: ${shortMessage(error)}`);
+    const message = shortMessage(error);
+    throw new TemplateRenderError(field, `does not render: ${message}`, isEngineLimit(message));
   }
   const text = String(rendered);
   if (text.length > MAX_RENDERED_LENGTH) {
-    throw new TemplateRenderError(field, `renders to more than ${MAX_RENDERED_LENGTH} characters`);
+    throw new TemplateRenderError(field, `renders to more than ${MAX_RENDERED_LENGTH} characters`, true);
   }
   return text;
+}
+
+/** The engine's own limits (liquidjs's "memory alloc limit exceeded") and V8's longest string. */
+function isEngineLimit(message: string): boolean {
+  return /limit exceeded|Invalid string length|Invalid array length/.test(message);
 }
 
 function shortMessage(error: unknown): string {

@@ -1,6 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetEndpointAttributesCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceRegistry } from '../../../lambdas/shared/adapters/device-registry.js';
+import { PushEndpoints } from '../../../lambdas/shared/adapters/push-endpoints.js';
+import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
+import { snsClient } from '../../../lambdas/shared/aws/sns.js';
 import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
 import { sns } from '../../support/emulator-clients.js';
 import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
@@ -35,6 +39,13 @@ const remove = (userId: string, deviceId: string) =>
     pathParameters: { user_id: userId, device_id: deviceId },
   });
 
+const registry = () =>
+  new DeviceRegistry(
+    { devices: platform.resources.tables.devices, users: platform.resources.tables.users },
+    documentClient,
+    new PushEndpoints(snsClient),
+  );
+
 const fcmToken = () => `fcm-${randomUUID()}:APA91b${randomBytes(40).toString('base64url')}`;
 
 describe('devices', () => {
@@ -60,12 +71,7 @@ describe('devices', () => {
   it('deletes the device and its SNS endpoint; a second delete is 404', async () => {
     const userId = `user-${randomUUID()}`;
     const { json } = await register(userId, { platform: 'fcm', token: fcmToken() });
-    const { DevicesStore } = await import('../../../lambdas/shared/adapters/devices-store.js');
-    const { documentClient } = await import('../../../lambdas/shared/aws/dynamodb.js');
-    const stored = await new DevicesStore(platform.resources.tables.devices, documentClient).find(
-      userId,
-      json.device_id,
-    );
+    const stored = await registry().find(json.device_id);
 
     const deleted = await remove(userId, json.device_id);
     const deletedAgain = await remove(userId, json.device_id);

@@ -24,7 +24,7 @@ beforeAll(async () => {
   ({ handler: ingest } = await import('../../../lambdas/ingest/handler.js'));
   ({ handler: status } = await import('../../../lambdas/notification-status/handler.js'));
   await saveTemplate(plane, 'order_shipped', ALL_CHANNEL_TEMPLATE);
-  await saveTemplate(plane, 'email_only', { email: ALL_CHANNEL_TEMPLATE.email });
+  await saveTemplate(plane, 'order_email_only', { email: ALL_CHANNEL_TEMPLATE.email });
   await saveTemplate(plane, 'password_reset', { critical: true, sms: { body: 'Your code is {{ code }}' } });
 });
 afterAll(() => platform.remove());
@@ -93,7 +93,7 @@ describe('POST /v1/notifications', () => {
     const all = await send({ user_id: userId, type: 'order_shipped', payload: {} });
     const outsideTemplate = await send({
       user_id: userId,
-      type: 'email_only',
+      type: 'order_email_only',
       payload: {},
       channels: ['email', 'sms'],
     });
@@ -150,8 +150,14 @@ describe('POST /v1/notifications', () => {
     const awake = await createUser(plane, { preferences: { email: true, sms: true, push: true, quiet_hours } });
     const optedOut = await createUser(plane, { preferences: { email: true, sms: false, push: true, quiet_hours } });
 
-    const critical = await send({ user_id: awake, type: 'password_reset', payload: { code: '123456' } });
-    const refused = await send({ user_id: optedOut, type: 'password_reset', payload: { code: '123456' } });
+    const critical = await send(
+      { user_id: awake, type: 'password_reset', payload: { code: '123456' } },
+      { apiKeyId: TEST_KEYS.authService },
+    );
+    const refused = await send(
+      { user_id: optedOut, type: 'password_reset', payload: { code: '123456' } },
+      { apiKeyId: TEST_KEYS.authService },
+    );
 
     expect(critical.json.channels).toEqual({ sms: { status: 'queued' } });
     expect(refused.json).toMatchObject({
@@ -163,7 +169,7 @@ describe('POST /v1/notifications', () => {
   it('refuses a type that has no template with 422 unknown_type, and queues nothing', async () => {
     const userId = await createUser(plane);
 
-    const answer = await send({ user_id: userId, type: 'never_defined', payload: {} });
+    const answer = await send({ user_id: userId, type: 'order_never_defined', payload: {} });
 
     expect(answer.statusCode).toBe(422);
     expect(answer.json.error).toMatchObject({ code: 'unknown_type', details: [{ field: 'type' }] });
@@ -256,7 +262,7 @@ describe('Idempotency-Key', () => {
 
   it('keeps keys apart per producer', async () => {
     const userId = await createUser(plane);
-    const body = { user_id: userId, type: 'email_only', payload: {} };
+    const body = { user_id: userId, type: 'order_email_only', payload: {} };
     const key = randomUUID();
 
     const ours = await send(body, { idempotencyKey: key });

@@ -114,8 +114,44 @@ describe('redelivery', () => {
   });
 });
 
+describe('claims with an owner', () => {
+  it('lets an attempt that outlived its lease neither release nor complete the claim of the attempt that took over', async () => {
+    // Prepare: attempt A claimed and stalled past its lease; attempt B took the claim over and is sending
+    const userId = await createUser(world.plane, { email: false, device: false });
+    const id = await notify(world, { user_id: userId, type: 'code', payload: { code: '777777' } });
+    const records = await receiveRecords(smsQueue, 1);
+    const claims = new DeliveryClaims(
+      world.platform.resources.tables.notifications,
+      documentClient,
+      CLAIM_LEASE_SECONDS,
+    );
+    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    const stalled = await claims.claim(id, 'sms', expiresAt);
+    const takenOver = await eventually(
+      'the first lease to run out',
+      async () => {
+        const claim = await claims.claim(id, 'sms', expiresAt);
+        return claim.outcome === 'claimed' ? claim : undefined;
+      },
+      { attempts: 20, intervalMs: 250 },
+    );
+    if (stalled.outcome !== 'claimed' || takenOver.outcome !== 'claimed') throw new Error('both should have claimed');
+
+    // Act: A wakes up, fails, and releases; or succeeds and completes
+    const released = await claims.release(id, 'sms', stalled.token);
+    const completed = await claims.complete(id, 'sms', stalled.token);
+    const redelivered = await runWorker(world, 'sms', sqsEvent(records));
+
+    // Assess: B still holds the claim, so the redelivered job waits instead of being sent beside B's send
+    expect([released, completed]).toEqual([false, false]);
+    expect(redelivered.batchItemFailures).toHaveLength(1);
+    expect(sentWithCode('777777')).toHaveLength(0);
+    expect(await claims.complete(id, 'sms', takenOver.token)).toBe(true);
+  });
+});
+
 describe('a batch of ten', () => {
-  it('sends eight once, reports the poison message alone, and records the permanent failure without retrying it', async () => {
+  it('sends eight once, moves the poison message to the DLQ at once with why, and records the permanent failure without retrying it', async () => {
     // Prepare: eight good jobs, one for a number Twilio refuses, one body that is not a job
     const good = await createUser(world.plane, { email: false, device: false });
     const ids: string[] = [];
@@ -132,9 +168,12 @@ describe('a batch of ten', () => {
     const result = await runWorker(world, 'sms', sqsEvent(records));
     await settle(smsQueue, records, result);
 
-    // Assess
-    const poison = records.find((record) => record.body.startsWith('{"not"'));
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: poison?.messageId }]);
+    // Assess: nothing comes back; the poison message rests in the DLQ, saying why, after one receive
+    expect(result.batchItemFailures).toEqual([]);
+    const deadLetters = await messagesIn(world.platform.resources.queues.sms.deadLetterUrl);
+    const poison = deadLetters.find((message) => message.Body === '{"not":"a job"');
+    expect(poison?.MessageAttributes?.dead_letter_reason?.StringValue).toBe('poison: the body is not JSON');
+    expect((await messagesIn(smsQueue)).filter((message) => message.Body === '{"not":"a job"')).toEqual([]);
     for (let index = 0; index < 8; index++) expect(sentWithCode(`9000${index}0`)).toHaveLength(1);
     expect(await channelStatus(world, invalidId, 'sms')).toMatchObject({
       status: 'failed',
@@ -195,10 +234,11 @@ describe('the last attempt', () => {
       status: 'failed',
       reason: expect.stringMatching(/^dead_lettered_after_8_attempts:twilio/),
     });
-    const [resting, ...more] = await messagesIn(world.platform.resources.queues.sms.deadLetterUrl);
-    expect(more).toEqual([]);
-    expect(resting?.Body).toBe(lastAttempt.body);
-    expect(resting?.MessageAttributes?.dead_letter_reason?.StringValue).toBe(status.reason);
+    const resting = (await messagesIn(world.platform.resources.queues.sms.deadLetterUrl)).filter(
+      (message) => message.Body === lastAttempt.body,
+    );
+    expect(resting).toHaveLength(1);
+    expect(resting[0]?.MessageAttributes?.dead_letter_reason?.StringValue).toBe(status.reason);
     await settle(smsQueue, [lastAttempt], result);
   });
 });

@@ -1,7 +1,9 @@
 import { SetEndpointAttributesCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DevicesStore } from '../../../lambdas/shared/adapters/devices-store.js';
+import { DeviceRegistry } from '../../../lambdas/shared/adapters/device-registry.js';
+import { PushEndpoints } from '../../../lambdas/shared/adapters/push-endpoints.js';
 import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
+import { snsClient } from '../../../lambdas/shared/aws/sns.js';
 import { channelJobSchema } from '../../../lambdas/shared/schemas/channel-job.js';
 import { invoke } from '../../support/api-gateway.js';
 import { readFromLocalStack, sns } from '../../support/emulator-clients.js';
@@ -33,6 +35,13 @@ beforeAll(async () => {
   });
 });
 afterAll(() => world.remove());
+
+const registry = () =>
+  new DeviceRegistry(
+    { devices: world.platform.resources.tables.devices, users: world.platform.resources.tables.users },
+    documentClient,
+    new PushEndpoints(snsClient),
+  );
 
 interface SentEmail {
   Id: string;
@@ -89,7 +98,7 @@ describe('each channel delivers', () => {
     const userId = await createUser(world.plane, { email: false, phone: false });
     const id = await notify(world, { user_id: userId, type: 'order_shipped', payload: { order_id: 'A-3' } });
     const records = await receiveRecords(world.platform.resources.queues.push.url, 1);
-    const [device] = await new DevicesStore(world.platform.resources.tables.devices, documentClient).list(userId);
+    const [device] = await registry().listFor(userId);
 
     const result = await runWorker(world, 'push', sqsEvent(records));
 
@@ -117,8 +126,7 @@ describe('each channel delivers', () => {
 describe('push to devices that are gone', () => {
   it('removes a device whose endpoint was disabled, and fails with no_device when none is left', async () => {
     const userId = await createUser(world.plane, { email: false, phone: false });
-    const devices = new DevicesStore(world.platform.resources.tables.devices, documentClient);
-    const [device] = await devices.list(userId);
+    const [device] = await registry().listFor(userId);
     // APNs or FCM rejected the token: SNS disables the endpoint.
     await sns.send(
       new SetEndpointAttributesCommand({ EndpointArn: device?.endpoint_arn ?? '', Attributes: { Enabled: 'false' } }),
@@ -131,7 +139,7 @@ describe('push to devices that are gone', () => {
 
     expect(result.batchItemFailures).toEqual([]);
     expect(await channelStatus(world, id, 'push')).toMatchObject({ status: 'failed', reason: 'no_device' });
-    expect(await devices.list(userId)).toEqual([]);
+    expect(await registry().listFor(userId)).toEqual([]);
   });
 });
 

@@ -1,0 +1,280 @@
+/**
+ * Renders templates in render processes (render-process.ts) whose cost is bounded: CPU time per render and heap per
+ * process. Templates are written by producers; a hostile one ({% assign a=(1..5000000) %}, a string doubling itself
+ * in a capture) would otherwise take a worker's memory and CPU, and with them the whole batch it is part of.
+ *
+ * Why processes, not worker threads: a worker thread's resourceLimits do not hold. Measured here (Node.js 20), a
+ * thread capped at a 64 MB heap that grows an array or concatenates strings takes the whole process down with a
+ * fatal out-of-memory error past 190 MB. A process's --max-old-space-size takes down only that process.
+ *
+ * Why CPU time, not wall-clock time: a render that lost the CPU to its neighbours (a busy machine, a throttled
+ * Lambda) is not the template's fault. A render that used its CPU budget is, and fails for good
+ * (RenderLimitExceeded); one that merely waited too long is given up and retried (RenderInterrupted). CPU time is
+ * read from /proc (Linux, as in Lambda); elsewhere the budget is applied to wall-clock time instead.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { logger } from '../observability.js';
+import {
+  type RenderedEmail,
+  type RenderedPush,
+  type RenderedSms,
+  TemplateRenderError,
+  type TemplateRenderer,
+} from './render.js';
+import type { RenderReply, RenderRequest } from './render-protocol.js';
+
+export interface RenderBounds {
+  /** CPU time one render may use, in milliseconds. */
+  readonly cpuMs: number;
+  /** A render process's JavaScript heap, in MB. */
+  readonly heapMb: number;
+  /** A render still short of its CPU time after this many milliseconds was starved: it is given up and retried. */
+  readonly starvedAfterMs: number;
+  /** Render processes at most; they start when renders wait, and stay warm. */
+  readonly processes: number;
+}
+
+export const RENDER_BOUNDS: RenderBounds = {
+  // A real template renders in about a millisecond.
+  cpuMs: 250,
+  // The engine, a 100 000-character template and a 16 KiB payload fit in a few MB.
+  heapMb: 64,
+  starvedAfterMs: 10_000,
+  // Two, so that while one is replaced after a kill the rest of the batch renders on the other.
+  processes: 2,
+};
+
+/** The render needed more CPU time or memory than a render may have: the template's fault, for good. */
+export class RenderLimitExceeded extends Error {
+  constructor(
+    readonly field: string,
+    readonly limit: 'cpu_time' | 'memory' | 'engine',
+  ) {
+    super(`rendering ${field} exceeded the ${limit} limit`);
+    this.name = 'RenderLimitExceeded';
+  }
+}
+
+/** The render did not finish for a reason that is not the template's (starved of CPU, process lost): retry. */
+export class RenderInterrupted extends Error {
+  constructor(readonly reason: 'starved' | 'process_exited') {
+    super(`the render was interrupted: ${reason}`);
+    this.name = 'RenderInterrupted';
+  }
+}
+
+const FIRST_CHECK_MS = 20;
+const CHECK_EVERY_MS = 20;
+// Linux reports a process's CPU time in clock ticks of USER_HZ, which is 100 on every architecture Lambda runs.
+const MS_PER_CLOCK_TICK = 10;
+
+interface Job {
+  readonly request: RenderRequest;
+  readonly resolve: (rendered: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface RenderProcess {
+  readonly child: ChildProcess;
+  ready: boolean;
+  stderr: string;
+  current?: Job & { readonly id: number; readonly startedAt: number; readonly cpuAtStart?: number };
+  timer?: NodeJS.Timeout;
+}
+
+export class BoundedRenderer implements TemplateRenderer {
+  private readonly processes = new Set<RenderProcess>();
+  private readonly waiting: Job[] = [];
+  private nextId = 1;
+
+  constructor(
+    private readonly bounds: RenderBounds = RENDER_BOUNDS,
+    private readonly onEvent: (event: string, details: Record<string, unknown>) => void = () => {},
+  ) {}
+
+  renderEmail(template: { subject: string; body: string }, payload: Record<string, unknown>): Promise<RenderedEmail> {
+    return this.render({ kind: 'email', template, payload }) as Promise<RenderedEmail>;
+  }
+
+  renderSms(template: { body: string }, payload: Record<string, unknown>): Promise<RenderedSms> {
+    return this.render({ kind: 'sms', template, payload }) as Promise<RenderedSms>;
+  }
+
+  renderPush(template: { title: string; body: string }, payload: Record<string, unknown>): Promise<RenderedPush> {
+    return this.render({ kind: 'push', template, payload }) as Promise<RenderedPush>;
+  }
+
+  /** Starts one render process ahead of the first render (at a function's initialisation). */
+  warm(): void {
+    if (this.processes.size === 0) this.spawn();
+  }
+
+  /** The render processes' ids, for a benchmark that reads their memory. */
+  pids(): number[] {
+    return [...this.processes].flatMap(({ child }) => (child.pid === undefined ? [] : [child.pid]));
+  }
+
+  /** Stops every render process (a benchmark's or a test's end; a function's ends with its process). */
+  close(): void {
+    for (const runner of this.processes) runner.child.kill('SIGKILL');
+  }
+
+  private render(request: RenderRequest): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ request, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.waiting.length > 0) {
+      const free = [...this.processes].find((runner) => runner.ready && !runner.current);
+      if (!free) {
+        const starting = [...this.processes].some((runner) => !runner.ready);
+        if (!starting && this.processes.size < this.bounds.processes) this.spawn();
+        break;
+      }
+      this.start(free, this.waiting.shift() as Job);
+    }
+    this.holdOpen();
+  }
+
+  /**
+   * A render process keeps this process alive only while a render depends on it (one rendering, or one starting
+   * while renders wait), so that its answer or its exit is heard. An idle one never keeps a function (or a test)
+   * from ending.
+   */
+  private holdOpen(): void {
+    for (const runner of this.processes) {
+      const needed = runner.current !== undefined || (!runner.ready && this.waiting.length > 0);
+      for (const handle of [runner.child, runner.child.channel]) {
+        if (needed) handle?.ref();
+        else handle?.unref();
+      }
+    }
+  }
+
+  private start(runner: RenderProcess, job: Job): void {
+    const id = this.nextId++;
+    runner.current = { ...job, id, startedAt: performance.now(), cpuAtStart: cpuMsOf(runner.child.pid) };
+    runner.child.send({ id, request: job.request });
+    runner.timer = setTimeout(() => this.watch(runner), FIRST_CHECK_MS);
+    runner.timer.unref();
+  }
+
+  /** Kills the render that used its CPU time (the template's fault) or was starved too long (the machine's). */
+  private watch(runner: RenderProcess): void {
+    const current = runner.current;
+    if (!current) return;
+    const wall = performance.now() - current.startedAt;
+    const cpu = cpuMsOf(runner.child.pid);
+    const used = cpu === undefined || current.cpuAtStart === undefined ? wall : cpu - current.cpuAtStart;
+    if (used >= this.bounds.cpuMs) {
+      this.kill(runner, new RenderLimitExceeded(current.request.kind, 'cpu_time'));
+    } else if (wall >= this.bounds.starvedAfterMs) {
+      this.kill(runner, new RenderInterrupted('starved'));
+    } else {
+      runner.timer = setTimeout(() => this.watch(runner), CHECK_EVERY_MS);
+      runner.timer.unref();
+    }
+  }
+
+  private kill(runner: RenderProcess, error: Error): void {
+    this.onEvent('render process killed', { reason: error.message });
+    this.finish(runner, undefined, error);
+    this.processes.delete(runner);
+    runner.child.kill('SIGKILL');
+    this.dispatch();
+  }
+
+  private finish(runner: RenderProcess, rendered: unknown, error?: Error): void {
+    const current = runner.current;
+    clearTimeout(runner.timer);
+    runner.current = undefined;
+    this.holdOpen();
+    if (!current) return;
+    if (error) current.reject(error);
+    else current.resolve(rendered);
+  }
+
+  private spawn(): void {
+    const source = import.meta.url.endsWith('.ts');
+    const child = fork(fileURLToPath(new URL(`./render-process.${source ? 'ts' : 'mjs'}`, import.meta.url)), [], {
+      // From source (tests, `npm start`), TypeScript through tsx; deployed, the bundled render-process.mjs.
+      execArgv: [...(source ? ['--import', 'tsx'] : []), `--max-old-space-size=${this.bounds.heapMb}`],
+      ...(source ? { cwd: fileURLToPath(new URL('../../../', import.meta.url)) } : {}),
+      // Nothing of the function's environment: a template has no business with its credentials.
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    const runner: RenderProcess = { child, ready: false, stderr: '' };
+    this.processes.add(runner);
+    child.unref();
+    child.stderr?.on('data', (chunk: Buffer) => {
+      runner.stderr = (runner.stderr + chunk.toString()).slice(-4_096);
+    });
+    child.on('message', (message: RenderReply | { ready: true }) => {
+      if ('ready' in message) {
+        runner.ready = true;
+        this.dispatch();
+        return;
+      }
+      if (message.id !== runner.current?.id) return;
+      if ('rendered' in message) this.finish(runner, message.rendered);
+      else {
+        const { field, message: text, limitExceeded } = message.failed;
+        this.finish(
+          runner,
+          undefined,
+          limitExceeded ? new RenderLimitExceeded(field, 'engine') : new TemplateRenderError(field, text),
+        );
+      }
+      this.dispatch();
+    });
+    child.on('exit', (code, signal) => {
+      if (!this.processes.delete(runner)) return; // killed on purpose: already answered
+      const outOfMemory = /heap out of memory|Reached heap limit/.test(runner.stderr);
+      this.onEvent('render process exited', {
+        code,
+        signal,
+        out_of_memory: outOfMemory,
+        started: runner.ready,
+        error: runner.ready ? undefined : runner.stderr.split('\n').find((line) => /Error/.test(line)),
+      });
+      const kind = runner.current?.request.kind ?? 'template';
+      this.finish(
+        runner,
+        undefined,
+        outOfMemory ? new RenderLimitExceeded(kind, 'memory') : new RenderInterrupted('process_exited'),
+      );
+      if (!runner.ready) {
+        // It could not even start: starting another at once would only fail again. What waits is retried later.
+        for (const job of this.waiting.splice(0)) job.reject(new RenderInterrupted('process_exited'));
+        return;
+      }
+      this.dispatch();
+    });
+    child.on('error', () => {
+      // A process that could not start: 'exit' follows and says so.
+    });
+  }
+}
+
+/** The CPU time (user and system) the process has used, in ms, or undefined where /proc does not tell. */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which is in parentheses and may itself hold spaces: utime and stime
+    // are the 14th and 15th fields of the line, the 12th and 13th after the name.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * MS_PER_CLOCK_TICK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One renderer per process, shared by the handlers it holds; its render processes start on first use. */
+export const templateRenderer = new BoundedRenderer(RENDER_BOUNDS, (event, details) => logger.warn(event, details));

@@ -1,0 +1,144 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { settingsWith, synthStack } from './stack-fixture.js';
+
+/**
+ * Every function's role allows exactly the actions its code calls, on exactly the resources it calls them on.
+ * Each row below is what one function calls; a grant wider than that (a Scan, a BatchWriteItem, a DeleteItem on the
+ * notifications table, SendRawEmail, DescribeSecret) fails this test.
+ */
+const FCM_APPLICATION = 'arn:aws:sns:eu-west-1:123456789012:app/GCM/acme';
+const XRAY = ['xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
+const WORKER = (channel: 'email' | 'sms' | 'push') => [
+  ...XRAY,
+  `sqs:ChangeMessageVisibility on ${channel} queue`,
+  `sqs:DeleteMessage on ${channel} queue`,
+  `sqs:GetQueueAttributes on ${channel} queue`,
+  `sqs:ReceiveMessage on ${channel} queue`,
+  `sqs:SendMessage on ${channel} queue`,
+  `sqs:SendMessage on ${channel} dead-letter queue`,
+  'dynamodb:GetItem on users',
+  'dynamodb:GetItem on templates',
+  'dynamodb:PutItem on notifications',
+  'dynamodb:UpdateItem on notifications',
+];
+
+const EXPECTED: Record<string, string[]> = {
+  Ingest: [
+    ...XRAY,
+    'dax:GetItem on the preferences cache',
+    'dynamodb:GetItem on users',
+    'dynamodb:GetItem on templates',
+    'dynamodb:GetItem on notifications',
+    'dynamodb:PutItem on notifications',
+    'dynamodb:UpdateItem on notifications',
+    'sqs:SendMessage on email queue',
+    'sqs:SendMessage on sms queue',
+    'sqs:SendMessage on push queue',
+  ],
+  NotificationStatus: [...XRAY, 'dynamodb:GetItem on notifications'],
+  Preferences: [...XRAY, 'dynamodb:GetItem on users', 'dynamodb:UpdateItem on users'],
+  Contacts: [...XRAY, 'dynamodb:UpdateItem on users'],
+  Devices: [
+    ...XRAY,
+    'dynamodb:BatchGetItem on devices',
+    'dynamodb:DeleteItem on devices',
+    'dynamodb:GetItem on devices',
+    'dynamodb:PutItem on devices',
+    'dynamodb:GetItem on users',
+    'dynamodb:UpdateItem on users',
+    'sns:CreatePlatformEndpoint on push applications',
+    'sns:DeleteEndpoint on push endpoints',
+    'sns:GetEndpointAttributes on push endpoints',
+    'sns:SetEndpointAttributes on push endpoints',
+  ],
+  UserErasure: [
+    ...XRAY,
+    'dynamodb:BatchGetItem on devices',
+    'dynamodb:DeleteItem on devices',
+    'dynamodb:GetItem on devices',
+    'dynamodb:DeleteItem on users',
+    'dynamodb:GetItem on users',
+    'dynamodb:UpdateItem on users',
+    'dynamodb:Query on notifications/index/by_user',
+    'dynamodb:UpdateItem on notifications',
+    'sns:DeleteEndpoint on push endpoints',
+  ],
+  Templates: [...XRAY, 'dynamodb:GetItem on templates', 'dynamodb:UpdateItem on templates'],
+  EmailChannelWorker: [...WORKER('email'), 'ses:SendEmail on the sender identity'],
+  SmsChannelWorker: [...WORKER('sms'), 'secretsmanager:GetSecretValue on the Twilio secret'],
+  PushChannelWorker: [
+    ...WORKER('push'),
+    'dynamodb:BatchGetItem on devices',
+    'dynamodb:DeleteItem on devices',
+    'dynamodb:GetItem on devices',
+    'dynamodb:UpdateItem on users (device_ids, updated_at, user_id only)',
+    'sns:DeleteEndpoint on push endpoints',
+    'sns:Publish on push endpoints',
+  ],
+};
+
+let template: Template;
+beforeAll(() => {
+  template = synthStack(
+    settingsWith((settings) => {
+      settings.push.fcmPlatformApplicationArn = FCM_APPLICATION;
+    }),
+  );
+});
+
+describe('least privilege', () => {
+  it('gives every function of the platform a row above', () => {
+    const roles = Object.keys(template.findResources('AWS::IAM::Policy'))
+      .filter((id) => id.includes('ServiceRoleDefaultPolicy') && !id.startsWith('PreferencesCache'))
+      .map((id) => id.replace(/ServiceRoleDefaultPolicy.*$/, ''));
+
+    expect(roles.sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it.each(Object.entries(EXPECTED))('lets %s call exactly what it calls', (fn, expected) => {
+    expect(grantsOf(template, fn)).toEqual([...expected].sort());
+  });
+
+  it('lets the preferences cache read users with GetItem, and nothing else', () => {
+    expect(grantsOf(template, 'PreferencesCache')).toEqual([
+      'dynamodb:DescribeTable on users',
+      'dynamodb:GetItem on users',
+    ]);
+  });
+});
+
+/** "action on resource" for every statement of the role's default policy, resources named by what they are. */
+function grantsOf(template: Template, rolePrefix: string): string[] {
+  const grants: string[] = [];
+  for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+    if (!id.startsWith(`${rolePrefix}ServiceRoleDefaultPolicy`)) continue;
+    for (const statement of policy.Properties.PolicyDocument.Statement) {
+      const limits = statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes'] as
+        | string[]
+        | undefined;
+      for (const resource of [statement.Resource].flat()) {
+        for (const action of [statement.Action].flat()) {
+          const kind = resourceKind(resource);
+          grants.push(`${action} on ${kind}${limits ? ` (${[...limits].sort().join(', ')} only)` : ''}`);
+        }
+      }
+    }
+  }
+  return grants.sort();
+}
+
+function resourceKind(resource: unknown): string {
+  const text = JSON.stringify(resource);
+  if (resource === '*') return '*';
+  const table = /"Tables(Users|Devices|Notifications|Templates)[0-9A-F]{8}"/.exec(text)?.[1];
+  if (table) return `${table.toLowerCase()}${text.includes('/index/by_user') ? '/index/by_user' : ''}`;
+  const queue = /"(Email|Sms|Push)ChannelJobs(Queue|DeadLetterQueue)[0-9A-F]{8}"/.exec(text);
+  if (queue) return `${queue[1]?.toLowerCase()} ${queue[2] === 'Queue' ? 'queue' : 'dead-letter queue'}`;
+  if (text.includes('PreferencesCacheCluster')) return 'the preferences cache';
+  if (text.includes('TwilioCredentials')) return 'the Twilio secret';
+  if (text.includes(':identity/')) return 'the sender identity';
+  if (text.includes(':endpoint/GCM/acme/*')) return 'push endpoints';
+  if (text.includes(FCM_APPLICATION)) return 'push applications';
+  return text;
+}

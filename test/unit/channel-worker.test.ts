@@ -1,0 +1,141 @@
+import type { SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { TemplateItem } from '../../lambdas/shared/adapters/templates-store.js';
+import type { UserItem } from '../../lambdas/shared/adapters/users-store.js';
+import type { ChannelDeliverer, DeliveryResult } from '../../lambdas/shared/delivery/channel-deliverer.js';
+import {
+  ChannelWorker,
+  DeliveryDeferred,
+  type WorkerDependencies,
+} from '../../lambdas/shared/delivery/channel-worker.js';
+import type { ChannelState } from '../../lambdas/shared/domain/notification.js';
+
+const NOW = new Date('2026-11-25T12:00:00Z');
+const job = {
+  notification_id: '6f1c2f4e-8a43-4c1e-9a43-2b6a1f0e9d11',
+  channel: 'sms',
+  user_id: 'user-1',
+  type: 'order_shipped',
+  producer: 'order-service',
+  critical: false,
+  payload: { order_id: 'A-1' },
+  accepted_at: NOW.toISOString(),
+};
+const user: UserItem = { user_id: 'user-1', phone_number: '+4915112345678' };
+const template = {
+  type: 'order_shipped',
+  critical: false,
+  sms: { body: 'Order {{ order_id }}' },
+  updated_at: '',
+  updated_by: 'order-service',
+  owner: 'order-service',
+} satisfies TemplateItem;
+
+function record(body: unknown, receiveCount = 1): SQSRecord {
+  return {
+    messageId: 'm-1',
+    receiptHandle: 'r-1',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: { ApproximateReceiveCount: String(receiveCount) },
+    messageAttributes: {},
+  } as unknown as SQSRecord;
+}
+
+/** A worker over fakes that write down what it did, in order. */
+function worker(options: { result?: DeliveryResult; completes?: boolean } = {}) {
+  const calls: string[] = [];
+  const states: ChannelState[] = [];
+  const deliverer: ChannelDeliverer = {
+    channel: 'sms',
+    deliver: async () => {
+      calls.push('deliver');
+      return options.result ?? { kind: 'sent', providerMessageId: 'SM1' };
+    },
+  };
+  const deps: WorkerDependencies = {
+    deliverer,
+    users: { findFresh: async () => user },
+    templates: { find: async () => template },
+    notifications: {
+      recordChannelState: async (_id, _channel, state) => {
+        states.push(state);
+      },
+    },
+    claims: {
+      claim: async () => {
+        calls.push('claim');
+        return { outcome: 'claimed', token: 'token-1' };
+      },
+      complete: async (_id, _channel, token) => {
+        calls.push(`complete:${token}`);
+        return options.completes ?? true;
+      },
+      release: async (_id, _channel, token) => {
+        calls.push(`release:${token}`);
+        return true;
+      },
+    },
+    queues: { send: async () => {} },
+    retryLater: async (_record, seconds) => {
+      calls.push(`retryLater:${seconds}`);
+    },
+    deadLetter: async (_record, reason) => {
+      calls.push(`deadLetter:${reason}`);
+    },
+    deliveryAttempts: 8,
+    retryBaseSeconds: 10,
+    clock: () => NOW,
+    random: () => 0,
+  };
+  return { worker: new ChannelWorker(deps), calls, states };
+}
+
+describe('ChannelWorker', () => {
+  it('claims, delivers, and completes its own claim with its own token', async () => {
+    const { worker: sms, calls, states } = worker();
+
+    await sms.handle(record(job));
+
+    expect(calls).toEqual(['claim', 'deliver', 'complete:token-1']);
+    expect(states).toEqual([{ status: 'sent', provider_message_id: 'SM1', updated_at: NOW.toISOString() }]);
+  });
+
+  it.each([
+    ['a body that is not JSON', '{"notification_id":', 'poison: the body is not JSON'],
+    ['a body that is not a job', { hello: 'world' }, 'poison: not a channel job: notification_id'],
+    ['another channel’s job', { ...job, channel: 'email' }, 'poison: a email job on the sms queue'],
+  ])('moves %s to the DLQ at once, with why, and is done with it', async (_case, body, reason) => {
+    const { worker: sms, calls } = worker();
+
+    await sms.handle(record(body));
+
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.startsWith(`deadLetter:${reason}`)).toBe(true);
+  });
+
+  it('is done with a job whose claim another attempt took over meanwhile, without completing that claim', async () => {
+    const { worker: sms, calls, states } = worker({ completes: false });
+
+    await sms.handle(record(job));
+
+    expect(calls).toEqual(['claim', 'deliver', 'complete:token-1']);
+    expect(states.map((state) => state.status)).toEqual(['sent']);
+  });
+
+  it('releases only its own claim when the provider fails for now, and hides the job for the backoff', async () => {
+    const { worker: sms, calls } = worker({ result: { kind: 'transient', reason: 'twilio_throttled' } });
+
+    await expect(sms.handle(record(job))).rejects.toBeInstanceOf(DeliveryDeferred);
+
+    expect(calls).toEqual(['claim', 'deliver', 'release:token-1', 'retryLater:10']);
+  });
+
+  it('gives up on the last attempt: the status says why, then the job moves to the DLQ with the reason', async () => {
+    const { worker: sms, calls, states } = worker({ result: { kind: 'transient', reason: 'twilio_throttled' } });
+
+    await sms.handle(record(job, 8));
+
+    expect(states.map((state) => state.reason)).toEqual(['dead_lettered_after_8_attempts:twilio_throttled']);
+    expect(calls.at(-1)).toBe('deadLetter:dead_lettered_after_8_attempts:twilio_throttled');
+  });
+});
