@@ -39,7 +39,7 @@ const table = (rows: [string, unknown][]) =>
   ['| figure | value |', '|---|---|', ...rows.map(([name, value]) => `| ${name} | ${value} |`)].join('\n');
 
 export function report(results: Figures, quick: boolean): string {
-  const { isolation, ingest, worker, coldstart, cost, machine } = results;
+  const { isolation, ingest, worker, coldstart, rendering, cost, machine } = results;
   const isolationOk = isolation.email_p99_ratio <= 1.1;
   const callsBudget = 2 + ingest.queued_channels_per_notification;
   const coldRows = Object.entries(
@@ -72,11 +72,11 @@ ${table([
 ${isolationOk ? 'The p99 ratio is within the goal.' : '**The p99 ratio is above the goal in this run.**'} During the stalled phases every SMS request was held
 by the Twilio server, yet email jobs travel on their own queue, are received by their own pollers and sent by
 their own worker with its own concurrency and its own provider client, so none of them waits on Twilio. The two
-conditions alternate in rounds to cancel drift. A p99 of ${isolation.samples_normal} samples rests on its three slowest, and the
-local runtime runs every worker in one Node.js process on ${machine.cores} cores: the CPU is the one thing the channels share
-here (in AWS each worker is its own function), which is also why the stalled phases can be faster at the median
-(p50 ratio ${isolation.email_p50_ratio}): with SMS deliveries parked, email has the process to itself. Read the p99 ratio with that
-noise in mind, and run the benchmark again before concluding from one tail.
+conditions alternate in rounds to cancel drift. Each channel's worker runs in a process of its own, as each is a
+function of its own in AWS; the ${machine.cores} cores are the one thing the channels still share here, which is also why the
+stalled phases can be faster at the median (p50 ratio ${isolation.email_p50_ratio}): with SMS deliveries parked, email has the CPU to
+itself. A p99 of ${isolation.samples_normal} samples rests on its few slowest: read it with that noise in mind, and run the benchmark
+again before concluding from one tail.
 
 ## 2. Ingest: the producer's path
 
@@ -132,7 +132,41 @@ Import time is the module's own initialisation in a fresh Node.js process (media
 cold start adds to the runtime's. zod (about 440 KB minified) is in every bundle, and the SMS worker carries the
 twilio package (about 3.7 MB with its HTTP stack); both are the obvious next reductions.
 
-## 5. Cost per million notifications
+## 5. Template rendering: bounded, and what the bound costs
+
+Templates render in a render process beside each function (\`lambdas/shared/templates/bounded-renderer.ts\`): at most
+${rendering.figures.cpu_budget_ms} ms of CPU time and ${rendering.figures.heap_limit_mb} MB of heap a render, and what it adds to its process's memory watched as often as its
+CPU time. "In process" is how every template was rendered before: in the worker itself, unbounded.
+
+${table([
+  [
+    `normal email template, in process, p50 / p99 of ${rendering.figures.samples} (ms)`,
+    `${rendering.figures.in_process_p50_ms} / ${rendering.figures.in_process_p99_ms}`,
+  ],
+  [
+    'the same through a warm render process, p50 / p99 (ms)',
+    `${rendering.figures.render_process_p50_ms} / ${rendering.figures.render_process_p99_ms}`,
+  ],
+  ['**overhead per message, p50 (ms)**', `**${rendering.figures.overhead_p50_ms}**`],
+  ['a batch of 10 at once, p50 (ms)', rendering.figures.batch_of_10_p50_ms],
+  [
+    'worker process resident memory, before / at its peak during the hostile renders (MB)',
+    `${rendering.figures.worker_rss_before_mb} / ${rendering.figures.worker_peak_rss_mb}`,
+  ],
+  ['render process resident memory at its peak (MB)', rendering.figures.render_process_peak_rss_mb],
+])}
+
+| hostile template | verdict | time to verdict (ms) | a normal render sent beside it (ms) |
+|---|---|---|---|
+${Object.entries(rendering.hostile as Record<string, { verdict: string; ms: number; next_render_ms: number }>)
+  .map(([name, outcome]) => `| ${name} | ${outcome.verdict} | ${outcome.ms} | ${outcome.next_render_ms} |`)
+  .join('\n')}
+
+A verdict of RenderLimitExceeded fails that one job for good as \`render_limit_exceeded\`; the worker's own process
+does not grow, and the render beside it is answered by the other warm render process (or by the new one that
+replaces a killed process: the time it takes to start).
+
+## 6. Cost per million notifications
 
 Mix: 60% email + push, 30% email only, 10% email + SMS + push. List prices of ${results.prices_as_of} (\`bench/aws-prices.json\`),
 measured call counts and durations of this run, 512 MB functions; DAX (${cost.dax_nodes} × t3.small) spread over

@@ -16,6 +16,7 @@ import { costPerMillion } from './cost.js';
 import { measureIngest } from './ingest.js';
 import { measureIsolation } from './isolation.js';
 import { AwsCallCounter } from './measure.js';
+import { measureRendering } from './render.js';
 import { latencyChart, report } from './report.js';
 import { measureWorker } from './workers.js';
 
@@ -46,17 +47,19 @@ try {
   const { handler: ingestHandler } = await import('../lambdas/ingest/handler.js');
   const { handler: smsWorker } = await import('../lambdas/sms-worker/handler.js');
 
-  say('1/4 channel isolation (email latency, SMS provider normal, then stalled)');
+  say('1/5 channel isolation (email latency, SMS provider normal, then stalled)');
   const isolation = await measureIsolation(platform, endpointFor('SES', process.env) ?? '', call, {
     ratePerSecond: quick ? 5 : 10,
     seconds: quick ? 8 : 30,
   });
-  say('2/4 ingest');
+  say('2/5 ingest');
   const ingest = await measureIngest(platform, ingestHandler, counter, { requests: quick ? 150 : 600, concurrency: 8 });
-  say('3/4 workers');
+  say('3/5 workers');
   const worker = await measureWorker(platform, smsWorker, counter, call, { batches: quick ? 5 : 30 });
-  say('4/4 cold start');
+  say('4/5 cold start');
   const coldstart = await measureColdStart(quick ? 3 : 7);
+  say('5/5 template rendering (normal, then hostile)');
+  const rendering = await measureRendering(quick ? 300 : 2_000);
 
   const notificationsPerMonth = 10_000_000;
   const cost: Record<string, number> = {
@@ -83,6 +86,7 @@ try {
     ingest,
     worker,
     coldstart,
+    rendering,
     cost,
   };
   writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
@@ -98,6 +102,7 @@ try {
         'ingest.rps': ingest.rps,
         'worker.throughput_ratio': worker.throughput_ratio,
         'worker.aws_calls_per_message': worker.aws_calls_per_message,
+        'rendering.overhead_p50_ms': rendering.figures.overhead_p50_ms,
         'cost.usd_per_million': cost.usd_per_million,
       },
       null,

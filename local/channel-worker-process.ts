@@ -1,27 +1,18 @@
 /**
- * One channel's worker in a process of its own, as in AWS each channel's worker is a function of its own: the
- * channel's handler fed by a poller of its queue (queue-pollers.ts). A crash takes down this channel's batches and
- * nothing else; local/channel-workers.ts starts it, and starts it again when it dies, as Lambda would.
- * The parent passes the channel and its throughput in LOCAL_CHANNEL_WORKER, the functions' environment as it is.
+ * One channel's worker in a process of its own, as in AWS each channel's worker is a function of its own. The local
+ * platform (channel-workers.ts) polls the channel's queue and invokes this process with each batch, as Lambda's
+ * event source mapping invokes the function; a crash takes down this channel's batches and nothing else, and the
+ * platform starts a new process, as Lambda would start a new instance.
  */
-
-import { SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSRecord } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { CHANNELS } from '../lambdas/shared/domain/channel.js';
 import { lambdaContext } from './api-gateway-emulation.js';
-import {
-  CHANNEL_WORKER_VARIABLE,
-  type ChannelWorkerCommand,
-  type ChannelWorkerMessage,
-  channelWorkerSettingsSchema,
-} from './channel-worker-protocol.js';
+import { CHANNEL_WORKER_VARIABLE, type Invocation, type WorkerMessage } from './channel-worker-protocol.js';
 import { faultDrillFromEnv } from './fault-drill.js';
-import { QueuePoller, type SqsHandler } from './queue-pollers.js';
+import type { SqsHandler } from './queue-pollers.js';
 
-const log = (line: Record<string, unknown>) =>
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
-
-const settings = channelWorkerSettingsSchema.parse(JSON.parse(process.env[CHANNEL_WORKER_VARIABLE] ?? '{}'));
-const { channel } = settings;
+const channel = z.enum(CHANNELS).parse(process.env[CHANNEL_WORKER_VARIABLE]);
 const drill = faultDrillFromEnv(process.env);
 
 // The handler reads its configuration when its module loads, as in Lambda.
@@ -31,39 +22,17 @@ if (drill) {
   new WorkerFaults(drill).install();
 }
 
-// Long polls wait up to 5 s, longer than the platform clients' request timeout.
-const pollingClient = new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } });
-const poller = new QueuePoller(pollingClient, {
-  name: `${channel}-worker`,
-  queueUrl: settings.queueUrl,
-  batchSize: settings.batchSize,
-  concurrency: settings.concurrency,
-  handler,
-  context: lambdaContext,
-  duplicateDeliveries: drill?.duplicateDeliveries ?? false,
-  onDuplicated: (records: readonly SQSRecord[], concurrently: boolean) =>
-    log({ event: 'fault_drill_duplicated', channel, records: records.length, concurrently }),
-  onRecord: (record, outcome) =>
-    log({
-      event: 'delivery',
-      channel,
-      outcome,
-      notification_id: record.messageAttributes.notification_id?.stringValue,
-      attempt: Number(record.attributes.ApproximateReceiveCount),
-    }),
-  onError: (error) => log({ event: 'poller_error', channel, error: error.message }),
-});
+const reply = (message: WorkerMessage) => process.send?.(message);
+const context: Context = lambdaContext(`${channel}-worker`);
 
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  await poller.stop();
-  process.exit(0);
-};
-process.on('SIGTERM', () => void stop());
-process.on('SIGINT', () => void stop());
-// The parent is gone: so is the reason to run.
-process.on('disconnect', () => void stop());
-process.on('message', (command: ChannelWorkerCommand) => poller.pause(command.pause));
-process.send?.({ ready: true } satisfies ChannelWorkerMessage);
+process.on('message', async ({ id, event }: Invocation) => {
+  try {
+    reply({ id, response: (await handler(event, context)) ?? undefined });
+  } catch (error) {
+    // A handler that throws fails the whole batch, as in Lambda.
+    reply({ id, error: (error as Error).message });
+  }
+});
+// The platform is gone: so is the reason to run.
+process.on('disconnect', () => process.exit(0));
+reply({ ready: true });

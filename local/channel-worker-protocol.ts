@@ -1,19 +1,20 @@
-/** What the local platform and a channel worker's process (channel-worker-process.ts) tell each other. */
-import { z } from 'zod';
-import { CHANNELS } from '../lambdas/shared/domain/channel.js';
+/**
+ * What the local platform and a channel worker's process (channel-worker-process.ts) say to each other: the
+ * platform polls the queue, as Lambda's event source mapping does, and invokes the worker with each batch.
+ */
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
-/** The variable that carries the worker's settings into its process. */
+/** The variable that names the process's channel. */
 export const CHANNEL_WORKER_VARIABLE = 'LOCAL_CHANNEL_WORKER';
 
-export const channelWorkerSettingsSchema = z.strictObject({
-  channel: z.enum(CHANNELS),
-  queueUrl: z.string().min(1),
-  batchSize: z.int().min(1),
-  concurrency: z.int().min(1),
-});
-export type ChannelWorkerSettings = z.infer<typeof channelWorkerSettingsSchema>;
+/** The platform to the process: invoke the handler with this batch. */
+export interface Invocation {
+  readonly id: number;
+  readonly event: SQSEvent;
+}
 
-/** What the process tells the platform. */
-export type ChannelWorkerMessage = { readonly ready: true };
-/** What the platform tells the process. */
-export type ChannelWorkerCommand = { readonly pause: boolean };
+/** The process to the platform: ready to be invoked, or an invocation's outcome. */
+export type WorkerMessage =
+  | { readonly ready: true }
+  | { readonly id: number; readonly response: SQSBatchResponse | undefined }
+  | { readonly id: number; readonly error: string };

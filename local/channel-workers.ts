@@ -1,22 +1,23 @@
 /**
- * The channel workers of the local platform, one process each (channel-worker-process.ts), supervised as Lambda
- * supervises a function: a worker that dies is started again, and what it held comes back through SQS's visibility
- * timeout. Under a fault drill, a worker that the drill killed is started with its crash budget one smaller.
+ * The channel workers of the local platform, as Lambda runs them: each channel's worker is a process of its own
+ * (channel-worker-process.ts), and its queue is polled here, outside it, as Lambda's event source mapping polls it
+ * (queue-pollers.ts), handing each batch to the worker. A worker that dies takes only the batches it held, which
+ * come back through SQS's visibility timeout; a new worker is started, and the next batches go to it. Under a fault
+ * drill, a channel's worker that the drill killed starts again with a crash budget one smaller.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ENV } from '../lambdas/shared/environment.js';
 import type { PlatformSettings } from '../lib/config/platform-settings.js';
 import { CHANNEL_QUEUES, CHANNELS, type Channel } from '../lib/platform-config.js';
-import {
-  CHANNEL_WORKER_VARIABLE,
-  type ChannelWorkerCommand,
-  type ChannelWorkerMessage,
-  type ChannelWorkerSettings,
-} from './channel-worker-protocol.js';
+import { lambdaContext } from './api-gateway-emulation.js';
+import { CHANNEL_WORKER_VARIABLE, type Invocation, type WorkerMessage } from './channel-worker-protocol.js';
 import { FAULT_DRILL_VARIABLE, type FaultDrill } from './fault-drill.js';
 import type { LocalResources } from './provision.js';
+import { QueuePoller } from './queue-pollers.js';
 
 const ENTRY = fileURLToPath(new URL('./channel-worker-process.ts', import.meta.url));
 const PROJECT = fileURLToPath(new URL('../', import.meta.url));
@@ -31,115 +32,188 @@ export interface ChannelWorkersOptions {
   readonly log: (line: Record<string, unknown>) => void;
 }
 
-interface Worker {
-  readonly channel: Channel;
-  child?: ChildProcess;
-  crashes: number;
-  failedStarts: number;
-  paused: boolean;
-}
+/** One channel's worker process, and the invocations it has not answered yet. */
+class WorkerProcess {
+  crashes = 0;
+  private failedStarts = 0;
+  private child?: ChildProcess;
+  private ready?: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void };
+  private readonly pending = new Map<
+    number,
+    { resolve: (response: SQSBatchResponse) => void; reject: (error: Error) => void }
+  >();
+  private nextId = 1;
+  private stopped = false;
 
-export class ChannelWorkers {
-  /** How many times a worker died and was started again, over all channels. */
-  restarts = 0;
-  private stopping = false;
-  private readonly workers: Worker[];
+  constructor(
+    readonly channel: Channel,
+    private readonly options: ChannelWorkersOptions,
+    private readonly onRestart: () => void,
+  ) {}
 
-  private constructor(private readonly options: ChannelWorkersOptions) {
-    this.workers = CHANNELS.map((channel) => ({ channel, crashes: 0, failedStarts: 0, paused: false }));
+  /** Starts the process; resolves when it can be invoked. */
+  start(): Promise<void> {
+    let resolve = () => {};
+    let reject: (error: Error) => void = () => {};
+    const promise = new Promise<void>((onReady, onFailure) => {
+      resolve = onReady;
+      reject = onFailure;
+    });
+    promise.catch(() => undefined);
+    this.ready = { promise, resolve, reject };
+    this.spawn();
+    return promise;
   }
 
-  /** Starts a worker per channel; resolves when every one is polling its queue. */
-  static async start(options: ChannelWorkersOptions): Promise<ChannelWorkers> {
-    const workers = new ChannelWorkers(options);
-    try {
-      await Promise.all(workers.workers.map((worker) => workers.spawn(worker)));
-    } catch (error) {
-      await workers.stop();
-      throw error;
-    }
-    return workers;
-  }
-
-  /** Paused, the workers receive nothing: what is queued waits, as when an event source mapping is disabled. */
-  pause(paused: boolean): void {
-    for (const worker of this.workers) {
-      worker.paused = paused;
-      worker.child?.send({ pause: paused } satisfies ChannelWorkerCommand);
-    }
+  /** Invokes the worker with a batch, as Lambda invokes a function; a worker that dies fails the batch. */
+  async invoke(event: SQSEvent): Promise<SQSBatchResponse> {
+    await this.ready?.promise;
+    const child = this.child;
+    if (!child?.connected) throw new Error(`the ${this.channel} worker is not running`);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // A worker dying at this very moment fails the send: the batch fails with it, as it would in Lambda.
+      child.send({ id, event } satisfies Invocation, (error) => {
+        if (!error) return;
+        this.pending.delete(id);
+        reject(error);
+      });
+    });
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.all(
-      this.workers.map(({ child }) => {
-        if (!child || child.exitCode !== null || child.signalCode !== null) return undefined;
-        return new Promise((resolve) => {
-          child.once('exit', resolve);
-          child.kill('SIGTERM');
-        });
-      }),
-    );
+    this.stopped = true;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    });
   }
 
-  /** Starts the channel's worker; resolves when it is ready, rejects when it dies first. */
-  private spawn(worker: Worker): Promise<void> {
-    const { channel } = worker;
-    const { settings, resources, drill, log } = this.options;
+  private spawn(): void {
+    const { channel } = this;
+    const { drill, log } = this.options;
     const queue = CHANNEL_QUEUES[channel];
-    const workerSettings: ChannelWorkerSettings = {
-      channel,
-      queueUrl: resources.queues[channel].url,
-      batchSize: settings.channels[channel].batchSize,
-      concurrency: settings.channels[channel].maxConcurrency,
-    };
     // Once the channel has crashed as often as the drill allows, its workers stop crashing.
-    const workerDrill =
-      drill && worker.crashes >= drill.crashesPerChannel ? { ...drill, crashAtCall: undefined } : drill;
+    const workerDrill = drill && this.crashes >= drill.crashesPerChannel ? { ...drill, crashAtCall: undefined } : drill;
     const child = fork(ENTRY, [], {
       cwd: PROJECT,
       execArgv: ['--import', 'tsx'],
       env: {
         ...process.env,
+        [CHANNEL_WORKER_VARIABLE]: channel,
         [ENV.channel]: channel,
         [ENV.deliveryAttempts]: String(queue.deliveryAttempts),
         [ENV.claimLeaseSeconds]: String(drill?.claimLeaseSeconds ?? queue.claimLeaseSeconds),
-        [CHANNEL_WORKER_VARIABLE]: JSON.stringify(workerSettings),
         ...(workerDrill ? { [FAULT_DRILL_VARIABLE]: JSON.stringify(workerDrill) } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Its own process group: a Ctrl-C in the terminal reaches the platform, which stops its workers itself.
       detached: true,
     });
-    worker.child = child;
+    this.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (line) => log(asLogLine(line, channel)));
     }
-    return new Promise((resolve, reject) => {
-      let ready = false;
-      child.on('message', (message: ChannelWorkerMessage) => {
-        if (!message.ready) return;
-        ready = true;
-        worker.failedStarts = 0;
-        if (worker.paused) child.send({ pause: true } satisfies ChannelWorkerCommand);
-        resolve();
-      });
-      child.once('exit', (code, signal) => {
-        if (this.stopping) return resolve();
-        if (!ready && ++worker.failedStarts >= FAILED_STARTS_BEFORE_GIVING_UP) {
-          const failure = new Error(`the ${channel} worker exited (${code ?? signal}) before it was ready`);
-          log({ event: 'worker_failed', channel, code, signal });
-          return reject(failure);
-        }
-        // Killed by the drill (SIGKILL) or dead of its own accord: a new one takes over, as Lambda's would.
-        if (signal === 'SIGKILL') worker.crashes++;
-        this.restarts++;
-        log({ event: 'worker_restarted', channel, code, signal });
-        setTimeout(() => {
-          if (!this.stopping) this.spawn(worker).then(resolve, reject);
-        }, RESTART_DELAY_MS);
-      });
+    let started = false;
+    // Sending to a worker that just died fails; its exit, below, is what counts.
+    child.on('error', () => {});
+    child.on('message', (message: WorkerMessage) => {
+      if ('ready' in message) {
+        started = true;
+        this.failedStarts = 0;
+        log({ event: 'worker_started', channel, pid: child.pid });
+        this.ready?.resolve();
+        return;
+      }
+      const invocation = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if ('error' in message) invocation?.reject(new Error(message.error));
+      else invocation?.resolve(message.response ?? { batchItemFailures: [] });
     });
+    child.once('exit', (code, signal) => {
+      // What it held comes back through the visibility timeout, as a crashed Lambda's batch does.
+      for (const invocation of this.pending.values()) invocation.reject(new Error(`the ${channel} worker died`));
+      this.pending.clear();
+      if (this.stopped) return;
+      if (!started && ++this.failedStarts >= FAILED_STARTS_BEFORE_GIVING_UP) {
+        log({ event: 'worker_failed', channel, code, signal });
+        this.ready?.reject(new Error(`the ${channel} worker exited (${code ?? signal}) before it was ready`));
+        return;
+      }
+      // Killed by the drill (SIGKILL) or dead of its own accord: a new one takes over, as Lambda's would.
+      if (signal === 'SIGKILL') this.crashes++;
+      this.onRestart();
+      log({ event: 'worker_restarted', channel, code, signal });
+      if (started) this.start().catch(() => undefined);
+      else setTimeout(() => this.spawn(), RESTART_DELAY_MS);
+    });
+  }
+}
+
+export class ChannelWorkers {
+  /** How many times a worker died and was started again, over all channels. */
+  restarts = 0;
+  private readonly workers: WorkerProcess[];
+  private readonly pollers: QueuePoller[] = [];
+
+  private constructor(options: ChannelWorkersOptions) {
+    this.workers = CHANNELS.map((channel) => new WorkerProcess(channel, options, () => this.restarts++));
+  }
+
+  /** Starts a worker per channel, then the pollers that feed them; resolves when every worker can be invoked. */
+  static async start(options: ChannelWorkersOptions): Promise<ChannelWorkers> {
+    const workers = new ChannelWorkers(options);
+    try {
+      await Promise.all(workers.workers.map((worker) => worker.start()));
+    } catch (error) {
+      await workers.stop();
+      throw error;
+    }
+    workers.poll(options);
+    return workers;
+  }
+
+  /** Paused, the workers receive nothing: what is queued waits, as when an event source mapping is disabled. */
+  pause(paused: boolean): void {
+    for (const poller of this.pollers) poller.pause(paused);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.pollers.map((poller) => poller.stop()));
+    await Promise.all(this.workers.map((worker) => worker.stop()));
+  }
+
+  private poll({ settings, resources, drill, log }: ChannelWorkersOptions): void {
+    // Long polls wait up to 5 s, longer than the platform clients' request timeout.
+    const client = new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } });
+    for (const worker of this.workers) {
+      const { channel } = worker;
+      this.pollers.push(
+        new QueuePoller(client, {
+          name: `${channel}-worker`,
+          queueUrl: resources.queues[channel].url,
+          batchSize: settings.channels[channel].batchSize,
+          concurrency: settings.channels[channel].maxConcurrency,
+          handler: (event) => worker.invoke(event),
+          context: lambdaContext,
+          duplicateDeliveries: drill?.duplicateDeliveries ?? false,
+          onDuplicated: (records, concurrently) =>
+            log({ event: 'fault_drill_duplicated', channel, records: records.length, concurrently }),
+          onRecord: (record, outcome) =>
+            log({
+              event: 'delivery',
+              channel,
+              outcome,
+              notification_id: record.messageAttributes.notification_id?.stringValue,
+              attempt: Number(record.attributes.ApproximateReceiveCount),
+            }),
+          onError: (error) => log({ event: 'poller_error', channel, error: error.message }),
+        }),
+      );
+    }
   }
 }
 

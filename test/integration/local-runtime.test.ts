@@ -1,10 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import {
+  freePort,
   type RunningLocalPlatform,
   spawnLocalPlatform,
   startLocalPlatformProcess,
+  untilServing,
 } from '../support/local-runtime-process.js';
 
 // Only HTTP from here on, as a producer and a developer would use it.
@@ -33,6 +37,34 @@ async function call(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, json: await response.json().catch(() => undefined) };
+}
+
+/** A request with headers fetch would not send as given (Host). */
+function rawRequest(options: {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+}): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${platform.url}${options.path}`, { method: options.method, headers: options.headers });
+    request.on('response', (response) => {
+      response.resume();
+      resolve({ status: response.statusCode ?? 0 });
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+function acceptsConnections(port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(undefined));
+  });
 }
 
 interface OutboxMessage {
@@ -155,6 +187,83 @@ describe('npm start, end to end over HTTP', () => {
     expect(response.headers.get('content-type')).toContain('text/html');
     expect(await response.text()).toContain('Welcome, Ada');
   });
+
+  it('answers only requests for a loopback host: a page elsewhere cannot reach it through DNS rebinding', async () => {
+    const evil = await rawRequest({ method: 'GET', path: '/_local/outbox', headers: { host: 'evil.example:3000' } });
+    const local = await rawRequest({ method: 'GET', path: '/_local/outbox', headers: { host: 'localhost' } });
+
+    expect(evil.status).toBe(403);
+    expect(local.status).toBe(200);
+  });
+
+  it('stops reading a body past 64 KiB: 413 while the client is still sending, nothing buffered', async () => {
+    const answer = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${platform.url}/v1/notifications`, {
+        method: 'POST',
+        headers: { 'x-api-key': KEY, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      });
+      request.on('response', (response) => resolve(response.statusCode ?? 0));
+      request.on('error', reject);
+      // 65 KiB and one byte, and the body never ends.
+      request.write(`{"payload":"${'x'.repeat(65 * 1024)}`);
+    });
+
+    expect(answer).toBe(413);
+  });
+
+  it('runs each channel worker in a process of its own: one killed, the others deliver, and it comes back', async () => {
+    const started = () => [...platform.output().matchAll(/"event":"worker_started","channel":"sms","pid":(\d+)/g)];
+    const before = started();
+    process.kill(Number(before.at(-1)?.[1]), 'SIGKILL');
+    // As Lambda would, the platform starts a new worker for the channel's next batches.
+    await eventually('a new SMS worker', async () => (started().length > before.length ? true : undefined), {
+      attempts: 240,
+      intervalMs: 250,
+    });
+    const userId = `user-${randomUUID()}`;
+    await call('PUT', `/v1/users/${userId}/contacts`, {
+      email_address: `${userId}@example.com`,
+      phone_number: '+4915112345678',
+    });
+
+    const accepted = await call('POST', '/v1/notifications', {
+      user_id: userId,
+      type: 'welcome',
+      payload: { name: 'Lin' },
+      channels: ['email', 'sms'],
+    });
+
+    await eventually(
+      'the email and the SMS, the SMS from a new worker',
+      async () => ((await outboxOf(accepted.json.notification_id)).length === 2 ? true : undefined),
+      { attempts: 120, intervalMs: 250 },
+    );
+    expect(platform.output()).toMatch(/"event":"worker_restarted","channel":"sms","code":null,"signal":"SIGKILL"/);
+  }, 120_000);
+
+  it('answers 503 with Retry-After while it starts, rather than leaving a request waiting', async () => {
+    const port = await freePort();
+    const starting = spawnLocalPlatform(port);
+    try {
+      await eventually('the port to accept connections', () => acceptsConnections(port), {
+        attempts: 600,
+        intervalMs: 20,
+      });
+
+      const early = await fetch(`http://127.0.0.1:${port}/v1/templates/welcome`, { headers: { 'x-api-key': KEY } });
+
+      expect(early.status).toBe(503);
+      expect(early.headers.get('retry-after')).toBe('1');
+      expect(await untilServing(starting.process, starting.output)).toBe('serving');
+      const later = await fetch(`http://127.0.0.1:${port}/_local/outbox`);
+      expect(later.status).toBe(200);
+    } finally {
+      await new Promise((resolve) => {
+        starting.process.once('exit', resolve);
+        starting.process.kill('SIGINT');
+      });
+    }
+  }, 120_000);
 
   it('refuses to start a second time on a port that is taken, saying so', async () => {
     const port = Number(new URL(platform.url).port);

@@ -31,6 +31,8 @@ export async function startWorkerPlatform(
   overrides: Record<string, string> = {},
 ): Promise<WorkerPlatform> {
   const twilio = await startTwilioSandbox();
+  // Before the overrides: they may point the functions' SES elsewhere.
+  await ses.send(new VerifyEmailIdentityCommand({ EmailAddress: SENDER }));
   const platform = await provisionTestPlatform(name, {
     SES_SENDER: SENDER,
     DELIVERY_ATTEMPTS: '8',
@@ -41,7 +43,6 @@ export async function startWorkerPlatform(
     TWILIO_API_BASE_URL: twilio.url,
     ...overrides,
   });
-  await ses.send(new VerifyEmailIdentityCommand({ EmailAddress: SENDER }));
   const plane = await loadControlPlane();
   const [email, sms, push, ingest, status] = await Promise.all([
     import('../../lambdas/email-worker/handler.js'),

@@ -1,6 +1,6 @@
 /**
- * Renders templates in render processes (render-process.ts) whose cost is bounded: CPU time per render and heap per
- * process. Templates are written by producers; a hostile one ({% assign a=(1..5000000) %}, a string doubling itself
+ * Renders templates in render processes (render-process.ts) whose cost is bounded: CPU time and memory per render, and
+ * heap per process. Templates are written by producers; a hostile one ({% assign a=(1..5000000) %}, a string doubling itself
  * in a capture) would otherwise take a worker's memory and CPU, and with them the whole batch it is part of.
  *
  * Why processes, not worker threads: a worker thread's resourceLimits do not hold. Measured here (Node.js 20), a
@@ -28,8 +28,13 @@ import type { RenderReply, RenderRequest } from './render-protocol.js';
 export interface RenderBounds {
   /** CPU time one render may use, in milliseconds. */
   readonly cpuMs: number;
-  /** A render process's JavaScript heap, in MB. */
+  /** A render process's JavaScript heap, in MB (V8's own limit: past it, the process dies). */
   readonly heapMb: number;
+  /**
+   * What one render may add to its process's resident memory, in MB, checked as often as its CPU time. V8 lets a
+   * single allocation (a string flattened at once) pass its heap limit before it dies; this catches that too.
+   */
+  readonly memoryMb: number;
   /** A render still short of its CPU time after this many milliseconds was starved: it is given up and retried. */
   readonly starvedAfterMs: number;
   /** Render processes at most; they start when renders wait, and stay warm. */
@@ -41,6 +46,7 @@ export const RENDER_BOUNDS: RenderBounds = {
   cpuMs: 250,
   // The engine, a 100 000-character template and a 16 KiB payload fit in a few MB.
   heapMb: 64,
+  memoryMb: 128,
   starvedAfterMs: 10_000,
   // Two, so that while one is replaced after a kill the rest of the batch renders on the other.
   processes: 2,
@@ -65,8 +71,9 @@ export class RenderInterrupted extends Error {
   }
 }
 
-const FIRST_CHECK_MS = 20;
-const CHECK_EVERY_MS = 20;
+// A render is watched from its start: a real one is over long before the first look.
+const FIRST_CHECK_MS = 10;
+const CHECK_EVERY_MS = 10;
 // Linux reports a process's CPU time in clock ticks of USER_HZ, which is 100 on every architecture Lambda runs.
 const MS_PER_CLOCK_TICK = 10;
 
@@ -79,6 +86,8 @@ interface Job {
 interface RenderProcess {
   readonly child: ChildProcess;
   ready: boolean;
+  /** Its resident memory when it became ready, in MB: what a render adds is measured from here. */
+  residentAtReady?: number;
   stderr: string;
   current?: Job & { readonly id: number; readonly startedAt: number; readonly cpuAtStart?: number };
   timer?: NodeJS.Timeout;
@@ -171,8 +180,11 @@ export class BoundedRenderer implements TemplateRenderer {
     const wall = performance.now() - current.startedAt;
     const cpu = cpuMsOf(runner.child.pid);
     const used = cpu === undefined || current.cpuAtStart === undefined ? wall : cpu - current.cpuAtStart;
+    const resident = residentMbOf(runner.child.pid);
     if (used >= this.bounds.cpuMs) {
       this.kill(runner, new RenderLimitExceeded(current.request.kind, 'cpu_time'));
+    } else if (resident !== undefined && resident - (runner.residentAtReady ?? resident) > this.bounds.memoryMb) {
+      this.kill(runner, new RenderLimitExceeded(current.request.kind, 'memory'));
     } else if (wall >= this.bounds.starvedAfterMs) {
       this.kill(runner, new RenderInterrupted('starved'));
     } else {
@@ -218,6 +230,7 @@ export class BoundedRenderer implements TemplateRenderer {
     child.on('message', (message: RenderReply | { ready: true }) => {
       if ('ready' in message) {
         runner.ready = true;
+        runner.residentAtReady = residentMbOf(child.pid);
         this.dispatch();
         return;
       }
@@ -271,6 +284,17 @@ function cpuMsOf(pid: number | undefined): number | undefined {
     // are the 14th and 15th fields of the line, the 12th and 13th after the name.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * MS_PER_CLOCK_TICK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process's resident memory, in MB, or undefined where /proc does not tell. */
+function residentMbOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const kilobytes = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kilobytes === undefined ? undefined : Number(kilobytes) / 1024;
   } catch {
     return undefined;
   }

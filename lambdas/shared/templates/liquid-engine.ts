@@ -1,4 +1,4 @@
-import { Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
+import { type Context, type Emitter, Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
 import { CHANNELS } from '../domain/channel.js';
 import type { FieldProblem } from '../http/api-error.js';
 import type { TemplateDocument } from '../schemas/template.js';
@@ -34,6 +34,30 @@ const LIMITS = {
   memoryLimit: 1_000_000,
 } as const;
 
+/**
+ * The longest value a `capture` may hold. liquidjs does not count what a capture builds, so a capture that doubles
+ * itself reaches V8's longest string in 23 steps; the first filter or comparison that reads it then allocates all of
+ * it at once. Counting a rope's length costs nothing, so this fails the render before anything is allocated.
+ */
+export const MAX_CAPTURE_LENGTH = 1_000_000;
+
+type TagClass = Liquid['tags'][string];
+
+/** liquidjs's own capture, refusing to hold more than MAX_CAPTURE_LENGTH characters. */
+function boundedCapture(Capture: TagClass): TagClass {
+  return class extends Capture {
+    *render(context: Context, emitter: Emitter): Generator<unknown, unknown, unknown> {
+      yield* Capture.prototype.render.call(this, context, emitter) as Generator<unknown, unknown, unknown>;
+      const { variable } = this as unknown as { variable: string };
+      const captured = (context.bottom() as Record<string, unknown>)[variable];
+      if (typeof captured === 'string' && captured.length > MAX_CAPTURE_LENGTH) {
+        throw new Error(`capture limit exceeded: more than ${MAX_CAPTURE_LENGTH} characters`);
+      }
+      return undefined;
+    }
+  };
+}
+
 function engine(outputEscape?: 'escape'): Liquid {
   const configured = new Liquid({
     strictFilters: true,
@@ -46,6 +70,8 @@ function engine(outputEscape?: 'escape'): Liquid {
     ...(outputEscape ? { outputEscape } : {}),
   });
   for (const name of REFUSED_TAGS) configured.registerTag(name, RefusedTag);
+  const capture = configured.tags.capture;
+  if (capture) configured.registerTag('capture', boundedCapture(capture));
   return configured;
 }
 

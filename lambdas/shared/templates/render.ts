@@ -40,8 +40,9 @@ export interface RenderedEmail {
   readonly text: string;
 }
 
-// SES refuses a message above 10 MB; a render past that is a runaway, and converting it to text would be costly.
-const MAX_RENDERED_LENGTH = 10_000_000;
+// A render past a million characters is a runaway (Gmail clips an email at 102 KB, SES refuses one above 10 MB).
+// The length of what the engine built is known before it is flattened, so the check itself costs nothing.
+const MAX_RENDERED_LENGTH = 1_000_000;
 const MAX_MESSAGE_LENGTH = 200;
 
 export async function renderEmail(

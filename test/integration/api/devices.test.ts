@@ -9,11 +9,12 @@ import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
 import { sns } from '../../support/emulator-clients.js';
 import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
 
+const MAX_DEVICES = 3;
 let platform: TestPlatform;
 let handler: Parameters<typeof invoke>[0];
 
 beforeAll(async () => {
-  platform = await provisionTestPlatform('devices');
+  platform = await provisionTestPlatform('devices', { MAX_DEVICES_PER_USER: String(MAX_DEVICES) });
   ({ handler } = await import('../../../lambdas/devices/handler.js'));
 });
 afterAll(() => platform.remove());
@@ -98,6 +99,49 @@ describe('devices', () => {
     expect(answer.statusCode).toBe(400);
     expect(answer.json.error.details.map((detail: { field: string }) => detail.field)).toContain(field);
     expect((await list(userId)).json.devices).toEqual([]);
+  });
+
+  it("moves a token registered for another person: one device, one owner, and the first one's delete cannot reach it", async () => {
+    // Prepare: Ada's phone is handed to Bob, whose app registers the same token
+    const ada = `ada-${randomUUID()}`;
+    const bob = `bob-${randomUUID()}`;
+    const token = fcmToken();
+    const forAda = await register(ada, { platform: 'fcm', token });
+
+    // Act
+    const forBob = await register(bob, { platform: 'fcm', token });
+    const adaDeletes = await remove(ada, forAda.json.device_id);
+
+    // Assess: Bob holds it alone, and its SNS endpoint lives on
+    expect(forBob.json.device_id).toBe(forAda.json.device_id);
+    expect((await list(ada)).json.devices).toEqual([]);
+    expect((await list(bob)).json.devices.map((device: { device_id: string }) => device.device_id)).toEqual([
+      forBob.json.device_id,
+    ]);
+    expect(adaDeletes.statusCode).toBe(404);
+    const stored = await registry().find(forBob.json.device_id);
+    expect(stored?.user_id).toBe(bob);
+    const endpoint = await sns.send(new GetEndpointAttributesCommand({ EndpointArn: stored?.endpoint_arn ?? '' }));
+    expect(endpoint.Attributes?.Enabled).toBe('true');
+    // ...until Bob deletes it: then nobody holds it, and the endpoint goes.
+    expect((await remove(bob, forBob.json.device_id)).statusCode).toBe(204);
+    await expect(
+      sns.send(new GetEndpointAttributesCommand({ EndpointArn: stored?.endpoint_arn ?? '' })),
+    ).rejects.toMatchObject({ name: 'NotFoundException' });
+  });
+
+  it(`keeps at most ${MAX_DEVICES} devices a person: registering one more forgets the oldest and its endpoint`, async () => {
+    const userId = `user-${randomUUID()}`;
+    const ids: string[] = [];
+    for (let index = 0; index <= MAX_DEVICES; index++) {
+      ids.push((await register(userId, { platform: 'fcm', token: fcmToken() })).json.device_id);
+    }
+    const oldest = ids[0] ?? '';
+
+    const devices = (await list(userId)).json.devices.map((device: { device_id: string }) => device.device_id);
+
+    expect(devices.sort()).toEqual(ids.slice(1).sort());
+    expect(await registry().find(oldest)).toBeUndefined();
   });
 
   it('refuses a device id that is not one', async () => {

@@ -21,12 +21,14 @@ let platform: TestPlatform;
 let plane: ControlPlane;
 let ingest: Parameters<typeof invoke>[0];
 let status: Parameters<typeof invoke>[0];
+let erasure: Parameters<typeof invoke>[0];
 
 beforeAll(async () => {
   platform = await provisionTestPlatform('hostile');
   plane = await loadControlPlane();
   ({ handler: ingest } = await import('../../../lambdas/ingest/handler.js'));
   ({ handler: status } = await import('../../../lambdas/notification-status/handler.js'));
+  ({ handler: erasure } = await import('../../../lambdas/user-erasure/handler.js'));
   await saveTemplate(plane, 'order_shipped', ALL_CHANNEL_TEMPLATE);
 });
 afterAll(async () => {
@@ -97,6 +99,10 @@ const endpoints: Endpoint[] = [
         fc.string(),
         fc.array(fc.integer()),
         fc.constant({ big: 'x'.repeat(17_000) }),
+        // Nested deeper than the 32 levels a payload may have: a 400 naming payload, never a stack overflow.
+        fc
+          .integer({ min: 33, max: 400 })
+          .map((depth) => JSON.parse(`${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`)),
       ),
       channels: fc.oneof(
         fc.constant([]),
@@ -304,6 +310,13 @@ const pathRoutes: PathRoute[] = [
     resource: '/v1/users/{user_id}/contacts',
     valid: { user_id: 'user-1' },
     body: { email_address: 'ada@example.com' },
+  },
+  {
+    name: 'DELETE /v1/users/{user_id}',
+    handler: () => erasure,
+    method: 'DELETE',
+    resource: '/v1/users/{user_id}',
+    valid: { user_id: 'user-1' },
   },
   ...(['GET', 'POST'] as const).map((method) => ({
     name: `${method} /v1/users/{user_id}/devices`,

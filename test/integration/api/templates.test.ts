@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
+import { HOSTILE_TEMPLATES, PAYLOAD_BOMB } from '../../support/hostile-templates.js';
 import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
 
 let platform: TestPlatform;
@@ -78,6 +79,25 @@ describe('PUT and GET /v1/templates/{type}', () => {
     expect(refused.statusCode).toBe(403);
     expect(refused.json.error.code).toBe('insufficient_scope');
     expect((await get('order_shipped')).statusCode).toBe(200);
+  });
+
+  it.each(Object.entries(HOSTILE_TEMPLATES))(
+    'refuses %s with 400 at PUT, naming the part and the limit, and stores nothing',
+    async (_name, body) => {
+      const type = `hostile_${Math.random().toString(36).slice(2, 8)}`;
+
+      const answer = await put(type, { sms: { body } });
+
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json.error.code).toBe('invalid_template');
+      expect(answer.json.error.details[0].field).toMatch(/^sms/);
+      expect(answer.json.error.details[0].message).toMatch(/exceeds the render limits/);
+      expect((await get(type)).statusCode).toBe(404);
+    },
+  );
+
+  it('accepts a template whose cost depends on the payload: the send is where it is bounded', async () => {
+    expect((await put('payload_bomb', { sms: { body: PAYLOAD_BOMB.template } })).statusCode).toBe(200);
   });
 
   it('answers 404 for a type that has no template', async () => {

@@ -1,0 +1,123 @@
+import { GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetEndpointAttributesCommand } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NOTIFICATIONS_BY_USER_INDEX } from '../../../lambdas/shared/adapters/notifications-store.js';
+import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
+import { dynamoDb, sns } from '../../support/emulator-clients.js';
+import { eventually } from '../../support/eventually.js';
+import { type ControlPlane, createUser, loadControlPlane, saveTemplate } from '../../support/platform-fixtures.js';
+import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
+
+let platform: TestPlatform;
+let plane: ControlPlane;
+let ingest: Parameters<typeof invoke>[0];
+let status: Parameters<typeof invoke>[0];
+let erasure: Parameters<typeof invoke>[0];
+
+beforeAll(async () => {
+  platform = await provisionTestPlatform('erasure');
+  plane = await loadControlPlane();
+  ({ handler: ingest } = await import('../../../lambdas/ingest/handler.js'));
+  ({ handler: status } = await import('../../../lambdas/notification-status/handler.js'));
+  ({ handler: erasure } = await import('../../../lambdas/user-erasure/handler.js'));
+  await saveTemplate(plane, 'order_shipped', {
+    email: { subject: 'Shipped', body: 'It is on its way' },
+    sms: { body: 'Shipped' },
+    push: { title: 'Shipped', body: 'On its way' },
+  });
+}, 60_000);
+afterAll(() => platform.remove());
+
+const erase = (userId: string, apiKeyId: string = TEST_KEYS.admin) =>
+  invoke(erasure, { method: 'DELETE', resource: '/v1/users/{user_id}', pathParameters: { user_id: userId }, apiKeyId });
+
+describe('DELETE /v1/users/{user_id}', () => {
+  it('erases contacts, preferences, devices and their endpoints, and the name on every notification record', async () => {
+    // Prepare: a person with everything, and two notifications sent to them
+    const userId = await createUser(plane, {
+      preferences: { email: true, sms: false, push: true, quiet_hours: null },
+    });
+    const ids: string[] = [];
+    for (const order of ['A-1', 'A-2']) {
+      const sent = await invoke(ingest, {
+        method: 'POST',
+        resource: '/v1/notifications',
+        body: { user_id: userId, type: 'order_shipped', payload: { order_id: order } },
+        apiKeyId: TEST_KEYS.orderService,
+      });
+      ids.push(sent.json.notification_id);
+    }
+    const devices = await dynamoDb.send(new ScanCommand({ TableName: platform.resources.tables.devices }));
+    const endpointArn = devices.Items?.find((item) => item.user_id?.S === userId)?.endpoint_arn?.S ?? '';
+    // The index of a person's notifications is eventually consistent: erasure runs once both are in it.
+    await eventually('both records in the index', async () => {
+      const { Count } = await dynamoDb.send(
+        new QueryCommand({
+          TableName: platform.resources.tables.notifications,
+          IndexName: NOTIFICATIONS_BY_USER_INDEX,
+          KeyConditionExpression: 'user_id = :user',
+          ExpressionAttributeValues: { ':user': { S: userId } },
+        }),
+      );
+      return Count === 2 ? true : undefined;
+    });
+
+    // Act
+    const erased = await erase(userId);
+
+    // Assess
+    expect(erased.statusCode).toBe(204);
+    const user = await dynamoDb.send(
+      new GetItemCommand({ TableName: platform.resources.tables.users, Key: { user_id: { S: userId } } }),
+    );
+    expect(user.Item).toBeUndefined();
+    const left = await dynamoDb.send(new ScanCommand({ TableName: platform.resources.tables.devices }));
+    expect(left.Items?.filter((item) => item.user_id?.S === userId)).toEqual([]);
+    await expect(sns.send(new GetEndpointAttributesCommand({ EndpointArn: endpointArn }))).rejects.toMatchObject({
+      name: 'NotFoundException',
+    });
+    for (const id of ids) {
+      const record = await invoke(status, {
+        method: 'GET',
+        resource: '/v1/notifications/{notification_id}',
+        pathParameters: { notification_id: id },
+        apiKeyId: TEST_KEYS.orderService,
+      });
+      // The producer can still account for what it sent; nothing says to whom.
+      expect(record.statusCode).toBe(200);
+      expect(record.json).toMatchObject({ type: 'order_shipped', producer: 'order-service' });
+      expect(record.json.user_id).toBeUndefined();
+      expect(JSON.stringify(record.json)).not.toContain(userId);
+    }
+    const preferences = await invoke(plane.preferences, {
+      method: 'GET',
+      resource: '/v1/preferences/{user_id}',
+      pathParameters: { user_id: userId },
+    });
+    expect(preferences.json).toEqual({ email: true, sms: true, push: true, quiet_hours: null });
+  });
+
+  it('answers 204 again, and for a person never seen: erasing is idempotent', async () => {
+    const userId = await createUser(plane, { device: false });
+
+    expect((await erase(userId)).statusCode).toBe(204);
+    expect((await erase(userId)).statusCode).toBe(204);
+    expect((await erase('never-seen-anywhere')).statusCode).toBe(204);
+  });
+
+  it('needs the preferences:write scope, and a user id that is one', async () => {
+    const userId = await createUser(plane, { device: false });
+
+    const unauthorized = await erase(userId, TEST_KEYS.orderService);
+    const malformed = await erase('../../etc');
+
+    expect(unauthorized.statusCode).toBe(403);
+    expect(unauthorized.json.error.code).toBe('insufficient_scope');
+    const user = await dynamoDb.send(
+      new GetItemCommand({ TableName: platform.resources.tables.users, Key: { user_id: { S: userId } } }),
+    );
+    expect(user.Item).toBeDefined();
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json.error.details[0].field).toBe('user_id');
+  });
+});
