@@ -48,7 +48,6 @@ class WorkerProcess {
   constructor(
     readonly channel: Channel,
     private readonly options: ChannelWorkersOptions,
-    private readonly onRestart: () => void,
   ) {}
 
   /** Starts the process; resolves when it can be invoked. */
@@ -145,7 +144,6 @@ class WorkerProcess {
       }
       // Killed by the drill (SIGKILL) or dead of its own accord: a new one takes over, as Lambda's would.
       if (signal === 'SIGKILL') this.crashes++;
-      this.onRestart();
       log({ event: 'worker_restarted', channel, code, signal });
       if (started) this.start().catch(() => undefined);
       else setTimeout(() => this.spawn(), RESTART_DELAY_MS);
@@ -154,13 +152,11 @@ class WorkerProcess {
 }
 
 export class ChannelWorkers {
-  /** How many times a worker died and was started again, over all channels. */
-  restarts = 0;
   private readonly workers: WorkerProcess[];
   private readonly pollers: QueuePoller[] = [];
 
   private constructor(options: ChannelWorkersOptions) {
-    this.workers = CHANNELS.map((channel) => new WorkerProcess(channel, options, () => this.restarts++));
+    this.workers = CHANNELS.map((channel) => new WorkerProcess(channel, options));
   }
 
   /** Starts a worker per channel, then the pollers that feed them; resolves when every worker can be invoked. */

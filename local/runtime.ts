@@ -44,8 +44,6 @@ export interface LocalPlatform {
   readonly resources: LocalResources;
   /** Stops (or resumes) feeding the workers, as disabling their event source mappings would. */
   pauseDeliveries(paused: boolean): void;
-  /** How many times a channel worker's process died and was started again. */
-  workerRestarts(): number;
   stop(): Promise<void>;
 }
 
@@ -169,7 +167,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       twilio,
       resources,
       pauseDeliveries: (paused) => workers.pause(paused),
-      workerRestarts: () => workers.restarts,
       stop,
     };
   } catch (error) {
