@@ -134,9 +134,10 @@ twilio package (about 3.7 MB with its HTTP stack); both are the obvious next red
 
 ## 5. Template rendering: bounded, and what the bound costs
 
-Templates render in a render process beside each function (\`lambdas/shared/templates/bounded-renderer.ts\`): at most
-${rendering.figures.cpu_budget_ms} ms of CPU time and ${rendering.figures.heap_limit_mb} MB of heap a render, and what it adds to its process's memory watched as often as its
-CPU time. "In process" is how every template was rendered before: in the worker itself, unbounded.
+Templates render in render processes beside each function (\`lambdas/shared/templates/bounded-renderer.ts\`): a render
+may use ${rendering.figures.cpu_budget_ms} ms of CPU time and add ${rendering.figures.memory_limit_mb} MB to its process's memory (both checked every 10 ms), in a process
+whose heap is capped at ${rendering.figures.heap_limit_mb} MB. "In process" is how every template was rendered before: in the worker
+itself, unbounded.
 
 ${table([
   [

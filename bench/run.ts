@@ -8,6 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { documentClient } from '../lambdas/shared/aws/dynamodb.js';
 import { sqsClient } from '../lambdas/shared/aws/sqs.js';
+import { ENV } from '../lambdas/shared/environment.js';
+import { CHANNEL_QUEUES } from '../lib/platform-config.js';
 import { endpointFor } from '../local/emulator-environment.js';
 import { startLocalPlatform } from '../local/runtime.js';
 import prices from './aws-prices.json' with { type: 'json' };
@@ -40,10 +42,17 @@ try {
     });
     return { status: response.status, json: (await response.json()) as { notification_id?: string } };
   };
-  // The handlers' own clients, counted where they are: the runtime loaded the handlers in this process.
+  // The handlers' own clients, counted where they are: the runtime loaded the API's handlers in this process, and
+  // the SMS worker is loaded here too (the platform's own workers run in processes of their own), with the
+  // settings its function has in the stack.
   const counter = new AwsCallCounter();
   counter.attach(documentClient, 'dynamodb');
   counter.attach(sqsClient, 'sqs');
+  Object.assign(process.env, {
+    [ENV.channel]: 'sms',
+    [ENV.deliveryAttempts]: String(CHANNEL_QUEUES.sms.deliveryAttempts),
+    [ENV.claimLeaseSeconds]: String(CHANNEL_QUEUES.sms.claimLeaseSeconds),
+  });
   const { handler: ingestHandler } = await import('../lambdas/ingest/handler.js');
   const { handler: smsWorker } = await import('../lambdas/sms-worker/handler.js');
 

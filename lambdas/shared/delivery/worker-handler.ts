@@ -25,8 +25,8 @@ import { ChannelWorker } from './channel-worker.js';
  * bad message never re-sends its nine neighbours.
  */
 export function channelWorkerHandler(deliverer: ChannelDeliverer) {
-  // The first job should not wait for a render process to start.
-  templateRenderer.warm();
+  // The first jobs should not wait for the render processes to start: the cold start starts them.
+  void templateRenderer.warm();
   const ownQueueUrl = requiredEnv(QUEUE_URL_VARIABLE[deliverer.channel]);
   const deadLetterQueueUrl = requiredEnv(DEAD_LETTER_QUEUE_URL_VARIABLE[deliverer.channel]);
   const worker = new ChannelWorker({

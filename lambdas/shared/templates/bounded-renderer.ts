@@ -86,6 +86,8 @@ interface Job {
 interface RenderProcess {
   readonly child: ChildProcess;
   ready: boolean;
+  /** Settles when the process is ready to render, or has exited without being so. */
+  readonly started: Promise<void>;
   /** Its resident memory when it became ready, in MB: what a render adds is measured from here. */
   residentAtReady?: number;
   stderr: string;
@@ -97,6 +99,7 @@ export class BoundedRenderer implements TemplateRenderer {
   private readonly processes = new Set<RenderProcess>();
   private readonly waiting: Job[] = [];
   private nextId = 1;
+  private closed = false;
 
   constructor(
     private readonly bounds: RenderBounds = RENDER_BOUNDS,
@@ -115,9 +118,13 @@ export class BoundedRenderer implements TemplateRenderer {
     return this.render({ kind: 'push', template, payload }) as Promise<RenderedPush>;
   }
 
-  /** Starts one render process ahead of the first render (at a function's initialisation). */
-  warm(): void {
-    if (this.processes.size === 0) this.spawn();
+  /**
+   * Starts every render process ahead of the first render (at a function's initialisation, so that a cold start
+   * pays for them, not the first jobs); resolves when each is ready or gone.
+   */
+  warm(): Promise<void> {
+    while (!this.closed && this.processes.size < this.bounds.processes) this.spawn();
+    return Promise.all([...this.processes].map((runner) => runner.started)).then(() => undefined);
   }
 
   /** The render processes' ids, for a benchmark that reads their memory. */
@@ -125,9 +132,11 @@ export class BoundedRenderer implements TemplateRenderer {
     return [...this.processes].flatMap(({ child }) => (child.pid === undefined ? [] : [child.pid]));
   }
 
-  /** Stops every render process (a benchmark's or a test's end; a function's ends with its process). */
+  /** Stops every render process for good (a benchmark's or a test's end; a function's ends with its process). */
   close(): void {
+    this.closed = true;
     for (const runner of this.processes) runner.child.kill('SIGKILL');
+    this.processes.clear();
   }
 
   private render(request: RenderRequest): Promise<unknown> {
@@ -158,7 +167,8 @@ export class BoundedRenderer implements TemplateRenderer {
   private holdOpen(): void {
     for (const runner of this.processes) {
       const needed = runner.current !== undefined || (!runner.ready && this.waiting.length > 0);
-      for (const handle of [runner.child, runner.child.channel]) {
+      const stderr = runner.child.stderr as (NodeJS.ReadableStream & { ref(): void; unref(): void }) | null;
+      for (const handle of [runner.child, runner.child.channel, stderr]) {
         if (needed) handle?.ref();
         else handle?.unref();
       }
@@ -198,6 +208,12 @@ export class BoundedRenderer implements TemplateRenderer {
     this.finish(runner, undefined, error);
     this.processes.delete(runner);
     runner.child.kill('SIGKILL');
+    this.replace();
+  }
+
+  /** A process gone after it had started is replaced at once: the next batch finds as many warm as the last. */
+  private replace(): void {
+    if (!this.closed && this.processes.size < this.bounds.processes) this.spawn();
     this.dispatch();
   }
 
@@ -221,9 +237,18 @@ export class BoundedRenderer implements TemplateRenderer {
       env: { PATH: process.env.PATH ?? '' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const runner: RenderProcess = { child, ready: false, stderr: '' };
+    let started = () => {};
+    const runner: RenderProcess = {
+      child,
+      ready: false,
+      started: new Promise((resolve) => {
+        started = resolve;
+      }),
+      stderr: '',
+    };
     this.processes.add(runner);
-    child.unref();
+    // A process started ahead of its first render (warm) must not keep a function, or a test, from ending.
+    this.holdOpen();
     child.stderr?.on('data', (chunk: Buffer) => {
       runner.stderr = (runner.stderr + chunk.toString()).slice(-4_096);
     });
@@ -231,6 +256,7 @@ export class BoundedRenderer implements TemplateRenderer {
       if ('ready' in message) {
         runner.ready = true;
         runner.residentAtReady = residentMbOf(child.pid);
+        started();
         this.dispatch();
         return;
       }
@@ -247,6 +273,7 @@ export class BoundedRenderer implements TemplateRenderer {
       this.dispatch();
     });
     child.on('exit', (code, signal) => {
+      started();
       if (!this.processes.delete(runner)) return; // killed on purpose: already answered
       const outOfMemory = /heap out of memory|Reached heap limit/.test(runner.stderr);
       this.onEvent('render process exited', {
@@ -267,7 +294,7 @@ export class BoundedRenderer implements TemplateRenderer {
         for (const job of this.waiting.splice(0)) job.reject(new RenderInterrupted('process_exited'));
         return;
       }
-      this.dispatch();
+      this.replace();
     });
     child.on('error', () => {
       // A process that could not start: 'exit' follows and says so.

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BoundedRenderer,
@@ -96,6 +98,19 @@ describe('BoundedRenderer', () => {
 
     expect(error).toBeInstanceOf(RenderInterrupted);
     expect((error as RenderInterrupted).reason).toBe('starved');
+  });
+
+  it('keeps no process from ending: a warm render process waits on nothing', () => {
+    const script =
+      "import { BoundedRenderer } from './lambdas/shared/templates/bounded-renderer.ts'; new BoundedRenderer().warm();";
+
+    const ended = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+      timeout: 30_000,
+    });
+
+    expect(ended.error).toBeUndefined();
+    expect(ended.status).toBe(0);
   });
 
   it('answers a render whose process was killed from outside as interrupted', async () => {
