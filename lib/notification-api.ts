@@ -285,14 +285,17 @@ export class NotificationApi extends Construct {
 }
 
 /**
- * The API's resource policy for `allowedSources`, and the endpoint type it needs. API keys identify producers; they
- * are not an access control (AWS says as much of usage plans), so where producers call from is checked too.
+ * The API's endpoint type and resource policy for `allowedSources`. API keys identify producers; they are not an
+ * access control (AWS says as much of usage plans), so where producers call from is checked too. Without VPC
+ * endpoints the API is regional: producers are services in the region, and an edge-optimized API would show WAF
+ * CloudFront's addresses instead of theirs, which a rate per source IP cannot work with.
  */
 function sourceRestriction(
   scope: Construct,
   sources: PlatformSettings['api']['allowedSources'],
 ): Pick<RestApiProps, 'policy' | 'endpointConfiguration'> {
-  if (!sources) return {};
+  const regional = { endpointConfiguration: { types: [EndpointType.REGIONAL] } };
+  if (!sources) return regional;
   const invoke = { actions: ['execute-api:Invoke'], principals: [new AnyPrincipal()], resources: ['execute-api:/*'] };
   const statements = [new PolicyStatement({ ...invoke, effect: Effect.ALLOW })];
   const deny = (conditions: Record<string, Record<string, string[]>>) =>
@@ -317,5 +320,5 @@ function sourceRestriction(
     };
   }
   deny({ NotIpAddress: { 'aws:SourceIp': cidrs ?? [] } });
-  return { policy: new PolicyDocument({ statements }) };
+  return { ...regional, policy: new PolicyDocument({ statements }) };
 }

@@ -94,7 +94,8 @@ describe('API', () => {
     const api = Object.values(template.findResources('AWS::ApiGateway::RestApi'))[0];
 
     expect(api?.Properties.Policy).toBeUndefined();
-    expect(api?.Properties.EndpointConfiguration?.Types ?? ['EDGE']).not.toContain('PRIVATE');
+    // Regional, not edge-optimized: WAF's rate per source IP sees the producers' addresses, not CloudFront's.
+    expect(api?.Properties.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
   });
 
   it('with allowed CIDRs, denies every other source address in the resource policy', () => {

@@ -22,8 +22,9 @@ class RefusedTag extends Tag {
 }
 
 // The engine's own bounds. They fail a runaway early and cheaply, but they cannot bound a render: liquidjs counts
-// only what its filters and ranges create (not `capture`, not a string doubling itself), and its clock is the wall's,
-// which a busy machine eats. The bound that holds is the render process's (bounded-renderer.ts): CPU time and heap.
+// only what its filters and ranges create (not `capture`, not the output), and its render clock is the wall's, which
+// a busy machine eats (so it is not used). The bound that holds is the render process's (bounded-renderer.ts): CPU
+// time and memory.
 const LIMITS = {
   // Twice the schema's largest part (an email body of 100 000 characters): only a template that bypassed
   // validation reaches it.
@@ -39,7 +40,7 @@ const LIMITS = {
  * itself reaches V8's longest string in 23 steps; the first filter or comparison that reads it then allocates all of
  * it at once. Counting a rope's length costs nothing, so this fails the render before anything is allocated.
  */
-export const MAX_CAPTURE_LENGTH = 1_000_000;
+const MAX_CAPTURE_LENGTH = 1_000_000;
 
 type TagClass = Liquid['tags'][string];
 
