@@ -176,6 +176,17 @@ describe('POST /v1/notifications', () => {
     expect(await allJobsOf(userId)).toBe(0);
   });
 
+  it('answers a 20 KB payload nested 10,000 levels deep with 400 naming payload, not 500, and queues nothing', async () => {
+    const userId = await createUser(plane);
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+
+    const answer = await send(`{"user_id":"${userId}","type":"order_shipped","payload":{"a":${deep}}}`);
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error).toMatchObject({ code: 'invalid_request', details: [{ field: 'payload' }] });
+    expect(await allJobsOf(userId)).toBe(0);
+  });
+
   it.each([
     [{ type: 'order_shipped', payload: {} }, 'user_id'],
     [{ user_id: 'has spaces', type: 'order_shipped', payload: {} }, 'user_id'],
