@@ -26,7 +26,10 @@ beforeAll(async () => {
       body += chunk;
     });
     request.on('end', () => {
-      received.push(new URLSearchParams(body).get('Action') ?? request.headers['x-amz-target']?.toString() ?? '?');
+      const form = new URLSearchParams(body);
+      received.push(form.get('Action') ?? request.headers['x-amz-target']?.toString() ?? '?');
+      // An email whose subject says so is never answered: the connection hangs, as a provider's sometimes does.
+      if (form.get('Message.Subject.Data') === 'Hang') return;
       response.writeHead(500, { 'Content-Type': 'text/xml' });
       response.end(
         '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>stub</Message></Error>' +
@@ -41,9 +44,11 @@ beforeAll(async () => {
     email: { subject: 'Shipped', body: 'On its way' },
     push: { title: 'Shipped', body: 'On its way' },
   });
+  await saveTemplate(world.plane, 'order_hang', { email: { subject: 'Hang', body: 'Never answered' } });
 }, 60_000);
 afterAll(async () => {
   await world.remove();
+  provider.closeAllConnections();
   await new Promise((resolve) => provider.close(resolve));
 });
 
@@ -51,6 +56,21 @@ describe('a provider that answers 500', () => {
   it('gets one SendEmail from the email worker; the job is retried by the platform, later', async () => {
     const userId = await createUser(world.plane, { phone: false, device: false });
     const id = await notify(world, { user_id: userId, type: 'order_shipped', payload: {}, channels: ['email'] });
+    const records = await receiveRecords(world.platform.resources.queues.email.url, 1);
+    received.length = 0;
+
+    const result = await runWorker(world, 'email', sqsEvent(records));
+    await settle(world.platform.resources.queues.email.url, records, result);
+
+    expect(received).toEqual(['SendEmail']);
+    expect(result.batchItemFailures).toHaveLength(1);
+    expect(await channelStatus(world, id, 'email')).toMatchObject({ status: 'queued' });
+  });
+
+  it('times out a call that is never answered after 5 s, once: the job is retried by the platform, later', async () => {
+    // Without throwOnRequestTimeout the SDK only warns when its request timeout passes, and waits on.
+    const userId = await createUser(world.plane, { phone: false, device: false });
+    const id = await notify(world, { user_id: userId, type: 'order_hang', payload: {} });
     const records = await receiveRecords(world.platform.resources.queues.email.url, 1);
     received.length = 0;
 
