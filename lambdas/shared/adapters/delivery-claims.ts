@@ -1,4 +1,5 @@
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import { conditionHeld } from '../aws/conditional-write.js';
 import type { Channel } from '../domain/channel.js';
 
 /**
@@ -59,43 +60,37 @@ export class DeliveryClaims {
    * The job is done, sent or failed for good: every later delivery of it is acknowledged unsent. False when the
    * claim is no longer this attempt's (its lease ran out and another attempt took it over).
    */
-  async complete(notificationId: string, channel: Channel, token: string): Promise<boolean> {
-    return this.ifStillHeld(() =>
-      this.client.update({
-        TableName: this.tableName,
-        Key: claimKey(notificationId, channel),
-        UpdateExpression: 'SET #state = :completed REMOVE lease_until',
-        ConditionExpression: '#token = :token AND #state = :in_progress',
-        ExpressionAttributeNames: { '#state': 'state', '#token': 'token' },
-        ExpressionAttributeValues: { ':completed': 'completed', ':in_progress': 'in_progress', ':token': token },
-      }),
-    );
+  complete(notificationId: string, channel: Channel, token: string): Promise<boolean> {
+    return this.updateOwnClaim(notificationId, channel, token, 'SET #state = :completed REMOVE lease_until', {
+      ':completed': 'completed',
+    });
   }
 
   /**
    * The attempt failed and will be retried: its lease ends now, so the next attempt claims at once. False when the
    * claim is no longer this attempt's.
    */
-  async release(notificationId: string, channel: Channel, token: string): Promise<boolean> {
-    return this.ifStillHeld(() =>
+  release(notificationId: string, channel: Channel, token: string): Promise<boolean> {
+    return this.updateOwnClaim(notificationId, channel, token, 'SET lease_until = :ended', { ':ended': 0 });
+  }
+
+  /** An update of the claim made only while this attempt still holds it. */
+  private updateOwnClaim(
+    notificationId: string,
+    channel: Channel,
+    token: string,
+    update: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    return conditionHeld(
       this.client.update({
         TableName: this.tableName,
         Key: claimKey(notificationId, channel),
-        UpdateExpression: 'SET lease_until = :ended',
+        UpdateExpression: update,
         ConditionExpression: '#token = :token AND #state = :in_progress',
         ExpressionAttributeNames: { '#state': 'state', '#token': 'token' },
-        ExpressionAttributeValues: { ':ended': 0, ':in_progress': 'in_progress', ':token': token },
+        ExpressionAttributeValues: { ...values, ':in_progress': 'in_progress', ':token': token },
       }),
     );
-  }
-
-  private async ifStillHeld(write: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await write();
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
   }
 }

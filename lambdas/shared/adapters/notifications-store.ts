@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import { conditionHeld } from '../aws/conditional-write.js';
 import type { Channel } from '../domain/channel.js';
 import type { AcceptedNotification, ChannelState } from '../domain/notification.js';
 
@@ -123,20 +124,16 @@ export class NotificationsStore {
 
   /** Takes over a claim whose lease ran out; false when another retry took it first. */
   async takeOver(producer: string, key: string, seen: IdempotencyItem, leaseUntil: number): Promise<boolean> {
-    try {
-      await this.client.update({
+    return conditionHeld(
+      this.client.update({
         TableName: this.tableName,
         Key: idempotencyKey(producer, key),
         UpdateExpression: 'SET lease_until = :lease',
         ConditionExpression: '#state = :in_progress AND lease_until = :seen',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':lease': leaseUntil, ':in_progress': 'in_progress', ':seen': seen.lease_until },
-      });
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      }),
+    );
   }
 
   async completeClaim(producer: string, key: string): Promise<void> {
@@ -189,17 +186,15 @@ export class NotificationsStore {
    * (type, producer, each channel's status) and no longer says to whom. The record leaves the person's index too.
    */
   async eraseRecipient(notificationId: string): Promise<void> {
-    try {
-      await this.client.update({
+    await conditionHeld(
+      this.client.update({
         TableName: this.tableName,
         Key: notificationKey(notificationId),
         UpdateExpression: 'REMOVE user_id SET erased_at = :now',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':now': new Date().toISOString() },
-      });
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
+      }),
+    );
   }
 
   /**
@@ -209,18 +204,16 @@ export class NotificationsStore {
    * writer says afterwards (a duplicate attempt, an ingest retry) is older news.
    */
   async recordChannelState(notificationId: string, channel: Channel, state: ChannelState): Promise<void> {
-    try {
-      await this.client.update({
+    await conditionHeld(
+      this.client.update({
         TableName: this.tableName,
         Key: notificationKey(notificationId),
         UpdateExpression: 'SET channels.#channel = :state',
         ConditionExpression: `attribute_exists(pk) AND ${NOT_SENT}`,
         ExpressionAttributeNames: { '#channel': channel, '#status': 'status' },
         ExpressionAttributeValues: { ':state': state, ':sent': 'sent' },
-      });
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
+      }),
+    );
   }
 
   /**
@@ -268,18 +261,16 @@ export class NotificationsStore {
     channel: Channel,
     state: ChannelState & { enqueued_at: string },
   ): Promise<void> {
-    try {
-      await this.client.update({
+    await conditionHeld(
+      this.client.update({
         TableName: this.tableName,
         Key: notificationKey(notificationId),
         UpdateExpression: 'SET channels.#channel = :state',
         ConditionExpression: 'channels.#channel.#status = :failed AND channels.#channel.reason = :enqueue_failed',
         ExpressionAttributeNames: { '#channel': channel, '#status': 'status' },
         ExpressionAttributeValues: { ':state': state, ':failed': 'failed', ':enqueue_failed': 'enqueue_failed' },
-      });
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
+      }),
+    );
   }
 }
 
