@@ -125,7 +125,7 @@ export class NotificationApi extends Construct {
     );
   }
 
-  /** Adds the routes of DESIGN.md's API table, each to the function that owns it. */
+  /** Adds the routes of the API (README.md, "The API (v1)"), each to the function that owns it. */
   route(functions: ApiFunctions): void {
     const method = (resource: IResource, verb: string, fn: IFunction, parameters: string[] = []) =>
       resource.addMethod(verb, new LambdaIntegration(fn), {

@@ -23,7 +23,7 @@ interface Route {
   readonly handler: string;
 }
 
-/** The API of DESIGN.md: resource templates and the function that owns each. */
+/** The API (README.md, "The API (v1)"): resource templates and the function that owns each. */
 export const ROUTES: readonly Route[] = [
   route('POST', '/notifications', 'ingest'),
   route('GET', '/notifications/{notification_id}', 'notification-status'),

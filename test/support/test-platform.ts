@@ -4,6 +4,7 @@
  * configuration when their module loads, as they do in Lambda.
  */
 import { randomUUID } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   functionEnvironment,
   type LocalResources,
@@ -12,10 +13,24 @@ import {
 } from '../../local/provision.js';
 import { TEST_PRODUCERS } from './api-gateway.js';
 import { dynamoDb, sns, sqs } from './emulator-clients.js';
+import { messagesIn } from './queue-inspection.js';
 
 export interface TestPlatform {
   readonly resources: LocalResources;
   readonly remove: () => Promise<void>;
+}
+
+/**
+ * What the platform holds, as counts: every item of every table and every message of every queue. Equal before and
+ * after a refused request, it shows the request changed nothing.
+ */
+export async function footprint(platform: TestPlatform): Promise<string> {
+  const { tables, queues } = platform.resources;
+  const counts: number[] = [];
+  for (const TableName of Object.values(tables))
+    counts.push((await dynamoDb.send(new ScanCommand({ TableName }))).Count ?? 0);
+  for (const queue of Object.values(queues)) counts.push((await messagesIn(queue.url)).length);
+  return counts.join(',');
 }
 
 export async function provisionTestPlatform(

@@ -1,16 +1,13 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
-import { dynamoDb } from '../../support/emulator-clients.js';
 import {
   ALL_CHANNEL_TEMPLATE,
   type ControlPlane,
   loadControlPlane,
   saveTemplate,
 } from '../../support/platform-fixtures.js';
-import { messagesIn } from '../../support/queue-inspection.js';
-import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
+import { footprint, provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
 
 // Generated bad requests against every body-taking endpoint: each is answered 4xx with a JSON error, never 5xx,
 // and writes and queues nothing. PROPERTY_RUNS raises the count (the suite's default keeps CI quick).
@@ -35,16 +32,6 @@ afterAll(async () => {
   await platform.remove();
   process.stdout.write(`hostile requests: ${generated} generated bad requests, each refused with a 4xx\n`);
 });
-
-/** What the platform holds: every item of every table and every message of every queue. */
-async function footprint(): Promise<string> {
-  const { tables, queues } = platform.resources;
-  const counts: number[] = [];
-  for (const TableName of Object.values(tables))
-    counts.push((await dynamoDb.send(new ScanCommand({ TableName }))).Count ?? 0);
-  for (const queue of Object.values(queues)) counts.push((await messagesIn(queue.url)).length);
-  return counts.join(',');
-}
 
 const notAllowed = (pattern: RegExp) => fc.string({ maxLength: 200 }).filter((text) => !pattern.test(text));
 const notAString = fc.oneof(
@@ -243,7 +230,7 @@ describe('hostile requests', () => {
   it.each(endpoints)(
     '$name: refuses every one with a 4xx JSON error, naming the field, and changes nothing',
     async (endpoint) => {
-      const before = await footprint();
+      const before = await footprint(platform);
 
       await fc.assert(
         fc.asyncProperty(badRequests(endpoint), async (request) => {
@@ -270,7 +257,7 @@ describe('hostile requests', () => {
         { numRuns: RUNS },
       );
 
-      expect(await footprint()).toBe(before);
+      expect(await footprint(platform)).toBe(before);
     },
     300_000,
   );
@@ -364,7 +351,7 @@ describe('hostile path parameters', () => {
   it.each(pathRoutes)(
     '$name: refuses every malformed path parameter with 400, naming it, and changes nothing',
     async (route) => {
-      const before = await footprint();
+      const before = await footprint(platform);
       const parameters = Object.keys(route.valid);
 
       await fc.assert(
@@ -390,7 +377,7 @@ describe('hostile path parameters', () => {
         { numRuns: RUNS },
       );
 
-      expect(await footprint()).toBe(before);
+      expect(await footprint(platform)).toBe(before);
     },
     300_000,
   );

@@ -1,10 +1,7 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
-import { dynamoDb } from '../../support/emulator-clients.js';
 import { type ControlPlane, createUser, loadControlPlane, saveTemplate } from '../../support/platform-fixtures.js';
-import { messagesIn } from '../../support/queue-inspection.js';
-import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
+import { footprint, provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
 
 // Producers are fenced from each other: each sends only the types it owns, writes only its own templates, and reads
 // only its own notifications. The test producers are in test/support/api-gateway.ts.
@@ -46,19 +43,9 @@ const putTemplate = (apiKeyId: string, type: string, body: object) =>
     apiKeyId,
   });
 
-/** Every item of every table and every message of every queue. */
-async function footprint(): Promise<string> {
-  const { tables, queues } = platform.resources;
-  const counts: number[] = [];
-  for (const TableName of Object.values(tables))
-    counts.push((await dynamoDb.send(new ScanCommand({ TableName }))).Count ?? 0);
-  for (const queue of Object.values(queues)) counts.push((await messagesIn(queue.url)).length);
-  return counts.join(',');
-}
-
 describe('a producer sends only the types it owns', () => {
   it('refuses password_reset from order-service with 403 type_not_allowed, naming the type, and changes nothing', async () => {
-    const before = await footprint();
+    const before = await footprint(platform);
 
     const phishing = await send(TEST_KEYS.orderService, 'password_reset', { reset_url: 'https://evil.example/reset' });
 
@@ -68,7 +55,7 @@ describe('a producer sends only the types it owns', () => {
       details: [{ field: 'type', message: expect.stringContaining('order-service') }],
     });
     expect(phishing.json.error.message).toContain('password_reset');
-    expect(await footprint()).toBe(before);
+    expect(await footprint(platform)).toBe(before);
   });
 
   it('accepts the types of its own patterns: a name, a prefix', async () => {

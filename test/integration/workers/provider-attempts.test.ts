@@ -52,34 +52,44 @@ afterAll(async () => {
   await new Promise((resolve) => provider.close(resolve));
 });
 
+/**
+ * Sends one notification of `type` to the user on `channel`, runs the channel's worker on its job once, and answers
+ * what the provider stub received, the batch's failures and the channel's status afterwards.
+ */
+async function deliverOnce(userId: string, type: string, channel: 'email' | 'push') {
+  const id = await notify(world, { user_id: userId, type, payload: {}, channels: [channel] });
+  const queueUrl = world.platform.resources.queues[channel].url;
+  const records = await receiveRecords(queueUrl, 1);
+  received.length = 0;
+  const result = await runWorker(world, channel, sqsEvent(records));
+  await settle(queueUrl, records, result);
+  return {
+    received: [...received],
+    failures: result.batchItemFailures,
+    status: await channelStatus(world, id, channel),
+  };
+}
+
 describe('a provider that answers 500', () => {
   it('gets one SendEmail from the email worker; the job is retried by the platform, later', async () => {
     const userId = await createUser(world.plane, { phone: false, device: false });
-    const id = await notify(world, { user_id: userId, type: 'order_shipped', payload: {}, channels: ['email'] });
-    const records = await receiveRecords(world.platform.resources.queues.email.url, 1);
-    received.length = 0;
 
-    const result = await runWorker(world, 'email', sqsEvent(records));
-    await settle(world.platform.resources.queues.email.url, records, result);
+    const attempt = await deliverOnce(userId, 'order_shipped', 'email');
 
-    expect(received).toEqual(['SendEmail']);
-    expect(result.batchItemFailures).toHaveLength(1);
-    expect(await channelStatus(world, id, 'email')).toMatchObject({ status: 'queued' });
+    expect(attempt.received).toEqual(['SendEmail']);
+    expect(attempt.failures).toHaveLength(1);
+    expect(attempt.status).toMatchObject({ status: 'queued' });
   });
 
   it('times out a call that is never answered after 5 s, once: the job is retried by the platform, later', async () => {
     // Without throwOnRequestTimeout the SDK only warns when its request timeout passes, and waits on.
     const userId = await createUser(world.plane, { phone: false, device: false });
-    const id = await notify(world, { user_id: userId, type: 'order_hang', payload: {} });
-    const records = await receiveRecords(world.platform.resources.queues.email.url, 1);
-    received.length = 0;
 
-    const result = await runWorker(world, 'email', sqsEvent(records));
-    await settle(world.platform.resources.queues.email.url, records, result);
+    const attempt = await deliverOnce(userId, 'order_hang', 'email');
 
-    expect(received).toEqual(['SendEmail']);
-    expect(result.batchItemFailures).toHaveLength(1);
-    expect(await channelStatus(world, id, 'email')).toMatchObject({ status: 'queued' });
+    expect(attempt.received).toEqual(['SendEmail']);
+    expect(attempt.failures).toHaveLength(1);
+    expect(attempt.status).toMatchObject({ status: 'queued' });
   });
 
   it('gets one Publish per device from the push worker; the job is retried by the platform, later', async () => {
@@ -102,15 +112,11 @@ describe('a provider that answers 500', () => {
       UpdateExpression: 'ADD device_ids :device',
       ExpressionAttributeValues: { ':device': new Set([deviceId]) },
     });
-    const id = await notify(world, { user_id: userId, type: 'order_shipped', payload: {}, channels: ['push'] });
-    const records = await receiveRecords(world.platform.resources.queues.push.url, 1);
-    received.length = 0;
 
-    const result = await runWorker(world, 'push', sqsEvent(records));
-    await settle(world.platform.resources.queues.push.url, records, result);
+    const attempt = await deliverOnce(userId, 'order_shipped', 'push');
 
-    expect(received).toEqual(['Publish']);
-    expect(result.batchItemFailures).toHaveLength(1);
-    expect(await channelStatus(world, id, 'push')).toMatchObject({ status: 'queued' });
+    expect(attempt.received).toEqual(['Publish']);
+    expect(attempt.failures).toHaveLength(1);
+    expect(attempt.status).toMatchObject({ status: 'queued' });
   });
 });
