@@ -4,7 +4,6 @@
  * event source mapping invokes the function; a crash takes down this channel's batches and nothing else, and the
  * platform starts a new process, as Lambda would start a new instance.
  */
-import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { CHANNELS } from '../lambdas/shared/domain/channel.js';
 import { lambdaContext } from './api-gateway-emulation.js';
@@ -23,11 +22,11 @@ if (drill) {
 }
 
 const reply = (message: WorkerMessage) => process.send?.(message);
-const context: Context = lambdaContext(`${channel}-worker`);
 
 process.on('message', async ({ id, event }: Invocation) => {
   try {
-    reply({ id, response: (await handler(event, context)) ?? undefined });
+    // A context per invocation, as Lambda gives: its request id is each invocation's own.
+    reply({ id, response: (await handler(event, lambdaContext(`${channel}-worker`))) ?? undefined });
   } catch (error) {
     // A handler that throws fails the whole batch, as in Lambda.
     reply({ id, error: (error as Error).message });
