@@ -1,6 +1,6 @@
 /**
  * This installation's settings: edit this file, then `npx cdk deploy`. The CDK app and the local runtime
- * both read it (lib/config/platform-settings.ts says what each field means and checks it at synth time).
+ * both read it (lib/settings.ts says what each field means and checks it at synth time).
  */
 export default {
   environment: 'dev',

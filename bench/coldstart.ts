@@ -9,21 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { CHANNELS } from '../lambdas/channels/registry.js';
+import { DEAD_LETTER_QUEUE_URL_VARIABLE, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
+import { API_FUNCTIONS } from '../lambdas/shared/platform/operations.js';
+import { HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
 import { median, round } from './measure.js';
 
 const PROJECT = fileURLToPath(new URL('../', import.meta.url));
-export const FUNCTIONS = [
-  'ingest',
-  'notification-status',
-  'preferences',
-  'contacts',
-  'devices',
-  'user-erasure',
-  'templates',
-  'email-worker',
-  'sms-worker',
-  'push-worker',
-] as const;
+/** Every function of the stack, by name, and its handler module under lambdas/. */
+export const FUNCTIONS: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(API_FUNCTIONS.map((name) => [name, HANDLER_MODULES.api(name)])),
+  ...Object.fromEntries(CHANNELS.map((channel) => [`${channel}-worker`, HANDLER_MODULES.worker(channel)])),
+};
 
 // What the modules read when they load; the values only have to exist.
 const ENVIRONMENT = {
@@ -34,13 +31,13 @@ const ENVIRONMENT = {
   DEVICES_TABLE: 'devices',
   NOTIFICATIONS_TABLE: 'notifications',
   TEMPLATES_TABLE: 'templates',
-  EMAIL_QUEUE_URL: 'http://127.0.0.1:1/q',
-  SMS_QUEUE_URL: 'http://127.0.0.1:1/q',
-  PUSH_QUEUE_URL: 'http://127.0.0.1:1/q',
+  ...Object.fromEntries(
+    CHANNELS.flatMap((channel) => [
+      [QUEUE_URL_VARIABLE[channel], 'http://127.0.0.1:1/q'],
+      [DEAD_LETTER_QUEUE_URL_VARIABLE[channel], 'http://127.0.0.1:1/q'],
+    ]),
+  ),
   PRODUCERS: '[]',
-  EMAIL_DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/q',
-  SMS_DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/q',
-  PUSH_DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/q',
   DELIVERY_ATTEMPTS: '8',
   CLAIM_LEASE_SECONDS: '120',
   MAX_DEVICES_PER_USER: '10',
@@ -91,9 +88,9 @@ export async function measureColdStart(runs: number): Promise<Record<string, Rec
     const results: Record<string, Record<string, number>> = {
       baseline_sqs_client: { bundle_bytes: baselineBytes, import_ms_p50: round(baselineMs, 1), init_ratio: 1 },
     };
-    for (const name of FUNCTIONS) {
+    for (const [name, module] of Object.entries(FUNCTIONS)) {
       const file = join(dir, `${name}.mjs`);
-      const bytes = await bundle(join(PROJECT, 'lambdas', name, 'handler.ts'), file);
+      const bytes = await bundle(join(PROJECT, 'lambdas', module), file);
       const ms = median(Array.from({ length: runs }, () => importMs(file)));
       results[name] = { bundle_bytes: bytes, import_ms_p50: round(ms, 1), init_ratio: round(ms / baselineMs, 2) };
     }

@@ -5,8 +5,8 @@
  * of its render processes meanwhile.
  */
 import { readFileSync } from 'node:fs';
+import { render as renderEmail } from '../lambdas/channels/email/render.js';
 import { BoundedRenderer, RENDER_BOUNDS } from '../lambdas/shared/templates/bounded-renderer.js';
-import { renderEmail } from '../lambdas/shared/templates/render.js';
 import { HOSTILE_TEMPLATES, MEMORY_BOMB, PAYLOAD_BOMB } from '../test/support/hostile-templates.js';
 import { percentile, round } from './measure.js';
 
@@ -26,9 +26,9 @@ export async function measureRendering(samples: number): Promise<RenderingResult
   const renderer = new BoundedRenderer(RENDER_BOUNDS);
   try {
     await renderer.warm();
-    const bounded = await timeEach(samples, () => renderer.renderEmail(NORMAL, PAYLOAD));
+    const bounded = await timeEach(samples, () => renderer.render('email', NORMAL, PAYLOAD));
     const batch = await timeEach(Math.ceil(samples / 10), () =>
-      Promise.all(Array.from({ length: 10 }, () => renderer.renderEmail(NORMAL, PAYLOAD))),
+      Promise.all(Array.from({ length: 10 }, () => renderer.render('email', NORMAL, PAYLOAD))),
     );
 
     const peak = new PeakMemory(renderer);
@@ -46,13 +46,13 @@ export async function measureRendering(samples: number): Promise<RenderingResult
       const started = performance.now();
       // A normal render sent right after the hostile one, as the next job of the same batch would be.
       const [verdict, nextMs] = await Promise.all([
-        renderer.renderSms({ body: template }, payload).then(
+        renderer.render('sms', { body: template }, payload).then(
           () => 'rendered',
           (error: Error) => `${error.name}${'limit' in error ? ` (${String(error.limit)})` : ''}`,
         ),
         (async () => {
           const next = performance.now();
-          await renderer.renderEmail(NORMAL, PAYLOAD);
+          await renderer.render('email', NORMAL, PAYLOAD);
           return performance.now() - next;
         })(),
       ]);

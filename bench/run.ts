@@ -8,8 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { documentClient } from '../lambdas/shared/aws/dynamodb.js';
 import { sqsClient } from '../lambdas/shared/aws/sqs.js';
-import { ENV } from '../lambdas/shared/environment.js';
-import { CHANNEL_QUEUES } from '../lib/platform-config.js';
+import { ENV } from '../lambdas/shared/platform/environment.js';
+import { CHANNEL_QUEUES } from '../lambdas/shared/platform/resources.js';
 import { endpointFor } from '../local/emulator-environment.js';
 import { startLocalPlatform } from '../local/runtime.js';
 import prices from './aws-prices.json' with { type: 'json' };
@@ -54,7 +54,7 @@ try {
     [ENV.claimLeaseSeconds]: String(CHANNEL_QUEUES.sms.claimLeaseSeconds),
   });
   const { handler: ingestHandler } = await import('../lambdas/ingest/handler.js');
-  const { handler: smsWorker } = await import('../lambdas/sms-worker/handler.js');
+  const { handler: smsWorker } = await import('../lambdas/channels/sms/handler.js');
 
   say('1/5 channel isolation (email latency, SMS provider normal, then stalled)');
   const isolation = await measureIsolation(platform, endpointFor('SES', process.env) ?? '', call, {

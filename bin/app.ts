@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { validatePlatformSettings } from '../lib/config/platform-settings.js';
+import { loadChannelInfrastructure } from '../lib/channel-infrastructure.js';
 import { NotificationPlatformStack } from '../lib/notification-platform-stack.js';
+import { validatePlatformSettings } from '../lib/settings.js';
 import config from '../platform.config.js';
 
 const app = new App();
@@ -13,6 +14,7 @@ if (app.node.tryGetContext('dax') === 'false') settings.preferencesCache.enabled
 new NotificationPlatformStack(app, `NotificationPlatform-${settings.environment}`, {
   description: 'Notification platform: one HTTPS endpoint for email, SMS and push, honouring user preferences',
   settings,
+  channelInfrastructure: await loadChannelInfrastructure(),
   // `-c waf=false`: no AWS WAF, for a LocalStack container (the community edition has none).
   firewall: app.node.tryGetContext('waf') !== 'false',
 });

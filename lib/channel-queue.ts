@@ -1,22 +1,22 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { Channel } from '../lambdas/channels/registry.js';
 import {
   CHANNEL_QUEUES,
-  type Channel,
   type ChannelQueueSettings,
   channelQueueProblems,
   DEAD_LETTER_RETENTION_DAYS,
   maxReceiveCount,
   visibilityTimeoutSeconds,
-} from './platform-config.js';
+} from '../lambdas/shared/platform/resources.js';
 
 export interface ChannelQueueProps {
   /** The channel whose jobs this queue carries. */
   readonly channel: Channel;
   /**
    * Worker timeout and redrive limit.
-   * @default CHANNEL_QUEUES[channel] from platform-config
+   * @default CHANNEL_QUEUES[channel] from lambdas/shared/platform/resources.ts
    */
   readonly settings?: ChannelQueueSettings;
 }

@@ -3,12 +3,14 @@ import {
   AccessLogFormat,
   ApiKey,
   EndpointType,
-  type IResource,
+  type JsonSchema,
+  JsonSchemaVersion,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   Period,
   RequestValidator,
+  ResponseType,
   RestApi,
   type RestApiProps,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -18,19 +20,10 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { z } from 'zod';
 import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
-import type { PlatformSettings, ProducerSettings } from './config/platform-settings.js';
-
-/** The functions behind the API, one per concern. */
-export interface ApiFunctions {
-  readonly ingest: IFunction;
-  readonly notificationStatus: IFunction;
-  readonly preferences: IFunction;
-  readonly contacts: IFunction;
-  readonly devices: IFunction;
-  readonly userErasure: IFunction;
-  readonly templates: IFunction;
-}
+import { type ApiFunction, OPERATION_LIST, pathParameterNames } from '../lambdas/shared/platform/operations.js';
+import type { PlatformSettings, ProducerSettings } from './settings.js';
 
 export interface NotificationApiProps {
   readonly environment: string;
@@ -94,11 +87,19 @@ export class NotificationApi extends Construct {
       },
       defaultMethodOptions: { apiKeyRequired: true },
     });
-    // Bodies are validated by the handlers (zod, with the field named); API Gateway checks path parameters.
-    this.validator = new RequestValidator(this, 'PathParameters', {
+    this.validator = new RequestValidator(this, 'Requests', {
       restApi: this.api,
       validateRequestParameters: true,
-      validateRequestBody: false,
+      validateRequestBody: true,
+    });
+    // A body API Gateway refuses is answered in the platform's error format, naming what is wrong.
+    this.api.addGatewayResponse('InvalidBody', {
+      type: ResponseType.BAD_REQUEST_BODY,
+      statusCode: '400',
+      templates: {
+        'application/json':
+          '{"error":{"code":"invalid_request","message":"$util.escapeJavaScript($context.error.validationErrorString)"}}',
+      },
     });
     this.keys = this.addProducers(props);
     if (props.firewall ?? true)
@@ -107,7 +108,7 @@ export class NotificationApi extends Construct {
       {
         id: 'AwsSolutions::AwsSolutions-APIG2',
         reason:
-          "Path parameters are validated here; bodies by the handlers, with zod, answering which field is wrong in the platform's error format",
+          'Path parameters and bodies are validated here, bodies against the models generated from the same schemas the handlers check',
       },
       {
         id: 'AwsSolutions::AwsSolutions-APIG4',
@@ -125,30 +126,36 @@ export class NotificationApi extends Construct {
     );
   }
 
-  /** Adds the routes of the API (README.md, "The API (v1)"), each to the function that owns it. */
-  route(functions: ApiFunctions): void {
-    const method = (resource: IResource, verb: string, fn: IFunction, parameters: string[] = []) =>
-      resource.addMethod(verb, new LambdaIntegration(fn), {
+  /**
+   * Adds every operation of the API (lambdas/shared/platform/operations.ts), each to the function that owns it. Path
+   * parameters are required and bodies checked against the operation's schema before any function runs, so a
+   * malformed body costs no invocation; the function then checks all of it, refinements included.
+   */
+  route(functions: Readonly<Record<ApiFunction, IFunction>>): void {
+    const integrations = new Map<ApiFunction, LambdaIntegration>();
+    for (const operation of OPERATION_LIST) {
+      const resource = this.api.root.resourceForPath(operation.path);
+      const fn = functions[operation.function];
+      if (!integrations.has(operation.function)) integrations.set(operation.function, new LambdaIntegration(fn));
+      resource.addMethod(operation.method, integrations.get(operation.function), {
+        operationName: operation.id,
         requestValidator: this.validator,
-        requestParameters: Object.fromEntries(parameters.map((name) => [`method.request.path.${name}`, true])),
+        requestParameters: Object.fromEntries(
+          pathParameterNames(operation.path).map((name) => [`method.request.path.${name}`, true]),
+        ),
+        ...(operation.body
+          ? {
+              requestModels: {
+                'application/json': this.api.addModel(`${operation.id}Body`, {
+                  contentType: 'application/json',
+                  modelName: `${operation.id}Body`,
+                  schema: gatewayModelSchema(operation.body),
+                }),
+              },
+            }
+          : {}),
       });
-    const root = this.api.root;
-    const notifications = root.addResource('notifications');
-    method(notifications, 'POST', functions.ingest);
-    method(notifications.addResource('{notification_id}'), 'GET', functions.notificationStatus, ['notification_id']);
-    const preferences = root.addResource('preferences').addResource('{user_id}');
-    method(preferences, 'GET', functions.preferences, ['user_id']);
-    method(preferences, 'PUT', functions.preferences, ['user_id']);
-    const user = root.addResource('users').addResource('{user_id}');
-    method(user.addResource('contacts'), 'PUT', functions.contacts, ['user_id']);
-    method(user, 'DELETE', functions.userErasure, ['user_id']);
-    const devices = user.addResource('devices');
-    method(devices, 'POST', functions.devices, ['user_id']);
-    method(devices, 'GET', functions.devices, ['user_id']);
-    method(devices.addResource('{device_id}'), 'DELETE', functions.devices, ['user_id', 'device_id']);
-    const template = root.addResource('templates').addResource('{type}');
-    method(template, 'PUT', functions.templates, ['type']);
-    method(template, 'GET', functions.templates, ['type']);
+    }
   }
 
   private addProducers(props: NotificationApiProps): Map<string, ApiKey> {
@@ -321,4 +328,34 @@ function sourceRestriction(
   }
   deny({ NotIpAddress: { 'aws:SourceIp': cidrs ?? [] } });
   return { ...regional, policy: new PolicyDocument({ statements }) };
+}
+
+/**
+ * An operation's body schema as an API Gateway model (JSON Schema draft 4): its shape, types, required fields, enums
+ * and lengths. Patterns and formats are left to the handler: API Gateway's validator runs Java's regular
+ * expressions, which do not read every JavaScript one the same way, and a valid request must never be refused.
+ */
+function gatewayModelSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...converted } = z.toJSONSchema(schema, {
+    target: 'draft-04',
+    io: 'input',
+    unrepresentable: 'any',
+  });
+  return { schema: JsonSchemaVersion.DRAFT4, ...(withoutPatterns(converted) as JsonSchema) };
+}
+
+/** The schema without its `pattern` and `format` keywords; a property that happens to be named so stays. */
+function withoutPatterns(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutPatterns);
+  if (schema === null || typeof schema !== 'object') return schema;
+  return Object.fromEntries(
+    Object.entries(schema).flatMap(([keyword, value]) => {
+      if (keyword === 'pattern' || keyword === 'format') return [];
+      if (keyword === 'properties' || keyword === 'definitions')
+        return [
+          [keyword, Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, withoutPatterns(sub)]))],
+        ];
+      return [[keyword, withoutPatterns(value)]];
+    }),
+  );
 }

@@ -2,12 +2,14 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/environment.js';
+import type { Channel } from '../lambdas/channels/registry.js';
+import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
+import { CHANNEL_QUEUES, HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
+import type { ChannelInfrastructure } from './channel-infrastructure.js';
 import { ChannelQueue } from './channel-queue.js';
-import type { PlatformSettings } from './config/platform-settings.js';
 import { NotificationFunction } from './notification-function.js';
 import type { NotificationTables } from './notification-tables.js';
-import { CHANNEL_QUEUES, type Channel } from './platform-config.js';
+import type { PlatformSettings } from './settings.js';
 import { allowTableActions } from './table-access.js';
 
 export interface NotificationChannelProps {
@@ -17,8 +19,9 @@ export interface NotificationChannelProps {
   readonly alarmThresholds: Pick<PlatformSettings['alarms'], 'oldestJobAgeSeconds' | 'workerErrorsPerFiveMinutes'>;
   /** Where the channel's alarms go. */
   readonly alarmAction: IAlarmAction;
-  /** Provider settings for the worker (sender, secret ARN, platform applications). */
-  readonly environment?: Record<string, string>;
+  /** The channel's own part: its provider's variables and permissions. */
+  readonly infrastructure: ChannelInfrastructure;
+  readonly settings: PlatformSettings;
 }
 
 /**
@@ -40,7 +43,7 @@ export class NotificationChannel extends Construct {
     this.queue = new ChannelQueue(this, 'Jobs', { channel, settings });
 
     this.worker = new NotificationFunction(this, 'Worker', {
-      handlerModule: `${channel}-worker/handler.ts`,
+      handlerModule: HANDLER_MODULES.worker(channel),
       serviceName: `${channel}-worker`,
       description: `Delivers ${channel} jobs`,
       rendersTemplates: true,
@@ -55,9 +58,9 @@ export class NotificationChannel extends Construct {
         [ENV.usersTable]: tables.users.tableName,
         [ENV.templatesTable]: tables.templates.tableName,
         [ENV.notificationsTable]: tables.notifications.tableName,
-        ...props.environment,
       },
     });
+    props.infrastructure.equipWorker(this.worker, { settings: props.settings, tables });
     // The mapping is built here rather than by SqsEventSource, whose grant adds sqs:GetQueueUrl, which nothing calls.
     const mapping = this.worker.addEventSourceMapping('Jobs', {
       eventSourceArn: this.queue.queue.queueArn,

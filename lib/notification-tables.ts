@@ -1,7 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { type KeyAttribute, TABLES, type TableDefinition, type TableKey } from './platform-config.js';
+import {
+  type KeyAttribute,
+  TABLES,
+  type TableDefinition,
+  type TableKey,
+} from '../lambdas/shared/platform/resources.js';
 
 export interface NotificationTablesProps {
   /**
@@ -13,7 +18,7 @@ export interface NotificationTablesProps {
 }
 
 /**
- * The platform's DynamoDB tables, as TABLES in platform-config describes them:
+ * The platform's DynamoDB tables, as TABLES in lambdas/shared/platform/resources.ts describes them:
  * on demand, encrypted at rest, with point-in-time recovery.
  */
 export class NotificationTables extends Construct {

@@ -13,9 +13,9 @@ import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { PlatformSettings } from './config/platform-settings.js';
 import type { NotificationApi } from './notification-api.js';
 import type { NotificationChannel } from './notification-channel.js';
+import type { PlatformSettings } from './settings.js';
 
 export interface PlatformOperationsProps {
   readonly environment: string;

@@ -14,8 +14,8 @@ import {
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import type { PlatformSettings } from './config/platform-settings.js';
 import type { NotificationTables } from './notification-tables.js';
+import type { PlatformSettings } from './settings.js';
 
 export interface PreferencesCacheProps {
   readonly settings: PlatformSettings['preferencesCache'];

@@ -5,7 +5,8 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
-import type { ProducerSettings } from '../lib/config/platform-settings.js';
+import { type ApiFunction, OPERATION_LIST, pathParameterNames } from '../lambdas/shared/platform/operations.js';
+import type { ProducerSettings } from '../lib/settings.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -20,29 +21,17 @@ interface Route {
   readonly resource: string;
   readonly pattern: RegExp;
   readonly parameters: readonly string[];
-  readonly handler: string;
+  readonly handler: ApiFunction;
 }
 
-/** The API (README.md, "The API (v1)"): resource templates and the function that owns each. */
-export const ROUTES: readonly Route[] = [
-  route('POST', '/notifications', 'ingest'),
-  route('GET', '/notifications/{notification_id}', 'notification-status'),
-  route('GET', '/preferences/{user_id}', 'preferences'),
-  route('PUT', '/preferences/{user_id}', 'preferences'),
-  route('DELETE', '/users/{user_id}', 'user-erasure'),
-  route('PUT', '/users/{user_id}/contacts', 'contacts'),
-  route('POST', '/users/{user_id}/devices', 'devices'),
-  route('GET', '/users/{user_id}/devices', 'devices'),
-  route('DELETE', '/users/{user_id}/devices/{device_id}', 'devices'),
-  route('PUT', '/templates/{type}', 'templates'),
-  route('GET', '/templates/{type}', 'templates'),
-];
-
-function route(method: string, resource: string, handler: string): Route {
-  const parameters = [...resource.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? '');
-  const pattern = new RegExp(`^/v1${resource.replace(/\{\w+\}/g, '([^/]+)')}/?$`);
-  return { method, resource, pattern, parameters, handler };
-}
+/** The API's operations (lambdas/shared/platform/operations.ts), as patterns to match a request's path against. */
+export const ROUTES: readonly Route[] = OPERATION_LIST.map((operation) => ({
+  method: operation.method,
+  resource: operation.path,
+  pattern: new RegExp(`^/v1${operation.path.replace(/\{\w+\}/g, '([^/]+)')}/?$`),
+  parameters: pathParameterNames(operation.path),
+  handler: operation.function,
+}));
 
 /** A token bucket per producer (rate and burst) and a count per day (quota), as a usage plan keeps them. */
 class UsagePlan {
@@ -97,7 +86,7 @@ export class ApiGatewayEmulation {
 
   constructor(
     producers: readonly LocalProducer[],
-    private readonly handlers: Readonly<Record<string, ApiHandler>>,
+    private readonly handlers: Readonly<Record<ApiFunction, ApiHandler>>,
   ) {
     for (const producer of producers) {
       this.producersByKey.set(producer.keyValue, { producer, plan: new UsagePlan(producer.settings) });
@@ -124,7 +113,6 @@ export class ApiGatewayEmulation {
       };
     }
     const handler = this.handlers[route.handler];
-    if (!handler) return gatewayMessage(500, 'Internal server error');
 
     const match = route.pattern.exec(url.pathname) ?? [];
     const pathParameters = Object.fromEntries(

@@ -5,7 +5,8 @@
  * platform starts a new process, as Lambda would start a new instance.
  */
 import { z } from 'zod';
-import { CHANNELS } from '../lambdas/shared/domain/channel.js';
+import { CHANNELS } from '../lambdas/channels/registry.js';
+import { HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
 import { lambdaContext } from './api-gateway-emulation.js';
 import { CHANNEL_WORKER_VARIABLE, type Invocation, type WorkerMessage } from './channel-worker-protocol.js';
 import { faultDrillFromEnv } from './fault-drill.js';
@@ -14,12 +15,14 @@ import type { SqsHandler } from './queue-pollers.js';
 const channel = z.enum(CHANNELS).parse(process.env[CHANNEL_WORKER_VARIABLE]);
 const drill = faultDrillFromEnv(process.env);
 
-// The handler reads its configuration when its module loads, as in Lambda.
-const { handler } = (await import(`../lambdas/${channel}-worker/handler.js`)) as { handler: SqsHandler };
+// The drill wraps the worker through its decorate hook, which the handler's module applies as it loads.
 if (drill) {
   const { WorkerFaults } = await import('./fault-injection.js');
   new WorkerFaults(drill).install();
 }
+// The handler reads its configuration when its module loads, as in Lambda.
+const module = `../lambdas/${HANDLER_MODULES.worker(channel).replace(/\.ts$/, '.js')}`;
+const { handler } = (await import(module)) as { handler: SqsHandler };
 
 const reply = (message: WorkerMessage) => process.send?.(message);
 

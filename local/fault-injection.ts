@@ -2,26 +2,19 @@
  * What the fault drill (local/fault-drill.ts) does to the real handlers, from outside them:
  * - in the API's process, the ingest path's DynamoDB calls are throttled, attempt by attempt, so the SDK's retries
  *   run first (IngestFaults);
- * - in a channel worker's process (WorkerFaults), SES and SNS calls fail (throttling or 5xx) through a middleware on
- *   the workers' own SDK clients, and the process kills itself (SIGKILL) just before or just after a provider call,
- *   after the claim was taken. Before dying it writes, to the journal, every delivery the provider has taken and
+ * - in a channel worker's process (WorkerFaults), through the workers' decorate hook: the provider's SDK calls fail
+ *   (throttling or 5xx) through a middleware on the worker's provider clients (SES's and SNS's; Twilio is failed by
+ *   the drill's proxy), and the process kills itself (SIGKILL) just before or just after a delivery, after the claim
+ *   was taken. Before dying it writes, to the journal, every delivery the provider has taken and
  *   the worker has not yet recorded: the at-least-once window in which a redelivery may send again.
- * Import it only after the handlers' environment is set: it loads their modules.
+ * Install WorkerFaults before the worker's handler module is imported: the hook wraps the worker built then.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
-import { DeliveryClaims } from '../lambdas/shared/adapters/delivery-claims.js';
-import { EmailSender } from '../lambdas/shared/adapters/email-sender.js';
-import { PushSender } from '../lambdas/shared/adapters/push-sender.js';
-import { SmsSender } from '../lambdas/shared/adapters/sms-sender.js';
+import type { Channel } from '../lambdas/channels/registry.js';
 import { documentClient } from '../lambdas/shared/aws/dynamodb.js';
-import { sesClient } from '../lambdas/shared/aws/ses.js';
-import { pushClient } from '../lambdas/shared/aws/sns.js';
-import { EmailDeliverer } from '../lambdas/shared/delivery/email-deliverer.js';
-import { PushDeliverer } from '../lambdas/shared/delivery/push-deliverer.js';
-import { SmsDeliverer } from '../lambdas/shared/delivery/sms-deliverer.js';
-import type { Channel } from '../lambdas/shared/domain/channel.js';
-import type { ChannelJob } from '../lambdas/shared/schemas/channel-job.js';
+import type { ChannelDeliverer } from '../lambdas/shared/delivery/channel-deliverer.js';
+import { decorateChannelWorkers, type WorkerParts } from '../lambdas/shared/delivery/worker-handler.js';
 import type { FaultDrill } from './fault-drill.js';
 
 /**
@@ -43,8 +36,6 @@ interface Instrumentable {
   middlewareStack: { add(middleware: Middleware, options: object): void };
 }
 
-/** The delivery a piece of worker code is working on, so a provider call can be tied to its job. */
-const currentDelivery = new AsyncLocalStorage<{ readonly notificationId: string; readonly channel: Channel }>();
 const ingestScope = new AsyncLocalStorage<true>();
 
 /** Throttles the ingest path's DynamoDB calls, and only those: run each ingest invocation through `ingest`. */
@@ -72,7 +63,7 @@ export class IngestFaults {
   }
 }
 
-/** Fails and crashes one channel worker's process around its provider calls. */
+/** Fails and crashes one channel worker's process around its provider calls, through the workers' decorate hook. */
 export class WorkerFaults {
   /** Deliveries handed to a provider whose claim is not completed yet, as `notification_id/channel`. */
   private readonly unrecorded = new Set<string>();
@@ -83,69 +74,57 @@ export class WorkerFaults {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Instruments the clients and classes the worker uses. Call once, after its handler is imported. */
+  /** Wraps the parts of the worker built next. Call once, before its handler module is imported. */
   install(): void {
-    this.failProviderCalls(sesClient as unknown as Instrumentable, 'ses', new Set(['SendEmailCommand']));
-    this.failProviderCalls(pushClient as unknown as Instrumentable, 'sns', new Set(['PublishCommand']));
-    this.trackDeliveries();
+    decorateChannelWorkers((parts) => {
+      for (const client of parts.providerClients) this.failProviderCalls(client as Instrumentable);
+      return { ...parts, deliverer: this.aroundDelivery(parts.deliverer), claims: this.trackCompletions(parts.claims) };
+    });
   }
 
-  private failProviderCalls(client: Instrumentable, service: 'ses' | 'sns', commands: Set<string>): void {
+  private failProviderCalls(client: Instrumentable): void {
     // At initialize: outside the SDK's own retries, so each failure reaches the worker as the call's outcome.
     client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (!commands.has(context.commandName ?? '')) return next(args);
-        if (this.random() < this.drill.providerFailureRate) throw providerFault(service, this.random() < 0.5);
+      (next) => async (args) => {
+        if (this.random() < this.drill.providerFailureRate) throw providerFault(this.random() < 0.5);
         return next(args);
       },
       { step: 'initialize', name: 'faultDrillProviderFailures', priority: 'high' },
     );
   }
 
-  /** Ties each provider call to its job, keeps the set of unrecorded sends, and crashes at provider calls. */
-  private trackDeliveries(): void {
-    for (const Deliverer of [EmailDeliverer, SmsDeliverer, PushDeliverer]) {
-      const deliver = Deliverer.prototype.deliver;
-      Deliverer.prototype.deliver = function (this: InstanceType<typeof Deliverer>, job: ChannelJob, ...rest) {
-        return currentDelivery.run({ notificationId: job.notification_id, channel: job.channel }, () =>
-          deliver.call(this, job, ...rest),
-        );
-      } as typeof deliver;
-    }
-    this.aroundSend(EmailSender.prototype, 'send');
-    this.aroundSend(SmsSender.prototype, 'send');
-    this.aroundSend(PushSender.prototype, 'publish');
-
-    const complete = DeliveryClaims.prototype.complete;
-    const unrecorded = this.unrecorded;
-    DeliveryClaims.prototype.complete = async function (this: DeliveryClaims, notificationId, channel, token) {
-      const completed = await complete.call(this, notificationId, channel, token);
-      unrecorded.delete(`${notificationId}/${channel}`);
-      return completed;
+  /**
+   * Each delivery is a provider call: from the Nth on, the process dies just before it (nothing sent) or just after
+   * it (sent, not yet recorded). A call that fails before its "after" point passes the crash on to the next one.
+   */
+  private aroundDelivery(deliverer: ChannelDeliverer): ChannelDeliverer {
+    return {
+      channel: deliverer.channel,
+      deliver: async (job, user, template) => {
+        const key = `${job.notification_id}/${job.channel}`;
+        const crash = ++this.providerCalls >= (this.drill.crashAtCall ?? Number.POSITIVE_INFINITY);
+        const point = this.random() < 0.5 ? 'before_send' : 'after_send';
+        if (crash && point === 'before_send') this.die(point, job.channel);
+        this.unrecorded.add(key);
+        const result = await deliverer.deliver(job, user, template);
+        // Refused: the provider took nothing. (A timeout stays: the provider may have sent it all the same.)
+        if (result.kind !== 'sent' && !result.reason.includes('timeout')) this.unrecorded.delete(key);
+        if (crash && point === 'after_send' && result.kind === 'sent') this.die(point, job.channel);
+        return result;
+      },
     };
   }
 
-  private aroundSend<Name extends string>(prototype: Record<Name, (...args: never[]) => Promise<string>>, name: Name) {
-    const send = prototype[name];
-    const injection = this;
-    prototype[name] = async function (this: unknown, ...args: never[]) {
-      const delivery = currentDelivery.getStore();
-      // From the Nth call on: a call that fails before the "after" point passes the crash on to the next one.
-      const crash = delivery && ++injection.providerCalls >= (injection.drill.crashAtCall ?? Number.POSITIVE_INFINITY);
-      const point = injection.random() < 0.5 ? 'before_send' : 'after_send';
-      if (crash && point === 'before_send') injection.die(point, delivery.channel);
-      const key = delivery && `${delivery.notificationId}/${delivery.channel}`;
-      if (key) injection.unrecorded.add(key);
-      try {
-        const answer = await send.apply(this, args);
-        if (crash && point === 'after_send') injection.die(point, delivery.channel);
-        return answer;
-      } catch (error) {
-        // Refused: the provider took nothing. (A timeout stays: the provider may have sent it all the same.)
-        if (key && !isTimeout(error)) injection.unrecorded.delete(key);
-        throw error;
-      }
-    } as (typeof prototype)[Name];
+  private trackCompletions(claims: WorkerParts['claims']): WorkerParts['claims'] {
+    return {
+      claim: (...args) => claims.claim(...args),
+      release: (...args) => claims.release(...args),
+      complete: async (notificationId, channel, token) => {
+        const completed = await claims.complete(notificationId, channel, token);
+        this.unrecorded.delete(`${notificationId}/${channel}`);
+        return completed;
+      },
+    };
   }
 
   private die(point: CrashReport['point'], channel: Channel): never {
@@ -166,14 +145,10 @@ export class WorkerFaults {
   }
 }
 
-function isTimeout(error: unknown): boolean {
-  const { code, name } = error as { code?: string; name?: string };
-  return code === 'ECONNABORTED' || code === 'ETIMEDOUT' || name === 'TimeoutError';
-}
-
-function providerFault(service: 'ses' | 'sns', throttled: boolean): Error {
-  if (throttled) return awsError(service === 'ses' ? 'Throttling' : 'ThrottledException', 400, { throttling: true });
-  return awsError(service === 'ses' ? 'ServiceUnavailable' : 'InternalErrorException', 503, {}, 'server');
+/** A provider throttling or failing, as an AWS SDK error: what the channel's error rules classify is its shape. */
+function providerFault(throttled: boolean): Error {
+  if (throttled) return awsError('ThrottlingException', 400, { throttling: true });
+  return awsError('ServiceUnavailable', 503, {}, 'server');
 }
 
 /** An error shaped as the SDK's service exceptions are: what the platform classifies is the shape. */

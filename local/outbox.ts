@@ -1,12 +1,12 @@
 /**
- * Everything the local platform delivered, in one list: the emails SES recorded, the pushes SNS recorded
- * (both kept by the emulator, which delivers nothing), and the SMS the Twilio-compatible server received.
- * Each is joined to its notification through the provider's message id the worker recorded.
+ * Everything the local platform delivered, in one list: what each channel's provider emulator recorded (SES's and
+ * SNS's in LocalStack, which delivers nothing; the Twilio-compatible server's), read by the channel's own outbox.ts,
+ * and joined to its notification through the provider's message id the worker recorded.
  */
 
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Channel } from '../lambdas/shared/domain/channel.js';
+import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
 import type { TwilioSandbox } from './twilio-sandbox.js';
 
 export interface OutboxMessage {
@@ -36,93 +36,66 @@ interface Delivery {
   readonly updatedAt: string;
 }
 
-/** When this process first saw each provider message: SNS's records carry no time of their own. */
+/** When this process first saw each provider message, for records that carry no time of their own (SNS's). */
 const firstSeen = new Map<string, string>();
 const seenAt = (providerId: string) => {
   if (!firstSeen.has(providerId)) firstSeen.set(providerId, new Date().toISOString());
   return firstSeen.get(providerId) ?? '';
 };
 
-export async function readOutbox(sources: OutboxSources): Promise<OutboxMessage[]> {
-  const [deliveries, devices, emails, pushes] = await Promise.all([
-    deliveriesByProviderId(sources),
-    deviceIdsByEndpoint(sources),
-    fetchJson<{ messages: SesRecord[] }>(`${sources.localStackUrl}/_aws/ses`),
-    fetchJson<{ platform_endpoint_messages: Record<string, SnsRecord[]> }>(
-      `${sources.localStackUrl}/_aws/sns/platform-endpoint-messages?region=${sources.region}`,
-    ),
-  ]);
-  const joined = (providerId: string, fallbackTime: string) => {
-    const delivery = deliveries.get(providerId);
-    return {
-      notification_id: delivery?.notificationId ?? null,
-      status: delivery?.status ?? null,
-      sent_at: delivery?.updatedAt ?? fallbackTime,
-    };
+/** What a provider emulator holds of one message a channel sent, before it is joined to its notification. */
+export interface ProviderMessage {
+  readonly providerMessageId: string;
+  readonly to: string;
+  readonly subject?: string;
+  readonly title?: string;
+  readonly body: string;
+  /** When the provider took it, if it says. */
+  readonly receivedAt?: string;
+}
+
+/** A channel's reader of its provider emulator: lambdas/channels/<name>/outbox.ts exports it as `readProviderMessages`. */
+export type ProviderMessageReader = (sources: OutboxSources) => Promise<ProviderMessage[]>;
+
+const readers = new Map<Channel, ProviderMessageReader>();
+
+async function readerOf(channel: Channel): Promise<ProviderMessageReader> {
+  const known = readers.get(channel);
+  if (known) return known;
+  const file = new URL(`../lambdas/channels/${channel}/outbox.ts`, import.meta.url).href;
+  const { readProviderMessages } = (await import(/* @vite-ignore */ file)) as {
+    readProviderMessages: ProviderMessageReader;
   };
+  readers.set(channel, readProviderMessages);
+  return readProviderMessages;
+}
+
+export async function readOutbox(sources: OutboxSources): Promise<OutboxMessage[]> {
+  const [deliveries, ...sent] = await Promise.all([
+    deliveriesByProviderId(sources),
+    ...CHANNELS.map(async (channel) => ({ channel, messages: await (await readerOf(channel))(sources) })),
+  ]);
   const messages: OutboxMessage[] = [];
-  for (const email of emails.messages) {
-    messages.push({
-      channel: 'email',
-      to: email.Destination?.ToAddresses?.join(', ') ?? '',
-      subject: email.Subject,
-      body: email.Body?.text_part ?? email.Body?.html_part ?? '',
-      ...joined(email.Id, seenAt(email.Id)),
-    });
-  }
-  for (const [endpointArn, records] of Object.entries(pushes.platform_endpoint_messages)) {
-    for (const record of records) {
-      const { title, body } = pushContent(record.Message);
+  for (const { channel, messages: provided } of sent) {
+    for (const { providerMessageId, receivedAt, ...content } of provided) {
+      const delivery = deliveries.get(providerMessageId);
       messages.push({
-        channel: 'push',
-        to: devices.get(endpointArn) ?? endpointArn,
-        title,
-        body,
-        ...joined(record.MessageId, seenAt(record.MessageId)),
+        channel,
+        ...content,
+        notification_id: delivery?.notificationId ?? null,
+        status: delivery?.status ?? null,
+        sent_at: delivery?.updatedAt ?? receivedAt ?? seenAt(providerMessageId),
       });
     }
-  }
-  for (const sms of sources.twilio.messages) {
-    messages.push({
-      channel: 'sms',
-      to: sms.fields.To ?? '',
-      body: sms.fields.Body ?? '',
-      ...joined(sms.sid, sms.receivedAt.toISOString()),
-    });
   }
   return messages.sort((a, b) => b.sent_at.localeCompare(a.sent_at));
 }
 
-interface SesRecord {
-  Id: string;
-  Destination?: { ToAddresses?: string[] };
-  Subject?: string;
-  Body?: { text_part?: string | null; html_part?: string | null };
-  Timestamp?: string;
-}
-
-interface SnsRecord {
-  MessageId: string;
-  Message: string;
-}
-
-async function fetchJson<T>(url: string): Promise<T> {
+/** GET on an emulator's inspection endpoint. */
+export async function fetchJson<T>(url: string): Promise<T> {
   const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
   if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
   return (await response.json()) as T;
-}
-
-/** What a device shows: the platform part of the message SNS would have handed to FCM or APNs. */
-function pushContent(message: string): { title?: string; body: string } {
-  try {
-    const parsed = JSON.parse(message);
-    const platform = typeof parsed === 'string' ? JSON.parse(parsed) : parsed;
-    const notification = platform.fcmV1Message?.message?.notification ?? platform.aps?.alert ?? platform.notification;
-    if (notification) return { title: notification.title, body: notification.body ?? '' };
-  } catch {
-    // Not JSON: shown as it is.
-  }
-  return { body: message };
 }
 
 /** Provider message id -> the notification and channel status that recorded it. */
@@ -156,13 +129,6 @@ async function deliveriesByProviderId(sources: OutboxSources): Promise<Map<strin
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return deliveries;
-}
-
-async function deviceIdsByEndpoint(sources: OutboxSources): Promise<Map<string, string>> {
-  const devices = new Map<string, string>();
-  const page = await sources.documents.send(new ScanCommand({ TableName: sources.devicesTable }));
-  for (const item of page.Items ?? []) devices.set(item.endpoint_arn, item.device_id);
-  return devices;
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);

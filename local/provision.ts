@@ -23,19 +23,20 @@ import {
   GetQueueUrlCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/environment.js';
+import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
+import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
+import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
 import {
   CHANNEL_QUEUES,
-  CHANNELS,
-  type Channel,
   DEAD_LETTER_RETENTION_DAYS,
   type KeyAttribute,
+  LOCAL_RESOURCE_NAMES,
   maxReceiveCount,
   TABLES,
   type TableDefinition,
   type TableKey,
   visibilityTimeoutSeconds,
-} from '../lib/platform-config.js';
+} from '../lambdas/shared/platform/resources.js';
 
 export interface LocalClients {
   readonly dynamoDb: DynamoDBClient;
@@ -54,12 +55,7 @@ export interface LocalResources {
   readonly platformApplications: { readonly apns: string; readonly fcm: string };
 }
 
-/** What provisioning names a prefix's resources; `npm run dlq` and the fault suite find them by these names. */
-export const localNames = {
-  table: (prefix: string, key: TableKey) => `${prefix}-${key}`,
-  queue: (prefix: string, channel: Channel) => `${prefix}-${channel}`,
-  deadLetterQueue: (prefix: string, channel: Channel) => `${prefix}-${channel}-dlq`,
-};
+const localNames = LOCAL_RESOURCE_NAMES;
 
 export class MissingLocalQueueError extends Error {
   constructor(readonly queueName: string) {
@@ -122,7 +118,7 @@ export async function provisionLocalResources(
   };
 }
 
-/** The variables the functions read (see lambdas/shared/environment.ts) for these resources. */
+/** The variables the functions read (see lambdas/shared/platform/environment.ts) for these resources. */
 export function functionEnvironment(resources: LocalResources): Record<string, string> {
   return {
     [ENV.usersTable]: resources.tables.users,
@@ -133,8 +129,8 @@ export function functionEnvironment(resources: LocalResources): Record<string, s
     ...Object.fromEntries(
       CHANNELS.map((channel) => [DEAD_LETTER_QUEUE_URL_VARIABLE[channel], resources.queues[channel].deadLetterUrl]),
     ),
-    [ENV.apnsPlatformApplicationArn]: resources.platformApplications.apns,
-    [ENV.fcmPlatformApplicationArn]: resources.platformApplications.fcm,
+    [PUSH_VARIABLES.apnsPlatformApplicationArn]: resources.platformApplications.apns,
+    [PUSH_VARIABLES.fcmPlatformApplicationArn]: resources.platformApplications.fcm,
   };
 }
 

@@ -10,10 +10,15 @@ import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import { EMAIL_VARIABLES } from '../lambdas/channels/email/channel.js';
+import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
+import { SMS_VARIABLES } from '../lambdas/channels/sms/channel.js';
 import { SCOPES } from '../lambdas/shared/domain/producer.js';
-import { ENV } from '../lambdas/shared/environment.js';
 import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
-import { validatePlatformSettings } from '../lib/config/platform-settings.js';
+import { ENV } from '../lambdas/shared/platform/environment.js';
+import { API_FUNCTIONS, type ApiFunction } from '../lambdas/shared/platform/operations.js';
+import { HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
+import { validatePlatformSettings } from '../lib/settings.js';
 import config from '../platform.config.js';
 import { ApiGatewayEmulation, type ApiHandler, type LocalProducer } from './api-gateway-emulation.js';
 import { ChannelWorkers } from './channel-workers.js';
@@ -119,13 +124,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           types: producer.settings.types,
         })),
       ),
-      [ENV.sesSender]: settings.email.sender,
-      [ENV.maxDevicesPerUser]: String(settings.push.maxDevicesPerUser),
+      [EMAIL_VARIABLES.sender]: settings.email.sender,
+      [PUSH_VARIABLES.maxDevicesPerUser]: String(settings.push.maxDevicesPerUser),
       [ENV.templateCacheSeconds]: '5',
-      [ENV.twilioAccountSid]: twilio.accountSid,
-      [ENV.twilioAuthToken]: twilio.authToken,
-      [ENV.twilioMessagingServiceSid]: 'MG00000000000000000000000000000001',
-      [ENV.twilioApiBaseUrl]: drill?.twilioUrl ?? twilio.url,
+      [SMS_VARIABLES.twilioAccountSid]: twilio.accountSid,
+      [SMS_VARIABLES.twilioAuthToken]: twilio.authToken,
+      [SMS_VARIABLES.twilioMessagingServiceSid]: 'MG00000000000000000000000000000001',
+      [SMS_VARIABLES.twilioApiBaseUrl]: drill?.twilioUrl ?? twilio.url,
       ...(drill?.retryBaseSeconds ? { [ENV.retryBaseSeconds]: String(drill.retryBaseSeconds) } : {}),
       POWERTOOLS_SERVICE_NAME: 'local',
       POWERTOOLS_METRICS_NAMESPACE: 'NotificationPlatformLocal',
@@ -140,7 +145,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       const { IngestFaults } = await import('./fault-injection.js');
       const faults = new IngestFaults(drill);
       faults.install();
-      const ingest = handlers.ingest as ApiHandler;
+      const ingest = handlers.ingest;
       handlers.ingest = (event, context) => faults.ingest(() => ingest(event, context));
     }
     const gateway = new ApiGatewayEmulation(producers, handlers);
@@ -184,25 +189,17 @@ async function listen(server: Server, port: number): Promise<void> {
   });
 }
 
-async function loadApiHandlers(): Promise<Record<string, ApiHandler>> {
-  const [ingest, status, preferences, contacts, devices, userErasure, templates] = await Promise.all([
-    import('../lambdas/ingest/handler.js'),
-    import('../lambdas/notification-status/handler.js'),
-    import('../lambdas/preferences/handler.js'),
-    import('../lambdas/contacts/handler.js'),
-    import('../lambdas/devices/handler.js'),
-    import('../lambdas/user-erasure/handler.js'),
-    import('../lambdas/templates/handler.js'),
-  ]);
-  return {
-    ingest: ingest.handler,
-    'notification-status': status.handler,
-    preferences: preferences.handler,
-    contacts: contacts.handler,
-    devices: devices.handler,
-    'user-erasure': userErasure.handler,
-    templates: templates.handler,
-  };
+/** Each API function's handler, from its folder: lambdas/<function>/handler.ts. */
+async function loadApiHandlers(): Promise<Record<ApiFunction, ApiHandler>> {
+  const handlers = await Promise.all(
+    API_FUNCTIONS.map(async (name) => {
+      const module = (await import(`../lambdas/${HANDLER_MODULES.api(name).replace(/\.ts$/, '.js')}`)) as {
+        handler: ApiHandler;
+      };
+      return [name, module.handler] as const;
+    }),
+  );
+  return Object.fromEntries(handlers) as Record<ApiFunction, ApiHandler>;
 }
 
 /** Before the platform is ready: try again in a second (the emulators and workers are starting). */

@@ -13,8 +13,8 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import type { Channel } from '../lambdas/channels/registry.js';
 import { NotificationsStore } from '../lambdas/shared/adapters/notifications-store.js';
-import type { Channel } from '../lambdas/shared/domain/channel.js';
 import { channelJobSchema } from '../lambdas/shared/schemas/channel-job.js';
 import type { ChannelQueueUrls } from '../local/provision.js';
 

@@ -12,14 +12,15 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
-import { CHANNELS, type Channel } from '../lambdas/shared/domain/channel.js';
+import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
+import { LOCAL_RESOURCE_NAMES } from '../lambdas/shared/platform/resources.js';
 import { integrationEnvironment } from '../local/emulator-environment.js';
 import { localEmulatorEndpoints } from '../local/emulators.js';
-import { type ChannelQueueUrls, localNames, locateChannelQueues, MissingLocalQueueError } from '../local/provision.js';
+import { type ChannelQueueUrls, locateChannelQueues, MissingLocalQueueError } from '../local/provision.js';
 import { type DeadLetterSummary, DeadLetters } from './dead-letters.js';
 
-const USAGE =
-  'usage: npm run dlq -- list [email|sms|push] | redrive <email|sms|push>  [--stack <name> | --prefix <p>] [--json]';
+const CHANNEL_CHOICE = CHANNELS.join('|');
+const USAGE = `usage: npm run dlq -- list [${CHANNEL_CHOICE}] | redrive <${CHANNEL_CHOICE}>  [--stack <name> | --prefix <p>] [--json]`;
 
 interface Resources {
   readonly queues: Record<Channel, ChannelQueueUrls>;
@@ -119,7 +120,7 @@ async function localResources(sqs: SQSClient, prefix: string): Promise<Resources
   try {
     return {
       queues: await locateChannelQueues(sqs, prefix),
-      notificationsTable: localNames.table(prefix, 'notifications'),
+      notificationsTable: LOCAL_RESOURCE_NAMES.table(prefix, 'notifications'),
     };
   } catch (error) {
     if (!(error instanceof MissingLocalQueueError)) throw error;

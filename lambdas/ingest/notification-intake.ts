@@ -1,9 +1,13 @@
+import type { Channel } from '../channels/registry.js';
 import type { ChannelQueues } from '../shared/adapters/channel-queues.js';
-import type { IdempotencyItem, NotificationItem, NotificationsStore } from '../shared/adapters/notifications-store.js';
-import { NOTIFICATION_RETENTION_SECONDS } from '../shared/adapters/notifications-store.js';
+import type { IdempotencyItem, IdempotencyKeys } from '../shared/adapters/idempotency-keys.js';
+import {
+  NOTIFICATION_RETENTION_SECONDS,
+  type NotificationItem,
+  type NotificationsStore,
+} from '../shared/adapters/notifications-store.js';
 import { type TemplatesStore, templateChannels } from '../shared/adapters/templates-store.js';
 import { preferencesOf, reachabilityOf, type UserItem, type UsersStore } from '../shared/adapters/users-store.js';
-import type { Channel } from '../shared/domain/channel.js';
 import {
   type ChannelDecision,
   notificationStatus,
@@ -28,16 +32,10 @@ const USER_DECIDED: ReadonlySet<SkipReason> = new Set(['opted_out', 'no_contact'
 export interface IntakeDependencies {
   readonly users: Pick<UsersStore, 'find' | 'findFresh'>;
   readonly templates: Pick<TemplatesStore, 'find'>;
-  readonly notifications: Pick<
-    NotificationsStore,
-    | 'create'
-    | 'createOnce'
-    | 'findClaim'
-    | 'takeOver'
-    | 'completeClaim'
-    | 'releaseClaim'
-    | 'find'
-    | 'recordEnqueueOutcome'
+  readonly notifications: Pick<NotificationsStore, 'create' | 'find' | 'recordEnqueueOutcome'>;
+  readonly idempotencyKeys: Pick<
+    IdempotencyKeys,
+    'reserveWhileCreating' | 'findReservation' | 'takeOver' | 'complete' | 'release'
   >;
   readonly queues: Pick<ChannelQueues, 'send'>;
   readonly clock?: () => Date;
@@ -123,18 +121,18 @@ export class NotificationIntake {
     }
 
     const fingerprint = requestFingerprint(request);
-    const claim = await this.deps.notifications.createOnce(item, {
+    const reservation = await this.deps.idempotencyKeys.reserveWhileCreating(item, {
       producer: producer.name,
       key: idempotencyKey,
       fingerprint,
       response,
       leaseUntil: now.getTime() + IDEMPOTENCY_LEASE_MS,
     });
-    if (!claim.claimed) {
-      logger.appendKeys({ notification_id: claim.existing.notification_id });
-      return this.replay(submission, fingerprint, claim.existing);
+    if (!reservation.reserved) {
+      logger.appendKeys({ notification_id: reservation.existing.notification_id });
+      return this.replay(submission, fingerprint, reservation.existing);
     }
-    await this.enqueueClaimed(submission, notificationId, jobs);
+    await this.enqueueUnderKey(submission, notificationId, jobs);
     return response;
   }
 
@@ -153,18 +151,18 @@ export class NotificationIntake {
         [{ field: 'Idempotency-Key', message: 'was used for a different request; use a new key' }],
       );
     }
-    let claim: IdempotencyItem | undefined = first;
-    for (let attempt = 0; attempt <= this.duplicateWait.attempts && claim; attempt++) {
-      if (claim.state === 'completed') return claim.response;
-      if (claim.lease_until <= this.clock().getTime()) {
+    let reservation: IdempotencyItem | undefined = first;
+    for (let attempt = 0; attempt <= this.duplicateWait.attempts && reservation; attempt++) {
+      if (reservation.state === 'completed') return reservation.response;
+      if (reservation.lease_until <= this.clock().getTime()) {
         const leaseUntil = this.clock().getTime() + IDEMPOTENCY_LEASE_MS;
-        if (await this.deps.notifications.takeOver(producer.name, idempotencyKey, claim, leaseUntil)) {
-          return this.resume(submission, claim);
+        if (await this.deps.idempotencyKeys.takeOver(producer.name, idempotencyKey, reservation, leaseUntil)) {
+          return this.resume(submission, reservation);
         }
       }
       // The first request (or another retry) is still at work: give it a moment to finish.
       await new Promise((resolve) => setTimeout(resolve, this.duplicateWait.intervalMs));
-      claim = await this.deps.notifications.findClaim(producer.name, idempotencyKey);
+      reservation = await this.deps.idempotencyKeys.findReservation(producer.name, idempotencyKey);
     }
     throw new ApiError(
       409,
@@ -175,19 +173,20 @@ export class NotificationIntake {
     );
   }
 
-  /** Sends the jobs a failed or dead attempt did not get onto their queues, then completes the claim. */
-  private async resume(submission: Submission, claim: IdempotencyItem): Promise<AcceptedNotification> {
-    const item = await this.deps.notifications.find(claim.notification_id);
-    if (!item) throw new Error('an idempotency claim points at a notification that does not exist');
+  /** Sends the jobs a failed or dead attempt did not get onto their queues, then completes the reservation. */
+  private async resume(submission: Submission, reservation: IdempotencyItem): Promise<AcceptedNotification> {
+    const item = await this.deps.notifications.find(reservation.notification_id);
+    if (!item) throw new Error('an idempotency key reservation points at a notification that does not exist');
     logger.info('resuming an unfinished notification');
-    const pending = jobsFor(item, submission.request, claim.response, this.clock()).filter(
+    const pending = jobsFor(item, submission.request, reservation.response, this.clock()).filter(
       ({ job }) => item.channels[job.channel]?.enqueued_at === undefined,
     );
-    await this.enqueueClaimed(submission, item.notification_id, pending, item);
-    return claim.response;
+    await this.enqueueUnderKey(submission, item.notification_id, pending, item);
+    return reservation.response;
   }
 
-  private async enqueueClaimed(
+  /** Queues the jobs of a request that holds its key's reservation, then completes or releases the reservation. */
+  private async enqueueUnderKey(
     submission: Submission,
     notificationId: string,
     jobs: readonly QueuedJob[],
@@ -197,18 +196,18 @@ export class NotificationIntake {
     try {
       await this.enqueue(notificationId, jobs, previous, 'retry with the same Idempotency-Key to finish');
     } catch (error) {
-      await this.deps.notifications.releaseClaim(producer.name, idempotencyKey).catch((releaseError: Error) => {
+      await this.deps.idempotencyKeys.release(producer.name, idempotencyKey).catch((releaseError: Error) => {
         // The lease then runs out by itself; the retry just waits for it.
-        logger.warn('could not release the idempotency claim', { error: releaseError.name });
+        logger.warn('could not release the idempotency key reservation', { error: releaseError.name });
       });
       throw error;
     }
     try {
-      await this.deps.notifications.completeClaim(producer.name, idempotencyKey);
+      await this.deps.idempotencyKeys.complete(producer.name, idempotencyKey);
     } catch (error) {
       // Every job is queued, so the answer is true. A retry after the lease would queue the jobs again,
       // and the workers' delivery claims keep those from being sent twice.
-      logger.warn('could not mark the idempotency claim completed', { error: (error as Error).name });
+      logger.warn('could not mark the idempotency key reservation completed', { error: (error as Error).name });
     }
   }
 

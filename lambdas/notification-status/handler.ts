@@ -1,41 +1,33 @@
-import { z } from 'zod';
 import { NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
 import { hasScope } from '../shared/domain/producer.js';
-import { ENV, requiredEnv } from '../shared/environment.js';
 import { notFound } from '../shared/http/api-error.js';
-import { apiHandler } from '../shared/http/api-handler.js';
-import { producerOf } from '../shared/http/producer.js';
-import { parsePathParameters } from '../shared/http/request.js';
+import { operationsHandler } from '../shared/http/operation-handler.js';
 import { json } from '../shared/http/responses.js';
-import { logger } from '../shared/observability.js';
-import { notificationIdSchema } from '../shared/schemas/identifiers.js';
+import { ENV, requiredEnv } from '../shared/platform/environment.js';
 
 const notifications = new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient);
-const pathSchema = z.object({ notification_id: notificationIdSchema });
 
-/** GET /v1/notifications/{notification_id}: the request and where each channel stands. */
-export const handler = apiHandler(async (event) => {
-  const producer = producerOf(event);
-  const { notification_id } = parsePathParameters(event, pathSchema);
-  logger.appendKeys({ producer: producer.name, notification_id });
-
-  const item = await notifications.find(notification_id);
-  // Another producer's notification is answered exactly as one that does not exist: its id reveals nothing.
-  if (!item || (item.producer !== producer.name && !hasScope(producer, 'notifications:read_all')))
-    throw notFound(`notification ${notification_id}`);
-  const channels = Object.fromEntries(
-    Object.entries(item.channels).map(([channel, state]) => {
-      const { enqueued_at: _internal, ...visible } = state ?? {};
-      return [channel, visible];
-    }),
-  );
-  return json(200, {
-    notification_id: item.notification_id,
-    user_id: item.user_id,
-    type: item.type,
-    producer: item.producer,
-    created_at: item.created_at,
-    channels,
-  });
+/** The request and where each channel stands. */
+export const handler = operationsHandler({
+  getNotification: async ({ producer, path: { notification_id } }) => {
+    const item = await notifications.find(notification_id);
+    // Another producer's notification is answered exactly as one that does not exist: its id reveals nothing.
+    if (!item || (item.producer !== producer.name && !hasScope(producer, 'notifications:read_all')))
+      throw notFound(`notification ${notification_id}`);
+    const channels = Object.fromEntries(
+      Object.entries(item.channels).map(([channel, state]) => {
+        const { enqueued_at: _internal, ...visible } = state ?? {};
+        return [channel, visible];
+      }),
+    );
+    return json(200, {
+      notification_id: item.notification_id,
+      user_id: item.user_id,
+      type: item.type,
+      producer: item.producer,
+      created_at: item.created_at,
+      channels,
+    });
+  },
 });

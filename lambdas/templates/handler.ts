@@ -1,21 +1,17 @@
-import { z } from 'zod';
+import { CHANNELS } from '../channels/registry.js';
 import { TemplateOwnedByAnother, TemplatesStore } from '../shared/adapters/templates-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
 import { hasScope } from '../shared/domain/producer.js';
-import { ENV, requiredEnv } from '../shared/environment.js';
 import { ApiError, type FieldProblem, notFound } from '../shared/http/api-error.js';
-import { apiHandler } from '../shared/http/api-handler.js';
-import { producerOf, requireScope, requireTypeOwnership } from '../shared/http/producer.js';
-import { parseJsonBody, parsePathParameters } from '../shared/http/request.js';
+import { operationsHandler } from '../shared/http/operation-handler.js';
+import { requireTypeOwnership } from '../shared/http/producer.js';
 import { json } from '../shared/http/responses.js';
-import { logger } from '../shared/observability.js';
-import { notificationTypeSchema } from '../shared/schemas/identifiers.js';
-import { type TemplateDocument, templateSchema } from '../shared/schemas/template.js';
+import { ENV, requiredEnv } from '../shared/platform/environment.js';
+import type { TemplateDocument } from '../shared/schemas/template.js';
 import { RenderInterrupted, RenderLimitExceeded, templateRenderer } from '../shared/templates/bounded-renderer.js';
-import { templateProblems } from '../shared/templates/liquid-engine.js';
+import { templateProblems } from './template-problems.js';
 
 const templates = new TemplatesStore(requiredEnv(ENV.templatesTable), documentClient);
-const pathSchema = z.object({ type: notificationTypeSchema });
 
 function view(type: string, template: TemplateDocument & { updated_at?: string; owner?: string }) {
   const { critical, email, sms, push, updated_at, owner } = template;
@@ -28,11 +24,10 @@ function view(type: string, template: TemplateDocument & { updated_at?: string; 
  * notification later. Other render errors are left to the payloads: an empty one proves nothing about them.
  */
 async function renderLimitProblems(template: TemplateDocument): Promise<FieldProblem[]> {
-  const renders = [
-    template.email && templateRenderer.renderEmail(template.email, {}),
-    template.sms && templateRenderer.renderSms(template.sms, {}),
-    template.push && templateRenderer.renderPush(template.push, {}),
-  ];
+  const renders = CHANNELS.flatMap((channel) => {
+    const part = template[channel];
+    return part ? [templateRenderer.render(channel, part, {})] : [];
+  });
   const outcomes = await Promise.allSettled(renders);
   const problems: FieldProblem[] = [];
   for (const outcome of outcomes) {
@@ -49,49 +44,38 @@ async function renderLimitProblems(template: TemplateDocument): Promise<FieldPro
   return problems;
 }
 
-/** PUT and GET /v1/templates/{type}: what each channel says for a notification type. */
-export const handler = apiHandler(async (event) => {
-  switch (event.httpMethod) {
-    case 'PUT': {
-      const producer = requireScope(event, 'templates:write');
-      const { type } = parsePathParameters(event, pathSchema);
-      logger.appendKeys({ producer: producer.name, type });
-      const admin = hasScope(producer, 'admin');
-      // A template says what the platform sends in the name of its type: only the type's owner may write it.
-      if (!admin) requireTypeOwnership(producer, type);
-      const template = parseJsonBody(event, templateSchema);
-      const problems = templateProblems(template);
-      if (problems.length === 0) problems.push(...(await renderLimitProblems(template)));
-      if (problems.length > 0) {
-        throw new ApiError(
-          400,
-          'invalid_template',
-          `${problems.map((problem) => problem.field).join(', ')}: ${problems[0]?.message}`,
-          problems,
-        );
-      }
-      try {
-        const saved = await templates.save(type, template, producer.name, { overrideOwner: admin });
-        return json(200, view(type, saved));
-      } catch (error) {
-        if (!(error instanceof TemplateOwnedByAnother)) throw error;
-        throw new ApiError(403, 'not_owner', `the template ${type} belongs to another producer`, [
-          {
-            field: 'type',
-            message: 'belongs to another producer; only it, or a producer with the admin scope, may change it',
-          },
-        ]);
-      }
+/** What each channel says for a notification type. */
+export const handler = operationsHandler({
+  putTemplate: async ({ producer, path: { type }, body: template }) => {
+    const admin = hasScope(producer, 'admin');
+    // A template says what the platform sends in the name of its type: only the type's owner may write it.
+    if (!admin) requireTypeOwnership(producer, type);
+    const problems = templateProblems(template);
+    if (problems.length === 0) problems.push(...(await renderLimitProblems(template)));
+    if (problems.length > 0) {
+      throw new ApiError(
+        400,
+        'invalid_template',
+        `${problems.map((problem) => problem.field).join(', ')}: ${problems[0]?.message}`,
+        problems,
+      );
     }
-    case 'GET': {
-      const producer = producerOf(event);
-      const { type } = parsePathParameters(event, pathSchema);
-      logger.appendKeys({ producer: producer.name, type });
-      const template = await templates.findFresh(type);
-      if (!template) throw notFound(`template ${type}`);
-      return json(200, view(type, template));
+    try {
+      const saved = await templates.save(type, template, producer.name, { overrideOwner: admin });
+      return json(200, view(type, saved));
+    } catch (error) {
+      if (!(error instanceof TemplateOwnedByAnother)) throw error;
+      throw new ApiError(403, 'not_owner', `the template ${type} belongs to another producer`, [
+        {
+          field: 'type',
+          message: 'belongs to another producer; only it, or a producer with the admin scope, may change it',
+        },
+      ]);
     }
-    default:
-      throw new ApiError(405, 'method_not_allowed', `${event.httpMethod} is not supported here`);
-  }
+  },
+  getTemplate: async ({ path: { type } }) => {
+    const template = await templates.findFresh(type);
+    if (!template) throw notFound(`template ${type}`);
+    return json(200, view(type, template));
+  },
 });

@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TABLES, type TableKey } from '../../lib/platform-config.js';
+import { LOCAL_RESOURCE_NAMES, TABLES, type TableKey } from '../../lambdas/shared/platform/resources.js';
 import type { FaultDrill } from '../../local/fault-drill.js';
 import type { CrashReport } from '../../local/fault-injection.js';
-import { type ChannelQueueUrls, localNames, locateChannelQueues } from '../../local/provision.js';
+import { type ChannelQueueUrls, locateChannelQueues } from '../../local/provision.js';
 import { startTwilioSandbox, type TwilioFault, type TwilioSandbox } from '../../local/twilio-sandbox.js';
 import { inParallel, newTally, type ProducerTally, pause, sendUntilAccepted } from '../support/drill-producer.js';
 import { DrilledPlatform } from '../support/drilled-platform.js';
@@ -238,7 +238,7 @@ async function removeScenarioResources(prefix: string): Promise<void> {
   const queues = await locateChannelQueues(sqs, prefix).catch(() => undefined);
   await Promise.allSettled([
     ...Object.keys(TABLES).map((key) =>
-      dynamoDb.send(new DeleteTableCommand({ TableName: localNames.table(prefix, key as TableKey) })),
+      dynamoDb.send(new DeleteTableCommand({ TableName: LOCAL_RESOURCE_NAMES.table(prefix, key as TableKey) })),
     ),
     ...Object.values(queues ?? {}).flatMap(({ url, deadLetterUrl }) =>
       [url, deadLetterUrl].map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))),

@@ -2,11 +2,12 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { NotificationPlatformStack } from '../../lib/notification-platform-stack.js';
-import { settingsWith } from './stack-fixture.js';
+import { channelInfrastructure, settingsWith } from './stack-fixture.js';
 
 function synthWithNag(dax: boolean) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, outdir: undefined });
   new NotificationPlatformStack(app, 'Nagged', {
+    channelInfrastructure,
     settings: settingsWith((settings) => {
       settings.preferencesCache.enabled = dax;
       settings.push.apnsPlatformApplicationArn = 'arn:aws:sns:us-east-1:123456789012:app/APNS/acme';

@@ -3,6 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHANNELS } from '../../lambdas/channels/registry.js';
+import { API_FUNCTIONS } from '../../lambdas/shared/platform/operations.js';
 
 // The real app, as `npx cdk synth` runs it: platform.config.ts validated, every function bundled by esbuild,
 // cdk-nag's AwsSolutions checks on. Any unacknowledged finding makes the command fail.
@@ -26,12 +28,12 @@ describe('npx cdk synth', () => {
     expect(Object.keys(template.Resources).length).toBeGreaterThan(100);
   });
 
-  it('bundles each of the ten functions into an ESM module with its source map', () => {
+  it('bundles each function (one per API function, one worker per channel) into an ESM module with its source map', () => {
     const bundles = readdirSync(outdir).filter(
       (entry) => entry.startsWith('asset.') && readdirSync(join(outdir, entry)).includes('index.mjs'),
     );
 
-    expect(bundles).toHaveLength(10);
+    expect(bundles).toHaveLength(API_FUNCTIONS.length + CHANNELS.length);
     for (const bundle of bundles) expect(readdirSync(join(outdir, bundle))).toContain('index.mjs.map');
   });
 

@@ -1,8 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import type { ChannelQueueSettings } from '../../lambdas/shared/platform/resources.js';
 import { ChannelQueue } from '../../lib/channel-queue.js';
-import type { ChannelQueueSettings } from '../../lib/platform-config.js';
 
 function synthChannelQueue(settings: ChannelQueueSettings): Template {
   const stack = new Stack(new App(), 'Test');

@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHANNELS, type Channel } from '../../lambdas/channels/registry.js';
 import { settingsWith, synthStack } from './stack-fixture.js';
 
 /**
@@ -9,7 +10,7 @@ import { settingsWith, synthStack } from './stack-fixture.js';
  */
 const FCM_APPLICATION = 'arn:aws:sns:eu-west-1:123456789012:app/GCM/acme';
 const XRAY = ['xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
-const WORKER = (channel: 'email' | 'sms' | 'push') => [
+const WORKER = (channel: Channel) => [
   ...XRAY,
   `sqs:ChangeMessageVisibility on ${channel} queue`,
   `sqs:DeleteMessage on ${channel} queue`,
@@ -32,11 +33,10 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:GetItem on notifications',
     'dynamodb:PutItem on notifications',
     'dynamodb:UpdateItem on notifications',
-    'sqs:SendMessage on email queue',
-    'sqs:SendMessage on sms queue',
-    'sqs:SendMessage on push queue',
+    ...CHANNELS.map((channel) => `sqs:SendMessage on ${channel} queue`),
   ],
   NotificationStatus: [...XRAY, 'dynamodb:GetItem on notifications'],
+  ApiDescription: XRAY,
   Preferences: [...XRAY, 'dynamodb:GetItem on users', 'dynamodb:UpdateItem on users'],
   Contacts: [...XRAY, 'dynamodb:UpdateItem on users'],
   Devices: [
@@ -133,7 +133,7 @@ function resourceKind(resource: unknown): string {
   if (resource === '*') return '*';
   const table = /"Tables(Users|Devices|Notifications|Templates)[0-9A-F]{8}"/.exec(text)?.[1];
   if (table) return `${table.toLowerCase()}${text.includes('/index/by_user') ? '/index/by_user' : ''}`;
-  const queue = /"(Email|Sms|Push)ChannelJobs(Queue|DeadLetterQueue)[0-9A-F]{8}"/.exec(text);
+  const queue = /"(\w+)ChannelJobs(Queue|DeadLetterQueue)[0-9A-F]{8}"/.exec(text);
   if (queue) return `${queue[1]?.toLowerCase()} ${queue[2] === 'Queue' ? 'queue' : 'dead-letter queue'}`;
   if (text.includes('PreferencesCacheCluster')) return 'the preferences cache';
   if (text.includes('TwilioCredentials')) return 'the Twilio secret';

@@ -1,6 +1,13 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHANNEL_QUEUES, CHANNELS, maxReceiveCount, TABLES, type TableDefinition } from '../../lib/platform-config.js';
+import { CHANNELS } from '../../lambdas/channels/registry.js';
+import { API_FUNCTIONS, OPERATION_LIST } from '../../lambdas/shared/platform/operations.js';
+import {
+  CHANNEL_QUEUES,
+  maxReceiveCount,
+  TABLES,
+  type TableDefinition,
+} from '../../lambdas/shared/platform/resources.js';
 import { allowedActions, settingsWith, synthStack } from './stack-fixture.js';
 
 let template: Template;
@@ -11,8 +18,39 @@ beforeAll(() => {
 
 describe('API', () => {
   it('requires an API key on every method', () => {
-    template.resourceCountIs('AWS::ApiGateway::Method', 11);
+    template.resourceCountIs('AWS::ApiGateway::Method', OPERATION_LIST.length);
     template.allResourcesProperties('AWS::ApiGateway::Method', { ApiKeyRequired: true });
+  });
+
+  it('has a method for every operation of the table, under its path, named by the operation', () => {
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
+      (method) => `${method.Properties.OperationName} ${method.Properties.HttpMethod}`,
+    );
+    expect(methods.sort()).toEqual(OPERATION_LIST.map((operation) => `${operation.id} ${operation.method}`).sort());
+  });
+
+  it("checks each body against a model of its operation's schema before any function runs", () => {
+    const withBody = OPERATION_LIST.filter((operation) => operation.body);
+    template.resourceCountIs('AWS::ApiGateway::Model', withBody.length);
+    const models = Object.values(template.findResources('AWS::ApiGateway::Model'));
+    const send = models.find((model) => model.Properties.Name === 'sendNotificationBody')?.Properties.Schema;
+    expect(send).toMatchObject({
+      $schema: 'http://json-schema.org/draft-04/schema#',
+      type: 'object',
+      required: ['user_id', 'type', 'payload'],
+      additionalProperties: false,
+    });
+    // Regular expressions are left to the handler: API Gateway's validator reads them as Java does.
+    expect(JSON.stringify(models)).not.toContain('"pattern"');
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'BAD_REQUEST_BODY',
+      StatusCode: '400',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"invalid_request"') },
+    });
   });
 
   it('has one usage plan per producer, with its throttle and daily quota', () => {
@@ -219,7 +257,7 @@ describe('functions', () => {
     const ours = Object.values(template.findResources('AWS::Lambda::Function')).filter(
       (fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
-    expect(ours).toHaveLength(10);
+    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -273,11 +311,14 @@ describe('preferences cache', () => {
 });
 
 describe('tables', () => {
-  it.each(Object.entries(TABLES))('keys the %s table as platform-config says', (_name, definition: TableDefinition) => {
-    const keySchema = [{ AttributeName: definition.partitionKey.name, KeyType: 'HASH' }];
-    if (definition.sortKey) keySchema.push({ AttributeName: definition.sortKey.name, KeyType: 'RANGE' });
-    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { KeySchema: keySchema });
-  });
+  it.each(Object.entries(TABLES))(
+    'keys the %s table as the platform description says',
+    (_name, definition: TableDefinition) => {
+      const keySchema = [{ AttributeName: definition.partitionKey.name, KeyType: 'HASH' }];
+      if (definition.sortKey) keySchema.push({ AttributeName: definition.sortKey.name, KeyType: 'RANGE' });
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { KeySchema: keySchema });
+    },
+  );
 
   it('bills on demand with point-in-time recovery, and expires notification items', () => {
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 4);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validatePlatformSettings } from '../../lib/config/platform-settings.js';
+import { validatePlatformSettings } from '../../lib/settings.js';
 import config from '../../platform.config.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the point is to write what the types would forbid

@@ -1,8 +1,12 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { type PlatformSettings, validatePlatformSettings } from '../../lib/config/platform-settings.js';
+import { loadChannelInfrastructure } from '../../lib/channel-infrastructure.js';
 import { NotificationPlatformStack } from '../../lib/notification-platform-stack.js';
+import { type PlatformSettings, validatePlatformSettings } from '../../lib/settings.js';
 import config from '../../platform.config.js';
+
+/** Each channel's part of the stack, from its folder. */
+export const channelInfrastructure = await loadChannelInfrastructure();
 
 export function settingsWith(change: (settings: PlatformSettings) => void = () => {}): PlatformSettings {
   const settings = validatePlatformSettings(structuredClone(config));
@@ -13,7 +17,9 @@ export function settingsWith(change: (settings: PlatformSettings) => void = () =
 /** The stack's template, without bundling the functions (their code does not change the template's shape). */
 export function synthStack(settings: PlatformSettings = settingsWith(), protectData?: boolean): Template {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(new NotificationPlatformStack(app, 'Test', { settings, protectData }));
+  return Template.fromStack(
+    new NotificationPlatformStack(app, 'Test', { settings, protectData, channelInfrastructure }),
+  );
 }
 
 /** Every action the default policy of a role whose logical id starts with `rolePrefix` allows. */

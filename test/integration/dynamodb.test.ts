@@ -8,7 +8,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TABLES } from '../../lib/platform-config.js';
+import { TABLES } from '../../lambdas/shared/platform/resources.js';
 import { dynamoDb } from '../support/emulator-clients.js';
 
 // The table has the notifications table's own key schema: delivery claims will be written to it this way.

@@ -4,7 +4,7 @@
  */
 import { VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { Channel } from '../../lambdas/shared/domain/channel.js';
+import type { Channel } from '../../lambdas/channels/registry.js';
 import { startTwilioSandbox, type TwilioSandbox } from '../../local/twilio-sandbox.js';
 import { invoke, lambdaContext, TEST_KEYS } from './api-gateway.js';
 import { ses } from './emulator-clients.js';
@@ -45,9 +45,9 @@ export async function startWorkerPlatform(
   });
   const plane = await loadControlPlane();
   const [email, sms, push, ingest, status] = await Promise.all([
-    import('../../lambdas/email-worker/handler.js'),
-    import('../../lambdas/sms-worker/handler.js'),
-    import('../../lambdas/push-worker/handler.js'),
+    import('../../lambdas/channels/email/handler.js'),
+    import('../../lambdas/channels/sms/handler.js'),
+    import('../../lambdas/channels/push/handler.js'),
     import('../../lambdas/ingest/handler.js'),
     import('../../lambdas/notification-status/handler.js'),
   ]);

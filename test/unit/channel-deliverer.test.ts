@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { render as renderSms } from '../../lambdas/channels/sms/render.js';
 import { isFailure, renderedOrFailure } from '../../lambdas/shared/delivery/channel-deliverer.js';
 import { RenderInterrupted, RenderLimitExceeded } from '../../lambdas/shared/templates/bounded-renderer.js';
-import { renderSms } from '../../lambdas/shared/templates/render.js';
 
 describe('renderedOrFailure', () => {
   it('answers the rendered content of a template that renders', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, type Channel } from '../../lambdas/shared/domain/channel.js';
+import { CHANNELS, type Channel } from '../../lambdas/channels/registry.js';
 import {
   type ChannelResolutionInput,
   notificationStatus,
@@ -18,7 +18,10 @@ const quietAtNight: Preferences = {
   ...DEFAULT_PREFERENCES,
   quiet_hours: { start: '22:00', end: '07:00', timezone: 'Europe/Berlin', channels: DEFAULT_QUIET_CHANNELS },
 };
-const reachable = { emailAddress: 'ada@example.com', phoneNumber: '+4915112345678', deviceCount: 2 };
+const reachable = {
+  contacts: { email_address: 'ada@example.com', phone_number: '+4915112345678' },
+  deviceCount: 2,
+};
 
 function input(overrides: Partial<ChannelResolutionInput> = {}): ChannelResolutionInput {
   return {
@@ -63,7 +66,9 @@ describe('resolveChannels', () => {
   });
 
   it('skips a channel with no address, number or device', () => {
-    const decisions = resolveChannels(input({ reachability: { emailAddress: 'ada@example.com', deviceCount: 0 } }));
+    const decisions = resolveChannels(
+      input({ reachability: { contacts: { email_address: 'ada@example.com' }, deviceCount: 0 } }),
+    );
 
     expect(decisions).toEqual({
       email: { status: 'queued' },
@@ -113,7 +118,7 @@ describe('resolveChannels', () => {
         requested: CHANNELS,
         templateChannels: ['email', 'push'],
         preferences,
-        reachability: { deviceCount: 0 },
+        reachability: { contacts: {}, deviceCount: 0 },
       }),
     );
 
@@ -126,7 +131,9 @@ describe('resolveChannels', () => {
   });
 
   it('skips an unreachable channel rather than deferring it', () => {
-    const decisions = resolveChannels(input({ preferences: quietAtNight, reachability: { deviceCount: 0 } }));
+    const decisions = resolveChannels(
+      input({ preferences: quietAtNight, reachability: { contacts: {}, deviceCount: 0 } }),
+    );
 
     expect(decisions.push).toEqual({ status: 'skipped', reason: 'no_contact' });
   });
@@ -152,8 +159,10 @@ describe('resolveChannels', () => {
         ),
       }),
       reachability: fc.record({
-        emailAddress: fc.option(fc.constant('ada@example.com'), { nil: undefined }),
-        phoneNumber: fc.option(fc.constant('+4915112345678'), { nil: undefined }),
+        contacts: fc.record({
+          email_address: fc.option(fc.constant('ada@example.com'), { nil: undefined }),
+          phone_number: fc.option(fc.constant('+4915112345678'), { nil: undefined }),
+        }),
         deviceCount: fc.nat(3),
       }),
       now: fc.date({

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MissingConfigurationError, numberEnv } from '../../lambdas/shared/environment.js';
+import { MissingConfigurationError, numberEnv } from '../../lambdas/shared/platform/environment.js';
 
 const NAME = 'TEST_NUMBER_SETTING';
 afterEach(() => {

@@ -1,56 +1,66 @@
 import { describe, expect, it } from 'vitest';
 import { type IntakeDependencies, NotificationIntake } from '../../lambdas/ingest/notification-intake.js';
-import type { IdempotencyItem, NotificationItem } from '../../lambdas/shared/adapters/notifications-store.js';
+import type { IdempotencyItem, Reservation } from '../../lambdas/shared/adapters/idempotency-keys.js';
+import type { NotificationItem } from '../../lambdas/shared/adapters/notifications-store.js';
 import type { TemplateItem } from '../../lambdas/shared/adapters/templates-store.js';
 import type { UserItem } from '../../lambdas/shared/adapters/users-store.js';
 import { requestFingerprint } from '../../lambdas/shared/domain/request-fingerprint.js';
 import type { ChannelJob } from '../../lambdas/shared/schemas/channel-job.js';
 
-/** An in-memory stand-in for the notifications table, with the claim semantics of the real store. */
+/** An in-memory stand-in for the notification records. */
 class FakeNotifications {
-  claim: IdempotencyItem | undefined;
   readonly items = new Map<string, NotificationItem>();
-  failComplete = false;
 
   async create(item: NotificationItem) {
     this.items.set(item.notification_id, item);
-  }
-  async createOnce(
-    item: NotificationItem,
-    claim: { fingerprint: string; response: IdempotencyItem['response']; leaseUntil: number },
-  ) {
-    if (this.claim) return { claimed: false as const, existing: this.claim };
-    this.claim = {
-      notification_id: item.notification_id,
-      fingerprint: claim.fingerprint,
-      state: 'in_progress',
-      lease_until: claim.leaseUntil,
-      response: claim.response,
-      expires_at: 0,
-    };
-    this.items.set(item.notification_id, item);
-    return { claimed: true as const };
-  }
-  async findClaim() {
-    return this.claim;
-  }
-  async takeOver(_producer: string, _key: string, seen: IdempotencyItem, leaseUntil: number) {
-    if (this.claim?.lease_until !== seen.lease_until) return false;
-    this.claim = { ...this.claim, lease_until: leaseUntil };
-    return true;
-  }
-  async completeClaim() {
-    if (this.failComplete) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
-    if (this.claim) this.claim = { ...this.claim, state: 'completed' };
-  }
-  async releaseClaim() {
-    if (this.claim) this.claim = { ...this.claim, lease_until: 0 };
   }
   async find(id: string) {
     return this.items.get(id);
   }
   async recordEnqueueOutcome() {}
 }
+
+/**
+ * An in-memory stand-in for the one Idempotency-Key the tests use, with the reservation semantics of the real
+ * adapter: the reservation and the notification are written together, or neither is.
+ */
+class FakeIdempotencyKeys {
+  reservation: IdempotencyItem | undefined;
+  failComplete = false;
+
+  constructor(readonly notifications: FakeNotifications) {}
+
+  async reserveWhileCreating(item: NotificationItem, reservation: Reservation) {
+    if (this.reservation) return { reserved: false as const, existing: this.reservation };
+    this.reservation = {
+      notification_id: item.notification_id,
+      fingerprint: reservation.fingerprint,
+      state: 'in_progress',
+      lease_until: reservation.leaseUntil,
+      response: reservation.response,
+      expires_at: 0,
+    };
+    this.notifications.items.set(item.notification_id, item);
+    return { reserved: true as const };
+  }
+  async findReservation() {
+    return this.reservation;
+  }
+  async takeOver(_producer: string, _key: string, seen: IdempotencyItem, leaseUntil: number) {
+    if (this.reservation?.lease_until !== seen.lease_until) return false;
+    this.reservation = { ...this.reservation, lease_until: leaseUntil };
+    return true;
+  }
+  async complete() {
+    if (this.failComplete) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+    if (this.reservation) this.reservation = { ...this.reservation, state: 'completed' };
+  }
+  async release() {
+    if (this.reservation) this.reservation = { ...this.reservation, lease_until: 0 };
+  }
+}
+
+const fakeTable = () => new FakeIdempotencyKeys(new FakeNotifications());
 
 const user: UserItem = {
   user_id: 'user-1',
@@ -70,12 +80,13 @@ const template = {
 const request = { user_id: 'user-1', type: 'order_shipped', payload: { order_id: 'A-1' } };
 const producer = { name: 'order-service', scopes: ['notifications:send' as const], types: ['order_*'] };
 
-function intake(notifications: FakeNotifications, sent: ChannelJob[], overrides: Partial<IntakeDependencies> = {}) {
+function intake(keys: FakeIdempotencyKeys, sent: ChannelJob[], overrides: Partial<IntakeDependencies> = {}) {
   let ids = 0;
   return new NotificationIntake({
     users: { find: async () => user, findFresh: async () => user },
     templates: { find: async () => template },
-    notifications,
+    notifications: keys.notifications,
+    idempotencyKeys: keys,
     queues: {
       send: async (job: ChannelJob) => {
         sent.push(job);
@@ -90,23 +101,23 @@ function intake(notifications: FakeNotifications, sent: ChannelJob[], overrides:
 describe('NotificationIntake with an Idempotency-Key', () => {
   it('replays a completed request without sending anything', async () => {
     // Prepare
-    const notifications = new FakeNotifications();
+    const keys = fakeTable();
     const sent: ChannelJob[] = [];
-    const first = await intake(notifications, sent).accept({ request, producer, idempotencyKey: 'k' });
+    const first = await intake(keys, sent).accept({ request, producer, idempotencyKey: 'k' });
 
     // Act
-    const again = await intake(notifications, sent).accept({ request, producer, idempotencyKey: 'k' });
+    const again = await intake(keys, sent).accept({ request, producer, idempotencyKey: 'k' });
 
     // Assess
     expect(again).toEqual(first);
     expect(sent.map((job) => job.channel)).toEqual(['email', 'sms']);
   });
 
-  it('takes over a claim whose request died before queueing, and queues every job once', async () => {
-    // Prepare: a claim and its record, as a request that crashed right after its write leaves them
-    const notifications = new FakeNotifications();
+  it('takes over a reservation whose request died before queueing, and queues every job once', async () => {
+    // Prepare: a reservation and its record, as a request that crashed right after its write leaves them
+    const keys = fakeTable();
     const sent: ChannelJob[] = [];
-    const dying = intake(notifications, [], {
+    const dying = intake(keys, [], {
       queues: {
         send: async () => {
           throw new Error('the function was killed');
@@ -114,10 +125,10 @@ describe('NotificationIntake with an Idempotency-Key', () => {
       },
     });
     await dying.accept({ request, producer, idempotencyKey: 'k' }).catch(() => undefined);
-    notifications.claim = notifications.claim && { ...notifications.claim, lease_until: Date.now() - 1 };
+    keys.reservation = keys.reservation && { ...keys.reservation, lease_until: Date.now() - 1 };
 
     // Act
-    const resumed = await intake(notifications, sent).accept({ request, producer, idempotencyKey: 'k' });
+    const resumed = await intake(keys, sent).accept({ request, producer, idempotencyKey: 'k' });
 
     // Assess
     expect(resumed.notification_id).toBe('00000000-0000-4000-8000-000000000001');
@@ -125,12 +136,12 @@ describe('NotificationIntake with an Idempotency-Key', () => {
       ['email', resumed.notification_id],
       ['sms', resumed.notification_id],
     ]);
-    expect(notifications.claim?.state).toBe('completed');
+    expect(keys.reservation?.state).toBe('completed');
   });
 
   it('answers 409 with Retry-After when the first request is still at work after the wait', async () => {
-    const notifications = new FakeNotifications();
-    notifications.claim = {
+    const keys = fakeTable();
+    keys.reservation = {
       notification_id: 'n',
       fingerprint: requestFingerprint(request),
       state: 'in_progress',
@@ -140,7 +151,7 @@ describe('NotificationIntake with an Idempotency-Key', () => {
     };
     const sent: ChannelJob[] = [];
 
-    const attempt = intake(notifications, sent).accept({ request, producer, idempotencyKey: 'k' });
+    const attempt = intake(keys, sent).accept({ request, producer, idempotencyKey: 'k' });
 
     await expect(attempt).rejects.toMatchObject({
       statusCode: 409,
@@ -150,20 +161,20 @@ describe('NotificationIntake with an Idempotency-Key', () => {
     expect(sent).toEqual([]);
   });
 
-  it('still answers "queued" when the jobs are queued but marking the claim completed fails', async () => {
-    const notifications = new FakeNotifications();
-    notifications.failComplete = true;
+  it('still answers "queued" when the jobs are queued but marking the reservation completed fails', async () => {
+    const keys = fakeTable();
+    keys.failComplete = true;
     const sent: ChannelJob[] = [];
 
-    const accepted = await intake(notifications, sent).accept({ request, producer, idempotencyKey: 'k' });
+    const accepted = await intake(keys, sent).accept({ request, producer, idempotencyKey: 'k' });
 
     expect(accepted.status).toBe('queued');
     expect(sent).toHaveLength(2);
   });
 
-  it('releases the claim when SQS refuses a job, so the retry need not wait for the lease', async () => {
-    const notifications = new FakeNotifications();
-    const refusing = intake(notifications, [], {
+  it('releases the reservation when SQS refuses a job, so the retry need not wait for the lease', async () => {
+    const keys = fakeTable();
+    const refusing = intake(keys, [], {
       queues: {
         send: async (job: ChannelJob) => {
           if (job.channel === 'sms') throw Object.assign(new Error('no such queue'), { name: 'QueueDoesNotExist' });
@@ -174,7 +185,7 @@ describe('NotificationIntake with an Idempotency-Key', () => {
     const attempt = refusing.accept({ request, producer, idempotencyKey: 'k' });
 
     await expect(attempt).rejects.toMatchObject({ statusCode: 503, code: 'enqueue_failed' });
-    expect(notifications.claim?.lease_until).toBe(0);
+    expect(keys.reservation?.lease_until).toBe(0);
   });
 });
 
@@ -185,7 +196,7 @@ describe('NotificationIntake reading a cached user', () => {
     // Prepare: the cache still holds the user without a phone number
     const sent: ChannelJob[] = [];
     let freshReads = 0;
-    const accepting = intake(new FakeNotifications(), sent, {
+    const accepting = intake(fakeTable(), sent, {
       users: {
         find: async () => stale,
         findFresh: async () => {
@@ -206,7 +217,7 @@ describe('NotificationIntake reading a cached user', () => {
 
   it('skips for good only what the consistent read confirms', async () => {
     const sent: ChannelJob[] = [];
-    const accepting = intake(new FakeNotifications(), sent, {
+    const accepting = intake(fakeTable(), sent, {
       users: { find: async () => stale, findFresh: async () => stale },
     });
 
@@ -218,7 +229,7 @@ describe('NotificationIntake reading a cached user', () => {
 
   it('reads the user once when nothing is skipped for what the user item says', async () => {
     let freshReads = 0;
-    const accepting = intake(new FakeNotifications(), [], {
+    const accepting = intake(fakeTable(), [], {
       users: {
         find: async () => user,
         findFresh: async () => {

@@ -1,10 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  classifySesError,
-  classifySnsPublishError,
-  classifyTwilioError,
-} from '../../lambdas/shared/domain/provider-errors.js';
+import { classifySesError } from '../../lambdas/channels/email/provider-errors.js';
+import { classifySnsPublishError } from '../../lambdas/channels/push/provider-errors.js';
+import { classifyTwilioError } from '../../lambdas/channels/sms/provider-errors.js';
 
 // Provider messages quote recipients; a reason must never carry them.
 const SECRET_MESSAGE = 'Email address is not verified: ada@example.com, +4915112345678';

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { deviceRegistrationSchema } from '../../lambdas/channels/push/device-registration.js';
 import { ApiError } from '../../lambdas/shared/http/api-error.js';
 import { MAX_BODY_BYTES, parseJsonBody } from '../../lambdas/shared/http/request.js';
 import { contactsSchema } from '../../lambdas/shared/schemas/contacts.js';
-import { deviceRegistrationSchema } from '../../lambdas/shared/schemas/device-registration.js';
 import { nestingDepth, notificationRequestSchema } from '../../lambdas/shared/schemas/notification-request.js';
 import { preferencesSchema } from '../../lambdas/shared/schemas/preferences.js';
 import { templateSchema } from '../../lambdas/shared/schemas/template.js';

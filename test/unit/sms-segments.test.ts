@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { smsSegments } from '../../lambdas/shared/domain/sms-segments.js';
+import { smsSegments } from '../../lambdas/channels/sms/segments.js';
 
 describe('smsSegments in GSM-7', () => {
   it('fits 160 characters in one message and splits 161 into two parts of 153', () => {

@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { liquid, templateProblems } from '../../lambdas/shared/templates/liquid-engine.js';
-import {
-  htmlToText,
-  renderEmail,
-  renderPush,
-  renderSms,
-  TemplateRenderError,
-} from '../../lambdas/shared/templates/render.js';
+import { render as renderEmail } from '../../lambdas/channels/email/render.js';
+import { render as renderPush } from '../../lambdas/channels/push/render.js';
+import { render as renderSms } from '../../lambdas/channels/sms/render.js';
+import { htmlToText } from '../../lambdas/shared/templates/html-to-text.js';
+import { liquid } from '../../lambdas/shared/templates/liquid-engine.js';
+import { TemplateRenderError } from '../../lambdas/shared/templates/render.js';
+import { templateProblems } from '../../lambdas/templates/template-problems.js';
 
 const ada = { name: 'Ada', orderId: 'A-1042', items: ['tea', 'scones'] };
 const hostile = { name: '<script>alert("hi")</script>', note: 'a<b & c>d', entity: '&lt;' };
@@ -135,6 +134,10 @@ describe('htmlToText', () => {
     expect(htmlToText(html)).toBe('Hello');
   });
 
+  it('ends a comment where the spec does: at "-->" or "--!>", but not at "--!->"', () => {
+    expect(htmlToText('a<!-- x --!>b<!-- y --->c<!-- z --!-> still the comment -->d')).toBe('abcd');
+  });
+
   it('keeps a "<" that does not start a tag', () => {
     expect(htmlToText('1 < 2 and 3 <= 4 <3')).toBe('1 < 2 and 3 <= 4 <3');
   });
@@ -195,6 +198,28 @@ describe('htmlToText, for any markup around a script', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('htmlToText, over a million characters of markup made to be slow', () => {
+  const million = (unit: string) => unit.repeat(Math.ceil(1_000_000 / unit.length));
+  const nested = (depth: number) => `${'<div>'.repeat(depth)}x${'</div>'.repeat(depth)}`;
+
+  // A render and this conversion share 250 ms of CPU time (RENDER_BOUNDS). A second is loose enough for a busy
+  // machine, and still catches a scan that goes over the rest of the document again for each piece of markup: over
+  // a million characters of comments, one did for minutes.
+  it.each([
+    ['comments', million('<!--x-->')],
+    ['comments ended by "--!>"', million('<!--x--!>')],
+    ['tags never closed', million('<p><b><a href="https://example.com">y')],
+    ['blocks nested 90,000 deep', nested(90_000)],
+    ['"<" that starts nothing', million('<')],
+    ['scripts', million('<script></script>')],
+  ])('finishes %s in well under a second', (_, html) => {
+    const started = performance.now();
+    htmlToText(html);
+
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
 

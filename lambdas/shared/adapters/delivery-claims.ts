@@ -1,6 +1,6 @@
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import type { Channel } from '../../channels/registry.js';
 import { conditionHeld } from '../aws/conditional-write.js';
-import type { Channel } from '../domain/channel.js';
 
 /**
  * The claim a worker takes on (notification, channel) before it calls the provider, so that a

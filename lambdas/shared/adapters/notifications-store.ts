@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import type { Channel } from '../../channels/registry.js';
 import { conditionHeld } from '../aws/conditional-write.js';
-import type { Channel } from '../domain/channel.js';
-import type { AcceptedNotification, ChannelState } from '../domain/notification.js';
+import type { ChannelState } from '../domain/notification.js';
+import { NOTIFICATIONS_BY_USER_INDEX } from '../platform/resources.js';
 
 /** The accepted request and each channel's state, under the notification's own key. */
 export interface NotificationItem {
@@ -17,37 +17,22 @@ export interface NotificationItem {
   readonly expires_at: number;
 }
 
-/**
- * A producer's claim on an Idempotency-Key. `in_progress` until every job is on its queue, then
- * `completed`; an `in_progress` claim whose lease ran out belongs to a request that died or failed,
- * and the next retry takes it over.
- */
-export interface IdempotencyItem {
-  readonly notification_id: string;
-  readonly fingerprint: string;
-  readonly state: 'in_progress' | 'completed';
-  readonly lease_until: number;
-  readonly response: AcceptedNotification;
-  readonly expires_at: number;
-}
-
-export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 export const NOTIFICATION_RETENTION_SECONDS = 30 * 24 * 3600;
 
 const notificationKey = (notificationId: string) => ({ pk: `notification#${notificationId}`, sk: 'notification' });
-// The key is the producer's text; only its hash is stored, which bounds its size and keeps it out of reach.
-const idempotencyKey = (producer: string, key: string) => ({
-  pk: `idempotency#${producer}#${createHash('sha256').update(key).digest('hex')}`,
-  sk: 'idempotency',
-});
-
-/** The index of a person's notifications (declared in TABLES.notifications.indexes). */
-export const NOTIFICATIONS_BY_USER_INDEX = 'by_user';
 
 /** A channel's status may be written unless it already says `sent` (names #channel and #status, value :sent). */
 const NOT_SENT = '(attribute_not_exists(channels.#channel) OR channels.#channel.#status <> :sent)';
 
-export type ClaimOutcome = { readonly claimed: true } | { readonly claimed: false; readonly existing: IdempotencyItem };
+/**
+ * The conditional write that records a new notification. `create` makes it alone; `IdempotencyKeys` makes it in one
+ * transaction with the reservation of the producer's Idempotency-Key.
+ */
+export interface NotificationPut {
+  readonly TableName: string;
+  readonly Item: Record<string, unknown>;
+  readonly ConditionExpression: string;
+}
 
 export class NotificationsStore {
   constructor(
@@ -57,103 +42,16 @@ export class NotificationsStore {
 
   /** Records a notification sent without an Idempotency-Key (its id is new, so the write cannot collide). */
   async create(notification: NotificationItem): Promise<void> {
-    await this.client.put({
+    await this.client.put({ ...this.creationPut(notification) });
+  }
+
+  /** The write that records a new notification, for `create` or for a transaction that includes it. */
+  creationPut(notification: NotificationItem): NotificationPut {
+    return {
       TableName: this.tableName,
       Item: { ...notificationKey(notification.notification_id), ...notification },
       ConditionExpression: 'attribute_not_exists(pk)',
-    });
-  }
-
-  /**
-   * Claims the producer's Idempotency-Key and records the notification in one atomic write. A claim that
-   * exists and has not expired wins: the caller gets it back to replay, resume or refuse.
-   */
-  async createOnce(
-    notification: NotificationItem,
-    claim: { producer: string; key: string; fingerprint: string; response: AcceptedNotification; leaseUntil: number },
-  ): Promise<ClaimOutcome> {
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    const idempotency: IdempotencyItem = {
-      notification_id: notification.notification_id,
-      fingerprint: claim.fingerprint,
-      state: 'in_progress',
-      lease_until: claim.leaseUntil,
-      response: claim.response,
-      expires_at: nowSeconds + IDEMPOTENCY_WINDOW_SECONDS,
     };
-    try {
-      await this.client.transactWrite({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: { ...idempotencyKey(claim.producer, claim.key), ...idempotency },
-              // A key past its 24 hours is free again even before DynamoDB's TTL has removed it.
-              ConditionExpression: 'attribute_not_exists(pk) OR expires_at < :now',
-              ExpressionAttributeValues: { ':now': nowSeconds },
-            },
-          },
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: { ...notificationKey(notification.notification_id), ...notification },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        ],
-      });
-      return { claimed: true };
-    } catch (error) {
-      if (!isClaimContested(error)) throw error;
-      const existing = await this.findClaim(claim.producer, claim.key);
-      // Contested by a concurrent request whose own write then failed: nothing to replay, so let the
-      // producer retry (a TransactionCanceledException of this kind answers 503 with Retry-After).
-      if (!existing) throw error;
-      return { claimed: false, existing };
-    }
-  }
-
-  async findClaim(producer: string, key: string): Promise<IdempotencyItem | undefined> {
-    const { Item } = await this.client.get({
-      TableName: this.tableName,
-      Key: idempotencyKey(producer, key),
-      ConsistentRead: true,
-    });
-    return Item as IdempotencyItem | undefined;
-  }
-
-  /** Takes over a claim whose lease ran out; false when another retry took it first. */
-  async takeOver(producer: string, key: string, seen: IdempotencyItem, leaseUntil: number): Promise<boolean> {
-    return conditionHeld(
-      this.client.update({
-        TableName: this.tableName,
-        Key: idempotencyKey(producer, key),
-        UpdateExpression: 'SET lease_until = :lease',
-        ConditionExpression: '#state = :in_progress AND lease_until = :seen',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':lease': leaseUntil, ':in_progress': 'in_progress', ':seen': seen.lease_until },
-      }),
-    );
-  }
-
-  async completeClaim(producer: string, key: string): Promise<void> {
-    await this.client.update({
-      TableName: this.tableName,
-      Key: idempotencyKey(producer, key),
-      UpdateExpression: 'SET #state = :completed',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':completed': 'completed' },
-    });
-  }
-
-  /** Ends the lease at once, so that the producer's retry can resume the work without waiting. */
-  async releaseClaim(producer: string, key: string): Promise<void> {
-    await this.client.update({
-      TableName: this.tableName,
-      Key: idempotencyKey(producer, key),
-      UpdateExpression: 'SET lease_until = :expired',
-      ExpressionAttributeValues: { ':expired': 0 },
-    });
   }
 
   async find(notificationId: string): Promise<NotificationItem | undefined> {
@@ -272,14 +170,4 @@ export class NotificationsStore {
       }),
     );
   }
-}
-
-/** The key's claim exists, or a concurrent request is writing it at this very moment. */
-function isClaimContested(error: unknown): boolean {
-  const cancelled = error as { name?: string; CancellationReasons?: { Code?: string }[] };
-  const code = cancelled.CancellationReasons?.[0]?.Code;
-  return (
-    cancelled.name === 'TransactionCanceledException' &&
-    (code === 'ConditionalCheckFailed' || code === 'TransactionConflict')
-  );
 }

@@ -1,5 +1,5 @@
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
-import { CHANNELS, type Channel } from '../domain/channel.js';
+import { CHANNELS, type Channel } from '../../channels/registry.js';
 import type { TemplateDocument } from '../schemas/template.js';
 
 export interface TemplateItem extends TemplateDocument {

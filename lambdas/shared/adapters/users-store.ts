@@ -1,20 +1,15 @@
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
-import type { Reachability } from '../domain/channel-resolution.js';
+import type { Reachability } from '../../channels/channel-definition.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../domain/preferences.js';
-import type { Contacts } from '../schemas/contacts.js';
+import { CONTACT_FIELDS, type Contacts } from '../schemas/contacts.js';
 
 /** One item per user: preferences, contacts and the ids of their devices, so the hot path reads it once. */
-export interface UserItem {
+export interface UserItem extends Contacts {
   readonly user_id: string;
   readonly preferences?: Preferences;
-  readonly email_address?: string;
-  readonly phone_number?: string;
-  readonly locale?: string;
   readonly device_ids?: ReadonlySet<string>;
   readonly updated_at?: string;
 }
-
-const CONTACT_FIELDS = ['email_address', 'phone_number', 'locale'] as const;
 
 export class UsersStore {
   constructor(
@@ -82,9 +77,7 @@ export function preferencesOf(user: UserItem | undefined): Preferences {
 }
 
 export function reachabilityOf(user: UserItem | undefined): Reachability {
-  return {
-    emailAddress: user?.email_address,
-    phoneNumber: user?.phone_number,
-    deviceCount: user?.device_ids?.size ?? 0,
-  };
+  const contacts: Record<string, string | undefined> = {};
+  for (const field of CONTACT_FIELDS) if (field !== 'locale') contacts[field] = user?.[field];
+  return { contacts, deviceCount: user?.device_ids?.size ?? 0 };
 }

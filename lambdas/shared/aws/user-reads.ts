@@ -1,5 +1,5 @@
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
-import { ENV, optionalEnv } from '../environment.js';
+import { ENV, optionalEnv } from '../platform/environment.js';
 import { documentClient } from './dynamodb.js';
 
 /**

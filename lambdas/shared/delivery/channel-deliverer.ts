@@ -1,6 +1,6 @@
+import type { Channel } from '../../channels/registry.js';
 import type { TemplateItem } from '../adapters/templates-store.js';
 import type { UserItem } from '../adapters/users-store.js';
-import type { Channel } from '../domain/channel.js';
 import { type DeliveryFailure, permanent, transient } from '../domain/delivery-failure.js';
 import type { ChannelJob } from '../schemas/channel-job.js';
 import { RenderInterrupted, RenderLimitExceeded } from '../templates/bounded-renderer.js';

@@ -1,11 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
+import type { Channel } from '../../channels/registry.js';
 import type { ChannelQueues } from '../adapters/channel-queues.js';
 import type { DeliveryClaims } from '../adapters/delivery-claims.js';
 import { NOTIFICATION_RETENTION_SECONDS, type NotificationsStore } from '../adapters/notifications-store.js';
 import { type TemplatesStore, templateChannels } from '../adapters/templates-store.js';
 import { preferencesOf, reachabilityOf, type UsersStore } from '../adapters/users-store.js';
-import type { Channel } from '../domain/channel.js';
 import { resolveChannels } from '../domain/channel-resolution.js';
 import type { ChannelState } from '../domain/notification.js';
 import { delaySecondsUntil } from '../domain/quiet-hours.js';

@@ -13,24 +13,54 @@ import { UsersStore } from '../adapters/users-store.js';
 import { documentClient } from '../aws/dynamodb.js';
 import { sqsClient } from '../aws/sqs.js';
 import { RETRY_BASE_SECONDS } from '../domain/retry-policy.js';
-import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, numberEnv, QUEUE_URL_VARIABLE, requiredEnv } from '../environment.js';
 import { logger, metrics, tracer } from '../observability.js';
+import {
+  DEAD_LETTER_QUEUE_URL_VARIABLE,
+  ENV,
+  numberEnv,
+  QUEUE_URL_VARIABLE,
+  requiredEnv,
+} from '../platform/environment.js';
 import { templateRenderer } from '../templates/bounded-renderer.js';
 import type { ChannelDeliverer } from './channel-deliverer.js';
 import { ChannelWorker } from './channel-worker.js';
+
+/** The parts of a channel worker a decorator may wrap. */
+export interface WorkerParts {
+  readonly deliverer: ChannelDeliverer;
+  readonly claims: Pick<DeliveryClaims, 'claim' | 'complete' | 'release'>;
+  /** The AWS SDK clients the channel's provider calls go through (none where the provider is not AWS). */
+  readonly providerClients: readonly object[];
+}
+
+/** Wraps a worker's parts: the local fault drill's way in (local/fault-injection.ts); nothing deployed sets one. */
+export type WorkerDecorator = (parts: WorkerParts) => WorkerParts;
+
+let decorate: WorkerDecorator = (parts) => parts;
+
+/** Every worker handler built after this call has its parts wrapped by `decorator`. */
+export function decorateChannelWorkers(decorator: WorkerDecorator): void {
+  decorate = decorator;
+}
 
 /**
  * The Lambda handler of a channel worker: each SQS record is processed on its own, concurrently with the
  * rest of the batch, and only the records that failed are reported back (ReportBatchItemFailures), so one
  * bad message never re-sends its nine neighbours.
  */
-export function channelWorkerHandler(deliverer: ChannelDeliverer) {
+export function channelWorkerHandler(deliverer: ChannelDeliverer, providerClients: readonly object[] = []) {
   // The first jobs should not wait for the render processes to start: the cold start starts them.
   void templateRenderer.warm();
   const ownQueueUrl = requiredEnv(QUEUE_URL_VARIABLE[deliverer.channel]);
   const deadLetterQueueUrl = requiredEnv(DEAD_LETTER_QUEUE_URL_VARIABLE[deliverer.channel]);
-  const worker = new ChannelWorker({
+  const parts = decorate({
     deliverer,
+    providerClients,
+    claims: new DeliveryClaims(requiredEnv(ENV.notificationsTable), documentClient, numberEnv(ENV.claimLeaseSeconds)),
+  });
+  const worker = new ChannelWorker({
+    deliverer: parts.deliverer,
+    claims: parts.claims,
     users: new UsersStore(requiredEnv(ENV.usersTable), documentClient),
     templates: new TemplatesStore(
       requiredEnv(ENV.templatesTable),
@@ -38,8 +68,7 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer) {
       numberEnv(ENV.templateCacheSeconds, 30),
     ),
     notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
-    claims: new DeliveryClaims(requiredEnv(ENV.notificationsTable), documentClient, numberEnv(ENV.claimLeaseSeconds)),
-    queues: new ChannelQueues({ email: ownQueueUrl, sms: ownQueueUrl, push: ownQueueUrl }, sqsClient),
+    queues: new ChannelQueues({ [deliverer.channel]: ownQueueUrl }, sqsClient),
     retryLater: async (record: SQSRecord, delaySeconds: number) => {
       await sqsClient.send(
         new ChangeMessageVisibilityCommand({

@@ -1,6 +1,9 @@
-import { CHANNELS, type Channel } from './channel.js';
+import type { Reachability } from '../../channels/channel-definition.js';
+import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
 import type { Preferences } from './preferences.js';
 import { quietHoursEnd } from './quiet-hours.js';
+
+export type { Reachability };
 
 export type SkipReason = 'opted_out' | 'no_contact' | 'not_in_template';
 
@@ -8,12 +11,6 @@ export type ChannelDecision =
   | { readonly status: 'queued' }
   | { readonly status: 'deferred'; readonly notBefore: Date }
   | { readonly status: 'skipped'; readonly reason: SkipReason };
-
-export interface Reachability {
-  readonly emailAddress?: string;
-  readonly phoneNumber?: string;
-  readonly deviceCount: number;
-}
 
 export interface ChannelResolutionInput {
   /** Channels the producer asked for; undefined means every channel the template has. */
@@ -59,13 +56,8 @@ export function notificationStatus(decisions: Partial<Record<Channel, ChannelDec
   return sent ? 'queued' : 'suppressed';
 }
 
-function canReach(channel: Channel, reachability: Reachability): boolean {
-  switch (channel) {
-    case 'email':
-      return Boolean(reachability.emailAddress);
-    case 'sms':
-      return Boolean(reachability.phoneNumber);
-    case 'push':
-      return reachability.deviceCount > 0;
-  }
+function canReach(channel: Channel, person: Reachability): boolean {
+  const definition = CHANNEL_DEFINITIONS[channel];
+  if ('reachable' in definition) return definition.reachable(person);
+  return Boolean(person.contacts[definition.contact.field]);
 }

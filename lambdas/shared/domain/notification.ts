@@ -1,4 +1,4 @@
-import type { Channel } from './channel.js';
+import type { Channel } from '../../channels/registry.js';
 import type { ChannelDecision, SkipReason } from './channel-resolution.js';
 
 /** Where one channel of a notification stands. Ingest sets the first three; the channel worker the rest. */

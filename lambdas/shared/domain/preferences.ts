@@ -1,4 +1,4 @@
-import type { Channel } from './channel.js';
+import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
 
 /**
  * A window of the day, in the user's own time zone, during which non-critical messages on `channels`
@@ -12,16 +12,16 @@ export interface QuietHours {
   readonly channels: readonly Channel[];
 }
 
-/** What a user has said about being contacted. One document, honoured whoever sends. */
-export interface Preferences {
-  readonly email: boolean;
-  readonly sms: boolean;
-  readonly push: boolean;
-  readonly quiet_hours: QuietHours | null;
-}
+/** What a user has said about being contacted: a switch per channel, and quiet hours. Honoured whoever sends. */
+export type Preferences = { readonly [Name in Channel]: boolean } & { readonly quiet_hours: QuietHours | null };
 
 /** A user the platform has never seen can be reached on every channel, at any hour. */
-export const DEFAULT_PREFERENCES: Preferences = { email: true, sms: true, push: true, quiet_hours: null };
+export const DEFAULT_PREFERENCES: Preferences = {
+  ...(Object.fromEntries(CHANNELS.map((channel) => [channel, true])) as Record<Channel, boolean>),
+  quiet_hours: null,
+};
 
-/** An email does not wake anyone: by default quiet hours hold back only SMS and push. */
-export const DEFAULT_QUIET_CHANNELS: readonly Channel[] = ['sms', 'push'];
+/** The channels quiet hours hold back when the person names none: by default SMS and push, not email. */
+export const DEFAULT_QUIET_CHANNELS: readonly Channel[] = CHANNELS.filter(
+  (channel) => CHANNEL_DEFINITIONS[channel].quietByDefault,
+);

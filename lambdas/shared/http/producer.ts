@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { hasScope, ownsType, type Producer, SCOPES, type Scope, TYPE_PATTERN } from '../domain/producer.js';
-import { ENV, requiredEnv } from '../environment.js';
+import { ENV, requiredEnv } from '../platform/environment.js';
 import { ApiError } from './api-error.js';
 
 const producersSchema = z.array(

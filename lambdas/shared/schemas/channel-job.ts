@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNELS } from '../domain/channel.js';
+import { CHANNELS } from '../../channels/registry.js';
 import { notificationIdSchema, notificationTypeSchema, userIdSchema } from './identifiers.js';
 import { payloadSchema } from './notification-request.js';
 

@@ -1,19 +1,23 @@
 import { z } from 'zod';
-
-/** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
-export const e164PhoneNumberSchema = z
-  .string()
-  .regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 phone number such as +4915112345678');
+import { CHANNEL_DEFINITIONS, CHANNELS, type ContactField } from '../../channels/registry.js';
 
 export const localeSchema = z.string().refine(isLocale, { message: 'must be a BCP 47 language tag such as "de-DE"' });
 
+/** Each channel's contact (e.g. email_address, phone_number) that has one, and the person's locale. */
 export const contactsSchema = z.strictObject({
-  email_address: z.email({ message: 'must be an email address' }).max(254, 'must be at most 254 characters').optional(),
-  phone_number: e164PhoneNumberSchema.optional(),
+  ...(Object.fromEntries(
+    CHANNELS.flatMap((channel) => {
+      const definition = CHANNEL_DEFINITIONS[channel];
+      return 'contact' in definition ? [[definition.contact.field, definition.contact.schema.optional()]] : [];
+    }),
+  ) as Record<ContactField, z.ZodOptional<z.ZodString>>),
   locale: localeSchema.optional(),
 });
 
 export type Contacts = z.infer<typeof contactsSchema>;
+
+/** The fields of the contacts document, in order. */
+export const CONTACT_FIELDS = Object.keys(contactsSchema.shape) as (keyof Contacts)[];
 
 function isLocale(value: string): boolean {
   if (value.length === 0 || value.length > 35) return false;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNELS } from '../domain/channel.js';
+import { CHANNELS } from '../../channels/registry.js';
 import { notificationTypeSchema, userIdSchema } from './identifiers.js';
 
 export const MAX_PAYLOAD_BYTES = 16 * 1024;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNELS } from '../domain/channel.js';
+import { CHANNELS, type Channel } from '../../channels/registry.js';
 import { DEFAULT_QUIET_CHANNELS } from '../domain/preferences.js';
 import { isClockTime, isValidTimeZone } from '../domain/quiet-hours.js';
 
@@ -21,9 +21,8 @@ export const quietHoursSchema = z
     path: ['end'],
   });
 
+/** A switch per channel (each required: a PUT says all of it), and quiet hours or null. */
 export const preferencesSchema = z.strictObject({
-  email: z.boolean(),
-  sms: z.boolean(),
-  push: z.boolean(),
+  ...(Object.fromEntries(CHANNELS.map((channel) => [channel, z.boolean()])) as Record<Channel, z.ZodBoolean>),
   quiet_hours: quietHoursSchema.nullable(),
 });

@@ -16,13 +16,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { logger } from '../observability.js';
-import {
-  type RenderedEmail,
-  type RenderedPush,
-  type RenderedSms,
-  TemplateRenderError,
-  type TemplateRenderer,
-} from './render.js';
+import { type TemplatePart, TemplateRenderError, type TemplateRenderer } from './render.js';
 import type { RenderReply, RenderRequest } from './render-protocol.js';
 
 export interface RenderBounds {
@@ -106,16 +100,8 @@ export class BoundedRenderer implements TemplateRenderer {
     private readonly onEvent: (event: string, details: Record<string, unknown>) => void = () => {},
   ) {}
 
-  renderEmail(template: { subject: string; body: string }, payload: Record<string, unknown>): Promise<RenderedEmail> {
-    return this.render({ kind: 'email', template, payload }) as Promise<RenderedEmail>;
-  }
-
-  renderSms(template: { body: string }, payload: Record<string, unknown>): Promise<RenderedSms> {
-    return this.render({ kind: 'sms', template, payload }) as Promise<RenderedSms>;
-  }
-
-  renderPush(template: { title: string; body: string }, payload: Record<string, unknown>): Promise<RenderedPush> {
-    return this.render({ kind: 'push', template, payload }) as Promise<RenderedPush>;
+  render<Rendered>(channel: string, part: TemplatePart, payload: Record<string, unknown>): Promise<Rendered> {
+    return this.renderRequest({ channel, part, payload }) as Promise<Rendered>;
   }
 
   /**
@@ -139,7 +125,7 @@ export class BoundedRenderer implements TemplateRenderer {
     this.processes.clear();
   }
 
-  private render(request: RenderRequest): Promise<unknown> {
+  private renderRequest(request: RenderRequest): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ request, resolve, reject });
       this.dispatch();
@@ -192,9 +178,9 @@ export class BoundedRenderer implements TemplateRenderer {
     const used = cpu === undefined || current.cpuAtStart === undefined ? wall : cpu - current.cpuAtStart;
     const resident = residentMbOf(runner.child.pid);
     if (used >= this.bounds.cpuMs) {
-      this.kill(runner, new RenderLimitExceeded(current.request.kind, 'cpu_time'));
+      this.kill(runner, new RenderLimitExceeded(current.request.channel, 'cpu_time'));
     } else if (resident !== undefined && resident - (runner.residentAtReady ?? resident) > this.bounds.memoryMb) {
-      this.kill(runner, new RenderLimitExceeded(current.request.kind, 'memory'));
+      this.kill(runner, new RenderLimitExceeded(current.request.channel, 'memory'));
     } else if (wall >= this.bounds.starvedAfterMs) {
       this.kill(runner, new RenderInterrupted('starved'));
     } else {
@@ -283,7 +269,7 @@ export class BoundedRenderer implements TemplateRenderer {
         started: runner.ready,
         error: runner.ready ? undefined : runner.stderr.split('\n').find((line) => /Error/.test(line)),
       });
-      const kind = runner.current?.request.kind ?? 'template';
+      const kind = runner.current?.request.channel ?? 'template';
       this.finish(
         runner,
         undefined,

@@ -1,7 +1,4 @@
 import { type Context, type Emitter, Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
-import { CHANNELS } from '../domain/channel.js';
-import type { FieldProblem } from '../http/api-error.js';
-import type { TemplateDocument } from '../schemas/template.js';
 
 /**
  * Templates are written by producers and rendered over payloads from producers: they may read the
@@ -82,26 +79,3 @@ export const textLiquid = engine();
 export const htmlLiquid = engine('escape');
 /** Both engines parse alike; this is the one templates are checked with. */
 export const liquid = textLiquid;
-
-/** Each part of the document that does not compile, named by its field (e.g. "email.subject"). */
-export function templateProblems(template: TemplateDocument): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  for (const channel of CHANNELS) {
-    const parts: Record<string, string> | undefined = template[channel];
-    for (const [part, text] of Object.entries(parts ?? {})) {
-      try {
-        liquid.parse(text);
-      } catch (error) {
-        problems.push({
-          field: `${channel}.${part}`,
-          message: `does not compile: ${firstLine((error as Error).message)}`,
-        });
-      }
-    }
-  }
-  return problems;
-}
-
-function firstLine(message: string): string {
-  return message.split('\n', 1)[0] ?? message;
-}

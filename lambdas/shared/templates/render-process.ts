@@ -5,29 +5,18 @@
  * and starts another. It ends when its parent does.
  */
 
-import { renderEmail, renderPush, renderSms, TemplateRenderError } from './render.js';
+import { renderInProcess, TemplateRenderError } from './render.js';
 import type { RenderReply, RenderRequest } from './render-protocol.js';
-
-async function render(request: RenderRequest): Promise<unknown> {
-  switch (request.kind) {
-    case 'email':
-      return renderEmail(request.template, request.payload);
-    case 'sms':
-      return renderSms(request.template, request.payload);
-    case 'push':
-      return renderPush(request.template, request.payload);
-  }
-}
 
 process.on('message', async ({ id, request }: { id: number; request: RenderRequest }) => {
   let reply: RenderReply;
   try {
-    reply = { id, rendered: await render(request) };
+    reply = { id, rendered: await renderInProcess(request.channel, request.part, request.payload) };
   } catch (error) {
     reply =
       error instanceof TemplateRenderError
         ? { id, failed: { field: error.field, message: error.message, limitExceeded: error.limitExceeded } }
-        : { id, failed: { field: request.kind, message: String((error as Error).message), limitExceeded: false } };
+        : { id, failed: { field: request.channel, message: String((error as Error).message), limitExceeded: false } };
   }
   process.send?.(reply);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Channel } from '../../../lambdas/shared/domain/channel.js';
+import type { Channel } from '../../../lambdas/channels/registry.js';
 import { channelJobSchema } from '../../../lambdas/shared/schemas/channel-job.js';
 import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
 import {

@@ -1,7 +1,7 @@
 import { GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetEndpointAttributesCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NOTIFICATIONS_BY_USER_INDEX } from '../../../lambdas/shared/adapters/notifications-store.js';
+import { NOTIFICATIONS_BY_USER_INDEX } from '../../../lambdas/shared/platform/resources.js';
 import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
 import { dynamoDb, sns } from '../../support/emulator-clients.js';
 import { eventually } from '../../support/eventually.js';

@@ -30,7 +30,8 @@ describe('BoundedRenderer', () => {
   it('renders what the engine renders, in a process of its own', async () => {
     const bounded = renderer();
 
-    const email = await bounded.renderEmail(
+    const email = await bounded.render(
+      'email',
       { subject: 'Hi {{ name }}', body: '<p>Hi <b>{{ name }}</b></p>' },
       {
         name: '<Ada>',
@@ -44,11 +45,11 @@ describe('BoundedRenderer', () => {
 
   it('kills a render that used its CPU time, then renders the next one in a new process', async () => {
     const bounded = renderer({ processes: 1 });
-    await bounded.renderSms({ body: 'warm' }, {});
+    await bounded.render('sms', { body: 'warm' }, {});
     const [first] = bounded.pids();
 
-    const error = await failure(bounded.renderSms({ body: PAYLOAD_BOMB.template }, PAYLOAD_BOMB.payload));
-    const next = await bounded.renderSms({ body: 'Code {{ code }}' }, { code: '42' });
+    const error = await failure(bounded.render('sms', { body: PAYLOAD_BOMB.template }, PAYLOAD_BOMB.payload));
+    const next = await bounded.render<{ body: string }>('sms', { body: 'Code {{ code }}' }, { code: '42' });
 
     expect(error).toBeInstanceOf(RenderLimitExceeded);
     expect((error as RenderLimitExceeded).limit).toBe('cpu_time');
@@ -59,7 +60,7 @@ describe('BoundedRenderer', () => {
   it('kills a render that grows its process past the memory it may add, however it allocates', async () => {
     const bounded = renderer({ memoryMb: 16 });
 
-    const error = await failure(bounded.renderSms({ body: MEMORY_BOMB.template }, MEMORY_BOMB.payload));
+    const error = await failure(bounded.render('sms', { body: MEMORY_BOMB.template }, MEMORY_BOMB.payload));
 
     expect(error).toBeInstanceOf(RenderLimitExceeded);
     expect((error as RenderLimitExceeded).limit).toBe('memory');
@@ -68,7 +69,7 @@ describe('BoundedRenderer', () => {
   it('fails a render whose process ran out of heap (V8 ended it) as over the memory limit too', async () => {
     const bounded = renderer({ heapMb: 32, memoryMb: 10_000 });
 
-    const error = await failure(bounded.renderSms({ body: MEMORY_BOMB.template }, MEMORY_BOMB.payload));
+    const error = await failure(bounded.render('sms', { body: MEMORY_BOMB.template }, MEMORY_BOMB.payload));
 
     expect(error).toBeInstanceOf(RenderLimitExceeded);
     expect((error as RenderLimitExceeded).limit).toBe('memory');
@@ -76,10 +77,10 @@ describe('BoundedRenderer', () => {
 
   it('fails a range past the engine limit at once, without killing the process', async () => {
     const bounded = renderer({ processes: 1 });
-    await bounded.renderSms({ body: 'warm' }, {});
+    await bounded.render('sms', { body: 'warm' }, {});
     const pids = bounded.pids();
 
-    const error = await failure(bounded.renderSms({ body: HOSTILE_TEMPLATES['a five-million range, sorted'] }, {}));
+    const error = await failure(bounded.render('sms', { body: HOSTILE_TEMPLATES['a five-million range, sorted'] }, {}));
 
     expect(error).toBeInstanceOf(RenderLimitExceeded);
     expect((error as RenderLimitExceeded).limit).toBe('engine');
@@ -89,10 +90,10 @@ describe('BoundedRenderer', () => {
   it('gives up a render starved of CPU as interrupted, to be retried, not as the template’s fault', async () => {
     // The process gets no CPU at all (stopped): its render uses none of its budget while the wall clock runs.
     const bounded = renderer({ processes: 1, starvedAfterMs: 500 });
-    await bounded.renderSms({ body: 'warm' }, {});
+    await bounded.render('sms', { body: 'warm' }, {});
     const [pid] = bounded.pids();
 
-    const rendering = failure(bounded.renderSms({ body: PAYLOAD_BOMB.template }, PAYLOAD_BOMB.payload));
+    const rendering = failure(bounded.render('sms', { body: PAYLOAD_BOMB.template }, PAYLOAD_BOMB.payload));
     process.kill(pid as number, 'SIGSTOP');
     const error = await rendering;
 
@@ -115,10 +116,10 @@ describe('BoundedRenderer', () => {
 
   it('answers a render whose process was killed from outside as interrupted', async () => {
     const bounded = renderer({ processes: 1 });
-    await bounded.renderSms({ body: 'warm' }, {});
+    await bounded.render('sms', { body: 'warm' }, {});
     const [pid] = bounded.pids();
 
-    const rendering = failure(bounded.renderSms({ body: PAYLOAD_BOMB.template }, PAYLOAD_BOMB.payload));
+    const rendering = failure(bounded.render('sms', { body: PAYLOAD_BOMB.template }, PAYLOAD_BOMB.payload));
     process.kill(pid as number, 'SIGKILL');
 
     expect(await rendering).toMatchObject({ name: 'RenderInterrupted', reason: 'process_exited' });

@@ -1,9 +1,9 @@
 import { SetEndpointAttributesCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceRegistry } from '../../../lambdas/shared/adapters/device-registry.js';
-import { PushEndpoints } from '../../../lambdas/shared/adapters/push-endpoints.js';
+import { DeviceRegistry } from '../../../lambdas/channels/push/device-registry.js';
+import { PushEndpoints } from '../../../lambdas/channels/push/endpoints.js';
+import { snsClient } from '../../../lambdas/channels/push/sns-clients.js';
 import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
-import { snsClient } from '../../../lambdas/shared/aws/sns.js';
 import { channelJobSchema } from '../../../lambdas/shared/schemas/channel-job.js';
 import { invoke } from '../../support/api-gateway.js';
 import { readFromLocalStack, sns } from '../../support/emulator-clients.js';

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import type { ChannelDefinition } from '../channel-definition.js';
+import { liquidSource } from '../liquid-source.js';
+
+/** Email through Amazon SES. */
+export const emailChannel = {
+  name: 'email',
+  templatePart: z.strictObject({ subject: liquidSource(998), body: liquidSource(100_000) }),
+  contact: {
+    field: 'email_address',
+    schema: z.email({ message: 'must be an email address' }).max(254, 'must be at most 254 characters'),
+  },
+  quietByDefault: false,
+  settings: z.strictObject({
+    /** A verified SES identity (address or domain) to send from. */
+    sender: z.email({ message: 'must be an email address verified in SES' }),
+    configurationSet: z.string().min(1).optional(),
+  }),
+} as const satisfies ChannelDefinition<'email'>;
+
+/** What the email worker reads. */
+export const EMAIL_VARIABLES = {
+  sender: 'SES_SENDER',
+  configurationSet: 'SES_CONFIGURATION_SET',
+} as const;

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import type { ChannelDefinition } from '../channel-definition.js';
+import { liquidSource } from '../liquid-source.js';
+
+/** Mobile push through SNS platform applications (APNs and FCM), to the devices a person registered. */
+export const pushChannel = {
+  name: 'push',
+  templatePart: z.strictObject({ title: liquidSource(256), body: liquidSource(4_000) }),
+  reachable: (person) => person.deviceCount > 0,
+  quietByDefault: true,
+  settings: z.strictObject({
+    apnsPlatformApplicationArn: z.string().startsWith('arn:').optional(),
+    fcmPlatformApplicationArn: z.string().startsWith('arn:').optional(),
+    /** Devices one person may hold; registering one more forgets the oldest. */
+    maxDevicesPerUser: z.number().int().min(1).max(100),
+  }),
+} as const satisfies ChannelDefinition<'push'>;
+
+/** What the devices API reads (the push worker finds devices through the devices table). */
+export const PUSH_VARIABLES = {
+  /** Devices one person may hold; registering one more forgets the oldest. */
+  maxDevicesPerUser: 'MAX_DEVICES_PER_USER',
+  apnsPlatformApplicationArn: 'APNS_PLATFORM_APPLICATION_ARN',
+  fcmPlatformApplicationArn: 'FCM_PLATFORM_APPLICATION_ARN',
+} as const;

@@ -1,0 +1,40 @@
+import {
+  awsErrorSummary,
+  awsReason,
+  isAwsCredentialProblem,
+  isClientError,
+  isShape,
+  networkFailure,
+} from '../../shared/delivery/provider-failure.js';
+import { type DeliveryFailure, permanent, transient } from '../../shared/domain/delivery-failure.js';
+
+/** A push can also fail because the device's endpoint no longer exists; the caller forgets that device. */
+export type PushFailure = DeliveryFailure | { readonly kind: 'endpoint_gone'; readonly reason: string };
+
+const SNS_ENDPOINT_GONE = new Set(['EndpointDisabledException', 'EndpointDisabled', 'NotFoundException', 'NotFound']);
+const SNS_REFUSED = new Set(['InvalidParameterException', 'InvalidParameter', 'InvalidParameterValueException']);
+// As for SES: a disabled platform application or a missing permission is fixed by an operator.
+const SNS_OPERATOR_FIXABLE = new Set([
+  'PlatformApplicationDisabledException',
+  'AuthorizationErrorException',
+  'InvalidSecurityException',
+  'KMSAccessDeniedException',
+  'KMSDisabledException',
+  'KMSInvalidStateException',
+  'KMSNotFoundException',
+  'KMSOptInRequired',
+]);
+
+/** What an SNS Publish error means for the delivery to one device (see shared/delivery/provider-failure.ts). */
+export function classifySnsPublishError(error: unknown): PushFailure {
+  const network = networkFailure(error);
+  if (network) return network;
+  if (!isShape(error)) return transient('sns_unexpected_error');
+  const aws = awsErrorSummary(error);
+  const reason = awsReason('sns', aws);
+  if (SNS_ENDPOINT_GONE.has(aws.name)) return { kind: 'endpoint_gone', reason };
+  if (aws.retryable) return transient(reason);
+  if (SNS_REFUSED.has(aws.name)) return permanent(reason);
+  if (SNS_OPERATOR_FIXABLE.has(aws.name) || isAwsCredentialProblem(aws.name)) return transient(reason);
+  return isClientError(aws.status) ? permanent(reason) : transient(reason);
+}

@@ -1,0 +1,14 @@
+import { textLiquid } from '../../shared/templates/liquid-engine.js';
+import { renderLiquid, type TemplatePart } from '../../shared/templates/render.js';
+
+export interface RenderedPush {
+  readonly title: string;
+  readonly body: string;
+}
+
+/** A push: its title and body, trimmed. */
+export async function render(part: TemplatePart, payload: Record<string, unknown>): Promise<RenderedPush> {
+  const title = await renderLiquid(textLiquid, 'push.title', part.title ?? '', payload);
+  const body = await renderLiquid(textLiquid, 'push.body', part.body ?? '', payload);
+  return { title: title.trim(), body: body.trim() };
+}

@@ -1,0 +1,42 @@
+import type { TemplateItem } from '../../shared/adapters/templates-store.js';
+import type { UserItem } from '../../shared/adapters/users-store.js';
+import {
+  type ChannelDeliverer,
+  type DeliveryResult,
+  isFailure,
+  renderedOrFailure,
+} from '../../shared/delivery/channel-deliverer.js';
+import { permanent } from '../../shared/domain/delivery-failure.js';
+import { logger } from '../../shared/observability.js';
+import type { ChannelJob } from '../../shared/schemas/channel-job.js';
+import type { TemplateRenderer } from '../../shared/templates/render.js';
+import { classifyTwilioError } from './provider-errors.js';
+import type { RenderedSms } from './render.js';
+import type { SmsSender } from './sender.js';
+
+export class SmsDeliverer implements ChannelDeliverer {
+  readonly channel = 'sms';
+
+  /** The sender is built on first use: deployed, its credentials come from Secrets Manager. */
+  constructor(
+    private readonly sender: () => Promise<Pick<SmsSender, 'send'>>,
+    private readonly renderer: TemplateRenderer,
+  ) {}
+
+  async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
+    if (!user.phone_number) return permanent('no_contact');
+    if (!template.sms) return permanent('not_in_template');
+    const sms = await renderedOrFailure(this.renderer.render<RenderedSms>('sms', template.sms, job.payload));
+    if (isFailure(sms)) return sms;
+    if (sms.segments > 1) {
+      // Sent whole, never cut: but each segment is billed, which the template's author should know.
+      logger.warn('SMS longer than one segment', { segments: sms.segments, encoding: sms.encoding });
+    }
+    try {
+      const sender = await this.sender();
+      return { kind: 'sent', providerMessageId: await sender.send(user.phone_number, sms.body) };
+    } catch (error) {
+      return classifyTwilioError(error);
+    }
+  }
+}

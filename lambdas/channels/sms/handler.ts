@@ -1,0 +1,20 @@
+import { channelWorkerHandler } from '../../shared/delivery/worker-handler.js';
+import { templateRenderer } from '../../shared/templates/bounded-renderer.js';
+import { SmsDeliverer } from './deliverer.js';
+import { loadTwilioSettings, SmsSender } from './sender.js';
+
+let sender: Promise<SmsSender> | undefined;
+
+/** Consumes the SMS queue and delivers through Twilio. */
+export const handler = channelWorkerHandler(
+  new SmsDeliverer(() => {
+    // Once per instance; a failed read is not kept, so the next job tries again.
+    sender ??= loadTwilioSettings()
+      .then((settings) => new SmsSender(settings))
+      .catch((error) => {
+        sender = undefined;
+        throw error;
+      });
+    return sender;
+  }, templateRenderer),
+);

@@ -1,0 +1,10 @@
+/** Local only (the outbox page of `npm start`): the texts the Twilio-compatible server received. */
+import type { ProviderMessageReader } from '../../../local/outbox.js';
+
+export const readProviderMessages: ProviderMessageReader = async (sources) =>
+  sources.twilio.messages.map((sms) => ({
+    providerMessageId: sms.sid,
+    to: sms.fields.To ?? '',
+    body: sms.fields.Body ?? '',
+    receivedAt: sms.receivedAt.toISOString(),
+  }));

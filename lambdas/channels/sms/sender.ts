@@ -1,0 +1,57 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import twilio from 'twilio';
+import { z } from 'zod';
+import { optionalEnv, requiredEnv } from '../../shared/platform/environment.js';
+import { SMS_VARIABLES } from './channel.js';
+
+const twilioSettingsSchema = z
+  .object({
+    account_sid: z.string().min(1),
+    auth_token: z.string().min(1),
+    messaging_service_sid: z.string().min(1).optional(),
+    from_number: z.string().min(1).optional(),
+  })
+  .refine((settings) => settings.messaging_service_sid || settings.from_number, {
+    message: 'needs messaging_service_sid or from_number',
+  });
+
+export type TwilioSettings = z.infer<typeof twilioSettingsSchema> & { readonly api_base_url?: string };
+
+/**
+ * Deployed, the credentials live in Secrets Manager (TWILIO_SECRET_ARN), read once per instance and
+ * cached by Powertools; locally and in tests, in the environment.
+ */
+export async function loadTwilioSettings(): Promise<TwilioSettings> {
+  const secretArn = optionalEnv(SMS_VARIABLES.twilioSecretArn);
+  const raw = secretArn
+    ? await getSecret(secretArn, { transform: 'json', maxAge: 300 })
+    : {
+        account_sid: requiredEnv(SMS_VARIABLES.twilioAccountSid),
+        auth_token: requiredEnv(SMS_VARIABLES.twilioAuthToken),
+        messaging_service_sid: optionalEnv(SMS_VARIABLES.twilioMessagingServiceSid),
+        from_number: optionalEnv(SMS_VARIABLES.twilioFromNumber),
+      };
+  return { ...twilioSettingsSchema.parse(raw), api_base_url: optionalEnv(SMS_VARIABLES.twilioApiBaseUrl) };
+}
+
+/** Sends one SMS through Twilio's Messages API; answers Twilio's message sid. */
+export class SmsSender {
+  private readonly client: ReturnType<typeof twilio>;
+
+  constructor(private readonly settings: TwilioSettings) {
+    // No automatic retries inside the client: a failed attempt goes back to the queue with backoff.
+    this.client = twilio(settings.account_sid, settings.auth_token, { timeout: 5_000, autoRetry: false });
+    if (settings.api_base_url) this.client.api.baseUrl = settings.api_base_url;
+  }
+
+  async send(to: string, body: string): Promise<string> {
+    const message = await this.client.messages.create({
+      to,
+      body,
+      ...(this.settings.messaging_service_sid
+        ? { messagingServiceSid: this.settings.messaging_service_sid }
+        : { from: this.settings.from_number }),
+    });
+    return message.sid;
+  }
+}

@@ -1,0 +1,75 @@
+import { CHANNELS, type Channel } from '../../channels/registry.js';
+
+/**
+ * The environment variables every function may read (a channel's own provider variables are in its channel.ts). The CDK constructs set them and the local runtime and
+ * tests set them, all through these names, so a rename cannot leave one side behind.
+ */
+export const ENV = {
+  usersTable: 'USERS_TABLE',
+  devicesTable: 'DEVICES_TABLE',
+  notificationsTable: 'NOTIFICATIONS_TABLE',
+  templatesTable: 'TEMPLATES_TABLE',
+  /** JSON: [{ key_id, name, scopes, types }], key_id being the producer's API Gateway key id. */
+  producers: 'PRODUCERS',
+  /** When set, the ingest path reads users through this DAX cluster endpoint. */
+  daxEndpoint: 'DAX_ENDPOINT',
+  templateCacheSeconds: 'TEMPLATE_CACHE_SECONDS',
+  /** The worker's own channel: email, sms or push. */
+  channel: 'CHANNEL',
+  /** Receives after which a failing job is given up: the worker records why and moves it to its DLQ. */
+  deliveryAttempts: 'DELIVERY_ATTEMPTS',
+  /** How long a delivery claim is held before another attempt may take it (a worker that died). */
+  claimLeaseSeconds: 'CLAIM_LEASE_SECONDS',
+  /** The first retry's backoff, doubling with each attempt (default 10 s). The fault drill shortens it. */
+  retryBaseSeconds: 'RETRY_BASE_SECONDS',
+} as const;
+
+/** The variable that holds each channel's queue URL: EMAIL_QUEUE_URL, SMS_QUEUE_URL, ... */
+export const QUEUE_URL_VARIABLE = perChannel((channel) => `${channel.toUpperCase()}_QUEUE_URL`);
+
+/** The variable that holds each channel's dead-letter queue URL (for the worker that moves jobs there). */
+export const DEAD_LETTER_QUEUE_URL_VARIABLE = perChannel((channel) => `${channel.toUpperCase()}_DEAD_LETTER_QUEUE_URL`);
+
+function perChannel(variable: (channel: Channel) => string): Readonly<Record<Channel, string>> {
+  return Object.fromEntries(CHANNELS.map((channel) => [channel, variable(channel)])) as Record<Channel, string>;
+}
+
+export class MissingConfigurationError extends Error {
+  constructor(readonly variable: string) {
+    super(`environment variable ${variable} is not set`);
+    this.name = 'MissingConfigurationError';
+  }
+}
+
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new MissingConfigurationError(name);
+  return value;
+}
+
+export function optionalEnv(name: string): string | undefined {
+  return process.env[name] || undefined;
+}
+
+/**
+ * A number from the environment, or `fallback` when the variable is unset. A value that is not a number is a
+ * configuration fault and throws: read as NaN, it would silently switch off what it sets (a cache, a lease).
+ */
+export function numberEnv(name: string, fallback?: number): number {
+  const raw = optionalEnv(name);
+  if (raw === undefined) {
+    if (fallback === undefined) throw new MissingConfigurationError(name);
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`environment variable ${name} is not a number: "${raw}"`);
+  return value;
+}
+
+/** Every channel's queue URL, from QUEUE_URL_VARIABLE. */
+export function queueUrlsFromEnv(): Record<Channel, string> {
+  return Object.fromEntries(CHANNELS.map((channel) => [channel, requiredEnv(QUEUE_URL_VARIABLE[channel])])) as Record<
+    Channel,
+    string
+  >;
+}

@@ -1,0 +1,214 @@
+/**
+ * The API, once: every operation's method, path, function, scope, parameters, body and answers. The CDK stack builds
+ * API Gateway's resources, methods and request models from it, the local gateway routes by it, the handlers parse
+ * and authorize by it, and docs/openapi.json is generated from it (lambdas/shared/platform/openapi.ts).
+ */
+import { z } from 'zod';
+import { deviceRegistrationSchema } from '../../channels/push/device-registration.js';
+import type { Scope } from '../domain/producer.js';
+import {
+  acceptedNotificationSchema,
+  contactsAnswerSchema,
+  deviceRegisteredSchema,
+  devicesAnswerSchema,
+  notificationAnswerSchema,
+  preferencesAnswerSchema,
+  templateAnswerSchema,
+} from '../schemas/answers.js';
+import { contactsSchema } from '../schemas/contacts.js';
+import { deviceIdSchema, notificationIdSchema, notificationTypeSchema, userIdSchema } from '../schemas/identifiers.js';
+import { notificationRequestSchema } from '../schemas/notification-request.js';
+import { preferencesSchema } from '../schemas/preferences.js';
+import { templateSchema } from '../schemas/template.js';
+
+/** The functions behind the API; each is the folder `lambdas/<name>/` whose handler.ts exports `handler`. */
+export const API_FUNCTIONS = [
+  'ingest',
+  'notification-status',
+  'preferences',
+  'contacts',
+  'devices',
+  'user-erasure',
+  'templates',
+  'api-description',
+] as const;
+export type ApiFunction = (typeof API_FUNCTIONS)[number];
+
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+export interface Answer {
+  readonly description: string;
+  /** The body; none for 204. */
+  readonly schema?: z.ZodType;
+}
+
+export interface Operation {
+  readonly method: HttpMethod;
+  /** Under the stage /v1, with {parameters}: API Gateway's resource path. */
+  readonly path: `/${string}`;
+  readonly function: ApiFunction;
+  /** The scope a producer needs; null when any producer may call it (the handler may still narrow what it sees). */
+  readonly scope: Scope | null;
+  readonly summary: string;
+  readonly description?: string;
+  /** One schema per {parameter} of the path. */
+  readonly pathParameters: z.ZodObject;
+  readonly body?: z.ZodType;
+  /** Takes an Idempotency-Key header. */
+  readonly idempotent?: boolean;
+  /** The successful answers; the errors are the same for every operation (see openapi.ts). */
+  readonly answers: Readonly<Record<number, Answer>>;
+}
+
+const noParameters = z.object({});
+const userPath = z.object({ user_id: userIdSchema });
+const typePath = z.object({ type: notificationTypeSchema });
+
+export const OPERATIONS = {
+  sendNotification: {
+    method: 'POST',
+    path: '/notifications',
+    function: 'ingest',
+    scope: 'notifications:send',
+    summary: 'Send a notification',
+    description:
+      "Decides each channel from the person's preferences, contacts and quiet hours, records the notification and " +
+      'queues one job per channel. "queued" is answered only when every job is on its queue. With an ' +
+      'Idempotency-Key, a retry within 24 hours gets the first answer and queues nothing new.',
+    pathParameters: noParameters,
+    body: notificationRequestSchema,
+    idempotent: true,
+    answers: {
+      202: { description: 'accepted: queued, or suppressed on every channel', schema: acceptedNotificationSchema },
+    },
+  },
+  getNotification: {
+    method: 'GET',
+    path: '/notifications/{notification_id}',
+    function: 'notification-status',
+    scope: null,
+    summary: 'Read a notification and where each channel stands',
+    description: "A producer reads its own notifications; another's is 404 unless it has notifications:read_all.",
+    pathParameters: z.object({ notification_id: notificationIdSchema }),
+    answers: { 200: { description: 'the notification', schema: notificationAnswerSchema } },
+  },
+  getPreferences: {
+    method: 'GET',
+    path: '/preferences/{user_id}',
+    function: 'preferences',
+    scope: null,
+    summary: "Read a person's preferences",
+    description: 'A person never seen has the defaults: every channel on, no quiet hours.',
+    pathParameters: userPath,
+    answers: { 200: { description: 'the preferences', schema: preferencesAnswerSchema } },
+  },
+  putPreferences: {
+    method: 'PUT',
+    path: '/preferences/{user_id}',
+    function: 'preferences',
+    scope: 'preferences:write',
+    summary: "Replace a person's preferences",
+    pathParameters: userPath,
+    body: preferencesSchema,
+    answers: { 200: { description: 'the stored preferences', schema: preferencesAnswerSchema } },
+  },
+  erasePerson: {
+    method: 'DELETE',
+    path: '/users/{user_id}',
+    function: 'user-erasure',
+    scope: 'preferences:write',
+    summary: 'Erase a person',
+    description:
+      'Their devices and push endpoints, their preferences and contacts, and their id on every notification record. ' +
+      'Idempotent: erasing again, or a person never seen, answers 204 too.',
+    pathParameters: userPath,
+    answers: { 204: { description: 'erased' } },
+  },
+  putContacts: {
+    method: 'PUT',
+    path: '/users/{user_id}/contacts',
+    function: 'contacts',
+    scope: 'preferences:write',
+    summary: "Replace a person's contacts",
+    description: 'A field left out is removed.',
+    pathParameters: userPath,
+    body: contactsSchema,
+    answers: { 200: { description: 'the stored contacts', schema: contactsAnswerSchema } },
+  },
+  registerDevice: {
+    method: 'POST',
+    path: '/users/{user_id}/devices',
+    function: 'devices',
+    scope: 'preferences:write',
+    summary: 'Register a push device',
+    description:
+      'The same token gives the same device id; a token registered for another person moves to this one. Past the ' +
+      'configured number of devices, the oldest is forgotten.',
+    pathParameters: userPath,
+    body: deviceRegistrationSchema,
+    answers: { 201: { description: 'registered', schema: deviceRegisteredSchema } },
+  },
+  listDevices: {
+    method: 'GET',
+    path: '/users/{user_id}/devices',
+    function: 'devices',
+    scope: null,
+    summary: "List a person's push devices",
+    pathParameters: userPath,
+    answers: { 200: { description: 'the devices', schema: devicesAnswerSchema } },
+  },
+  removeDevice: {
+    method: 'DELETE',
+    path: '/users/{user_id}/devices/{device_id}',
+    function: 'devices',
+    scope: 'preferences:write',
+    summary: 'Forget a push device',
+    description: "Its push endpoint is deleted; a device that is not this person's is 404.",
+    pathParameters: z.object({ user_id: userIdSchema, device_id: deviceIdSchema }),
+    answers: { 204: { description: 'forgotten' } },
+  },
+  putTemplate: {
+    method: 'PUT',
+    path: '/templates/{type}',
+    function: 'templates',
+    scope: 'templates:write',
+    summary: "Write a notification type's template",
+    description:
+      'Liquid over the payload, one part per channel. Only a type the producer owns; a template another producer ' +
+      'created is 403 not_owner unless the producer has the admin scope.',
+    pathParameters: typePath,
+    body: templateSchema,
+    answers: { 200: { description: 'the stored template', schema: templateAnswerSchema } },
+  },
+  getTemplate: {
+    method: 'GET',
+    path: '/templates/{type}',
+    function: 'templates',
+    scope: null,
+    summary: "Read a notification type's template",
+    pathParameters: typePath,
+    answers: { 200: { description: 'the template', schema: templateAnswerSchema } },
+  },
+  getApiDescription: {
+    method: 'GET',
+    path: '/openapi.json',
+    function: 'api-description',
+    scope: null,
+    summary: 'This description of the API (OpenAPI 3.1)',
+    pathParameters: noParameters,
+    answers: { 200: { description: 'the OpenAPI document', schema: z.record(z.string(), z.unknown()) } },
+  },
+} as const satisfies Record<string, Operation>;
+
+export type OperationId = keyof typeof OPERATIONS;
+
+/** The operations as a list, in the table's order. */
+export const OPERATION_LIST = Object.entries(OPERATIONS).map(([id, operation]) => ({
+  id: id as OperationId,
+  ...(operation as Operation),
+}));
+
+/** The {names} in a path, in order. */
+export function pathParameterNames(path: string): string[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? '');
+}

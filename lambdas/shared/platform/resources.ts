@@ -1,0 +1,149 @@
+/**
+ * The platform's resources: how the channels' queues behave, which tables hold what, where each function's handler
+ * is, and what the local platform names things. The CDK stack, the local runtime, ops/ and the tests read this one
+ * module (with operations.ts for the API and environment.ts for the variables), so they cannot drift.
+ * It imports nothing from the CDK: the local runtime and the functions load it without aws-cdk-lib.
+ */
+
+import { CHANNELS, type Channel } from '../../channels/registry.js';
+import type { ApiFunction } from './operations.js';
+
+export interface ChannelQueueSettings {
+  /** How long the channel's worker may run on one batch. */
+  readonly workerTimeoutSeconds: number;
+  /**
+   * How long a worker's claim on a job holds before another attempt may take it over (the worker died). It must
+   * outlive the worker's timeout by CLAIM_LEASE_MARGIN_SECONDS, or a slow attempt still sending would see its
+   * job taken over and sent a second time.
+   */
+  readonly claimLeaseSeconds: number;
+  /**
+   * Receives after which a job that still fails is given up: the worker records why and moves it to the
+   * channel's DLQ itself.
+   */
+  readonly deliveryAttempts: number;
+}
+
+/**
+ * Each channel fails on its own, so each has its own queue, DLQ and settings (today the same for all). A job is
+ * retried in place with backoff (the worker extends its visibility); `deliveryAttempts` bounds how often before the
+ * DLQ.
+ */
+export const CHANNEL_QUEUES: Readonly<Record<Channel, ChannelQueueSettings>> = Object.fromEntries(
+  CHANNELS.map((channel) => [channel, { workerTimeoutSeconds: 30, claimLeaseSeconds: 120, deliveryAttempts: 8 }]),
+) as Record<Channel, ChannelQueueSettings>;
+
+/**
+ * What a claim's lease must have beyond the worker's timeout: the clocks of Lambda hosts differ, and an attempt's
+ * last writes (completing its claim, recording its status) come after the provider's answer.
+ */
+export const CLAIM_LEASE_MARGIN_SECONDS = 30;
+
+/** The settings' faults a synth must refuse, each naming what to change; none when they hold. */
+export function channelQueueProblems(settings: ChannelQueueSettings): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(settings.deliveryAttempts) || settings.deliveryAttempts < 1)
+    problems.push('deliveryAttempts must be a whole number of at least 1');
+  if (settings.workerTimeoutSeconds < 1 || settings.workerTimeoutSeconds > 900)
+    problems.push("workerTimeoutSeconds must be 1 to 900 (Lambda's limit)");
+  if (settings.claimLeaseSeconds <= settings.workerTimeoutSeconds + CLAIM_LEASE_MARGIN_SECONDS)
+    problems.push(
+      `claimLeaseSeconds (${settings.claimLeaseSeconds}) must be longer than workerTimeoutSeconds ` +
+        `(${settings.workerTimeoutSeconds}) plus ${CLAIM_LEASE_MARGIN_SECONDS} s, or a job still being sent could be ` +
+        'taken over and sent twice',
+    );
+  return problems;
+}
+
+/**
+ * SQS's own redrive is only a backstop, for a job whose attempts never end (a worker that dies each time): receives
+ * that ended without a verdict (a crash, a claim held by another attempt) must not use up the attempts, or the job
+ * would reach the DLQ with no reason recorded. The fault suite found exactly that with the limit at 8.
+ */
+export const RECEIVES_PER_DELIVERY_ATTEMPT = 3;
+
+export function maxReceiveCount(settings: ChannelQueueSettings): number {
+  return settings.deliveryAttempts * RECEIVES_PER_DELIVERY_ATTEMPT;
+}
+
+/**
+ * AWS advises a queue visibility timeout of at least six times the consuming function's timeout:
+ * Lambda's poller may retry a throttled invocation, and a message must not reappear while
+ * a worker still holds it.
+ */
+export const VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT = 6;
+
+export function visibilityTimeoutSeconds(settings: ChannelQueueSettings): number {
+  return settings.workerTimeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT;
+}
+
+/** SQS keeps a message for at most 14 days; a DLQ keeps it that long for inspection and redrive. */
+export const DEAD_LETTER_RETENTION_DAYS = 14;
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+/** A global secondary index that holds only the keys: enough to find items, never a copy of what they say. */
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  /** Epoch-seconds attribute after which DynamoDB deletes the item. */
+  readonly timeToLiveAttribute?: string;
+  readonly indexes?: readonly IndexDefinition[];
+}
+
+/** The notifications table's index of a person's notifications (user_id, created_at; keys only). */
+export const NOTIFICATIONS_BY_USER_INDEX = 'by_user';
+
+export const TABLES = {
+  /** One item per user: preferences, contacts, locale. The ingest path reads it with one GetItem. */
+  users: { partitionKey: { name: 'user_id', type: 'S' } },
+  /**
+   * One item per push device (a token): its one owner, SNS platform endpoint ARN and platform. Keyed by the device,
+   * so a token belongs to one person at a time; the person's item lists the devices they hold.
+   */
+  devices: { partitionKey: { name: 'device_id', type: 'S' } },
+  /**
+   * The accepted request and each channel's status under the notification's key; producer
+   * idempotency keys and delivery claims beside them, all claimed with conditional writes.
+   * Generic key names because several kinds of item share the table.
+   */
+  notifications: {
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    timeToLiveAttribute: 'expires_at',
+    // A person's notifications, to erase them; only notification items carry user_id, so the index holds no other.
+    indexes: [
+      {
+        name: NOTIFICATIONS_BY_USER_INDEX,
+        partitionKey: { name: 'user_id', type: 'S' },
+        sortKey: { name: 'created_at', type: 'S' },
+      },
+    ],
+  },
+  /** One item per notification type: the critical flag and each channel's Liquid template. */
+  templates: { partitionKey: { name: 'type', type: 'S' } },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableKey = keyof typeof TABLES;
+
+/** Where each function's handler module is, under lambdas/: an API function's folder, or a channel's. */
+export const HANDLER_MODULES = {
+  api: (name: ApiFunction) => `${name}/handler.ts`,
+  worker: (channel: Channel) => `channels/${channel}/handler.ts`,
+};
+
+/** The names the local platform gives its resources under a prefix; `npm run dlq` and the tests find them so. */
+export const LOCAL_RESOURCE_NAMES = {
+  table: (prefix: string, key: TableKey) => `${prefix}-${key}`,
+  queue: (prefix: string, channel: Channel) => `${prefix}-${channel}`,
+  deadLetterQueue: (prefix: string, channel: Channel) => `${prefix}-${channel}-dlq`,
+};

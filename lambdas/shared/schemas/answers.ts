@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { PUSH_PLATFORMS } from '../../channels/push/device-registration.js';
+import { CHANNELS } from '../../channels/registry.js';
+import { contactsSchema } from './contacts.js';
+import { notificationIdSchema, userIdSchema } from './identifiers.js';
+import { preferencesSchema } from './preferences.js';
+import { templateSchema } from './template.js';
+
+/**
+ * What the API answers, as the OpenAPI description (docs/openapi.json) publishes it. The handlers build their answers
+ * to these types, so the description cannot promise a field the code does not send.
+ */
+
+/** The platform's error: `details` names each bad field. */
+export const errorAnswerSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'e.g. invalid_request, insufficient_scope, not_found, enqueue_failed' }),
+      message: z.string(),
+      details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+/** What API Gateway answers itself (a missing key, a producer over its usage plan), before any function runs. */
+export const gatewayAnswerSchema = z.object({ message: z.string() }).meta({ id: 'GatewayMessage' });
+
+const channelDecisionSchema = z.object({
+  status: z.enum(['queued', 'deferred', 'skipped']),
+  reason: z
+    .string()
+    .optional()
+    .meta({ description: 'why a channel was skipped: opted_out, no_contact, not_in_template' }),
+  not_before: z.iso.datetime().optional().meta({ description: 'a deferred channel waits for the end of quiet hours' }),
+});
+
+const perChannel = <Schema extends z.ZodType>(schema: Schema) =>
+  z.object(
+    Object.fromEntries(CHANNELS.map((channel) => [channel, schema.optional()])) as Record<
+      (typeof CHANNELS)[number],
+      z.ZodOptional<Schema>
+    >,
+  );
+
+export const acceptedNotificationSchema = z
+  .object({
+    notification_id: notificationIdSchema,
+    status: z.enum(['queued', 'suppressed']),
+    channels: perChannel(channelDecisionSchema),
+  })
+  .meta({ id: 'AcceptedNotification' });
+
+const channelStateSchema = z.object({
+  status: z.enum(['queued', 'deferred', 'skipped', 'sending', 'sent', 'failed']),
+  reason: z.string().optional(),
+  not_before: z.iso.datetime().optional(),
+  provider_message_id: z.string().optional(),
+  updated_at: z.iso.datetime(),
+});
+
+export const notificationAnswerSchema = z
+  .object({
+    notification_id: notificationIdSchema,
+    user_id: userIdSchema.optional().meta({ description: 'absent once the person was erased' }),
+    type: z.string(),
+    producer: z.string(),
+    created_at: z.iso.datetime(),
+    channels: perChannel(channelStateSchema),
+  })
+  .meta({ id: 'Notification' });
+
+export const preferencesAnswerSchema = preferencesSchema.meta({ id: 'Preferences' });
+
+export const contactsAnswerSchema = contactsSchema.extend({ user_id: userIdSchema }).meta({ id: 'Contacts' });
+
+export const deviceRegisteredSchema = z.object({ device_id: z.string() }).meta({ id: 'DeviceRegistered' });
+
+export const devicesAnswerSchema = z
+  .object({
+    devices: z.array(
+      z.object({ device_id: z.string(), platform: z.enum(PUSH_PLATFORMS), created_at: z.iso.datetime() }),
+    ),
+  })
+  .meta({ id: 'Devices' });
+
+export const templateAnswerSchema = z
+  .object({
+    type: z.string(),
+    ...templateSchema.shape,
+    critical: z.boolean(),
+    owner: z.string().optional().meta({ description: 'the producer that created it' }),
+    updated_at: z.iso.datetime().optional(),
+  })
+  .meta({ id: 'Template' });

@@ -1,0 +1,35 @@
+import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
+import type { NotificationFunction } from './notification-function.js';
+import type { NotificationTables } from './notification-tables.js';
+import type { PlatformSettings } from './settings.js';
+
+export interface WorkerContext {
+  readonly settings: PlatformSettings;
+  readonly tables: NotificationTables;
+}
+
+/**
+ * A channel's part of the stack, in its folder (lambdas/channels/<name>/infrastructure.ts): what its worker needs
+ * of its provider (variables, credentials) and exactly the permissions its provider calls need.
+ */
+export interface ChannelInfrastructure {
+  equipWorker(worker: NotificationFunction, context: WorkerContext): void;
+}
+
+/** Every channel's infrastructure, loaded from its folder; a channel without one is named. */
+export async function loadChannelInfrastructure(): Promise<Readonly<Record<Channel, ChannelInfrastructure>>> {
+  const loaded = await Promise.all(
+    CHANNELS.map(async (channel) => {
+      const file = new URL(`../lambdas/channels/${channel}/infrastructure.ts`, import.meta.url).href;
+      const module = (await import(/* @vite-ignore */ file).catch((error: Error) => {
+        throw new Error(
+          `channel ${channel}: lambdas/channels/${channel}/infrastructure.ts is missing (${error.message})`,
+        );
+      })) as { infrastructure?: ChannelInfrastructure };
+      if (!module.infrastructure)
+        throw new Error(`channel ${channel}: its infrastructure.ts exports no \`infrastructure\``);
+      return [channel, module.infrastructure] as const;
+    }),
+  );
+  return Object.fromEntries(loaded) as Record<Channel, ChannelInfrastructure>;
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../lambdas/channels/registry.js';
+import { SCOPES, TYPE_PATTERN } from '../lambdas/shared/domain/producer.js';
+
+/**
+ * What a team sets for its installation: producers and their limits, senders, the preferences cache,
+ * per-channel throughput and alarm thresholds. Validated when the app is synthesized, so a typo fails
+ * `cdk synth` with the field named, not a deployment half an hour later.
+ */
+const producerSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be 1 to 64 characters of a-z 0-9 -'),
+  scopes: z.array(z.enum(SCOPES)).min(1, 'must grant at least one scope'),
+  /**
+   * The notification types it owns: it may send these and write their templates, and no others. A type's name,
+   * a prefix ending in "*" ("order.*"), or "*" for every type.
+   */
+  types: z
+    .array(
+      z.string().regex(TYPE_PATTERN, 'must be a type ("order_shipped"), a prefix ending in "*" ("order.*"), or "*"'),
+    )
+    .min(1, 'must name at least one type or prefix'),
+  /** Steady requests per second (API Gateway usage plan). */
+  rateLimit: z.number().positive('must be a positive number of requests per second'),
+  burstLimit: z.number().int().positive('must be a positive whole number of requests'),
+  dailyQuota: z.number().int().positive('must be a positive whole number of requests per day'),
+});
+
+const channelThroughputSchema = z.strictObject({
+  /** Records per worker invocation (1 to 10 for SQS with partial batch responses). */
+  batchSize: z.number().int().min(1).max(10),
+  batchingWindowSeconds: z.number().int().min(0).max(300),
+  /** Concurrent invocations the event source may drive (SQS maximum concurrency, at least 2). */
+  maxConcurrency: z.number().int().min(2).max(1000),
+});
+
+export const platformSettingsSchema = z.strictObject({
+  /** Names the stack's resources and decides data protection: "production" retains tables. */
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be 1 to 21 characters of a-z 0-9 -, starting with a letter'),
+  producers: z
+    .array(producerSchema)
+    .min(1, 'must name at least one producer')
+    .refine((producers) => new Set(producers.map((producer) => producer.name)).size === producers.length, {
+      message: 'must not name a producer twice',
+    }),
+  api: z.strictObject({
+    /** Stage-wide defaults, above every producer's own plan. */
+    rateLimit: z.number().positive(),
+    burstLimit: z.number().int().positive(),
+    /**
+     * Where requests may come from, enforced by the API's resource policy: anything else gets 403 at the edge.
+     * Leave out to accept any source that holds a key (API keys identify producers; they are not an access control).
+     */
+    allowedSources: z
+      .strictObject({
+        /** IPv4 or IPv6 ranges, e.g. "10.0.0.0/8" (the public addresses of your NAT gateways, for a regional API). */
+        cidrs: z.array(z.cidrv4().or(z.cidrv6())).min(1).optional(),
+        /** Interface VPC endpoints for execute-api ("vpce-..."); with them, the API becomes a private API. */
+        vpcEndpoints: z
+          .array(z.string().regex(/^vpce-[0-9a-f]{8,17}$/, 'must be a VPC endpoint id such as vpce-0123456789abcdef0'))
+          .min(1)
+          .optional(),
+      })
+      .refine((sources) => sources.cidrs || sources.vpcEndpoints, {
+        message: 'must name cidrs, vpcEndpoints or both; leave allowedSources out to accept any source',
+      })
+      .optional(),
+    /**
+     * AWS WAF's rate-based rule: requests one source IP may make in any five minutes before WAF answers 429.
+     * Set it above the busiest producer's rate behind one address (a NAT gateway is one address).
+     */
+    requestsPerSourceIpPer5Minutes: z.number().int().min(10).max(2_000_000_000),
+  }),
+  // Each channel's own block (sender, credentials, applications), as its definition declares it.
+  ...channelSettingsSchemas(),
+  preferencesCache: z.strictObject({
+    enabled: z.boolean(),
+    nodeType: z.string().startsWith('dax.'),
+    /** Nodes in the cluster; 3 or more spreads it over availability zones. */
+    nodes: z.number().int().min(1).max(10),
+    itemTtlSeconds: z.number().int().min(1).max(3600),
+    queryTtlSeconds: z.number().int().min(1).max(3600),
+  }),
+  channels: z.strictObject(
+    Object.fromEntries(CHANNELS.map((channel) => [channel, channelThroughputSchema])) as Record<
+      Channel,
+      typeof channelThroughputSchema
+    >,
+  ),
+  alarms: z.strictObject({
+    /** Alarm when a channel's oldest job has waited longer than this. */
+    oldestJobAgeSeconds: z.number().int().positive(),
+    /** Alarm when the API answers this many 5xx in five minutes. */
+    api5xxPerFiveMinutes: z.number().int().positive(),
+    /** Alarm when a worker's invocations fail this many times in five minutes. */
+    workerErrorsPerFiveMinutes: z.number().int().positive(),
+    /** Where alarms are emailed; leave out to subscribe to the ops topic yourself. */
+    notifyEmail: z.email().optional(),
+  }),
+});
+
+/** The block of platform.config.ts each channel declares, under the channel's name. */
+function channelSettingsSchemas() {
+  return Object.fromEntries(CHANNELS.map((channel) => [channel, CHANNEL_DEFINITIONS[channel].settings])) as {
+    [Name in Channel]: (typeof CHANNEL_DEFINITIONS)[Name]['settings'];
+  };
+}
+
+export type PlatformSettings = z.infer<typeof platformSettingsSchema>;
+export type ProducerSettings = PlatformSettings['producers'][number];
+
+export class InvalidPlatformSettings extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`platform.config.ts is invalid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'InvalidPlatformSettings';
+  }
+}
+
+/** Validates the settings, or throws an error that names every bad field (e.g. "producers.0.rateLimit"). */
+export function validatePlatformSettings(raw: unknown): PlatformSettings {
+  const result = platformSettingsSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new InvalidPlatformSettings(
+    result.error.issues.flatMap((issue) => {
+      const path = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys.map((key) => `${[...path, key].join('.')}: is not a known setting`);
+      return [`${path.join('.') || '(root)'}: ${issue.message}`];
+    }),
+  );
+}

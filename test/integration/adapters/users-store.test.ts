@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preferencesOf, reachabilityOf, UsersStore } from '../../../lambdas/shared/adapters/users-store.js';
+import { awsClientDefaults } from '../../../lambdas/shared/aws/client-defaults.js';
+import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
+import { DEFAULT_PREFERENCES, type Preferences } from '../../../lambdas/shared/domain/preferences.js';
+import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
+
+let platform: TestPlatform;
+let table: string;
+let users: UsersStore;
+
+beforeAll(async () => {
+  platform = await provisionTestPlatform('users-store');
+  table = platform.resources.tables.users;
+  users = new UsersStore(table, documentClient);
+});
+afterAll(() => platform.remove());
+
+const newUser = () => `user-${randomUUID()}`;
+const preferences: Preferences = {
+  ...DEFAULT_PREFERENCES,
+  sms: false,
+  quiet_hours: { start: '22:00', end: '07:00', timezone: 'Europe/Berlin', channels: ['sms'] },
+};
+
+describe('reads', () => {
+  it('answers undefined for a user never seen, whom the defaults then describe', async () => {
+    const userId = newUser();
+
+    const [cached, fresh] = await Promise.all([users.find(userId), users.findFresh(userId)]);
+
+    expect([cached, fresh]).toEqual([undefined, undefined]);
+    expect(preferencesOf(fresh)).toEqual(DEFAULT_PREFERENCES);
+    expect(reachabilityOf(fresh).deviceCount).toBe(0);
+  });
+
+  it('reads through the read client (DAX when deployed) on the hot path, and through the table otherwise', async () => {
+    // Prepare: a read client of its own that counts what it is asked
+    const readCommands: { command?: string; consistent?: boolean }[] = [];
+    const readClient = DynamoDBDocument.from(new DynamoDBClient(awsClientDefaults));
+    readClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        const { ConsistentRead } = (args as { input: { ConsistentRead?: boolean } }).input;
+        readCommands.push({ command: context.commandName, consistent: ConsistentRead });
+        return next(args);
+      },
+      { step: 'initialize', name: 'countReads' },
+    );
+    const split = new UsersStore(table, documentClient, readClient);
+    const userId = newUser();
+    await split.replaceContacts(userId, { email_address: 'ada@example.com' });
+
+    // Act
+    const cached = await split.find(userId);
+    const fresh = await split.findFresh(userId);
+
+    // Assess
+    expect(readCommands).toEqual([{ command: 'GetItemCommand', consistent: undefined }]);
+    expect(cached?.email_address).toBe('ada@example.com');
+    expect(fresh?.email_address).toBe('ada@example.com');
+  });
+
+  it("reads the ids of a person's devices back as a set, which reachability counts", async () => {
+    const userId = newUser();
+    await documentClient.put({ TableName: table, Item: { user_id: userId, device_ids: new Set(['d1', 'd2']) } });
+
+    const user = await users.findFresh(userId);
+
+    expect(user?.device_ids).toEqual(new Set(['d1', 'd2']));
+    expect(reachabilityOf(user).deviceCount).toBe(2);
+  });
+});
+
+describe('savePreferences', () => {
+  it('stores the preferences whole and stamps the write', async () => {
+    const userId = newUser();
+
+    await users.savePreferences(userId, preferences);
+
+    const user = await users.findFresh(userId);
+    expect(user?.preferences).toEqual(preferences);
+    expect(preferencesOf(user)).toEqual(preferences);
+    expect(user?.updated_at).toEqual(expect.any(String));
+  });
+
+  it('leaves the contacts as they were', async () => {
+    const userId = newUser();
+    await users.replaceContacts(userId, { email_address: 'ada@example.com', locale: 'de-DE' });
+
+    await users.savePreferences(userId, preferences);
+
+    expect(await users.findFresh(userId)).toMatchObject({
+      email_address: 'ada@example.com',
+      locale: 'de-DE',
+      preferences,
+    });
+  });
+});
+
+describe('replaceContacts', () => {
+  it('makes the contacts exactly what was sent: a field left out is removed, the preferences stay', async () => {
+    // Prepare
+    const userId = newUser();
+    await users.savePreferences(userId, preferences);
+    await users.replaceContacts(userId, {
+      email_address: 'ada@example.com',
+      phone_number: '+4915112345678',
+      locale: 'en-GB',
+    });
+
+    // Act
+    await users.replaceContacts(userId, { phone_number: '+4915187654321' });
+
+    // Assess
+    const user = await users.findFresh(userId);
+    expect(user).toMatchObject({ user_id: userId, phone_number: '+4915187654321', preferences });
+    expect(user?.email_address).toBeUndefined();
+    expect(user?.locale).toBeUndefined();
+  });
+
+  it('removes every contact when none is sent, keeping the item', async () => {
+    const userId = newUser();
+    await users.replaceContacts(userId, { email_address: 'ada@example.com' });
+
+    await users.replaceContacts(userId, {});
+
+    const user = await users.findFresh(userId);
+    expect(user).toEqual({ user_id: userId, updated_at: expect.any(String) });
+  });
+});
+
+describe('remove', () => {
+  it("forgets the person's item: preferences, contacts and devices", async () => {
+    const userId = newUser();
+    await users.savePreferences(userId, preferences);
+    await users.replaceContacts(userId, { email_address: 'ada@example.com' });
+
+    await users.remove(userId);
+
+    expect(await users.findFresh(userId)).toBeUndefined();
+  });
+
+  it('succeeds for a person never seen, and does not create them', async () => {
+    const userId = newUser();
+
+    await users.remove(userId);
+
+    expect(await users.findFresh(userId)).toBeUndefined();
+  });
+});
