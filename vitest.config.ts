@@ -7,11 +7,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-// Four suites, each with its own script (npm run test:unit | test:infra | test:integration | test:faults).
+// Five suites, each with its own script (npm run test:unit | test:infra | test:integration | test:contract |
+// test:faults).
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'clients/typescript/test/**/*.test.ts'] } },
       {
         // Synthesizing a stack takes seconds on 2 cores.
         test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 60_000 },
@@ -24,6 +25,16 @@ export default defineConfig({
           globalSetup: ['test/support/emulator-global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'contract',
+          include: ['test/contract/**/*.test.ts'],
+          globalSetup: ['test/support/emulator-global-setup.ts'],
+          hookTimeout: 120_000,
+          // Bounded by the test itself (15 minutes), which then says what was still running.
+          testTimeout: 16 * 60_000,
         },
       },
       {

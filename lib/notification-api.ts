@@ -344,13 +344,16 @@ function gatewayModelSchema(schema: z.ZodType): JsonSchema {
   return { schema: JsonSchemaVersion.DRAFT4, ...(withoutPatterns(converted) as JsonSchema) };
 }
 
-/** The schema without its `pattern` and `format` keywords; a property that happens to be named so stays. */
+/**
+ * The schema without its `pattern` and `format` keywords, and without `not` (whose subschemas are patterns: without
+ * them it would refuse everything); a property that happens to be named so stays.
+ */
 function withoutPatterns(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withoutPatterns);
   if (schema === null || typeof schema !== 'object') return schema;
   return Object.fromEntries(
     Object.entries(schema).flatMap(([keyword, value]) => {
-      if (keyword === 'pattern' || keyword === 'format') return [];
+      if (keyword === 'pattern' || keyword === 'format' || keyword === 'not') return [];
       if (keyword === 'properties' || keyword === 'definitions')
         return [
           [keyword, Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, withoutPatterns(sub)]))],

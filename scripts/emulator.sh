@@ -30,20 +30,16 @@ need() {
   command -v "$1" >/dev/null 2>&1 || fail "$1 is required ($2) but was not found on PATH"
 }
 
-# An install is done when its stamp holds the hash of the recipe it was made from,
-# so a second install is a no-op and a changed pin reinstalls.
-recipe_hash() { sha256sum "$1" | cut -d' ' -f1; }
-is_installed() { [[ -f "$2" && "$(cat "$2")" == "$(recipe_hash "$1")" ]]; }
+# recipe_hash, is_installed (a stamp holds the hash of the recipe an install was made from) and install_python_venv.
+# shellcheck source=lib/python-tool.sh
+source "$PROJECT_ROOT/scripts/lib/python-tool.sh"
 
 install_localstack() {
   local recipe="$RECIPES/localstack-requirements.txt" stamp="$HOME_DIR/localstack/.installed"
   is_installed "$recipe" "$stamp" && return 0
   need python3 "LocalStack runs on the host's Python 3.11"
   say "installing LocalStack into $LOCALSTACK_VENV (once)"
-  rm -rf "$LOCALSTACK_VENV"
-  python3 -m venv "$LOCALSTACK_VENV"
-  "$LOCALSTACK_VENV/bin/pip" install --quiet --require-virtualenv -r "$recipe"
-  recipe_hash "$recipe" >"$stamp"
+  install_python_venv "$recipe" "$LOCALSTACK_VENV" "$stamp"
 }
 
 install_dynamodb() {

@@ -20,6 +20,11 @@ export interface ChannelDefinition<Name extends string = string> {
   readonly contact?: { readonly field: string; readonly schema: z.ZodType };
   /** Whether a person can be reached on it; by default, whether they have its contact. */
   readonly reachable?: (person: Reachability) => boolean;
+  /**
+   * For a channel added after producers began writing preferences: a PUT that leaves its switch out (a client that
+   * predates it) keeps working, and the switch is this. Left out, the switch is required, as the first channels' are.
+   */
+  readonly switchDefault?: boolean;
   /** Whether quiet hours hold it back when the person names no channels (a text wakes people; an email does not). */
   readonly quietByDefault: boolean;
   /** Its block of platform.config.ts (sender, credentials, applications), checked at synth. */

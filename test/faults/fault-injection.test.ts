@@ -19,11 +19,12 @@ import type { FaultDrill } from '../../local/fault-drill.js';
 import type { CrashReport } from '../../local/fault-injection.js';
 import { type ChannelQueueUrls, locateChannelQueues } from '../../local/provision.js';
 import { startTwilioSandbox, type TwilioFault, type TwilioSandbox } from '../../local/twilio-sandbox.js';
-import { inParallel, newTally, type ProducerTally, pause, sendUntilAccepted } from '../support/drill-producer.js';
+import { drillClient, inParallel, newTally, type ProducerTally, pause } from '../support/drill-producer.js';
 import { DrilledPlatform } from '../support/drilled-platform.js';
 import { dynamoDb, readFromLocalStack, sqs } from '../support/emulator-clients.js';
 import { messagesIn } from '../support/queue-inspection.js';
 
+// The channels whose providers the drill fails and whose deliveries it counts at the provider (SES, Twilio, SNS).
 const CHANNELS = ['email', 'sms', 'push'] as const;
 type Channel = (typeof CHANNELS)[number];
 
@@ -163,23 +164,21 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
   const tally = newTally();
   try {
     const users = await createUsers(platform, tally, Math.min(25, PER_SCENARIO));
-    await sendUntilAccepted(platform, tally, { method: 'PUT', path: '/v1/templates/drill', body: TEMPLATE });
+    const producer = drillClient(platform, tally);
+    await producer.putTemplate({ path: { type: 'drill' }, body: TEMPLATE });
 
     const refs = Array.from({ length: PER_SCENARIO }, () => `ref${randomBytes(16).toString('hex')}`);
     const notifications = new Map<string, string>(); // notification id -> ref
     const expected = new Set<string>(); // ref/channel
     await inParallel(refs, 6, async (ref) => {
       const user = users[notifications.size % users.length] as DrillUser;
-      const answer = await sendUntilAccepted(platform, tally, {
-        method: 'POST',
-        path: '/v1/notifications',
+      const answer = await producer.sendNotification({
         body: { user_id: user.id, type: 'drill', payload: { ref } },
         idempotencyKey: randomUUID(),
       });
-      notifications.set(String(answer.notification_id), ref);
-      const channels = answer.channels as Record<string, { status: string }>;
-      for (const [channel, state] of Object.entries(channels))
-        if (state.status === 'queued') expected.add(`${ref}/${channel}`);
+      notifications.set(answer.notification_id, ref);
+      for (const [channel, state] of Object.entries(answer.channels))
+        if (state?.status === 'queued') expected.add(`${ref}/${channel}`);
     });
 
     const queues = await locateChannelQueues(sqs, prefix);
@@ -261,16 +260,12 @@ async function createUsers(platform: DrilledPlatform, tally: ProducerTally, coun
     token: randomBytes(32).toString('hex'),
   }));
   await inParallel(users, 6, async (user) => {
-    await sendUntilAccepted(platform, tally, {
-      method: 'PUT',
-      path: `/v1/users/${user.id}/contacts`,
+    const producer = drillClient(platform, tally);
+    await producer.putContacts({
+      path: { user_id: user.id },
       body: { email_address: user.email, phone_number: user.phone },
     });
-    await sendUntilAccepted(platform, tally, {
-      method: 'POST',
-      path: `/v1/users/${user.id}/devices`,
-      body: { platform: 'apns', token: user.token },
-    });
+    await producer.registerDevice({ path: { user_id: user.id }, body: { platform: 'apns', token: user.token } });
   });
   return users;
 }
@@ -303,12 +298,10 @@ async function deadLettered(
   for (const channel of CHANNELS) {
     for (const message of await messagesIn(queues[channel].deadLetterUrl)) {
       const job = JSON.parse(message.Body) as { notification_id: string };
-      const status = await sendUntilAccepted(platform, tally, {
-        method: 'GET',
-        path: `/v1/notifications/${job.notification_id}`,
-        body: undefined,
+      const status = await drillClient(platform, tally).getNotification({
+        path: { notification_id: job.notification_id },
       });
-      const reason = (status.channels as Record<string, { reason?: string }>)[channel]?.reason ?? '';
+      const reason = status.channels[channel]?.reason ?? '';
       const ref = notifications.get(job.notification_id);
       if (ref && reason.startsWith('dead_lettered')) dead.add(`${ref}/${channel}`);
     }

@@ -37,12 +37,12 @@ describe('npx cdk synth', () => {
     for (const bundle of bundles) expect(readdirSync(join(outdir, bundle))).toContain('index.mjs.map');
   });
 
-  it('bundles the render process beside the handler of the four functions that render templates', () => {
+  it('bundles the render process beside the handler of each function that renders templates: the workers and templates', () => {
     const rendering = readdirSync(outdir).filter(
       (entry) => entry.startsWith('asset.') && readdirSync(join(outdir, entry)).includes('render-process.mjs'),
     );
 
-    expect(rendering).toHaveLength(4);
+    expect(rendering).toHaveLength(CHANNELS.length + 1);
     for (const bundle of rendering) {
       const code = readFileSync(join(outdir, bundle, 'index.mjs'), 'utf8');
       expect(code).toContain('render-process.');

@@ -213,7 +213,7 @@ describe('channels', () => {
   });
 
   it('feeds each worker with partial batch responses and a maximum concurrency', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', CHANNELS.length);
     for (const channel of CHANNELS) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         BatchSize: settings.channels[channel].batchSize,

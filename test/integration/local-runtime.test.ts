@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { createNotificationClient, type NotificationClient, type RequestBody } from '@notification-platform/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import {
@@ -11,12 +12,23 @@ import {
   untilServing,
 } from '../support/local-runtime-process.js';
 
-// Only HTTP from here on, as a producer and a developer would use it.
+// Only HTTP from here on, as a producer and a developer would use it: a producer through the platform's client
+// (clients/typescript), a request the client would not send (no key, a burst it would retry, a raw body) with fetch.
 let platform: RunningLocalPlatform;
+let client: NotificationClient;
+/** The status of the client's last answer. */
+let lastStatus: number | undefined;
 const KEY = 'local-dev-key';
 
 beforeAll(async () => {
   platform = await startLocalPlatformProcess();
+  client = createNotificationClient({
+    baseUrl: `${platform.url}/v1`,
+    apiKey: KEY,
+    onAttempt: (attempt) => {
+      lastStatus = attempt.status;
+    },
+  });
 }, 120_000);
 afterAll(async () => {
   expect(await platform.stop()).toBe(0);
@@ -37,6 +49,12 @@ async function call(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, json: await response.json().catch(() => undefined) };
+}
+
+/** A producer's call through the client, and the status it answered (the client throws for any but 2xx). */
+async function answered<Answer>(call: Promise<Answer>): Promise<{ status: number | undefined; json: Answer }> {
+  const json = await call;
+  return { status: lastStatus, json };
 }
 
 /** A request with headers fetch would not send as given (Host). */
@@ -84,44 +102,58 @@ async function newUserWithSmsOff(): Promise<string> {
   const userId = `user-${randomUUID()}`;
   expect(
     (
-      await call('PUT', `/v1/users/${userId}/contacts`, {
-        email_address: `${userId}@example.com`,
-        phone_number: '+4915112345678',
-      })
+      await answered(
+        client.putContacts({
+          path: { user_id: userId },
+          body: { email_address: `${userId}@example.com`, phone_number: '+4915112345678' },
+        }),
+      )
     ).status,
   ).toBe(200);
   expect(
     (
-      await call('POST', `/v1/users/${userId}/devices`, {
-        platform: 'fcm',
-        token: `fcm-${randomBytes(48).toString('base64url')}`,
-      })
+      await answered(
+        client.registerDevice({
+          path: { user_id: userId },
+          body: { platform: 'fcm', token: `fcm-${randomBytes(48).toString('base64url')}` },
+        }),
+      )
     ).status,
   ).toBe(201);
   expect(
-    (await call('PUT', `/v1/preferences/${userId}`, { email: true, sms: false, push: true, quiet_hours: null })).status,
+    (
+      await answered(
+        client.putPreferences({
+          path: { user_id: userId },
+          body: { email: true, sms: false, push: true, quiet_hours: null },
+        }),
+      )
+    ).status,
   ).toBe(200);
   return userId;
 }
 
 describe('npm start, end to end over HTTP', () => {
   beforeAll(async () => {
-    const saved = await call('PUT', '/v1/templates/welcome', {
-      email: { subject: 'Welcome, {{ name }}', body: '<p>Glad you are here, {{ name }}.</p>' },
-      sms: { body: 'Welcome, {{ name }}' },
-      push: { title: 'Welcome', body: 'Glad you are here, {{ name }}' },
-    });
+    const saved = await answered(
+      client.putTemplate({
+        path: { type: 'welcome' },
+        body: {
+          email: { subject: 'Welcome, {{ name }}', body: '<p>Glad you are here, {{ name }}.</p>' },
+          sms: { body: 'Welcome, {{ name }}' },
+          push: { title: 'Welcome', body: 'Glad you are here, {{ name }}' },
+        },
+      }),
+    );
     expect(saved.status).toBe(200);
   });
 
   it('delivers email and push, not the SMS the user turned off, and says so', async () => {
     const userId = await newUserWithSmsOff();
 
-    const accepted = await call('POST', '/v1/notifications', {
-      user_id: userId,
-      type: 'welcome',
-      payload: { name: 'Ada' },
-    });
+    const accepted = await answered(
+      client.sendNotification({ body: { user_id: userId, type: 'welcome', payload: { name: 'Ada' } } }),
+    );
 
     expect(accepted.status).toBe(202);
     const id = accepted.json.notification_id;
@@ -135,8 +167,8 @@ describe('npm start, end to end over HTTP', () => {
       subject: 'Welcome, Ada',
     });
     const status = await eventually('both channels recorded as sent', async () => {
-      const { json } = await call('GET', `/v1/notifications/${id}`);
-      return json.channels.email.status === 'sent' && json.channels.push.status === 'sent' ? json : undefined;
+      const json = await client.getNotification({ path: { notification_id: id } });
+      return json.channels.email?.status === 'sent' && json.channels.push?.status === 'sent' ? json : undefined;
     });
     expect(status.channels.sms).toMatchObject({ status: 'skipped', reason: 'opted_out' });
   });
@@ -144,18 +176,21 @@ describe('npm start, end to end over HTTP', () => {
   it('sends one email for the same Idempotency-Key sent twice', async () => {
     const userId = await newUserWithSmsOff();
     const key = randomUUID();
-    const body = { user_id: userId, type: 'welcome', payload: { name: 'Grace' }, channels: ['email'] };
+    const body: RequestBody<'sendNotification'> = {
+      user_id: userId,
+      type: 'welcome',
+      payload: { name: 'Grace' },
+      channels: ['email'],
+    };
 
-    const first = await call('POST', '/v1/notifications', body, { 'Idempotency-Key': key });
-    const second = await call('POST', '/v1/notifications', body, { 'Idempotency-Key': key });
+    const first = await client.sendNotification({ body, idempotencyKey: key });
+    const second = await client.sendNotification({ body, idempotencyKey: key });
 
-    expect(second.json.notification_id).toBe(first.json.notification_id);
-    await eventually('the email', async () =>
-      (await outboxOf(first.json.notification_id)).length > 0 ? true : undefined,
-    );
+    expect(second.notification_id).toBe(first.notification_id);
+    await eventually('the email', async () => ((await outboxOf(first.notification_id)).length > 0 ? true : undefined));
     // Give a duplicate every chance to arrive before counting.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    expect(await outboxOf(first.json.notification_id)).toHaveLength(1);
+    expect(await outboxOf(first.notification_id)).toHaveLength(1);
   });
 
   it('answers 403 without a key or with an unknown one, as API Gateway does', async () => {
@@ -221,21 +256,18 @@ describe('npm start, end to end over HTTP', () => {
       intervalMs: 250,
     });
     const userId = `user-${randomUUID()}`;
-    await call('PUT', `/v1/users/${userId}/contacts`, {
-      email_address: `${userId}@example.com`,
-      phone_number: '+4915112345678',
+    await client.putContacts({
+      path: { user_id: userId },
+      body: { email_address: `${userId}@example.com`, phone_number: '+4915112345678' },
     });
 
-    const accepted = await call('POST', '/v1/notifications', {
-      user_id: userId,
-      type: 'welcome',
-      payload: { name: 'Lin' },
-      channels: ['email', 'sms'],
+    const accepted = await client.sendNotification({
+      body: { user_id: userId, type: 'welcome', payload: { name: 'Lin' }, channels: ['email', 'sms'] },
     });
 
     await eventually(
       'the email and the SMS, the SMS from a new worker',
-      async () => ((await outboxOf(accepted.json.notification_id)).length === 2 ? true : undefined),
+      async () => ((await outboxOf(accepted.notification_id)).length === 2 ? true : undefined),
       { attempts: 120, intervalMs: 250 },
     );
     expect(platform.output()).toMatch(/"event":"worker_restarted","channel":"sms","code":null,"signal":"SIGKILL"/);

@@ -1,7 +1,9 @@
 /**
- * A producer as the README tells producers to behave: every notification carries an Idempotency-Key, and a 503,
- * a 429, a 409 "in use" or a dropped connection is retried with the same key after Retry-After.
+ * A producer as the README tells producers to behave, through the platform's client (clients/typescript): every
+ * notification carries an Idempotency-Key, and a 503, a 429, a 409 "in use" or a dropped connection is retried with
+ * the same key after Retry-After.
  */
+import { createNotificationClient, type NotificationClient } from '@notification-platform/client';
 import type { DrilledPlatform } from './drilled-platform.js';
 
 export const DRILL_KEY = 'local-dev-key';
@@ -20,45 +22,29 @@ export function newTally(): ProducerTally {
   return { statuses: new Map(), unavailableWithoutRetryAfter: 0, connectionFailures: 0 };
 }
 
-const RETRIED = new Set([409, 429, 500, 502, 503, 504]);
-
-/** Sends until the platform answers 2xx; answers the JSON body. Throws on any other 4xx. */
-export async function sendUntilAccepted(
-  platform: DrilledPlatform,
-  tally: ProducerTally,
-  request: { method: string; path: string; body: unknown; idempotencyKey?: string },
-): Promise<Record<string, unknown>> {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    let response: Response;
-    try {
-      response = await fetch(`${platform.url}${request.path}`, {
-        method: request.method,
-        headers: {
-          'x-api-key': DRILL_KEY,
-          'Content-Type': 'application/json',
-          ...(request.idempotencyKey ? { 'Idempotency-Key': request.idempotencyKey } : {}),
-        },
-        body: JSON.stringify(request.body),
-        signal: AbortSignal.timeout(20_000),
-      });
-    } catch {
-      tally.connectionFailures++;
-      if (!platform.running) throw new Error(`the platform died:\n${platform.output().slice(-4_000)}`);
-      await pause(200);
-      continue;
-    }
-    tally.statuses.set(response.status, (tally.statuses.get(response.status) ?? 0) + 1);
-    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-    if (response.ok) return body;
-    if (!RETRIED.has(response.status)) {
-      throw new Error(`${request.method} ${request.path} answered ${response.status}: ${JSON.stringify(body)}`);
-    }
-    const retryAfter = response.headers.get('Retry-After');
-    if (response.status === 503 && retryAfter === null) tally.unavailableWithoutRetryAfter++;
-    // Retry-After says seconds; the drill's clock runs fast, so a fifth of it.
-    await pause(Math.min(2_000, Number(retryAfter ?? 1) * 200));
-  }
-  throw new Error(`${request.method} ${request.path} was not accepted after ${MAX_ATTEMPTS} attempts`);
+/**
+ * The drill's producer: the platform's client, retrying a 503, a 429 and a 409 "in use" (up to 200 attempts) and
+ * throwing on anything else; every attempt is tallied.
+ */
+export function drillClient(platform: DrilledPlatform, tally: ProducerTally): NotificationClient {
+  return createNotificationClient({
+    baseUrl: `${platform.url}/v1`,
+    apiKey: DRILL_KEY,
+    maxAttempts: MAX_ATTEMPTS,
+    timeoutMs: 20_000,
+    // Retry-After says seconds; the drill's clock runs fast, so a fifth of it (and of each backoff), at most 2 s.
+    maxRetryDelayMs: 10_000,
+    sleep: (ms) => pause(ms / 5),
+    onAttempt: (attempt) => {
+      if (attempt.status === undefined) {
+        tally.connectionFailures++;
+        if (!platform.running) throw new Error(`the platform died:\n${platform.output().slice(-4_000)}`);
+        return;
+      }
+      tally.statuses.set(attempt.status, (tally.statuses.get(attempt.status) ?? 0) + 1);
+      if (attempt.status === 503 && attempt.retryAfter === null) tally.unavailableWithoutRetryAfter++;
+    },
+  });
 }
 
 export function pause(ms: number): Promise<void> {

@@ -4,7 +4,8 @@
  */
 import { VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { Channel } from '../../lambdas/channels/registry.js';
+import { CHANNELS, type Channel } from '../../lambdas/channels/registry.js';
+import { HANDLER_MODULES } from '../../lambdas/shared/platform/resources.js';
 import { startTwilioSandbox, type TwilioSandbox } from '../../local/twilio-sandbox.js';
 import { invoke, lambdaContext, TEST_KEYS } from './api-gateway.js';
 import { ses } from './emulator-clients.js';
@@ -44,18 +45,26 @@ export async function startWorkerPlatform(
     ...overrides,
   });
   const plane = await loadControlPlane();
-  const [email, sms, push, ingest, status] = await Promise.all([
-    import('../../lambdas/channels/email/handler.js'),
-    import('../../lambdas/channels/sms/handler.js'),
-    import('../../lambdas/channels/push/handler.js'),
+  const [ingest, status, ...workers] = await Promise.all([
     import('../../lambdas/ingest/handler.js'),
     import('../../lambdas/notification-status/handler.js'),
+    ...CHANNELS.map(
+      (channel) =>
+        import(
+          /* @vite-ignore */ new URL(`../../lambdas/${HANDLER_MODULES.worker(channel)}`, import.meta.url).href
+        ) as Promise<{
+          handler: Worker;
+        }>,
+    ),
   ]);
   return {
     platform,
     twilio,
     plane,
-    workers: { email: email.handler, sms: sms.handler, push: push.handler },
+    workers: Object.fromEntries(CHANNELS.map((channel, index) => [channel, workers[index]?.handler])) as Record<
+      Channel,
+      Worker
+    >,
     ingest: ingest.handler,
     status: status.handler,
     remove: async () => {

@@ -23,9 +23,12 @@ const reachable = {
   deviceCount: 2,
 };
 
+// The rules below are shown on the first three channels; a channel added later changes none of these answers.
+const THREE: readonly Channel[] = ['email', 'sms', 'push'];
+
 function input(overrides: Partial<ChannelResolutionInput> = {}): ChannelResolutionInput {
   return {
-    templateChannels: CHANNELS,
+    templateChannels: THREE,
     critical: false,
     preferences: DEFAULT_PREFERENCES,
     reachability: reachable,
@@ -115,7 +118,7 @@ describe('resolveChannels', () => {
     // Act
     const decisions = resolveChannels(
       input({
-        requested: CHANNELS,
+        requested: THREE,
         templateChannels: ['email', 'push'],
         preferences,
         reachability: { contacts: {}, deviceCount: 0 },
@@ -145,9 +148,10 @@ describe('resolveChannels', () => {
       templateChannels: channels,
       critical: fc.boolean(),
       preferences: fc.record({
-        email: fc.boolean(),
-        sms: fc.boolean(),
-        push: fc.boolean(),
+        ...(Object.fromEntries(CHANNELS.map((channel) => [channel, fc.boolean()])) as Record<
+          Channel,
+          fc.Arbitrary<boolean>
+        >),
         quiet_hours: fc.option(
           fc.record({
             start: fc.constantFrom('00:00', '07:00', '22:00'),

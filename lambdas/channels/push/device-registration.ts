@@ -19,6 +19,15 @@ export const deviceRegistrationSchema = z
     if (!format.pattern.test(device.token)) {
       context.addIssue({ code: 'custom', path: ['token'], message: `must be ${format.description}` });
     }
+  })
+  // The same rule, for the OpenAPI description: each platform's token format.
+  .meta({
+    anyOf: PUSH_PLATFORMS.map((platform) => ({
+      properties: {
+        platform: { enum: [platform] },
+        token: { pattern: TOKEN_FORMATS[platform].pattern.source, description: TOKEN_FORMATS[platform].description },
+      },
+    })),
   });
 
 export type DeviceRegistration = z.infer<typeof deviceRegistrationSchema>;

@@ -5,7 +5,7 @@ const DAY_MS = 86_400_000;
 // A wall time that a DST gap pushes back into the window starts a new window, whose end comes a day later; one
 // more hop is slack. Real zones change their offset at most twice a year, so this bound is never reached.
 const MAX_WINDOW_HOPS = 3;
-const CLOCK_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+export const CLOCK_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 interface WallClock {
   readonly year: number;

@@ -25,6 +25,11 @@ class Components {
       io,
       // Refinements (a time zone that exists, a payload's depth) have no JSON Schema; the handlers still check them.
       unrepresentable: 'any',
+      // What an address must be is zod's pattern, which comes along; the "email" format tools check besides it is
+      // another reading of RFC 5321, which would refuse addresses the platform accepts.
+      override: ({ jsonSchema }) => {
+        if (jsonSchema.format === 'email') delete jsonSchema.format;
+      },
     }) as JsonSchema & { $defs?: Record<string, JsonSchema> };
     for (const [id, definition] of Object.entries($defs ?? {})) this.schemas[id] = referencing(definition);
     return referencing(converted);

@@ -5,20 +5,26 @@ import { z } from 'zod';
  * be personal data itself: an email address or a phone number is refused (use the id of your user record instead;
  * the address belongs in the contacts, which are erased with the person).
  */
+const EMAIL_LIKE = /^[^@]+@[^@]+\.[A-Za-z]{2,}$/;
+const PHONE_LIKE = /^\+?\d{7,15}$/;
+
 export const userIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1 to 128 characters of A-Z a-z 0-9 _ . : @ -')
-  .refine((id) => !/^[^@]+@[^@]+\.[A-Za-z]{2,}$/.test(id), {
+  .refine((id) => !EMAIL_LIKE.test(id), {
     message: 'must be an opaque id, not an email address: ids are written to keys and logs',
   })
-  .refine((id) => !/^\+?\d{7,15}$/.test(id), {
+  .refine((id) => !PHONE_LIKE.test(id), {
     message: 'must be an opaque id, not a phone number: ids are written to keys and logs',
-  });
+  })
+  // The same rules, for the OpenAPI description.
+  .meta({ not: { anyOf: [{ pattern: EMAIL_LIKE.source }, { pattern: PHONE_LIKE.source }] }, examples: ['ada'] });
 
 /** A notification type names its template, e.g. "order_shipped". */
 export const notificationTypeSchema = z
   .string()
-  .regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1 to 64 characters of a-z 0-9 _ . -');
+  .regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1 to 64 characters of a-z 0-9 _ . -')
+  .meta({ examples: ['order_shipped'] });
 
 export const notificationIdSchema = z.uuid({ message: 'must be a notification id (a UUID)' });
 

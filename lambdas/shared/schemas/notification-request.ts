@@ -38,7 +38,8 @@ export function nestingDepth(value: unknown, limit: number): number {
 export const channelListSchema = z
   .array(z.enum(CHANNELS, { message: `must be one of ${CHANNELS.join(', ')}` }))
   .min(1, 'must name at least one channel; leave it out to use every channel of the template')
-  .refine((channels) => new Set(channels).size === channels.length, { message: 'must not name a channel twice' });
+  .refine((channels) => new Set(channels).size === channels.length, { message: 'must not name a channel twice' })
+  .meta({ uniqueItems: true });
 
 export const notificationRequestSchema = z.strictObject({
   user_id: userIdSchema,

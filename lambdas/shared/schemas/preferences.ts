@@ -1,28 +1,45 @@
 import { z } from 'zod';
-import { CHANNELS, type Channel } from '../../channels/registry.js';
+import type { ChannelDefinition } from '../../channels/channel-definition.js';
+import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
 import { DEFAULT_QUIET_CHANNELS } from '../domain/preferences.js';
-import { isClockTime, isValidTimeZone } from '../domain/quiet-hours.js';
+import { CLOCK_TIME, isClockTime, isValidTimeZone } from '../domain/quiet-hours.js';
 
-const clockTime = z.string().refine(isClockTime, { message: 'must be a time of day as "HH:MM" (00:00 to 23:59)' });
+const clockTime = z
+  .string()
+  .refine(isClockTime, { message: 'must be a time of day as "HH:MM" (00:00 to 23:59)' })
+  .meta({ pattern: CLOCK_TIME.source, examples: ['22:00'] });
 
 export const quietHoursSchema = z
   .strictObject({
     start: clockTime,
     end: clockTime,
-    timezone: z.string().refine(isValidTimeZone, { message: 'must be an IANA time zone such as "Europe/Berlin"' }),
+    timezone: z
+      .string()
+      .refine(isValidTimeZone, { message: 'must be an IANA time zone such as "Europe/Berlin"' })
+      .meta({ description: 'an IANA time zone, e.g. Europe/Berlin', examples: ['Europe/Berlin'] }),
     channels: z
       .array(z.enum(CHANNELS, { message: `must be one of ${CHANNELS.join(', ')}` }))
       .min(1, 'must name at least one channel; set quiet_hours to null to turn quiet hours off')
       .refine((channels) => new Set(channels).size === channels.length, { message: 'must not name a channel twice' })
+      .meta({ uniqueItems: true })
       .default([...DEFAULT_QUIET_CHANNELS]),
   })
   .refine((window) => window.start !== window.end, {
     message: 'must not start and end at the same time',
     path: ['end'],
-  });
+  })
+  .meta({ description: 'a window of the day in the person\'s time zone; it may cross midnight, and must not start when it ends' });
 
-/** A switch per channel (each required: a PUT says all of it), and quiet hours or null. */
+/** A switch per channel (a PUT says each, unless its channel gives a default), and quiet hours or null. */
 export const preferencesSchema = z.strictObject({
-  ...(Object.fromEntries(CHANNELS.map((channel) => [channel, z.boolean()])) as Record<Channel, z.ZodBoolean>),
+  ...(Object.fromEntries(CHANNELS.map((channel) => [channel, channelSwitch(channel)])) as Record<
+    Channel,
+    z.ZodBoolean
+  >),
   quiet_hours: quietHoursSchema.nullable(),
 });
+
+function channelSwitch(channel: Channel) {
+  const definition: ChannelDefinition = CHANNEL_DEFINITIONS[channel];
+  return definition.switchDefault === undefined ? z.boolean() : z.boolean().default(definition.switchDefault);
+}

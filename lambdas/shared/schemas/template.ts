@@ -13,6 +13,7 @@ export const templateSchema = z
   })
   .refine((template) => CHANNELS.some((channel) => template[channel] !== undefined), {
     message: `must have at least one of ${CHANNELS.join(', ')}`,
-  });
+  })
+  .meta({ anyOf: CHANNELS.map((channel) => ({ required: [channel] })) });
 
 export type TemplateDocument = z.infer<typeof templateSchema>;

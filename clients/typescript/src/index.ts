@@ -1,0 +1,337 @@
+/**
+ * A typed client for the notification platform's API (v1), for producers. Every function is derived, at run time,
+ * from the API's one table of operations (lambdas/shared/platform/operations.ts): its method, its path and whether it
+ * takes an Idempotency-Key come from there, and its types come from the table's zod schemas (the request as the
+ * schemas accept it, the answer as they describe it). Answers are not validated at run time.
+ *
+ * Each call retries, with the same Idempotency-Key, what waiting can fix: 429, 503 and 409 idempotency_key_in_use,
+ * after Retry-After when the answer says (else exponential backoff with jitter), and a connection refused, dropped
+ * or timed out where a retry cannot do a thing twice (GET, PUT, DELETE, and a POST with an Idempotency-Key).
+ */
+import type { z } from 'zod';
+import {
+  type HttpMethod,
+  OPERATION_LIST,
+  type OPERATIONS,
+  type OperationId,
+} from '../../../lambdas/shared/platform/operations.js';
+
+export type { OperationId } from '../../../lambdas/shared/platform/operations.js';
+
+type Operations = typeof OPERATIONS;
+
+/** An operation's path parameters, as its schema accepts them. */
+export type PathParameters<Id extends OperationId> = z.input<Operations[Id]['pathParameters']>;
+
+/** An operation's body, as its schema accepts it; never for an operation without one. */
+export type RequestBody<Id extends OperationId> = Operations[Id] extends { readonly body: infer Body extends z.ZodType }
+  ? z.input<Body>
+  : never;
+
+type SuccessAnswer<Entry> = Entry extends { readonly schema: infer Schema extends z.ZodType }
+  ? z.output<Schema>
+  : undefined;
+
+/** What an operation answers when it succeeds; undefined for a 204. */
+export type Answer<Id extends OperationId> = {
+  [Status in keyof Operations[Id]['answers']]: SuccessAnswer<Operations[Id]['answers'][Status]>;
+}[keyof Operations[Id]['answers']];
+
+/** One call's request: `path` for an operation with path parameters, `body` for one with a body. */
+export type OperationRequest<Id extends OperationId> = (PathParameters<Id> extends Record<string, never>
+  ? { readonly path?: undefined }
+  : { readonly path: PathParameters<Id> }) &
+  (Operations[Id] extends { readonly body: z.ZodType }
+    ? { readonly body: RequestBody<Id> }
+    : { readonly body?: undefined }) &
+  (Operations[Id] extends { readonly idempotent: true }
+    ? {
+        /** Generated per call when left out; the same key is sent on every retry of the call. */
+        readonly idempotencyKey?: string;
+      }
+    : { readonly idempotencyKey?: undefined });
+
+type Arguments<Id extends OperationId> =
+  Record<never, never> extends OperationRequest<Id>
+    ? [request?: OperationRequest<Id>]
+    : [request: OperationRequest<Id>];
+
+/** One function per operation of the API, named as the table names it. */
+export type NotificationClient = {
+  readonly [Id in OperationId]: (...args: Arguments<Id>) => Promise<Answer<Id>>;
+};
+
+/** What one attempt came to: an answer (`status`), or none (`error`). */
+export interface AttemptOutcome {
+  readonly operation: OperationId;
+  readonly method: HttpMethod;
+  /** The first attempt of a call is 1. */
+  readonly attempt: number;
+  /** The answer's status; undefined when no answer came (a connection refused or dropped, or a timeout). */
+  readonly status: number | undefined;
+  /** The answer's Retry-After header as sent; null without one, or without an answer. */
+  readonly retryAfter: string | null;
+  /** The platform's error code, for an error answer that has one. */
+  readonly code?: string;
+  /** Why no answer came. */
+  readonly error?: unknown;
+  /** Whether no answer came because the attempt ran out of time (timeoutMs). */
+  readonly timedOut?: boolean;
+  /** How long the client waits before the next attempt; undefined when there is none. */
+  readonly retryInMs: number | undefined;
+}
+
+export interface NotificationClientOptions {
+  /** The API's stage URL, e.g. https://abc123.execute-api.eu-central-1.amazonaws.com/v1 (a trailing / is fine). */
+  readonly baseUrl: string;
+  /** The producer's API key, sent as x-api-key. */
+  readonly apiKey: string;
+  /** Defaults to the global fetch. */
+  readonly fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Attempts per call, the first included (default 5). */
+  readonly maxAttempts?: number;
+  /** The longest wait between attempts, Retry-After included (default 20,000 ms). */
+  readonly maxRetryDelayMs?: number;
+  /** One attempt's time, answer body included, after which it counts as no answer (default 30,000 ms). */
+  readonly timeoutMs?: number;
+  /** How the client waits between attempts (default setTimeout). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Called with every attempt's outcome, before any wait; what it throws ends the call with that error. */
+  readonly onAttempt?: (outcome: AttemptOutcome) => void;
+}
+
+export interface FieldProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** An answer that is neither a success nor retried: the platform's `{error}` or API Gateway's `{message}`. */
+export class NotificationApiError extends Error {
+  override readonly name = 'NotificationApiError';
+
+  constructor(
+    readonly operation: OperationId,
+    readonly status: number,
+    /** The platform's code (e.g. invalid_request, type_not_allowed); undefined for API Gateway's own answers. */
+    readonly code: string | undefined,
+    message: string,
+    /** For a bad request, each bad field. */
+    readonly details: readonly FieldProblem[] | undefined,
+    /** Retry-After, in seconds, when the answer had one. */
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** No answer came, and the call was not retried: a POST without an Idempotency-Key may have been carried out. */
+export class NotificationConnectionError extends Error {
+  override readonly name = 'NotificationConnectionError';
+
+  constructor(
+    readonly operation: OperationId,
+    readonly attempts: number,
+    readonly timedOut: boolean,
+    message: string,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Every attempt was retryable and none succeeded; `cause` is the last attempt's error. */
+export class NotificationRetriesExhaustedError extends Error {
+  override readonly name = 'NotificationRetriesExhaustedError';
+
+  constructor(
+    readonly operation: OperationId,
+    readonly attempts: number,
+    /** The last attempt's status; undefined when it got no answer. */
+    readonly lastStatus: number | undefined,
+    message: string,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_MAX_RETRY_DELAY_MS = 20_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** The first backoff is up to this; each next one up to twice the last, at most maxRetryDelayMs. */
+const BACKOFF_BASE_MS = 200;
+
+interface CallRequest {
+  readonly path?: Readonly<Record<string, unknown>>;
+  readonly body?: unknown;
+  readonly idempotencyKey?: string;
+}
+
+type ListedOperation = (typeof OPERATION_LIST)[number];
+
+export function createNotificationClient(options: NotificationClientOptions): NotificationClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  new URL(baseUrl); // throws now for a URL that every call would fail on
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError('maxAttempts must be an integer >= 1');
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const fetchAnswer = options.fetch ?? ((url, init) => fetch(url, init));
+  const sleep = options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const report = options.onAttempt ?? (() => {});
+
+  const backoff = (attempt: number) => {
+    const ceiling = Math.min(maxRetryDelayMs, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+    return ceiling / 2 + (Math.random() * ceiling) / 2;
+  };
+
+  async function call(operation: ListedOperation, request: CallRequest = {}): Promise<unknown> {
+    const idempotencyKey = operation.idempotent ? (request.idempotencyKey ?? crypto.randomUUID()) : undefined;
+    const url = `${baseUrl}${expandPath(operation.path, request.path)}`;
+    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const headers: Record<string, string> = {
+      'x-api-key': options.apiKey,
+      Accept: 'application/json',
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...(idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey }),
+    };
+    // Retrying without an answer must not do the thing twice: a POST is safe only with its key.
+    const safeWithoutAnswer = operation.method !== 'POST' || idempotencyKey !== undefined;
+    const label = `${operation.method} ${operation.path}`;
+    const attemptOf = { operation: operation.id, method: operation.method };
+
+    for (let attempt = 1; ; attempt++) {
+      const more = attempt < maxAttempts;
+      let status: number;
+      let retryAfter: string | null;
+      let text: string;
+      try {
+        const response = await fetchAnswer(url, {
+          method: operation.method,
+          headers,
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        status = response.status;
+        retryAfter = response.headers.get('Retry-After');
+        text = await response.text();
+      } catch (error) {
+        const timedOut = (error as { name?: unknown } | null)?.name === 'TimeoutError';
+        const retryInMs = safeWithoutAnswer && more ? backoff(attempt) : undefined;
+        report({ ...attemptOf, attempt, status: undefined, retryAfter: null, error, timedOut, retryInMs });
+        const why = timedOut ? `timed out after ${timeoutMs} ms` : explain(error);
+        if (!safeWithoutAnswer) {
+          throw new NotificationConnectionError(
+            operation.id,
+            attempt,
+            timedOut,
+            `${label} got no answer (${why}); not retried: a POST without an Idempotency-Key may have been carried out`,
+            { cause: error },
+          );
+        }
+        if (retryInMs === undefined) {
+          throw new NotificationRetriesExhaustedError(
+            operation.id,
+            attempt,
+            undefined,
+            `${label}: gave up after ${attempt} attempts; the last got no answer (${why})`,
+            { cause: error },
+          );
+        }
+        await sleep(retryInMs);
+        continue;
+      }
+
+      if (status >= 200 && status < 300) {
+        report({ ...attemptOf, attempt, status, retryAfter, retryInMs: undefined });
+        return parseAnswer(label, status, text);
+      }
+      const error = apiError(operation.id, status, text, retryAfter);
+      const retryable = status === 429 || status === 503 || (status === 409 && error.code === 'idempotency_key_in_use');
+      const retryInMs = retryable && more ? waitFor(retryAfter, maxRetryDelayMs, () => backoff(attempt)) : undefined;
+      report({ ...attemptOf, attempt, status, retryAfter, code: error.code, retryInMs });
+      if (!retryable) throw error;
+      if (retryInMs === undefined) {
+        throw new NotificationRetriesExhaustedError(
+          operation.id,
+          attempt,
+          status,
+          `${label}: gave up after ${attempt} attempts; the last answered ${status}${error.code ? ` ${error.code}` : ''}`,
+          { cause: error },
+        );
+      }
+      await sleep(retryInMs);
+    }
+  }
+
+  return Object.fromEntries(
+    OPERATION_LIST.map((operation) => [operation.id, (request?: CallRequest) => call(operation, request)]),
+  ) as unknown as NotificationClient;
+}
+
+/** The path with each {parameter} filled in, URL-encoded. */
+function expandPath(template: string, parameters: Readonly<Record<string, unknown>> | undefined): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = parameters?.[name];
+    if (value === undefined || value === null || value === '') throw new TypeError(`path parameter ${name} is missing`);
+    return encodeURIComponent(String(value));
+  });
+}
+
+/** Retry-After (seconds, or an HTTP date) when the answer has one, at most `ceiling`; else the backoff. */
+function waitFor(retryAfter: string | null, ceiling: number, backoff: () => number): number {
+  const asked = retryAfterMs(retryAfter);
+  return Math.min(ceiling, asked ?? backoff());
+}
+
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function parseAnswer(label: string, status: number, text: string): unknown {
+  if (status === 204 || text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${label} answered ${status} with a body that is not JSON`);
+  }
+}
+
+function apiError(operation: OperationId, status: number, text: string, retryAfter: string | null) {
+  const seconds = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const platform = (parsed as { error?: unknown } | undefined)?.error;
+  if (isRecord(platform)) {
+    return new NotificationApiError(
+      operation,
+      status,
+      typeof platform.code === 'string' ? platform.code : undefined,
+      typeof platform.message === 'string' ? platform.message : `HTTP ${status}`,
+      Array.isArray(platform.details) ? (platform.details as FieldProblem[]) : undefined,
+      seconds,
+    );
+  }
+  // API Gateway's own answers ({"message": "Forbidden"}), or a body that is not the platform's.
+  const message = isRecord(parsed) && typeof parsed.message === 'string' ? parsed.message : text.slice(0, 500);
+  return new NotificationApiError(operation, status, undefined, message || `HTTP ${status}`, undefined, seconds);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function explain(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error.cause as { code?: unknown; message?: unknown } | undefined) ?? undefined;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : '';
+  return detail ? `${error.message}: ${detail}` : error.message;
+}

@@ -1,0 +1,82 @@
+import AjvModule from 'ajv-draft-04';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OPERATION_LIST, type OperationId } from '../../lambdas/shared/platform/operations.js';
+import { synthStack } from './stack-fixture.js';
+
+// A CommonJS module whose exports are the class itself; TypeScript sees the module around it.
+const Ajv = AjvModule as unknown as typeof AjvModule.default;
+
+/**
+ * API Gateway refuses a body its operation's model does not accept, before any function runs: a model that refused a
+ * valid body would take the API down. Each model is checked here, with a JSON Schema draft 4 validator as API Gateway
+ * runs one, against bodies the handler accepts (each checked against the handler's own schema first) and bodies it
+ * refuses.
+ */
+const ACCEPTED: Partial<Record<OperationId, unknown[]>> = {
+  sendNotification: [
+    { user_id: 'ada', type: 'order_shipped', payload: {} },
+    { user_id: 'user-42', type: 'order.shipped', payload: { order: { id: 'A-1', items: [1, 2] } }, channels: ['sms'] },
+  ],
+  putPreferences: [
+    { email: true, sms: false, push: true, quiet_hours: null },
+    { email: true, sms: true, push: true, quiet_hours: { start: '22:00', end: '07:00', timezone: 'Europe/Berlin' } },
+  ],
+  putContacts: [{}, { email_address: 'ada@example.com', phone_number: '+4915112345678', locale: 'de-DE' }],
+  registerDevice: [
+    { platform: 'fcm', token: 'demo-fcm-token:APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZ' },
+    { platform: 'apns', token: 'a'.repeat(64) },
+  ],
+  putTemplate: [{ email: { subject: 'Hi {{ name }}', body: '<p>Hi</p>' } }, { critical: true, sms: { body: 'x' } }],
+};
+
+const REFUSED: Partial<Record<OperationId, unknown[]>> = {
+  sendNotification: [
+    { type: 'order_shipped', payload: {} },
+    { user_id: 'ada', type: 'x', payload: {}, extra: 1 },
+  ],
+  putPreferences: [
+    { email: true, sms: true, quiet_hours: null },
+    { email: 'yes', sms: true, push: true, quiet_hours: null },
+  ],
+  putContacts: [{ email_address: 42 }, { fax: '+4915112345678' }],
+  registerDevice: [{ platform: 'webpush', token: 'x'.repeat(30) }, { platform: 'fcm' }],
+  putTemplate: [{}, { critical: true }, { email: { subject: 'no body' } }],
+};
+
+let models: Map<string, object>;
+beforeAll(() => {
+  const template: Template = synthStack();
+  models = new Map(
+    Object.values(template.findResources('AWS::ApiGateway::Model')).map((model) => [
+      model.Properties.Name,
+      model.Properties.Schema,
+    ]),
+  );
+});
+
+describe("API Gateway's request models", () => {
+  const withBody = OPERATION_LIST.filter((operation) => operation.body);
+
+  it('are given examples for every operation that takes a body', () => {
+    expect(Object.keys(ACCEPTED).sort()).toEqual(withBody.map((operation) => operation.id).sort());
+    expect(Object.keys(REFUSED).sort()).toEqual(withBody.map((operation) => operation.id).sort());
+  });
+
+  it.each(withBody.map((operation) => [operation.id, operation] as const))(
+    '%s: accept what the handler accepts, and refuse what it refuses for its shape',
+    (id, operation) => {
+      const model = models.get(`${id}Body`);
+      expect(model, `no model ${id}Body`).toBeDefined();
+      const validate = new Ajv({ strict: false }).compile(model as object);
+      for (const body of ACCEPTED[id] ?? []) {
+        expect(operation.body?.safeParse(body).success, `the handler accepts ${JSON.stringify(body)}`).toBe(true);
+        expect(validate(body), `${JSON.stringify(body)}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      }
+      for (const body of REFUSED[id] ?? []) {
+        expect(operation.body?.safeParse(body).success, `the handler refuses ${JSON.stringify(body)}`).toBe(false);
+        expect(validate(body), `the model refuses ${JSON.stringify(body)}`).toBe(false);
+      }
+    },
+  );
+});
