@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import type { Channel } from '../../../lambdas/channels/registry.js';
 import { OPERATION_LIST, pathParameterNames } from '../../../lambdas/shared/platform/operations.js';
 import {
   type AttemptOutcome,
@@ -151,7 +152,7 @@ describe('one function per operation of the table', () => {
       user_id: string;
       type: string;
       payload: Record<string, unknown>;
-      channels?: ('email' | 'sms' | 'push')[] | undefined;
+      channels?: Channel[] | undefined;
     }>();
     expectTypeOf<SendRequest['idempotencyKey']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<SendRequest['path']>().toEqualTypeOf<undefined>();

@@ -28,16 +28,22 @@ export const quietHoursSchema = z
     message: 'must not start and end at the same time',
     path: ['end'],
   })
-  .meta({ description: 'a window of the day in the person\'s time zone; it may cross midnight, and must not start when it ends' });
+  .meta({
+    description:
+      "a window of the day in the person's time zone; it may cross midnight, and must not start when it ends",
+  });
 
 /** A switch per channel (a PUT says each, unless its channel gives a default), and quiet hours or null. */
 export const preferencesSchema = z.strictObject({
-  ...(Object.fromEntries(CHANNELS.map((channel) => [channel, channelSwitch(channel)])) as Record<
-    Channel,
-    z.ZodBoolean
-  >),
+  ...(Object.fromEntries(CHANNELS.map((channel) => [channel, channelSwitch(channel)])) as ChannelSwitches),
   quiet_hours: quietHoursSchema.nullable(),
 });
+
+type ChannelSwitches = {
+  [Name in Channel]: (typeof CHANNEL_DEFINITIONS)[Name] extends { switchDefault: boolean }
+    ? z.ZodDefault<z.ZodBoolean>
+    : z.ZodBoolean;
+};
 
 function channelSwitch(channel: Channel) {
   const definition: ChannelDefinition = CHANNEL_DEFINITIONS[channel];
