@@ -13,9 +13,10 @@ import { templateProblems } from './template-problems.js';
 
 const templates = new TemplatesStore(requiredEnv(ENV.templatesTable), documentClient);
 
+/** The template as the API shows it: its parts by channel, its owner and when it changed (not who changed it). */
 function view(type: string, template: TemplateDocument & { updated_at?: string; owner?: string }) {
-  const { critical, email, sms, push, updated_at, owner } = template;
-  return { type, critical, email, sms, push, owner, updated_at };
+  const parts = Object.fromEntries(CHANNELS.map((channel) => [channel, template[channel]]));
+  return { type, critical: template.critical, ...parts, owner: template.owner, updated_at: template.updated_at };
 }
 
 /**

@@ -1,12 +1,5 @@
-import {
-  awsErrorSummary,
-  awsReason,
-  isAwsCredentialProblem,
-  isClientError,
-  isShape,
-  networkFailure,
-} from '../../shared/delivery/provider-failure.js';
-import { type DeliveryFailure, permanent, transient } from '../../shared/domain/delivery-failure.js';
+import { awsErrorSummary, awsProviderFailure, awsReason, isShape } from '../../shared/delivery/provider-failure.js';
+import type { DeliveryFailure } from '../../shared/domain/delivery-failure.js';
 
 /** A push can also fail because the device's endpoint no longer exists; the caller forgets that device. */
 export type PushFailure = DeliveryFailure | { readonly kind: 'endpoint_gone'; readonly reason: string };
@@ -27,14 +20,7 @@ const SNS_OPERATOR_FIXABLE = new Set([
 
 /** What an SNS Publish error means for the delivery to one device (see shared/delivery/provider-failure.ts). */
 export function classifySnsPublishError(error: unknown): PushFailure {
-  const network = networkFailure(error);
-  if (network) return network;
-  if (!isShape(error)) return transient('sns_unexpected_error');
-  const aws = awsErrorSummary(error);
-  const reason = awsReason('sns', aws);
-  if (SNS_ENDPOINT_GONE.has(aws.name)) return { kind: 'endpoint_gone', reason };
-  if (aws.retryable) return transient(reason);
-  if (SNS_REFUSED.has(aws.name)) return permanent(reason);
-  if (SNS_OPERATOR_FIXABLE.has(aws.name) || isAwsCredentialProblem(aws.name)) return transient(reason);
-  return isClientError(aws.status) ? permanent(reason) : transient(reason);
+  if (isShape(error) && SNS_ENDPOINT_GONE.has(awsErrorSummary(error).name))
+    return { kind: 'endpoint_gone', reason: awsReason('sns', awsErrorSummary(error)) };
+  return awsProviderFailure('sns', error, { refused: SNS_REFUSED, operatorFixable: SNS_OPERATOR_FIXABLE });
 }

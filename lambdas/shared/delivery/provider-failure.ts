@@ -7,8 +7,14 @@
  * redriven, whereas a wrong "permanent" loses the notification for good. Only a provider's own 4xx verdict on the
  * message or recipient is permanent.
  */
-import { type AwsErrorSummary, type ErrorShape, isShape, networkErrorCode } from '../aws/error-shapes.js';
-import { type DeliveryFailure, transient } from '../domain/delivery-failure.js';
+import {
+  type AwsErrorSummary,
+  awsErrorSummary,
+  type ErrorShape,
+  isShape,
+  networkErrorCode,
+} from '../aws/error-shapes.js';
+import { type DeliveryFailure, permanent, transient } from '../domain/delivery-failure.js';
 
 export { awsErrorSummary, type ErrorShape, integer, isShape } from '../aws/error-shapes.js';
 
@@ -25,6 +31,31 @@ const AWS_CREDENTIAL_NAMES = new Set([
   'CredentialsProviderError',
 ]);
 
+/** What an AWS provider's refusals mean, by error name: the channel's own knowledge of its provider. */
+export interface AwsProviderRules {
+  /** Its verdict on the message or the recipient: permanent. */
+  readonly refused: ReadonlySet<string>;
+  /** Configuration an operator fixes (an identity, a paused account, a disabled application): transient. */
+  readonly operatorFixable: ReadonlySet<string>;
+}
+
+/**
+ * An AWS provider's error as a delivery failure: a broken connection, throttling or a 5xx is transient; the provider's
+ * refusal permanent; an operator's fault (its configuration, credentials, permissions) transient; any other 4xx
+ * permanent; anything else transient.
+ */
+export function awsProviderFailure(provider: string, error: unknown, rules: AwsProviderRules): DeliveryFailure {
+  const network = networkFailure(error);
+  if (network) return network;
+  if (!isShape(error)) return transient(`${provider}_unexpected_error`);
+  const aws = awsErrorSummary(error);
+  const reason = awsReason(provider, aws);
+  if (aws.retryable) return transient(reason);
+  if (rules.refused.has(aws.name)) return permanent(reason);
+  if (rules.operatorFixable.has(aws.name) || isAwsCredentialProblem(aws.name)) return transient(reason);
+  return isClientError(aws.status) ? permanent(reason) : transient(reason);
+}
+
 /** A connection that broke or timed out, as a transient failure; undefined for anything else. */
 export function networkFailure(error: unknown): DeliveryFailure | undefined {
   const network = networkErrorCode(error);
@@ -39,7 +70,7 @@ export function awsReason(provider: string, { name, status }: AwsErrorSummary): 
   return status === undefined ? `${provider}_unexpected_error` : `${provider}_http_${status}`;
 }
 
-export function isAwsCredentialProblem(name: string): boolean {
+function isAwsCredentialProblem(name: string): boolean {
   return name.startsWith('AccessDenied') || AWS_CREDENTIAL_NAMES.has(name);
 }
 
