@@ -7,6 +7,7 @@ import { CreateQueueCommand, DeleteQueueCommand, SendMessageCommand } from '@aws
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { documentClient } from '../lambdas/shared/aws/dynamodb.js';
 import { sqsClient } from '../lambdas/shared/aws/sqs.js';
+import { OPERATIONS } from '../lambdas/shared/platform/operations.js';
 import { lambdaContext, proxyEvent } from '../local/api-gateway-emulation.js';
 import type { LocalPlatform } from '../local/runtime.js';
 import { type AwsCallCounter, median, percentile, round, runConcurrently } from './measure.js';
@@ -21,9 +22,9 @@ export async function measureIngest(
 ): Promise<Record<string, number | Record<string, number>>> {
   const event = (idempotencyKey?: string) =>
     proxyEvent({
-      method: 'POST',
-      resource: '/notifications',
-      path: '/notifications',
+      method: OPERATIONS.sendNotification.method,
+      resource: OPERATIONS.sendNotification.path,
+      path: OPERATIONS.sendNotification.path,
       pathParameters: null,
       headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
       body: JSON.stringify({ user_id: 'bench-user-0', type: 'bench_isolation', payload: { n: 'ingest' } }),

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { render as renderEmail } from '../lambdas/channels/email/render.js';
 import { BoundedRenderer, RENDER_BOUNDS } from '../lambdas/shared/templates/bounded-renderer.js';
-import { HOSTILE_TEMPLATES, MEMORY_BOMB, PAYLOAD_BOMB } from '../test/support/hostile-templates.js';
+import { htmlToText } from '../lambdas/shared/templates/html-to-text.js';
+import { HOSTILE_TEMPLATES, MEMORY_BOMB, PAYLOAD_BOMB, SLOW_MARKUP } from '../test/support/hostile-templates.js';
 import { percentile, round } from './measure.js';
 
 const NORMAL = {
@@ -18,6 +19,8 @@ const PAYLOAD = { order_id: 'A-1001', name: 'Ada' };
 
 export interface RenderingResult {
   readonly figures: Record<string, number>;
+  /** Converting a million characters of markup made to be slow to the email's text part, in this process (ms). */
+  readonly htmlToTextMs: Record<string, number>;
   readonly hostile: Record<string, { verdict: string; ms: number; next_render_ms: number }>;
 }
 
@@ -60,7 +63,20 @@ export async function measureRendering(samples: number): Promise<RenderingResult
     }
     peak.stop();
 
+    // Median of three: each input is a million characters, converted once per email, inside the render's CPU budget.
+    const htmlToTextMs = Object.fromEntries(
+      Object.entries(SLOW_MARKUP).map(([name, html]) => {
+        const times = Array.from({ length: 3 }, () => {
+          const started = performance.now();
+          htmlToText(html);
+          return performance.now() - started;
+        });
+        return [name, round(percentile(times, 50), 0)];
+      }),
+    );
+
     return {
+      htmlToTextMs,
       figures: {
         samples,
         in_process_p50_ms: round(percentile(inProcess, 50), 3),

@@ -167,6 +167,11 @@ A verdict of RenderLimitExceeded fails that one job for good as \`render_limit_e
 does not grow, and the render beside it is answered by the other warm render process (or by the new one that
 replaces a killed process: the time it takes to start).
 
+The email's text part is converted from its HTML inside the same render (and its CPU budget). A million characters of
+markup made to be slow, converted in process (median of 3, ms):
+
+${table(Object.entries((rendering.htmlToTextMs ?? {}) as Record<string, number>))}
+
 ## 6. Cost per million notifications
 
 Mix: 60% email + push, 30% email only, 10% email + SMS + push. List prices of ${results.prices_as_of} (\`bench/aws-prices.json\`),

@@ -20,6 +20,7 @@ import { delaySecondsUntil } from '../shared/domain/quiet-hours.js';
 import { requestFingerprint } from '../shared/domain/request-fingerprint.js';
 import { ApiError } from '../shared/http/api-error.js';
 import { logger } from '../shared/observability.js';
+import { OPERATIONS } from '../shared/platform/operations.js';
 import type { ChannelJob } from '../shared/schemas/channel-job.js';
 import type { NotificationRequest } from '../shared/schemas/notification-request.js';
 
@@ -74,7 +75,7 @@ export class NotificationIntake {
     ]);
     if (!template) {
       throw new ApiError(422, 'unknown_type', `no template is saved for type "${request.type}"`, [
-        { field: 'type', message: 'has no template; save one with PUT /v1/templates/{type}' },
+        { field: 'type', message: `has no template; save one with PUT /v1${OPERATIONS.putTemplate.path}` },
       ]);
     }
 

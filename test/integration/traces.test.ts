@@ -51,8 +51,7 @@ describe('traces', () => {
     const phone = '+4917612345098';
 
     const answer = await invoke(contacts, {
-      method: 'PUT',
-      resource: '/v1/users/{user_id}/contacts',
+      operation: 'putContacts',
       pathParameters: { user_id: 'traced-user' },
       body: { email_address: email, phone_number: phone },
     });

@@ -3,6 +3,7 @@
  * path, headers, body and the caller's API key id, and a Lambda context.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { OPERATIONS, type OperationId } from '../../lambdas/shared/platform/operations.js';
 import { lambdaContext, proxyEvent } from '../../local/api-gateway-emulation.js';
 
 export { lambdaContext };
@@ -46,9 +47,8 @@ export const TEST_PRODUCERS = [
 ];
 
 export interface ApiRequest {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** The resource template, e.g. "/v1/preferences/{user_id}". */
-  readonly resource: string;
+  /** The operation of the API (lambdas/shared/platform/operations.ts): its method and resource. */
+  readonly operation: OperationId;
   readonly pathParameters?: Record<string, string>;
   /** An object is sent as JSON; a string is sent as it is. */
   readonly body?: unknown;
@@ -57,12 +57,13 @@ export interface ApiRequest {
 }
 
 export function apiEvent(request: ApiRequest): APIGatewayProxyEvent {
-  const path = request.resource.replace(/\{(\w+)\}/g, (_, name: string) => request.pathParameters?.[name] ?? '');
+  const { method, path: resource } = OPERATIONS[request.operation];
+  const path = resource.replace(/\{(\w+)\}/g, (_, name: string) => request.pathParameters?.[name] ?? '');
   const body =
     request.body === undefined ? null : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
   return proxyEvent({
-    method: request.method,
-    resource: request.resource,
+    method,
+    resource,
     path,
     pathParameters: request.pathParameters ?? null,
     headers: { ...(body === null ? {} : { 'Content-Type': 'application/json' }), ...request.headers },

@@ -29,3 +29,18 @@ export const PAYLOAD_BOMB = {
   template: '{% for a in xs %}{% for b in xs %}{% for c in xs %}{% endfor %}{% endfor %}{% endfor %}{{ xs | size }}',
   payload: { xs: Array.from({ length: 1_500 }, (_, index) => index) },
 };
+
+const million = (unit: string) => unit.repeat(Math.ceil(1_000_000 / unit.length));
+
+/**
+ * A million characters of markup made to slow an HTML-to-text conversion down: a scan that goes over the rest of the
+ * document again for each piece of markup takes minutes on the first (it did). Keyed by a short name.
+ */
+export const SLOW_MARKUP: Readonly<Record<string, string>> = {
+  comments: million('<!--x-->'),
+  comments_ended_by_bang: million('<!--x--!>'),
+  tags_never_closed: million('<p><b><a href="https://example.com">y'),
+  blocks_nested_90000_deep: `${'<div>'.repeat(90_000)}x${'</div>'.repeat(90_000)}`,
+  lone_less_than_signs: million('<'),
+  scripts: million('<script></script>'),
+};

@@ -31,8 +31,7 @@ export async function loadControlPlane(): Promise<ControlPlane> {
 
 export async function saveTemplate(plane: ControlPlane, type: string, template: object): Promise<void> {
   const answer = await invoke(plane.templates, {
-    method: 'PUT',
-    resource: '/v1/templates/{type}',
+    operation: 'putTemplate',
     pathParameters: { type },
     body: template,
   });
@@ -52,8 +51,7 @@ export async function createUser(plane: ControlPlane, setup: UserSetup = {}): Pr
   const userId = `user-${randomUUID()}`;
   const { email = true, phone = true, device = true } = setup;
   const contacts = await invoke(plane.contacts, {
-    method: 'PUT',
-    resource: '/v1/users/{user_id}/contacts',
+    operation: 'putContacts',
     pathParameters: { user_id: userId },
     body: {
       ...(email ? { email_address: `${userId}@example.com` } : {}),
@@ -63,8 +61,7 @@ export async function createUser(plane: ControlPlane, setup: UserSetup = {}): Pr
   expect(contacts.statusCode).toBe(200);
   if (device) {
     const registered = await invoke(plane.devices, {
-      method: 'POST',
-      resource: '/v1/users/{user_id}/devices',
+      operation: 'registerDevice',
       pathParameters: { user_id: userId },
       body: { platform: 'fcm', token: `fcm-${randomBytes(48).toString('base64url')}` },
     });
@@ -72,8 +69,7 @@ export async function createUser(plane: ControlPlane, setup: UserSetup = {}): Pr
   }
   if (setup.preferences) {
     const saved = await invoke(plane.preferences, {
-      method: 'PUT',
-      resource: '/v1/preferences/{user_id}',
+      operation: 'putPreferences',
       pathParameters: { user_id: userId },
       body: setup.preferences,
     });

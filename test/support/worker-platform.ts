@@ -77,8 +77,7 @@ export async function startWorkerPlatform(
 /** Accepts a notification through the real ingest handler (from the admin producer, which owns every type). */
 export async function notify(world: WorkerPlatform, body: object): Promise<string> {
   const answer = await invoke(world.ingest, {
-    method: 'POST',
-    resource: '/v1/notifications',
+    operation: 'sendNotification',
     body,
     apiKeyId: TEST_KEYS.admin,
   });
@@ -89,8 +88,7 @@ export async function notify(world: WorkerPlatform, body: object): Promise<strin
 
 export async function channelStatus(world: WorkerPlatform, notificationId: string, channel: Channel) {
   const answer = await invoke(world.status, {
-    method: 'GET',
-    resource: '/v1/notifications/{notification_id}',
+    operation: 'getNotification',
     pathParameters: { notification_id: notificationId },
   });
   return answer.json.channels[channel];

@@ -21,22 +21,19 @@ afterAll(() => platform.remove());
 
 const register = (userId: string, body: unknown) =>
   invoke(handler, {
-    method: 'POST',
-    resource: '/v1/users/{user_id}/devices',
+    operation: 'registerDevice',
     pathParameters: { user_id: userId },
     body,
   });
 const list = (userId: string) =>
   invoke(handler, {
-    method: 'GET',
-    resource: '/v1/users/{user_id}/devices',
+    operation: 'listDevices',
     pathParameters: { user_id: userId },
     apiKeyId: TEST_KEYS.orderService,
   });
 const remove = (userId: string, deviceId: string) =>
   invoke(handler, {
-    method: 'DELETE',
-    resource: '/v1/users/{user_id}/devices/{device_id}',
+    operation: 'removeDevice',
     pathParameters: { user_id: userId, device_id: deviceId },
   });
 

@@ -1,5 +1,14 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  API_FUNCTIONS,
+  type ApiFunction,
+  OPERATION_LIST,
+  OPERATIONS,
+  type OperationId,
+  pathParameterNames,
+} from '../../../lambdas/shared/platform/operations.js';
+import { HANDLER_MODULES } from '../../../lambdas/shared/platform/resources.js';
 import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
 import {
   ALL_CHANNEL_TEMPLATE,
@@ -14,20 +23,25 @@ import { footprint, provisionTestPlatform, type TestPlatform } from '../../suppo
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 60);
 let generated = 0;
 
+type Handler = Parameters<typeof invoke>[0];
+
 let platform: TestPlatform;
 let plane: ControlPlane;
-let ingest: Parameters<typeof invoke>[0];
-let status: Parameters<typeof invoke>[0];
-let erasure: Parameters<typeof invoke>[0];
+/** Every API function's handler, by function name, loaded as the platform loads it. */
+const handlers = new Map<ApiFunction, Handler>();
 
 beforeAll(async () => {
   platform = await provisionTestPlatform('hostile');
   plane = await loadControlPlane();
-  ({ handler: ingest } = await import('../../../lambdas/ingest/handler.js'));
-  ({ handler: status } = await import('../../../lambdas/notification-status/handler.js'));
-  ({ handler: erasure } = await import('../../../lambdas/user-erasure/handler.js'));
+  for (const name of API_FUNCTIONS) {
+    const file = new URL(`../../../lambdas/${HANDLER_MODULES.api(name)}`, import.meta.url).href;
+    handlers.set(name, ((await import(/* @vite-ignore */ file)) as { handler: Handler }).handler);
+  }
   await saveTemplate(plane, 'order_shipped', ALL_CHANNEL_TEMPLATE);
 });
+
+const handlerOf = (operation: OperationId) => handlers.get(OPERATIONS[operation].function) as Handler;
+const nameOf = (operation: OperationId) => `${OPERATIONS[operation].method} /v1${OPERATIONS[operation].path}`;
 afterAll(async () => {
   await platform.remove();
   process.stdout.write(`hostile requests: ${generated} generated bad requests, each refused with a 4xx\n`);
@@ -54,11 +68,8 @@ const hostileText = fc.oneof(
   ),
 );
 
-interface Endpoint {
-  readonly name: string;
-  readonly handler: () => Parameters<typeof invoke>[0];
-  readonly method: 'POST' | 'PUT';
-  readonly resource: string;
+/** For an operation that takes a body: a valid one, and what must be refused in it. */
+interface BodyRules {
   readonly pathParameters?: Record<string, string>;
   readonly apiKeyId: string;
   readonly valid: Record<string, unknown>;
@@ -68,12 +79,8 @@ interface Endpoint {
   readonly badValues: Record<string, fc.Arbitrary<unknown>>;
 }
 
-const endpoints: Endpoint[] = [
-  {
-    name: 'POST /v1/notifications',
-    handler: () => ingest,
-    method: 'POST',
-    resource: '/v1/notifications',
+const BODY_RULES: Partial<Record<OperationId, BodyRules>> = {
+  sendNotification: {
     apiKeyId: TEST_KEYS.orderService,
     valid: { user_id: 'user-1', type: 'order_shipped', payload: { order_id: 'A' } },
     required: ['user_id', 'type', 'payload'],
@@ -99,11 +106,7 @@ const endpoints: Endpoint[] = [
       ),
     },
   },
-  {
-    name: 'PUT /v1/preferences/{user_id}',
-    handler: () => plane.preferences,
-    method: 'PUT',
-    resource: '/v1/preferences/{user_id}',
+  putPreferences: {
     pathParameters: { user_id: 'user-1' },
     apiKeyId: TEST_KEYS.admin,
     valid: {
@@ -132,11 +135,7 @@ const endpoints: Endpoint[] = [
       ),
     },
   },
-  {
-    name: 'PUT /v1/users/{user_id}/contacts',
-    handler: () => plane.contacts,
-    method: 'PUT',
-    resource: '/v1/users/{user_id}/contacts',
+  putContacts: {
     pathParameters: { user_id: 'user-1' },
     apiKeyId: TEST_KEYS.admin,
     valid: { email_address: 'ada@example.com', phone_number: '+4915112345678' },
@@ -149,11 +148,7 @@ const endpoints: Endpoint[] = [
       ),
     },
   },
-  {
-    name: 'POST /v1/users/{user_id}/devices',
-    handler: () => plane.devices,
-    method: 'POST',
-    resource: '/v1/users/{user_id}/devices',
+  registerDevice: {
     pathParameters: { user_id: 'user-1' },
     apiKeyId: TEST_KEYS.admin,
     valid: { platform: 'apns', token: 'a'.repeat(64) },
@@ -163,11 +158,7 @@ const endpoints: Endpoint[] = [
       token: fc.oneof(notAString, notAllowed(/^[0-9a-fA-F]{64,200}$/)),
     },
   },
-  {
-    name: 'PUT /v1/templates/{type}',
-    handler: () => plane.templates,
-    method: 'PUT',
-    resource: '/v1/templates/{type}',
+  putTemplate: {
     pathParameters: { type: 'hostile' },
     apiKeyId: TEST_KEYS.admin,
     valid: { sms: { body: 'Hello {{ name }}' } },
@@ -180,11 +171,18 @@ const endpoints: Endpoint[] = [
       critical: fc.oneof(fc.string(), fc.integer()),
     },
   },
-];
+};
+
+/** Every operation that takes a body, with its rules. */
+const endpoints = OPERATION_LIST.filter((operation) => operation.body).map((operation) => ({
+  operation: operation.id,
+  name: nameOf(operation.id),
+  ...(BODY_RULES[operation.id] as BodyRules),
+}));
 
 type BadRequest = { body: string; contentType: string; field?: string };
 
-function badRequests(endpoint: Endpoint): fc.Arbitrary<BadRequest> {
+function badRequests(endpoint: BodyRules): fc.Arbitrary<BadRequest> {
   const json = (value: unknown) => JSON.stringify(value);
   const wrongField = fc.constantFrom(...Object.keys(endpoint.badValues)).chain((field) =>
     (endpoint.badValues[field] as fc.Arbitrary<unknown>).map((value) => ({
@@ -227,6 +225,10 @@ function badRequests(endpoint: Endpoint): fc.Arbitrary<BadRequest> {
 }
 
 describe('hostile requests', () => {
+  it('has rules for every operation that takes a body', () => {
+    expect(endpoints.filter((endpoint) => endpoint.valid === undefined).map((endpoint) => endpoint.name)).toEqual([]);
+  });
+
   it.each(endpoints)(
     '$name: refuses every one with a 4xx JSON error, naming the field, and changes nothing',
     async (endpoint) => {
@@ -235,9 +237,8 @@ describe('hostile requests', () => {
       await fc.assert(
         fc.asyncProperty(badRequests(endpoint), async (request) => {
           generated++;
-          const answer = await invoke(endpoint.handler(), {
-            method: endpoint.method,
-            resource: endpoint.resource,
+          const answer = await invoke(handlerOf(endpoint.operation), {
+            operation: endpoint.operation,
             pathParameters: endpoint.pathParameters,
             body: request.body,
             headers: { 'Content-Type': request.contentType },
@@ -263,72 +264,24 @@ describe('hostile requests', () => {
   );
 });
 
-/** Every route with a path parameter, with a valid value for each and a body where it takes one. */
-interface PathRoute {
-  readonly name: string;
-  readonly handler: () => Parameters<typeof invoke>[0];
-  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE';
-  readonly resource: string;
-  readonly valid: Record<string, string>;
-  readonly body?: Record<string, unknown>;
-}
-
 const DEVICE_ID = 'a'.repeat(32);
-const pathRoutes: PathRoute[] = [
-  {
-    name: 'GET /v1/notifications/{notification_id}',
-    handler: () => status,
-    method: 'GET',
-    resource: '/v1/notifications/{notification_id}',
-    valid: { notification_id: '6f1c2f4e-8a43-4c1e-9a43-2b6a1f0e9d11' },
-  },
-  ...(['GET', 'PUT'] as const).map((method) => ({
-    name: `${method} /v1/preferences/{user_id}`,
-    handler: () => plane.preferences,
-    method,
-    resource: '/v1/preferences/{user_id}',
-    valid: { user_id: 'user-1' },
-    body: method === 'PUT' ? { email: true, sms: true, push: true, quiet_hours: null } : undefined,
-  })),
-  {
-    name: 'PUT /v1/users/{user_id}/contacts',
-    handler: () => plane.contacts,
-    method: 'PUT',
-    resource: '/v1/users/{user_id}/contacts',
-    valid: { user_id: 'user-1' },
-    body: { email_address: 'ada@example.com' },
-  },
-  {
-    name: 'DELETE /v1/users/{user_id}',
-    handler: () => erasure,
-    method: 'DELETE',
-    resource: '/v1/users/{user_id}',
-    valid: { user_id: 'user-1' },
-  },
-  ...(['GET', 'POST'] as const).map((method) => ({
-    name: `${method} /v1/users/{user_id}/devices`,
-    handler: () => plane.devices,
-    method,
-    resource: '/v1/users/{user_id}/devices',
-    valid: { user_id: 'user-1' },
-    body: method === 'POST' ? { platform: 'apns', token: 'a'.repeat(64) } : undefined,
-  })),
-  {
-    name: 'DELETE /v1/users/{user_id}/devices/{device_id}',
-    handler: () => plane.devices,
-    method: 'DELETE',
-    resource: '/v1/users/{user_id}/devices/{device_id}',
-    valid: { user_id: 'user-1', device_id: DEVICE_ID },
-  },
-  ...(['GET', 'PUT'] as const).map((method) => ({
-    name: `${method} /v1/templates/{type}`,
-    handler: () => plane.templates,
-    method,
-    resource: '/v1/templates/{type}',
-    valid: { type: 'order_shipped' },
-    body: method === 'PUT' ? { sms: { body: 'Hi' } } : undefined,
-  })),
-];
+/** A valid value of each path parameter, so that only the one made bad is. */
+const VALID_SEGMENTS: Record<string, string> = {
+  notification_id: '6f1c2f4e-8a43-4c1e-9a43-2b6a1f0e9d11',
+  user_id: 'user-1',
+  device_id: DEVICE_ID,
+  type: 'order_shipped',
+};
+
+/** Every operation with a path parameter, with a valid value for each and a valid body where it takes one. */
+const pathRoutes = OPERATION_LIST.filter((operation) => pathParameterNames(operation.path).length > 0).map(
+  (operation) => ({
+    operation: operation.id,
+    name: nameOf(operation.id),
+    valid: Object.fromEntries(pathParameterNames(operation.path).map((name) => [name, VALID_SEGMENTS[name] ?? ''])),
+    body: BODY_RULES[operation.id]?.valid,
+  }),
+);
 
 const PATH_RULES: Record<string, RegExp> = {
   user_id: /^[A-Za-z0-9_.:@-]{1,128}$/,
@@ -361,9 +314,8 @@ describe('hostile path parameters', () => {
             .chain((name) => badSegment(PATH_RULES[name] as RegExp).map((value) => ({ name, value }))),
           async ({ name, value }) => {
             generated++;
-            const answer = await invoke(route.handler(), {
-              method: route.method,
-              resource: route.resource,
+            const answer = await invoke(handlerOf(route.operation), {
+              operation: route.operation,
               pathParameters: { ...route.valid, [name]: value },
               body: route.body === undefined ? undefined : JSON.stringify(route.body),
               headers: { 'Content-Type': 'application/json' },

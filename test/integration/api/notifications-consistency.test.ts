@@ -39,8 +39,7 @@ function intercept(client: unknown, name: string, step: string, middleware: Midd
 
 const send = (body: object, idempotencyKey?: string) =>
   invoke(world.ingest, {
-    method: 'POST',
-    resource: '/v1/notifications',
+    operation: 'sendNotification',
     body,
     apiKeyId: TEST_KEYS.orderService,
     headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
@@ -48,8 +47,7 @@ const send = (body: object, idempotencyKey?: string) =>
 
 const putContacts = (userId: string, contacts: object) =>
   invoke(world.plane.contacts, {
-    method: 'PUT',
-    resource: '/v1/users/{user_id}/contacts',
+    operation: 'putContacts',
     pathParameters: { user_id: userId },
     body: contacts,
   });

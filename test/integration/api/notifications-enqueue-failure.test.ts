@@ -38,8 +38,7 @@ afterAll(async () => {
 
 const send = (body: unknown, idempotencyKey?: string) =>
   invoke(ingest, {
-    method: 'POST',
-    resource: '/v1/notifications',
+    operation: 'sendNotification',
     body,
     apiKeyId: TEST_KEYS.orderService,
     headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
@@ -80,8 +79,7 @@ describe('when SQS refuses a channel job', () => {
       .filter((message) => message.Body.includes(userId))
       .map((message) => JSON.parse(message.Body).notification_id);
     const recorded = await invoke(status, {
-      method: 'GET',
-      resource: '/v1/notifications/{notification_id}',
+      operation: 'getNotification',
       pathParameters: { notification_id: notificationId },
     });
     expect(recorded.json.channels.push).toMatchObject({ status: 'failed', reason: 'enqueue_failed' });
@@ -97,8 +95,7 @@ describe('when SQS refuses a channel job', () => {
     expect(await jobCount(platform.resources.queues.email.url, userId)).toBe(1);
     expect(await jobCount(platform.resources.queues.sms.url, userId)).toBe(1);
     const after = await invoke(status, {
-      method: 'GET',
-      resource: '/v1/notifications/{notification_id}',
+      operation: 'getNotification',
       pathParameters: { notification_id: notificationId },
     });
     expect(after.json.channels.push).toMatchObject({ status: 'queued' });

@@ -31,8 +31,7 @@ afterAll(() => platform.remove());
 
 const send = (body: unknown, options: { idempotencyKey?: string; apiKeyId?: string } = {}) =>
   invoke(ingest, {
-    method: 'POST',
-    resource: '/v1/notifications',
+    operation: 'sendNotification',
     body,
     apiKeyId: options.apiKeyId ?? TEST_KEYS.orderService,
     headers: options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {},
@@ -289,8 +288,7 @@ describe('GET /v1/notifications/{notification_id}', () => {
     const sent = await send({ user_id: userId, type: 'order_shipped', payload: {} });
 
     const answer = await invoke(status, {
-      method: 'GET',
-      resource: '/v1/notifications/{notification_id}',
+      operation: 'getNotification',
       pathParameters: { notification_id: sent.json.notification_id },
     });
 
@@ -312,8 +310,7 @@ describe('GET /v1/notifications/{notification_id}', () => {
   it('answers 404 for an unknown id and 400 for something that is not an id', async () => {
     const get = (id: string) =>
       invoke(status, {
-        method: 'GET',
-        resource: '/v1/notifications/{notification_id}',
+        operation: 'getNotification',
         pathParameters: { notification_id: id },
       });
 

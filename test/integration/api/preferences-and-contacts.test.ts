@@ -16,8 +16,7 @@ afterAll(() => platform.remove());
 
 const getPreferences = (userId: string) =>
   invoke(preferences, {
-    method: 'GET',
-    resource: '/v1/preferences/{user_id}',
+    operation: 'getPreferences',
     pathParameters: { user_id: userId },
     apiKeyId: TEST_KEYS.orderService,
   });
@@ -27,16 +26,14 @@ const putPreferences = (
   extra: { headers?: Record<string, string>; apiKeyId?: string } = {},
 ) =>
   invoke(preferences, {
-    method: 'PUT',
-    resource: '/v1/preferences/{user_id}',
+    operation: 'putPreferences',
     pathParameters: { user_id: userId },
     body,
     ...extra,
   });
 const putContacts = (userId: string, body: unknown) =>
   invoke(contacts, {
-    method: 'PUT',
-    resource: '/v1/users/{user_id}/contacts',
+    operation: 'putContacts',
     pathParameters: { user_id: userId },
     body,
   });
@@ -107,8 +104,7 @@ describe('GET and PUT /v1/preferences/{user_id}', () => {
 
   it('refuses a key that belongs to no producer', async () => {
     const answer = await invoke(preferences, {
-      method: 'GET',
-      resource: '/v1/preferences/{user_id}',
+      operation: 'getPreferences',
       pathParameters: { user_id: 'u3' },
       apiKeyId: TEST_KEYS.unowned,
     });

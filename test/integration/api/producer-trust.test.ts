@@ -26,18 +26,16 @@ beforeAll(async () => {
 afterAll(() => platform.remove());
 
 const send = (apiKeyId: string, type: string, payload: object = {}) =>
-  invoke(ingest, { method: 'POST', resource: '/v1/notifications', body: { user_id: userId, type, payload }, apiKeyId });
+  invoke(ingest, { operation: 'sendNotification', body: { user_id: userId, type, payload }, apiKeyId });
 const read = (apiKeyId: string, notificationId: string) =>
   invoke(status, {
-    method: 'GET',
-    resource: '/v1/notifications/{notification_id}',
+    operation: 'getNotification',
     pathParameters: { notification_id: notificationId },
     apiKeyId,
   });
 const putTemplate = (apiKeyId: string, type: string, body: object) =>
   invoke(plane.templates, {
-    method: 'PUT',
-    resource: '/v1/templates/{type}',
+    operation: 'putTemplate',
     pathParameters: { type },
     body,
     apiKeyId,
@@ -86,8 +84,7 @@ describe('a template belongs to the producer that created it', () => {
     expect(hijack.statusCode).toBe(403);
     expect(hijack.json.error).toMatchObject({ code: 'not_owner', details: [{ field: 'type' }] });
     const stored = await invoke(plane.templates, {
-      method: 'GET',
-      resource: '/v1/templates/{type}',
+      operation: 'getTemplate',
       pathParameters: { type: 'marketing.weekly' },
     });
     expect(stored.json).toMatchObject({ owner: 'marketing-tool', email: { subject: 'Week' } });

@@ -18,11 +18,10 @@ const orderShipped = {
 };
 
 const put = (type: string, body: unknown, apiKeyId: string = TEST_KEYS.admin) =>
-  invoke(handler, { method: 'PUT', resource: '/v1/templates/{type}', pathParameters: { type }, body, apiKeyId });
+  invoke(handler, { operation: 'putTemplate', pathParameters: { type }, body, apiKeyId });
 const get = (type: string) =>
   invoke(handler, {
-    method: 'GET',
-    resource: '/v1/templates/{type}',
+    operation: 'getTemplate',
     pathParameters: { type },
     apiKeyId: TEST_KEYS.orderService,
   });

@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(() => platform.remove());
 
 const erase = (userId: string, apiKeyId: string = TEST_KEYS.admin) =>
-  invoke(erasure, { method: 'DELETE', resource: '/v1/users/{user_id}', pathParameters: { user_id: userId }, apiKeyId });
+  invoke(erasure, { operation: 'erasePerson', pathParameters: { user_id: userId }, apiKeyId });
 
 describe('DELETE /v1/users/{user_id}', () => {
   it('erases contacts, preferences, devices and their endpoints, and the name on every notification record', async () => {
@@ -40,8 +40,7 @@ describe('DELETE /v1/users/{user_id}', () => {
     const ids: string[] = [];
     for (const order of ['A-1', 'A-2']) {
       const sent = await invoke(ingest, {
-        method: 'POST',
-        resource: '/v1/notifications',
+        operation: 'sendNotification',
         body: { user_id: userId, type: 'order_shipped', payload: { order_id: order } },
         apiKeyId: TEST_KEYS.orderService,
       });
@@ -78,8 +77,7 @@ describe('DELETE /v1/users/{user_id}', () => {
     });
     for (const id of ids) {
       const record = await invoke(status, {
-        method: 'GET',
-        resource: '/v1/notifications/{notification_id}',
+        operation: 'getNotification',
         pathParameters: { notification_id: id },
         apiKeyId: TEST_KEYS.orderService,
       });
@@ -90,8 +88,7 @@ describe('DELETE /v1/users/{user_id}', () => {
       expect(JSON.stringify(record.json)).not.toContain(userId);
     }
     const preferences = await invoke(plane.preferences, {
-      method: 'GET',
-      resource: '/v1/preferences/{user_id}',
+      operation: 'getPreferences',
       pathParameters: { user_id: userId },
     });
     expect(preferences.json).toEqual({ email: true, sms: true, push: true, quiet_hours: null });

@@ -148,8 +148,7 @@ describe('the user’s wishes at delivery time', () => {
     const userId = await createUser(world.plane, { email: false, device: false });
     const id = await notify(world, { user_id: userId, type: 'order_shipped', payload: { order_id: 'A-4' } });
     await invoke(world.plane.preferences, {
-      method: 'PUT',
-      resource: '/v1/preferences/{user_id}',
+      operation: 'putPreferences',
       pathParameters: { user_id: userId },
       body: { email: true, sms: false, push: true, quiet_hours: null },
     });
