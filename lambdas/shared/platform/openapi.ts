@@ -112,6 +112,7 @@ function operationObject(id: string, operation: Operation, components: Component
         ...(answer.schema
           ? { content: { 'application/json': { schema: components.schema(answer.schema, 'output') } } }
           : {}),
+        ...(answer.links ? { links: answer.links } : {}),
       },
     ]),
   );

@@ -40,6 +40,13 @@ export interface Answer {
   readonly description: string;
   /** The body; none for 204. */
   readonly schema?: z.ZodType;
+  /**
+   * Operations this answer leads to (OpenAPI links): each names the parameters it takes from the answer, as runtime
+   * expressions such as `$response.body#/notification_id`.
+   */
+  readonly links?: Readonly<
+    Record<string, { readonly operationId: string; readonly parameters: Record<string, string> }>
+  >;
 }
 
 export interface Operation {
@@ -79,7 +86,16 @@ export const OPERATIONS = {
     body: notificationRequestSchema,
     idempotent: true,
     answers: {
-      202: { description: 'accepted: queued, or suppressed on every channel', schema: acceptedNotificationSchema },
+      202: {
+        description: 'accepted: queued, or suppressed on every channel',
+        schema: acceptedNotificationSchema,
+        links: {
+          ReadTheNotification: {
+            operationId: 'getNotification',
+            parameters: { notification_id: '$response.body#/notification_id' },
+          },
+        },
+      },
     },
   },
   getNotification: {
