@@ -4,6 +4,7 @@ import {
   ApiKey,
   EndpointType,
   type JsonSchema,
+  JsonSchemaType,
   JsonSchemaVersion,
   LambdaIntegration,
   LogGroupLogDestination,
@@ -331,34 +332,22 @@ function sourceRestriction(
 }
 
 /**
- * An operation's body schema as an API Gateway model (JSON Schema draft 4): its shape, types, required fields, enums
- * and lengths. Patterns and formats are left to the handler: API Gateway's validator runs Java's regular
- * expressions, which do not read every JavaScript one the same way, and a valid request must never be refused.
+ * An operation's body as an API Gateway model (JSON Schema draft 4), from its schema: a JSON object with its required
+ * fields and no others. That is what API Gateway can refuse while still naming the field: its validator's message
+ * names a missing or unknown property, but not the path of a value of the wrong type, enum or length. Everything else
+ * is left to the handler, which names the field (and reads regular expressions as JavaScript does, not as Java).
  */
 function gatewayModelSchema(schema: z.ZodType): JsonSchema {
-  const { $schema: _dialect, ...converted } = z.toJSONSchema(schema, {
-    target: 'draft-04',
-    io: 'input',
-    unrepresentable: 'any',
-  });
-  return { schema: JsonSchemaVersion.DRAFT4, ...(withoutPatterns(converted) as JsonSchema) };
-}
-
-/**
- * The schema without its `pattern` and `format` keywords, and without `not` (whose subschemas are patterns: without
- * them it would refuse everything); a property that happens to be named so stays.
- */
-function withoutPatterns(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(withoutPatterns);
-  if (schema === null || typeof schema !== 'object') return schema;
-  return Object.fromEntries(
-    Object.entries(schema).flatMap(([keyword, value]) => {
-      if (keyword === 'pattern' || keyword === 'format' || keyword === 'not') return [];
-      if (keyword === 'properties' || keyword === 'definitions')
-        return [
-          [keyword, Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, withoutPatterns(sub)]))],
-        ];
-      return [[keyword, withoutPatterns(value)]];
-    }),
-  );
+  const converted = z.toJSONSchema(schema, { target: 'draft-04', io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, unknown>;
+    required?: string[];
+    additionalProperties?: unknown;
+  };
+  return {
+    schema: JsonSchemaVersion.DRAFT4,
+    type: JsonSchemaType.OBJECT,
+    ...(converted.required ? { required: converted.required } : {}),
+    properties: Object.fromEntries(Object.keys(converted.properties ?? {}).map((name) => [name, {}])),
+    ...(converted.additionalProperties === false ? { additionalProperties: false } : {}),
+  };
 }
