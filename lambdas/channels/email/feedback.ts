@@ -1,0 +1,139 @@
+/**
+ * What SES tells the platform after it took an email: its event publishing (a configuration set's SNS destination),
+ * read from the feedback queue. Pure: the shape of SES's documented JSON and what each event means for the email's
+ * status and for the suppression list; no AWS call.
+ * https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
+ */
+import { z } from 'zod';
+import type { ProviderOutcome } from '../../shared/domain/provider-outcome.js';
+
+/** The message tag every email is sent with, so that its events name their notification without a lookup. */
+export const NOTIFICATION_TAG = 'notification_id';
+
+const recipients = z.array(z.object({ emailAddress: z.string() }).loose()).default([]);
+
+const sesEventSchema = z
+  .object({
+    eventType: z.string(),
+    mail: z
+      .object({
+        messageId: z.string().min(1),
+        timestamp: z.string(),
+        tags: z.record(z.string(), z.array(z.string())).default({}),
+      })
+      .loose(),
+    bounce: z
+      .object({
+        bounceType: z.string(),
+        bounceSubType: z.string().default('Undetermined'),
+        bouncedRecipients: recipients,
+        timestamp: z.string().optional(),
+      })
+      .loose()
+      .optional(),
+    complaint: z
+      .object({
+        complainedRecipients: recipients,
+        complaintFeedbackType: z.string().nullish(),
+        timestamp: z.string().optional(),
+      })
+      .loose()
+      .optional(),
+    delivery: z.object({ timestamp: z.string().optional() }).loose().optional(),
+    deliveryDelay: z.object({ delayType: z.string().optional(), timestamp: z.string().optional() }).loose().optional(),
+    reject: z.object({ reason: z.string().optional() }).loose().optional(),
+  })
+  .loose();
+
+export interface EmailFeedback {
+  /** SES's id of the message, as SendEmail answered it and the worker recorded it. */
+  readonly providerMessageId: string;
+  /** From the message's tag; absent for an email not sent by this platform (or by a version before the tag). */
+  readonly notificationId?: string;
+  readonly outcome: ProviderOutcome;
+  /** When it happened, as SES says (ISO 8601). */
+  readonly at: string;
+  /** What the status response shows of it: bounce type and sub-type, complaint type, delay type, reject reason. */
+  readonly detail: Readonly<Record<string, string>>;
+  /** Addresses SES must not be asked to send to again: a permanent bounce, a complaint. */
+  readonly suppress: readonly string[];
+  /** Addresses that bounced for now (a full mailbox): counted, and suppressed after too many. */
+  readonly softBounced: readonly string[];
+}
+
+/** Why a message from the feedback queue changes nothing (counted and logged by this name, never its content). */
+export type IgnoredFeedback = 'not_json' | 'not_an_ses_event' | 'event_without_outcome' | 'no_outcome_details';
+
+/**
+ * The event in a feedback queue message: SES's JSON itself (raw delivery), or inside an SNS envelope. Send, Open,
+ * Click and Subscription events say nothing a status needs (the worker recorded `sent` already).
+ */
+export function parseSesFeedback(body: string): EmailFeedback | IgnoredFeedback {
+  const json = parseJson(body);
+  if (json === undefined) return 'not_json';
+  const unwrapped = isSnsEnvelope(json) ? parseJson(json.Message) : json;
+  const parsed = sesEventSchema.safeParse(unwrapped);
+  if (!parsed.success) return 'not_an_ses_event';
+  const event = parsed.data;
+  const base = {
+    providerMessageId: event.mail.messageId,
+    notificationId: event.mail.tags[NOTIFICATION_TAG]?.[0],
+    suppress: [] as string[],
+    softBounced: [] as string[],
+  };
+  switch (event.eventType) {
+    case 'Delivery':
+      return { ...base, outcome: 'delivered', at: event.delivery?.timestamp ?? event.mail.timestamp, detail: {} };
+    case 'Bounce': {
+      if (!event.bounce) return 'no_outcome_details';
+      const addresses = event.bounce.bouncedRecipients.map((recipient) => recipient.emailAddress);
+      // Undetermined is not proof the address is bad: counted like a transient one, not suppressed at once.
+      const permanent = event.bounce.bounceType === 'Permanent';
+      return {
+        ...base,
+        outcome: 'bounced',
+        at: event.bounce.timestamp ?? event.mail.timestamp,
+        detail: { bounce_type: event.bounce.bounceType, bounce_sub_type: event.bounce.bounceSubType },
+        suppress: permanent ? addresses : [],
+        softBounced: permanent ? [] : addresses,
+      };
+    }
+    case 'Complaint': {
+      if (!event.complaint) return 'no_outcome_details';
+      return {
+        ...base,
+        outcome: 'complained',
+        at: event.complaint.timestamp ?? event.mail.timestamp,
+        detail: event.complaint.complaintFeedbackType ? { complaint_type: event.complaint.complaintFeedbackType } : {},
+        suppress: event.complaint.complainedRecipients.map((recipient) => recipient.emailAddress),
+      };
+    }
+    case 'Reject':
+      return { ...base, outcome: 'rejected', at: event.mail.timestamp, detail: { reason: event.reject?.reason ?? '' } };
+    case 'Rendering Failure':
+      return { ...base, outcome: 'rejected', at: event.mail.timestamp, detail: { reason: 'rendering_failure' } };
+    case 'DeliveryDelay':
+      return {
+        ...base,
+        outcome: 'delayed',
+        at: event.deliveryDelay?.timestamp ?? event.mail.timestamp,
+        detail: event.deliveryDelay?.delayType ? { delay_type: event.deliveryDelay.delayType } : {},
+      };
+    default:
+      return 'event_without_outcome';
+  }
+}
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isSnsEnvelope(value: unknown): value is { Type: string; Message: string } {
+  const envelope = value as { Type?: unknown; Message?: unknown } | null;
+  return typeof envelope === 'object' && envelope?.Type === 'Notification' && typeof envelope.Message === 'string';
+}
