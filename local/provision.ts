@@ -125,6 +125,7 @@ export function functionEnvironment(resources: LocalResources): Record<string, s
     [ENV.devicesTable]: resources.tables.devices,
     [ENV.notificationsTable]: resources.tables.notifications,
     [ENV.templatesTable]: resources.tables.templates,
+    [ENV.suppressionsTable]: resources.tables.suppressions,
     ...Object.fromEntries(CHANNELS.map((channel) => [QUEUE_URL_VARIABLE[channel], resources.queues[channel].url])),
     ...Object.fromEntries(
       CHANNELS.map((channel) => [DEAD_LETTER_QUEUE_URL_VARIABLE[channel], resources.queues[channel].deadLetterUrl]),

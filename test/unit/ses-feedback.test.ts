@@ -25,6 +25,7 @@ describe('SES feedback', () => {
       detail: {},
       suppress: [],
       softBounced: [],
+      feedbackId: `${mail().messageId}/Delivery`,
     });
   });
 
@@ -47,6 +48,7 @@ describe('SES feedback', () => {
       detail: { bounce_type: 'Permanent', bounce_sub_type: 'General' },
       suppress: ['ada@example.com'],
       softBounced: [],
+      feedbackId: '0100-example',
     });
     expect(bounce('Transient', 'MailboxFull')).toMatchObject({ suppress: [], softBounced: ['ada@example.com'] });
     expect(bounce('Undetermined', 'Undetermined')).toMatchObject({ suppress: [], softBounced: ['ada@example.com'] });

@@ -28,6 +28,7 @@ const sesEventSchema = z
         bounceSubType: z.string().default('Undetermined'),
         bouncedRecipients: recipients,
         timestamp: z.string().optional(),
+        feedbackId: z.string().optional(),
       })
       .loose()
       .optional(),
@@ -59,6 +60,8 @@ export interface EmailFeedback {
   readonly suppress: readonly string[];
   /** Addresses that bounced for now (a full mailbox): counted, and suppressed after too many. */
   readonly softBounced: readonly string[];
+  /** SES's id of this bounce or complaint report: a duplicate delivery of the event counts once. */
+  readonly feedbackId: string;
 }
 
 /** Why a message from the feedback queue changes nothing (counted and logged by this name, never its content). */
@@ -80,6 +83,7 @@ export function parseSesFeedback(body: string): EmailFeedback | IgnoredFeedback 
     notificationId: event.mail.tags[NOTIFICATION_TAG]?.[0],
     suppress: [] as string[],
     softBounced: [] as string[],
+    feedbackId: `${event.mail.messageId}/${event.eventType}`,
   };
   switch (event.eventType) {
     case 'Delivery':
@@ -96,6 +100,7 @@ export function parseSesFeedback(body: string): EmailFeedback | IgnoredFeedback 
         detail: { bounce_type: event.bounce.bounceType, bounce_sub_type: event.bounce.bounceSubType },
         suppress: permanent ? addresses : [],
         softBounced: permanent ? [] : addresses,
+        feedbackId: event.bounce.feedbackId ?? base.feedbackId,
       };
     }
     case 'Complaint': {

@@ -2,6 +2,7 @@ import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../../channels/registry.js';
 import { conditionHeld } from '../aws/conditional-write.js';
 import type { ChannelState } from '../domain/notification.js';
+import { PROVIDER_OUTCOMES, type ProviderEvent, statusesBefore } from '../domain/provider-outcome.js';
 import { NOTIFICATIONS_BY_USER_INDEX } from '../platform/resources.js';
 
 /** The accepted request and each channel's state, under the notification's own key. */
@@ -22,7 +23,10 @@ export const NOTIFICATION_RETENTION_SECONDS = 30 * 24 * 3600;
 const notificationKey = (notificationId: string) => ({ pk: `notification#${notificationId}`, sk: 'notification' });
 
 /** A channel's status may be written unless it already says `sent` (names #channel and #status, value :sent). */
-const NOT_SENT = '(attribute_not_exists(channels.#channel) OR channels.#channel.#status <> :sent)';
+/** What a provider said after the send: a worker's later write (a duplicate attempt's) must not undo it. */
+const SENT_OR_AFTER = ['sent', ...PROVIDER_OUTCOMES];
+const NOT_SENT = `(attribute_not_exists(channels.#channel) OR NOT (channels.#channel.#status IN (${SENT_OR_AFTER.map((_, index) => `:sent${index}`).join(', ')})))`;
+const SENT_OR_AFTER_VALUES = Object.fromEntries(SENT_OR_AFTER.map((status, index) => [`:sent${index}`, status]));
 
 /**
  * The conditional write that records a new notification. `create` makes it alone; `IdempotencyKeys` makes it in one
@@ -109,9 +113,67 @@ export class NotificationsStore {
         UpdateExpression: 'SET channels.#channel = :state',
         ConditionExpression: `attribute_exists(pk) AND ${NOT_SENT}`,
         ExpressionAttributeNames: { '#channel': channel, '#status': 'status' },
-        ExpressionAttributeValues: { ':state': state, ':sent': 'sent' },
+        ExpressionAttributeValues: { ':state': state, ...SENT_OR_AFTER_VALUES },
       }),
     );
+  }
+
+  /**
+   * A provider's word on a channel after the send (delivered, bounced, complained, ...): the event joins the
+   * channel's list, once however often it arrives, and the status moves to it only forward (a late Delivery does not
+   * undo a Bounce). Answers `moved`, `noted` (kept in the list, the status already further on), or `unchanged` (a
+   * duplicate, or no such notification and channel).
+   */
+  async recordProviderOutcome(
+    notificationId: string,
+    channel: Channel,
+    outcome: ProviderEvent & { readonly providerMessageId: string },
+  ): Promise<'moved' | 'noted' | 'unchanged'> {
+    const { providerMessageId, ...event } = outcome;
+    const eventKey = `${event.status}@${event.at}`;
+    const names = { '#channel': channel, '#status': 'status' };
+    const common = {
+      ':event': [event],
+      ':empty': [],
+      ':key': eventKey,
+      ':keys': new Set([eventKey]),
+    };
+    const notDuplicate =
+      '(attribute_not_exists(channels.#channel.event_keys) OR NOT contains(channels.#channel.event_keys, :key))';
+    const append = 'channels.#channel.events = list_append(if_not_exists(channels.#channel.events, :empty), :event)';
+    const before = statusesBefore(event.status);
+    const moved = await conditionHeld(
+      this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression:
+          `SET channels.#channel.#status = :status, channels.#channel.provider_message_id = :provider, ` +
+          `channels.#channel.updated_at = :at, ${append} ADD channels.#channel.event_keys :keys`,
+        ConditionExpression:
+          `attribute_exists(channels.#channel) AND ${notDuplicate} AND ` +
+          `channels.#channel.#status IN (${before.map((_, index) => `:before${index}`).join(', ')})`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: {
+          ...common,
+          ':status': event.status,
+          ':provider': providerMessageId,
+          ':at': event.at,
+          ...Object.fromEntries(before.map((status, index) => [`:before${index}`, status])),
+        },
+      }),
+    );
+    if (moved) return 'moved';
+    const noted = await conditionHeld(
+      this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression: `SET ${append} ADD channels.#channel.event_keys :keys`,
+        ConditionExpression: `attribute_exists(channels.#channel) AND ${notDuplicate}`,
+        ExpressionAttributeNames: { '#channel': channel },
+        ExpressionAttributeValues: common,
+      }),
+    );
+    return noted ? 'noted' : 'unchanged';
   }
 
   /**

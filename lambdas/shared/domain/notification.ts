@@ -1,8 +1,12 @@
 import type { Channel } from '../../channels/registry.js';
 import type { ChannelDecision, SkipReason } from './channel-resolution.js';
+import type { ProviderEvent, ProviderOutcome } from './provider-outcome.js';
 
-/** Where one channel of a notification stands. Ingest sets the first three; the channel worker the rest. */
-export type ChannelStatus = 'queued' | 'deferred' | 'skipped' | 'sending' | 'sent' | 'failed';
+/**
+ * Where one channel of a notification stands. Ingest sets queued, deferred and skipped; the channel worker sending,
+ * sent and failed; the provider's events the rest (provider-outcome.ts), only ever forward.
+ */
+export type ChannelStatus = 'queued' | 'deferred' | 'skipped' | 'sending' | 'sent' | 'failed' | ProviderOutcome;
 
 export interface ChannelState {
   readonly status: ChannelStatus;
@@ -10,6 +14,8 @@ export interface ChannelState {
   readonly not_before?: string;
   readonly provider_message_id?: string;
   readonly updated_at: string;
+  /** What the provider said after the send, in the order it arrived. */
+  readonly events?: readonly ProviderEvent[];
 }
 
 /** The answer to an accepted POST /v1/notifications, and what an idempotent retry gets again. */

@@ -28,6 +28,15 @@ const RANK: Readonly<Record<string, number>> = {
   failed: Number.POSITIVE_INFINITY,
 };
 
+/** One thing a provider said of a message, as the notification's status shows it. */
+export interface ProviderEvent {
+  readonly status: ProviderOutcome;
+  /** When it happened, as the provider says (ISO 8601). */
+  readonly at: string;
+  /** Its particulars, e.g. bounce_type and bounce_sub_type, an error code; never an address or content. */
+  readonly detail?: Readonly<Record<string, string>>;
+}
+
 /** Whether an event saying `next` moves a channel that stands at `current` (undefined: not recorded yet). */
 export function movesForward(current: string | undefined, next: ProviderOutcome): boolean {
   const from = current === undefined ? 0 : (RANK[current] ?? Number.POSITIVE_INFINITY);

@@ -9,6 +9,10 @@ export const ENV = {
   devicesTable: 'DEVICES_TABLE',
   notificationsTable: 'NOTIFICATIONS_TABLE',
   templatesTable: 'TEMPLATES_TABLE',
+  suppressionsTable: 'SUPPRESSIONS_TABLE',
+  /** Soft bounces within the window that suppress an address (default 3 in 7 days). */
+  softBounceThreshold: 'SOFT_BOUNCE_THRESHOLD',
+  softBounceWindowSeconds: 'SOFT_BOUNCE_WINDOW_SECONDS',
   /** JSON: [{ key_id, name, scopes, types }], key_id being the producer's API Gateway key id. */
   producers: 'PRODUCERS',
   /** When set, the ingest path reads users through this DAX cluster endpoint. */

@@ -208,3 +208,58 @@ describe("a person's notifications and their erasure", () => {
     expect(await store.find(id)).toBeUndefined();
   });
 });
+
+describe('recordProviderOutcome', () => {
+  const sent: ChannelState = { status: 'sent', provider_message_id: 'ses-1', updated_at: at };
+  const delivered = { status: 'delivered' as const, at: '2030-01-01T12:00:05.000Z', providerMessageId: 'ses-1' };
+  const bounced = {
+    status: 'bounced' as const,
+    at: '2030-01-01T12:00:06.000Z',
+    detail: { bounce_type: 'Permanent', bounce_sub_type: 'General' },
+    providerMessageId: 'ses-1',
+  };
+
+  it('moves the status forward and lists the event', async () => {
+    const item = notification({ channels: { email: sent } });
+    await store.create(item);
+
+    expect(await store.recordProviderOutcome(item.notification_id, 'email', bounced)).toBe('moved');
+
+    const email = (await store.find(item.notification_id))?.channels.email;
+    expect(email).toMatchObject({ status: 'bounced', updated_at: bounced.at, provider_message_id: 'ses-1' });
+    expect(email?.events).toEqual([{ status: 'bounced', at: bounced.at, detail: bounced.detail }]);
+  });
+
+  it('keeps a late event in the list without moving the status back, and a duplicate not at all', async () => {
+    const item = notification({ channels: { email: sent } });
+    await store.create(item);
+    await store.recordProviderOutcome(item.notification_id, 'email', bounced);
+
+    expect(await store.recordProviderOutcome(item.notification_id, 'email', delivered)).toBe('noted');
+    expect(await store.recordProviderOutcome(item.notification_id, 'email', bounced)).toBe('unchanged');
+
+    const email = (await store.find(item.notification_id))?.channels.email;
+    expect(email?.status).toBe('bounced');
+    expect(email?.events).toHaveLength(2);
+  });
+
+  it('is not undone by a worker that records its attempt afterwards', async () => {
+    const item = notification({ channels: { email: sent } });
+    await store.create(item);
+    await store.recordProviderOutcome(item.notification_id, 'email', delivered);
+
+    await store.recordChannelState(item.notification_id, 'email', { status: 'failed', reason: 'late', updated_at: at });
+
+    expect((await store.find(item.notification_id))?.channels.email?.status).toBe('delivered');
+  });
+
+  it('changes nothing for a channel the worker skipped, or a notification that does not exist', async () => {
+    const item = notification({ channels: { email: { status: 'skipped', reason: 'opted_out', updated_at: at } } });
+    await store.create(item);
+
+    expect(await store.recordProviderOutcome(item.notification_id, 'email', delivered)).toBe('noted');
+    expect((await store.find(item.notification_id))?.channels.email?.status).toBe('skipped');
+    expect(await store.recordProviderOutcome(randomUUID(), 'email', delivered)).toBe('unchanged');
+    expect(await store.recordProviderOutcome(item.notification_id, 'push', delivered)).toBe('unchanged');
+  });
+});
