@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ChannelQueues } from '../shared/adapters/channel-queues.js';
 import { IdempotencyKeys } from '../shared/adapters/idempotency-keys.js';
 import { NotificationsStore } from '../shared/adapters/notifications-store.js';
+import { SuppressionList } from '../shared/adapters/suppression-list.js';
 import { TemplatesStore } from '../shared/adapters/templates-store.js';
 import { UsersStore } from '../shared/adapters/users-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
@@ -30,6 +31,7 @@ const intake = new NotificationIntake({
   notifications,
   idempotencyKeys: new IdempotencyKeys(notificationsTable, documentClient, notifications),
   queues: new ChannelQueues(queueUrlsFromEnv(), sqsClient),
+  suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient),
 });
 
 /** Accepts a producer's notification. */

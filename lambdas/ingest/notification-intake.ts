@@ -6,13 +6,22 @@ import {
   type NotificationItem,
   type NotificationsStore,
 } from '../shared/adapters/notifications-store.js';
+import type { SuppressionList } from '../shared/adapters/suppression-list.js';
 import { type TemplatesStore, templateChannels } from '../shared/adapters/templates-store.js';
-import { preferencesOf, reachabilityOf, type UserItem, type UsersStore } from '../shared/adapters/users-store.js';
+import {
+  addressesOf,
+  preferencesOf,
+  reachabilityOf,
+  type UserItem,
+  type UsersStore,
+} from '../shared/adapters/users-store.js';
 import {
   type ChannelDecision,
+  channelsToSend,
   notificationStatus,
   resolveChannels,
   type SkipReason,
+  withSuppressions,
 } from '../shared/domain/channel-resolution.js';
 import { type AcceptedNotification, type ChannelState, channelStateOf } from '../shared/domain/notification.js';
 import type { Producer } from '../shared/domain/producer.js';
@@ -39,6 +48,7 @@ export interface IntakeDependencies {
     'reserveWhileCreating' | 'findReservation' | 'takeOver' | 'complete' | 'release'
   >;
   readonly queues: Pick<ChannelQueues, 'send'>;
+  readonly suppressions: Pick<SuppressionList, 'suppressedChannels'>;
   readonly clock?: () => Date;
   readonly newId?: () => string;
   /** How long a concurrent duplicate waits for the first request before answering 409. */
@@ -89,6 +99,7 @@ export class NotificationIntake {
         reachability: reachabilityOf(userItem),
         now,
       });
+    let decidedOn = user;
     let decisions = decide(user);
     // The hot-path read may come from the cache (DAX, up to a minute old, misses included) or be eventually
     // consistent. A channel skipped for what the user item says (a contact set, a channel turned on a moment ago)
@@ -96,8 +107,10 @@ export class NotificationIntake {
     if (
       Object.values(decisions).some((decision) => decision?.status === 'skipped' && USER_DECIDED.has(decision.reason))
     ) {
-      decisions = decide(await this.deps.users.findFresh(request.user_id));
+      decidedOn = await this.deps.users.findFresh(request.user_id);
+      decisions = decide(decidedOn);
     }
+    decisions = await this.withoutSuppressed(decisions, decidedOn);
     const notificationId = this.newId();
     logger.appendKeys({ notification_id: notificationId });
     const response = acceptedNotification(notificationId, decisions);
@@ -135,6 +148,19 @@ export class NotificationIntake {
     }
     await this.enqueueUnderKey(submission, notificationId, jobs);
     return response;
+  }
+
+  /** Skips, as `suppressed`, every channel it would send on whose address is on the suppression list: one read. */
+  private async withoutSuppressed(
+    decisions: Partial<Record<Channel, ChannelDecision>>,
+    user: UserItem | undefined,
+  ): Promise<Partial<Record<Channel, ChannelDecision>>> {
+    const addresses = addressesOf(user);
+    const sending = Object.fromEntries(
+      channelsToSend(decisions).flatMap((channel) => (addresses[channel] ? [[channel, addresses[channel]]] : [])),
+    );
+    if (Object.keys(sending).length === 0) return decisions;
+    return withSuppressions(decisions, await this.deps.suppressions.suppressedChannels(sending));
   }
 
   /** A request under a key already used: the first answer, the rest of its work, or a refusal. */

@@ -17,7 +17,8 @@ export const handler = operationsHandler({
       throw notFound(`notification ${notification_id}`);
     const channels = Object.fromEntries(
       Object.entries(item.channels).map(([channel, state]) => {
-        const { enqueued_at: _internal, ...visible } = state ?? {};
+        // What the platform keeps for itself: when ingest queued the job, which events it has counted already.
+        const { enqueued_at: _queuedAt, event_keys: _seen, ...visible } = (state ?? {}) as Record<string, unknown>;
         return [channel, visible];
       }),
     );

@@ -5,6 +5,7 @@ import {
   type ChannelResolutionInput,
   notificationStatus,
   resolveChannels,
+  withSuppressions,
 } from '../../lambdas/shared/domain/channel-resolution.js';
 import {
   DEFAULT_PREFERENCES,
@@ -207,5 +208,23 @@ describe('notificationStatus', () => {
       }),
     ).toBe('suppressed');
     expect(notificationStatus({})).toBe('suppressed');
+  });
+});
+
+describe('withSuppressions', () => {
+  it('skips a channel to be sent on whose address is suppressed, critical or not, and leaves the rest', () => {
+    const decisions = resolveChannels(input({ critical: true }));
+
+    expect(withSuppressions(decisions, new Set(['sms']))).toEqual({
+      email: { status: 'queued' },
+      sms: { status: 'skipped', reason: 'suppressed' },
+      push: { status: 'queued' },
+    });
+  });
+
+  it('keeps the reason of a channel skipped already', () => {
+    const decisions = resolveChannels(input({ preferences: { ...DEFAULT_PREFERENCES, sms: false } }));
+
+    expect(withSuppressions(decisions, new Set(['sms'])).sms).toEqual({ status: 'skipped', reason: 'opted_out' });
   });
 });

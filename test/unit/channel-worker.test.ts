@@ -42,7 +42,7 @@ function record(body: unknown, receiveCount = 1): SQSRecord {
 }
 
 /** A worker over fakes that write down what it did, in order. */
-function worker(options: { result?: DeliveryResult; completes?: boolean } = {}) {
+function worker(options: { result?: DeliveryResult; completes?: boolean; suppressed?: boolean } = {}) {
   const calls: string[] = [];
   const states: ChannelState[] = [];
   const deliverer: ChannelDeliverer = {
@@ -76,6 +76,12 @@ function worker(options: { result?: DeliveryResult; completes?: boolean } = {}) 
       },
     },
     queues: { send: async () => {} },
+    suppressions: {
+      suppressedChannels: async (addresses) => {
+        calls.push(`suppressed?${Object.keys(addresses).join(',')}`);
+        return new Set(options.suppressed ? (['sms'] as const) : []);
+      },
+    },
     retryLater: async (_record, seconds) => {
       calls.push(`retryLater:${seconds}`);
     },
@@ -96,8 +102,17 @@ describe('ChannelWorker', () => {
 
     await sms.handle(record(job));
 
-    expect(calls).toEqual(['claim', 'deliver', 'complete:token-1']);
+    expect(calls).toEqual(['claim', 'suppressed?sms', 'deliver', 'complete:token-1']);
     expect(states).toEqual([{ status: 'sent', provider_message_id: 'SM1', updated_at: NOW.toISOString() }]);
+  });
+
+  it('skips an address suppressed since the job was queued, completing its claim without calling the provider', async () => {
+    const { worker: sms, calls, states } = worker({ suppressed: true });
+
+    await sms.handle(record(job));
+
+    expect(calls).toEqual(['claim', 'suppressed?sms', 'complete:token-1']);
+    expect(states).toEqual([{ status: 'skipped', reason: 'suppressed', updated_at: NOW.toISOString() }]);
   });
 
   it.each([
@@ -118,7 +133,7 @@ describe('ChannelWorker', () => {
 
     await sms.handle(record(job));
 
-    expect(calls).toEqual(['claim', 'deliver', 'complete:token-1']);
+    expect(calls).toEqual(['claim', 'suppressed?sms', 'deliver', 'complete:token-1']);
     expect(states.map((state) => state.status)).toEqual(['sent']);
   });
 
@@ -127,7 +142,7 @@ describe('ChannelWorker', () => {
 
     await expect(sms.handle(record(job))).rejects.toBeInstanceOf(DeliveryDeferred);
 
-    expect(calls).toEqual(['claim', 'deliver', 'release:token-1', 'retryLater:10']);
+    expect(calls).toEqual(['claim', 'suppressed?sms', 'deliver', 'release:token-1', 'retryLater:10']);
   });
 
   it('gives up on the last attempt: the status says why, then the job moves to the DLQ with the reason', async () => {

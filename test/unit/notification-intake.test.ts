@@ -92,6 +92,7 @@ function intake(keys: FakeIdempotencyKeys, sent: ChannelJob[], overrides: Partia
         sent.push(job);
       },
     },
+    suppressions: { suppressedChannels: async () => new Set() },
     newId: () => `00000000-0000-4000-8000-00000000000${++ids}`,
     duplicateWait: { attempts: 3, intervalMs: 1 },
     ...overrides,
@@ -242,5 +243,40 @@ describe('NotificationIntake reading a cached user', () => {
     await accepting.accept({ request, producer });
 
     expect(freshReads).toBe(0);
+  });
+});
+
+describe('NotificationIntake and the suppression list', () => {
+  it('skips a suppressed address as suppressed, asks once for every address it would send to, and queues the rest', async () => {
+    const sent: ChannelJob[] = [];
+    const asked: Record<string, string>[] = [];
+    const accepted = await intake(fakeTable(), sent, {
+      suppressions: {
+        suppressedChannels: async (addresses) => {
+          asked.push({ ...(addresses as Record<string, string>) });
+          return new Set(['email' as const]);
+        },
+      },
+    }).accept({ request, producer });
+
+    expect(asked).toEqual([{ email: 'ada@example.com', sms: '+4915112345678' }]);
+    expect(accepted.channels.email).toEqual({ status: 'skipped', reason: 'suppressed' });
+    expect(accepted.channels.sms).toEqual({ status: 'queued' });
+    expect(sent.map((job) => job.channel)).toEqual(['sms']);
+  });
+
+  it('does not ask when it would send on no channel that has an address', async () => {
+    let asked = 0;
+    await intake(fakeTable(), [], {
+      users: { find: async () => undefined, findFresh: async () => undefined },
+      suppressions: {
+        suppressedChannels: async () => {
+          asked++;
+          return new Set();
+        },
+      },
+    }).accept({ request, producer });
+
+    expect(asked).toBe(0);
   });
 });

@@ -27,7 +27,10 @@ export class EmailDeliverer implements ChannelDeliverer {
     const email = await renderedOrFailure(this.renderer.render<RenderedEmail>('email', template.email, job.payload));
     if (isFailure(email)) return email;
     try {
-      return { kind: 'sent', providerMessageId: await this.sender.send(user.email_address, email) };
+      return {
+        kind: 'sent',
+        providerMessageId: await this.sender.send(user.email_address, email, job.notification_id),
+      };
     } catch (error) {
       return classifySesError(error);
     }

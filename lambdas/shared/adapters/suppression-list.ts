@@ -56,6 +56,28 @@ export class SuppressionList {
     return Item as SuppressionItem | undefined;
   }
 
+  /** Of the addresses given, by channel, the channels whose address is suppressed: one read for all of them. */
+  async suppressedChannels(addresses: Readonly<Partial<Record<Channel, string>>>): Promise<Set<Channel>> {
+    const entries = Object.entries(addresses).filter((entry): entry is [Channel, string] => Boolean(entry[1]));
+    if (entries.length === 0) return new Set();
+    const byKey = new Map(entries.map(([channel, address]) => [addressKey(channel, address), channel]));
+    const { Responses } = await this.client.batchGet({
+      RequestItems: {
+        [this.tableName]: {
+          Keys: [...byKey.keys()].map((address_key) => ({ address_key })),
+          ConsistentRead: true,
+          ProjectionExpression: 'address_key, since',
+        },
+      },
+    });
+    const suppressed = new Set<Channel>();
+    for (const item of Responses?.[this.tableName] ?? []) {
+      const channel = byKey.get(item.address_key as string);
+      if (channel && item.since !== undefined) suppressed.add(channel);
+    }
+    return suppressed;
+  }
+
   async isSuppressed(channel: Channel, address: string): Promise<boolean> {
     return (await this.find(channel, address))?.since !== undefined;
   }

@@ -1,5 +1,6 @@
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
-import type { Reachability } from '../../channels/channel-definition.js';
+import type { ChannelDefinition, Reachability } from '../../channels/channel-definition.js';
+import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../domain/preferences.js';
 import { CONTACT_FIELDS, type Contacts } from '../schemas/contacts.js';
 
@@ -80,4 +81,15 @@ export function reachabilityOf(user: UserItem | undefined): Reachability {
   const contacts: Record<string, string | undefined> = {};
   for (const field of CONTACT_FIELDS) if (field !== 'locale') contacts[field] = user?.[field];
   return { contacts, deviceCount: user?.device_ids?.size ?? 0 };
+}
+
+/** The person's address on each channel that has one in their contacts (email_address for email, ...). */
+export function addressesOf(user: UserItem | undefined): Partial<Record<Channel, string>> {
+  const addresses: Partial<Record<Channel, string>> = {};
+  for (const channel of CHANNELS) {
+    const definition: ChannelDefinition = CHANNEL_DEFINITIONS[channel];
+    const address = definition.contact && user?.[definition.contact.field as keyof Contacts];
+    if (address) addresses[channel] = address;
+  }
+  return addresses;
 }

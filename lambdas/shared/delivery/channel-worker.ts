@@ -4,8 +4,9 @@ import type { Channel } from '../../channels/registry.js';
 import type { ChannelQueues } from '../adapters/channel-queues.js';
 import type { DeliveryClaims } from '../adapters/delivery-claims.js';
 import { NOTIFICATION_RETENTION_SECONDS, type NotificationsStore } from '../adapters/notifications-store.js';
+import type { SuppressionList } from '../adapters/suppression-list.js';
 import { type TemplatesStore, templateChannels } from '../adapters/templates-store.js';
-import { preferencesOf, reachabilityOf, type UsersStore } from '../adapters/users-store.js';
+import { addressesOf, preferencesOf, reachabilityOf, type UsersStore } from '../adapters/users-store.js';
 import { resolveChannels } from '../domain/channel-resolution.js';
 import type { ChannelState } from '../domain/notification.js';
 import { delaySecondsUntil } from '../domain/quiet-hours.js';
@@ -21,6 +22,7 @@ export interface WorkerDependencies {
   readonly notifications: Pick<NotificationsStore, 'recordChannelState'>;
   readonly claims: Pick<DeliveryClaims, 'claim' | 'complete' | 'release'>;
   readonly queues: Pick<ChannelQueues, 'send'>;
+  readonly suppressions: Pick<SuppressionList, 'suppressedChannels'>;
   /** Hides the record for this many seconds before SQS offers it again. */
   readonly retryLater: (record: SQSRecord, delaySeconds: number) => Promise<void>;
   /** Moves the record's job to the channel's DLQ, with the reason it was given up. */
@@ -106,6 +108,13 @@ export class ChannelWorker {
     })[this.channel];
     if (decision?.status === 'skipped') {
       await this.finish(job, token, { status: 'skipped', reason: decision.reason });
+      return;
+    }
+    // An address suppressed since the job was queued (a bounce, a complaint, a STOP) is not sent to.
+    const address = addressesOf(user)[this.channel];
+    if (address && (await this.deps.suppressions.suppressedChannels({ [this.channel]: address })).has(this.channel)) {
+      await this.finish(job, token, { status: 'skipped', reason: 'suppressed' });
+      metrics.addMetric('SuppressedSkips', MetricUnit.Count, 1);
       return;
     }
     if (decision?.status === 'deferred') {

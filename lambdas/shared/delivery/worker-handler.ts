@@ -8,6 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { ChannelQueues } from '../adapters/channel-queues.js';
 import { DeliveryClaims } from '../adapters/delivery-claims.js';
 import { NotificationsStore } from '../adapters/notifications-store.js';
+import { SuppressionList } from '../adapters/suppression-list.js';
 import { TemplatesStore } from '../adapters/templates-store.js';
 import { UsersStore } from '../adapters/users-store.js';
 import { documentClient } from '../aws/dynamodb.js';
@@ -69,6 +70,7 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer, providerClient
     ),
     notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
     queues: new ChannelQueues({ [deliverer.channel]: ownQueueUrl }, sqsClient),
+    suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient),
     retryLater: async (record: SQSRecord, delaySeconds: number) => {
       await sqsClient.send(
         new ChangeMessageVisibilityCommand({

@@ -5,7 +5,7 @@ import { quietHoursEnd } from './quiet-hours.js';
 
 export type { Reachability };
 
-export type SkipReason = 'opted_out' | 'no_contact' | 'not_in_template';
+export type SkipReason = 'opted_out' | 'no_contact' | 'not_in_template' | 'suppressed';
 
 export type ChannelDecision =
   | { readonly status: 'queued' }
@@ -48,6 +48,33 @@ export function resolveChannels(input: ChannelResolutionInput): Partial<Record<C
     }
   }
   return decisions;
+}
+
+/**
+ * The decisions with every channel whose address is on the suppression list (a hard bounce, a complaint, a STOP)
+ * skipped as `suppressed`: no message type outranks it, a critical one included, since the address cannot or must not
+ * receive it.
+ */
+export function withSuppressions(
+  decisions: Partial<Record<Channel, ChannelDecision>>,
+  suppressed: ReadonlySet<Channel>,
+): Partial<Record<Channel, ChannelDecision>> {
+  return Object.fromEntries(
+    Object.entries(decisions).map(([channel, decision]) => [
+      channel,
+      decision && decision.status !== 'skipped' && suppressed.has(channel as Channel)
+        ? { status: 'skipped', reason: 'suppressed' }
+        : decision,
+    ]),
+  ) as Partial<Record<Channel, ChannelDecision>>;
+}
+
+/** The channels a decision would send on: queued now, or deferred to the end of quiet hours. */
+export function channelsToSend(decisions: Partial<Record<Channel, ChannelDecision>>): Channel[] {
+  return CHANNELS.filter((channel) => {
+    const decision = decisions[channel];
+    return decision !== undefined && decision.status !== 'skipped';
+  });
 }
 
 /** 'queued' when at least one channel is queued or deferred (its job goes to SQS either way), else 'suppressed'. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PUSH_PLATFORMS } from '../../channels/push/device-registration.js';
 import { CHANNELS } from '../../channels/registry.js';
+import { PROVIDER_OUTCOMES } from '../domain/provider-outcome.js';
 import { contactsSchema } from './contacts.js';
 import { notificationIdSchema, userIdSchema } from './identifiers.js';
 import { preferencesSchema } from './preferences.js';
@@ -50,12 +51,19 @@ export const acceptedNotificationSchema = z
   })
   .meta({ id: 'AcceptedNotification' });
 
+const providerEventSchema = z.object({
+  status: z.enum(PROVIDER_OUTCOMES),
+  at: z.string().meta({ description: 'when it happened, as the provider says' }),
+  detail: z.record(z.string(), z.string()).optional().meta({ description: 'e.g. bounce_type, bounce_sub_type' }),
+});
+
 const channelStateSchema = z.object({
-  status: z.enum(['queued', 'deferred', 'skipped', 'sending', 'sent', 'failed']),
+  status: z.enum(['queued', 'deferred', 'skipped', 'sending', 'sent', 'failed', ...PROVIDER_OUTCOMES]),
   reason: z.string().optional(),
   not_before: z.iso.datetime().optional(),
   provider_message_id: z.string().optional(),
-  updated_at: z.iso.datetime(),
+  updated_at: z.string(),
+  events: z.array(providerEventSchema).optional().meta({ description: 'what the provider said after the send' }),
 });
 
 export const notificationAnswerSchema = z

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel } from '../../../lambdas/channels/registry.js';
+import { SuppressionList } from '../../../lambdas/shared/adapters/suppression-list.js';
+import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
 import { channelJobSchema } from '../../../lambdas/shared/schemas/channel-job.js';
 import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
 import {
@@ -318,5 +320,27 @@ describe('GET /v1/notifications/{notification_id}', () => {
     const invalid = await get('12345');
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json.error.details[0].field).toBe('notification_id');
+  });
+});
+
+describe('POST /v1/notifications to a suppressed address', () => {
+  it('skips the channel as suppressed, queues the others, and a critical type does not outrank it', async () => {
+    const userId = await createUser(plane);
+    await new SuppressionList(platform.resources.tables.suppressions, documentClient).suppress(
+      'email',
+      `${userId}@example.com`,
+      'bounce',
+      new Date().toISOString(),
+    );
+
+    const answer = await send({ user_id: userId, type: 'order_shipped', payload: { order_id: 'A-1' } });
+
+    expect(answer.statusCode).toBe(202);
+    expect(answer.json.channels).toEqual({
+      email: { status: 'skipped', reason: 'suppressed' },
+      sms: { status: 'queued' },
+      push: { status: 'queued' },
+    });
+    expect(await jobsFor(answer.json.notification_id, 'email')).toHaveLength(0);
   });
 });
