@@ -18,7 +18,7 @@ export const handler = operationsHandler({
     const channels = Object.fromEntries(
       Object.entries(item.channels).map(([channel, state]) => {
         // What the platform keeps for itself: when ingest queued the job, which events it has counted already.
-        const { enqueued_at: _queuedAt, event_keys: _seen, ...visible } = (state ?? {}) as Record<string, unknown>;
+        const { enqueued_at: _queuedAt, event_keys: _seen, ...visible } = state ?? {};
         return [channel, visible];
       }),
     );

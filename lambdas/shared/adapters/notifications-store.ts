@@ -14,7 +14,10 @@ export interface NotificationItem {
   readonly producer: string;
   readonly critical: boolean;
   readonly created_at: string;
-  readonly channels: Partial<Record<Channel, ChannelState & { enqueued_at?: string }>>;
+  /** Each channel's state, with what the platform keeps for itself: when ingest queued its job, events counted. */
+  readonly channels: Partial<
+    Record<Channel, ChannelState & { enqueued_at?: string; event_keys?: ReadonlySet<string> }>
+  >;
   readonly expires_at: number;
 }
 
