@@ -1,3 +1,5 @@
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
 import type { NotificationFunction } from './notification-function.js';
 import type { NotificationTables } from './notification-tables.js';
@@ -12,8 +14,20 @@ export interface WorkerContext {
  * A channel's part of the stack, in its folder (lambdas/channels/<name>/infrastructure.ts): what its worker needs
  * of its provider (variables, credentials) and exactly the permissions its provider calls need.
  */
+export interface FeedbackContext extends WorkerContext {
+  /** The channel's worker (its provider configuration may come from the feedback's resources). */
+  readonly worker: NotificationFunction;
+  /** Where the feedback's alarms go. */
+  readonly alarmAction: IAlarmAction;
+}
+
 export interface ChannelInfrastructure {
   equipWorker(worker: NotificationFunction, context: WorkerContext): void;
+  /**
+   * What the provider tells the platform after the send (delivery, bounces, complaints), and the function that
+   * records it: for a channel whose provider says anything.
+   */
+  addFeedback?(scope: Construct, context: FeedbackContext): void;
 }
 
 /** Every channel's infrastructure, loaded from its folder; a channel without one is named. */

@@ -58,9 +58,16 @@ export class NotificationChannel extends Construct {
         [ENV.usersTable]: tables.users.tableName,
         [ENV.templatesTable]: tables.templates.tableName,
         [ENV.notificationsTable]: tables.notifications.tableName,
+        [ENV.suppressionsTable]: tables.suppressions.tableName,
       },
     });
     props.infrastructure.equipWorker(this.worker, { settings: props.settings, tables });
+    props.infrastructure.addFeedback?.(this, {
+      settings: props.settings,
+      tables,
+      worker: this.worker,
+      alarmAction: props.alarmAction,
+    });
     // The mapping is built here rather than by SqsEventSource, whose grant adds sqs:GetQueueUrl, which nothing calls.
     const mapping = this.worker.addEventSourceMapping('Jobs', {
       eventSourceArn: this.queue.queue.queueArn,
@@ -95,6 +102,8 @@ export class NotificationChannel extends Construct {
     allowTableActions(this.worker, tables.users, 'GetItem');
     allowTableActions(this.worker, tables.templates, 'GetItem');
     allowTableActions(this.worker, tables.notifications, 'PutItem', 'UpdateItem');
+    // Whether the address became suppressed since the job was queued.
+    allowTableActions(this.worker, tables.suppressions, 'BatchGetItem');
 
     this.alarms = [
       new Alarm(this, 'DeadLetters', {

@@ -96,6 +96,7 @@ export class NotificationPlatformStack extends Stack {
       Devices: this.tables.devices,
       Notifications: this.tables.notifications,
       Templates: this.tables.templates,
+      Suppressions: this.tables.suppressions,
     })) {
       new CfnOutput(this, `${name}TableName`, { value: table.tableName });
     }
@@ -109,6 +110,7 @@ export class NotificationPlatformStack extends Stack {
       [ENV.templatesTable]: this.tables.templates.tableName,
       [ENV.notificationsTable]: this.tables.notifications.tableName,
       [ENV.devicesTable]: this.tables.devices.tableName,
+      [ENV.suppressionsTable]: this.tables.suppressions.tableName,
     };
     const fn = (id: string, name: ApiFunction, extra: Partial<NotificationFunctionProps> = {}) =>
       new NotificationFunction(this, id, {
@@ -134,6 +136,8 @@ export class NotificationPlatformStack extends Stack {
     // GetItem on the table itself even with the cache: a skip is confirmed on a consistent read.
     allowTableActions(ingest, users, 'GetItem');
     allowTableActions(ingest, templatesTable, 'GetItem');
+    // Whether the addresses it would send to are suppressed: one BatchGetItem.
+    allowTableActions(ingest, this.tables.suppressions, 'BatchGetItem');
     // The notification (PutItem, or a TransactWriteItems of two Puts with its idempotency key), the key's claim read
     // and updated, the enqueue outcome.
     allowTableActions(ingest, notifications, 'GetItem', 'PutItem', 'UpdateItem');

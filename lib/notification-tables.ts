@@ -26,6 +26,7 @@ export class NotificationTables extends Construct {
   public readonly devices: dynamodb.TableV2;
   public readonly notifications: dynamodb.TableV2;
   public readonly templates: dynamodb.TableV2;
+  public readonly suppressions: dynamodb.TableV2;
 
   constructor(scope: Construct, id: string, props: NotificationTablesProps = {}) {
     super(scope, id);
@@ -52,6 +53,7 @@ export class NotificationTables extends Construct {
     this.devices = table('devices', 'Devices');
     this.notifications = table('notifications', 'Notifications');
     this.templates = table('templates', 'Templates');
+    this.suppressions = table('suppressions', 'Suppressions');
   }
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../lambdas/channels/registry.js';
 import { API_FUNCTIONS } from '../../lambdas/shared/platform/operations.js';
+import { loadChannelInfrastructure } from '../../lib/channel-infrastructure.js';
 
 // The real app, as `npx cdk synth` runs it: platform.config.ts validated, every function bundled by esbuild,
 // cdk-nag's AwsSolutions checks on. Any unacknowledged finding makes the command fail.
@@ -28,12 +29,13 @@ describe('npx cdk synth', () => {
     expect(Object.keys(template.Resources).length).toBeGreaterThan(100);
   });
 
-  it('bundles each function (one per API function, one worker per channel) into an ESM module with its source map', () => {
+  it('bundles each function (one per API function, a worker per channel, and its feedback) into an ESM module with its source map', async () => {
     const bundles = readdirSync(outdir).filter(
       (entry) => entry.startsWith('asset.') && readdirSync(join(outdir, entry)).includes('index.mjs'),
     );
 
-    expect(bundles).toHaveLength(API_FUNCTIONS.length + CHANNELS.length);
+    const feedback = Object.values(await loadChannelInfrastructure()).filter((channel) => channel.addFeedback);
+    expect(bundles).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + feedback.length);
     for (const bundle of bundles) expect(readdirSync(join(outdir, bundle))).toContain('index.mjs.map');
   });
 

@@ -22,6 +22,7 @@ const WORKER = (channel: Channel) => [
   'dynamodb:GetItem on templates',
   'dynamodb:PutItem on notifications',
   'dynamodb:UpdateItem on notifications',
+  'dynamodb:BatchGetItem on suppressions',
 ];
 
 const EXPECTED: Record<string, string[]> = {
@@ -33,6 +34,7 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:GetItem on notifications',
     'dynamodb:PutItem on notifications',
     'dynamodb:UpdateItem on notifications',
+    'dynamodb:BatchGetItem on suppressions',
     ...CHANNELS.map((channel) => `sqs:SendMessage on ${channel} queue`),
   ],
   NotificationStatus: [...XRAY, 'dynamodb:GetItem on notifications'],
@@ -65,7 +67,19 @@ const EXPECTED: Record<string, string[]> = {
     'sns:DeleteEndpoint on push endpoints',
   ],
   Templates: [...XRAY, 'dynamodb:GetItem on templates', 'dynamodb:UpdateItem on templates'],
-  EmailChannelWorker: [...WORKER('email'), 'ses:SendEmail on the sender identity'],
+  EmailChannelWorker: [
+    ...WORKER('email'),
+    'ses:SendEmail on the sender identity',
+    'ses:SendEmail on the configuration set',
+  ],
+  EmailChannelFeedbackFunction: [
+    ...XRAY,
+    'sqs:DeleteMessage on email feedback queue',
+    'sqs:GetQueueAttributes on email feedback queue',
+    'sqs:ReceiveMessage on email feedback queue',
+    'dynamodb:UpdateItem on notifications',
+    'dynamodb:UpdateItem on suppressions',
+  ],
   SmsChannelWorker: [...WORKER('sms'), 'secretsmanager:GetSecretValue on the Twilio secret'],
   PushChannelWorker: [
     ...WORKER('push'),
@@ -131,8 +145,11 @@ function grantsOf(template: Template, rolePrefix: string): string[] {
 function resourceKind(resource: unknown): string {
   const text = JSON.stringify(resource);
   if (resource === '*') return '*';
-  const table = /"Tables(Users|Devices|Notifications|Templates)[0-9A-F]{8}"/.exec(text)?.[1];
+  const table = /"Tables(Users|Devices|Notifications|Templates|Suppressions)[0-9A-F]{8}"/.exec(text)?.[1];
   if (table) return `${table.toLowerCase()}${text.includes('/index/by_user') ? '/index/by_user' : ''}`;
+  const feedback = /"(\w+)ChannelFeedbackQueue[0-9A-F]{8}"/.exec(text);
+  if (feedback) return `${feedback[1]?.toLowerCase()} feedback queue`;
+  if (text.includes(':configuration-set/')) return 'the configuration set';
   const queue = /"(\w+)ChannelJobs(Queue|DeadLetterQueue)[0-9A-F]{8}"/.exec(text);
   if (queue) return `${queue[1]?.toLowerCase()} ${queue[2] === 'Queue' ? 'queue' : 'dead-letter queue'}`;
   if (text.includes('PreferencesCacheCluster')) return 'the preferences cache';

@@ -8,7 +8,10 @@ import {
   TABLES,
   type TableDefinition,
 } from '../../lambdas/shared/platform/resources.js';
-import { allowedActions, settingsWith, synthStack } from './stack-fixture.js';
+import { allowedActions, channelInfrastructure, settingsWith, synthStack } from './stack-fixture.js';
+
+/** The channels whose provider tells the platform what became of a message. */
+const FEEDBACK_CHANNELS = CHANNELS.filter((channel) => channelInfrastructure[channel].addFeedback);
 
 let template: Template;
 const settings = settingsWith();
@@ -199,10 +202,10 @@ describe('API', () => {
 });
 
 describe('channels', () => {
-  it('has one job queue and one dead-letter queue per channel, encrypted and TLS-only', () => {
-    template.resourceCountIs('AWS::SQS::Queue', CHANNELS.length * 2);
+  it('has a job queue and a dead-letter queue per channel, and per feedback, encrypted and TLS-only', () => {
+    template.resourceCountIs('AWS::SQS::Queue', (CHANNELS.length + FEEDBACK_CHANNELS.length) * 2);
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-    template.resourceCountIs('AWS::SQS::QueuePolicy', CHANNELS.length * 2);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', (CHANNELS.length + FEEDBACK_CHANNELS.length) * 2);
     template.allResourcesProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -212,8 +215,8 @@ describe('channels', () => {
     });
   });
 
-  it('feeds each worker with partial batch responses and a maximum concurrency', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', CHANNELS.length);
+  it('feeds each worker with partial batch responses and a maximum concurrency, and each feedback function', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', CHANNELS.length + FEEDBACK_CHANNELS.length);
     for (const channel of CHANNELS) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         BatchSize: settings.channels[channel].batchSize,
@@ -257,7 +260,7 @@ describe('functions', () => {
     const ours = Object.values(template.findResources('AWS::Lambda::Function')).filter(
       (fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
-    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length);
+    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + FEEDBACK_CHANNELS.length);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -321,7 +324,7 @@ describe('tables', () => {
   );
 
   it('bills on demand with point-in-time recovery, and expires notification items', () => {
-    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 4);
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', Object.keys(TABLES).length);
     template.allResourcesProperties('AWS::DynamoDB::GlobalTable', {
       BillingMode: 'PAY_PER_REQUEST',
       Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
@@ -359,4 +362,53 @@ it('outputs the API URL, every queue URL and table name, and the alarm topic', (
       'AlarmTopicArn',
     ]),
   );
+});
+
+describe('email feedback', () => {
+  it('sends every email in a configuration set whose events go to an encrypted topic', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      ReputationOptions: { ReputationMetricsEnabled: true },
+    });
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: ['delivery', 'bounce', 'complaint', 'reject', 'deliveryDelay', 'renderingFailure'],
+        SnsDestination: Match.objectLike({ TopicARN: Match.anyValue() }),
+      }),
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'ses.amazonaws.com' } }),
+        ]),
+      },
+    });
+    const worker = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('EmailChannelWorker'),
+    )?.[1];
+    expect(worker?.Properties.Environment.Variables.SES_CONFIGURATION_SET).toBeDefined();
+  });
+
+  it("delivers the topic's events raw to the feedback queue, read with partial batch responses", () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: true });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EmailChannelFeedbackQueue'), 'Arn'] },
+    });
+  });
+
+  it("alarms on the account's bounce and complaint rates below where SES reviews it", () => {
+    for (const [metricName, threshold] of [
+      ['Reputation.BounceRate', 0.04],
+      ['Reputation.ComplaintRate', 0.0008],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SES',
+        MetricName: metricName,
+        Threshold: threshold,
+        AlarmActions: Match.anyValue(),
+      });
+    }
+  });
 });

@@ -1,25 +1,147 @@
-import { Stack } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { ChannelInfrastructure } from '../../../lib/channel-infrastructure.js';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import {
+  ConfigurationSet,
+  ConfigurationSetEventDestination,
+  EmailSendingEvent,
+  EventDestination,
+  type IConfigurationSet,
+} from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import type { ChannelInfrastructure, FeedbackContext } from '../../../lib/channel-infrastructure.js';
+import { ChannelQueue } from '../../../lib/channel-queue.js';
+import { NotificationFunction } from '../../../lib/notification-function.js';
+import { allowTableActions } from '../../../lib/table-access.js';
+import { ENV } from '../../shared/platform/environment.js';
+import { HANDLER_MODULES } from '../../shared/platform/resources.js';
 import { EMAIL_VARIABLES } from './channel.js';
 
-/** The email worker sends through SES, from the configured identity, and nothing else. */
+/** Below what SES reviews an account at (5% bounces, 0.1% complaints), so that a team hears of it first. */
+const REPUTATION_ALARMS = { bounceRate: 0.04, complaintRate: 0.0008 };
+
+/**
+ * The email worker sends through SES, from the configured identity, in a configuration set whose events (delivery,
+ * bounces, complaints, rejections, delays) come back through SNS to the feedback function.
+ */
 export const infrastructure: ChannelInfrastructure = {
   equipWorker(worker, { settings: { email } }) {
-    const stack = Stack.of(worker);
     worker.addEnvironment(EMAIL_VARIABLES.sender, email.sender);
-    if (email.configurationSet) worker.addEnvironment(EMAIL_VARIABLES.configurationSet, email.configurationSet);
+  },
+
+  addFeedback(scope, context) {
+    const configurationSet = configurationSetOf(scope, context);
+    const { worker } = context;
+    worker.addEnvironment(EMAIL_VARIABLES.configurationSet, configurationSet.configurationSetName);
     // SendEmail alone: EmailIdentity.grantSendEmail would add SendRawEmail, which nothing here calls.
+    const stack = Stack.of(scope);
     worker.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail'],
         resources: [
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: email.sender }),
-          ...(email.configurationSet
-            ? [stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: email.configurationSet })]
-            : []),
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: context.settings.email.sender }),
+          stack.formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: configurationSet.configurationSetName,
+          }),
         ],
       }),
     );
+
+    // The events name addresses: the topic is encrypted with a key SES may use to publish to it.
+    const key = new Key(scope, 'FeedbackKey', {
+      enableKeyRotation: true,
+      description: 'Encrypts the SES events of the email channel',
+    });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('ses.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+    const topic = new Topic(scope, 'FeedbackTopic', { masterKey: key, enforceSSL: true });
+    new ConfigurationSetEventDestination(scope, 'FeedbackDestination', {
+      configurationSet,
+      destination: EventDestination.snsTopic(topic),
+      events: [
+        EmailSendingEvent.DELIVERY,
+        EmailSendingEvent.BOUNCE,
+        EmailSendingEvent.COMPLAINT,
+        EmailSendingEvent.REJECT,
+        EmailSendingEvent.DELIVERY_DELAY,
+        EmailSendingEvent.RENDERING_FAILURE,
+      ],
+    });
+
+    // An event that cannot be recorded is retried, then rests in the DLQ, as a job does.
+    const queue = new ChannelQueue(scope, 'Feedback', {
+      channel: 'email',
+      settings: { workerTimeoutSeconds: 30, claimLeaseSeconds: 120, deliveryAttempts: 3 },
+    });
+    topic.addSubscription(new SqsSubscription(queue.queue, { rawMessageDelivery: true }));
+    const feedback = new NotificationFunction(scope, 'FeedbackFunction', {
+      handlerModule: HANDLER_MODULES.feedback('email'),
+      serviceName: 'email-feedback',
+      description: 'Records what SES says of each email: delivery, bounces, complaints; suppresses addresses',
+      timeout: Duration.seconds(30),
+      environment: {
+        [ENV.notificationsTable]: context.tables.notifications.tableName,
+        [ENV.suppressionsTable]: context.tables.suppressions.tableName,
+      },
+    });
+    feedback.addEventSourceMapping('Events', {
+      eventSourceArn: queue.queue.queueArn,
+      batchSize: 10,
+      reportBatchItemFailures: true,
+    });
+    feedback.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        resources: [queue.queue.queueArn],
+      }),
+    );
+    // The email's status and events (UpdateItem), the suppression list (UpdateItem only: suppress, count).
+    allowTableActions(feedback, context.tables.notifications, 'UpdateItem');
+    allowTableActions(feedback, context.tables.suppressions, 'UpdateItem');
+
+    reputationAlarms(scope, context);
   },
 };
+
+/** The configured configuration set, or one of the platform's own. */
+function configurationSetOf(scope: Construct, { settings }: FeedbackContext): IConfigurationSet {
+  if (settings.email.configurationSet)
+    return ConfigurationSet.fromConfigurationSetName(scope, 'ConfigurationSet', settings.email.configurationSet);
+  return new ConfigurationSet(scope, 'ConfigurationSet', { reputationMetrics: true });
+}
+
+/** The account's bounce and complaint rates, below the thresholds at which SES reviews and then pauses it. */
+function reputationAlarms(scope: Construct, { alarmAction }: FeedbackContext): void {
+  const rate = (metricName: string) =>
+    new Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: Duration.hours(1) });
+  const alarms = [
+    new Alarm(scope, 'BounceRate', {
+      alarmDescription: `SES bounce rate above ${REPUTATION_ALARMS.bounceRate * 100}%: SES reviews an account at 5%`,
+      metric: rate('Reputation.BounceRate'),
+      threshold: REPUTATION_ALARMS.bounceRate,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.IGNORE,
+    }),
+    new Alarm(scope, 'ComplaintRate', {
+      alarmDescription: `SES complaint rate above ${REPUTATION_ALARMS.complaintRate * 100}%: SES reviews an account at 0.1%`,
+      metric: rate('Reputation.ComplaintRate'),
+      threshold: REPUTATION_ALARMS.complaintRate,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.IGNORE,
+    }),
+  ];
+  for (const alarm of alarms) alarm.addAlarmAction(alarmAction);
+}

@@ -144,6 +144,8 @@ export type TableKey = keyof typeof TABLES;
 export const HANDLER_MODULES = {
   api: (name: ApiFunction) => `${name}/handler.ts`,
   worker: (channel: Channel) => `channels/${channel}/handler.ts`,
+  /** A channel's feedback function: what its provider says after the send. */
+  feedback: (channel: Channel) => `channels/${channel}/feedback-handler.ts`,
 };
 
 /** The names the local platform gives its resources under a prefix; `npm run dlq` and the tests find them so. */
