@@ -11,6 +11,7 @@ import {
   ResourceInUseException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import type { SESClient } from '@aws-sdk/client-ses';
 import {
   CreatePlatformApplicationCommand,
   DeletePlatformApplicationCommand,
@@ -23,6 +24,7 @@ import {
   GetQueueUrlCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { EMAIL_VARIABLES } from '../lambdas/channels/email/channel.js';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
 import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
@@ -37,11 +39,13 @@ import {
   type TableKey,
   visibilityTimeoutSeconds,
 } from '../lambdas/shared/platform/resources.js';
+import { type EmailFeedbackResources, provisionEmailFeedback, removeEmailFeedback } from './email-feedback.js';
 
 export interface LocalClients {
   readonly dynamoDb: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
+  readonly ses: SESClient;
 }
 
 export interface ChannelQueueUrls {
@@ -53,6 +57,8 @@ export interface LocalResources {
   readonly tables: Readonly<Record<TableKey, string>>;
   readonly queues: Readonly<Record<Channel, ChannelQueueUrls>>;
   readonly platformApplications: { readonly apns: string; readonly fcm: string };
+  /** What SES says of each email comes back this way (email-feedback.ts). */
+  readonly emailFeedback: EmailFeedbackResources;
 }
 
 const localNames = LOCAL_RESOURCE_NAMES;
@@ -105,9 +111,10 @@ export async function provisionLocalResources(
   const queueUrls = await Promise.all(
     CHANNELS.map((channel) => createChannelQueue(clients.sqs, prefix, channel, options)),
   );
-  const [apns, fcm] = await Promise.all([
+  const [apns, fcm, emailFeedback] = await Promise.all([
     createPlatformApplication(clients.sns, `${prefix}-apns`, 'APNS'),
     createPlatformApplication(clients.sns, `${prefix}-fcm`, 'GCM'),
+    provisionEmailFeedback(clients, prefix),
   ]);
   return {
     tables: Object.fromEntries(tableKeys.map((key, index) => [key, tableNames[index]])) as Record<TableKey, string>,
@@ -115,6 +122,7 @@ export async function provisionLocalResources(
       CHANNELS.map((channel, index) => [channel, queueUrls[index]]),
     ) as LocalResources['queues'],
     platformApplications: { apns, fcm },
+    emailFeedback,
   };
 }
 
@@ -132,6 +140,7 @@ export function functionEnvironment(resources: LocalResources): Record<string, s
     ),
     [PUSH_VARIABLES.apnsPlatformApplicationArn]: resources.platformApplications.apns,
     [PUSH_VARIABLES.fcmPlatformApplicationArn]: resources.platformApplications.fcm,
+    [EMAIL_VARIABLES.configurationSet]: resources.emailFeedback.configurationSet,
   };
 }
 
@@ -144,6 +153,7 @@ export async function removeLocalResources(clients: LocalClients, resources: Loc
     ...Object.values(resources.platformApplications).map((PlatformApplicationArn) =>
       clients.sns.send(new DeletePlatformApplicationCommand({ PlatformApplicationArn })),
     ),
+    removeEmailFeedback(clients, resources.emailFeedback),
   ]);
 }
 

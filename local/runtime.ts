@@ -20,7 +20,7 @@ import { API_FUNCTIONS, type ApiFunction } from '../lambdas/shared/platform/oper
 import { HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
 import { validatePlatformSettings } from '../lib/settings.js';
 import config from '../platform.config.js';
-import { ApiGatewayEmulation, type ApiHandler, type LocalProducer } from './api-gateway-emulation.js';
+import { ApiGatewayEmulation, type ApiHandler, type LocalProducer, lambdaContext } from './api-gateway-emulation.js';
 import { ChannelWorkers } from './channel-workers.js';
 import { seedDemo } from './demo.js';
 import { endpointFor, integrationEnvironment } from './emulator-environment.js';
@@ -28,6 +28,8 @@ import { ensureEmulators, localEmulatorEndpoints, runEmulatorScript } from './em
 import { faultDrillFromEnv } from './fault-drill.js';
 import { outboxPage, readOutbox } from './outbox.js';
 import { functionEnvironment, type LocalResources, provisionLocalResources } from './provision.js';
+import { QueuePoller, type SqsHandler } from './queue-pollers.js';
+import { SesMailboxSimulator } from './ses-mailbox-simulator.js';
 import { startTwilioSandbox, type TwilioSandbox } from './twilio-sandbox.js';
 
 export interface LocalPlatformOptions {
@@ -88,11 +90,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       dynamoDb: new DynamoDBClient({}),
       sqs: new SQSClient({}),
       sns: new SNSClient({}),
+      ses: new SESClient({}),
     };
     const resources = await provisionLocalResources(clients, options.prefix, {
       visibilityTimeoutSeconds: drill?.visibilityTimeoutSeconds,
     });
-    await new SESClient({}).send(new VerifyEmailIdentityCommand({ EmailAddress: settings.email.sender }));
+    await clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: settings.email.sender }));
     const twilio = await startTwilioSandbox();
     cleanups.push(() => twilio.stop());
 
@@ -161,6 +164,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
     const workers = await ChannelWorkers.start({ settings, resources, drill, log });
     cleanups.push(() => workers.stop());
+    const feedback = await startEmailFeedback(clients, resources, log);
+    cleanups.push(() => feedback.stop());
 
     if (options.demo) await seedDemo(gateway, options.localApiKey);
     answer = (request, response) => void serve(request, response, gateway, outboxSources, log);
@@ -200,6 +205,38 @@ async function loadApiHandlers(): Promise<Record<ApiFunction, ApiHandler>> {
     }),
   );
   return Object.fromEntries(handlers) as Record<ApiFunction, ApiHandler>;
+}
+
+/**
+ * What SES says of each email: the feedback function, fed by a poller of the feedback queue as Lambda's event source
+ * would (in this process: it renders nothing and calls no provider), and SES's mailbox simulator.
+ */
+async function startEmailFeedback(
+  clients: { readonly sns: SNSClient; readonly sqs: SQSClient },
+  resources: LocalResources,
+  log: LocalPlatformOptions['log'],
+): Promise<{ stop: () => Promise<void> }> {
+  const module = `../lambdas/${HANDLER_MODULES.feedback('email').replace(/\.ts$/, '.js')}`;
+  const { handler } = (await import(module)) as { handler: SqsHandler };
+  const onError = (error: Error) => log({ event: 'email_feedback_failed', error: error.message });
+  const poller = new QueuePoller(
+    new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } }),
+    {
+      name: 'email-feedback',
+      queueUrl: resources.emailFeedback.queueUrl,
+      batchSize: 10,
+      concurrency: 1,
+      handler,
+      context: lambdaContext,
+      onError,
+    },
+  );
+  const simulator = await SesMailboxSimulator.start(clients, resources.emailFeedback, onError);
+  return {
+    stop: async () => {
+      await Promise.all([poller.stop(), simulator.stop()]);
+    },
+  };
 }
 
 /** Before the platform is ready: try again in a second (the emulators and workers are starting). */

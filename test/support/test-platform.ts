@@ -12,7 +12,7 @@ import {
   removeLocalResources,
 } from '../../local/provision.js';
 import { TEST_PRODUCERS } from './api-gateway.js';
-import { dynamoDb, sns, sqs } from './emulator-clients.js';
+import { dynamoDb, ses, sns, sqs } from './emulator-clients.js';
 import { messagesIn } from './queue-inspection.js';
 
 export interface TestPlatform {
@@ -37,7 +37,7 @@ export async function provisionTestPlatform(
   name: string,
   overrides: Record<string, string> = {},
 ): Promise<TestPlatform> {
-  const clients = { dynamoDb, sqs, sns };
+  const clients = { dynamoDb, sqs, sns, ses };
   const resources = await provisionLocalResources(clients, `it-${name}-${randomUUID().slice(0, 8)}`);
   Object.assign(
     process.env,
