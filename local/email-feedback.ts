@@ -60,7 +60,8 @@ export async function provisionEmailFeedback(
       new CreateConfigurationSetEventDestinationCommand({
         ConfigurationSetName: configurationSet,
         EventDestination: {
-          Name: 'feedback',
+          // LocalStack holds destination names in one namespace for every set.
+          Name: `${configurationSet}-feedback`,
           // LocalStack fails every later SendEmail of the set when Enabled is left out.
           Enabled: true,
           MatchingEventTypes: ['delivery', 'bounce', 'complaint', 'reject', 'renderingFailure'],

@@ -58,7 +58,7 @@ beforeAll(async () => {
     new CreateConfigurationSetEventDestinationCommand({
       ConfigurationSetName: configurationSet,
       EventDestination: {
-        Name: 'feedback',
+        Name: `${configurationSet}-feedback`,
         // LocalStack fails the next SendEmail when Enabled is left out.
         Enabled: true,
         MatchingEventTypes: ['send', 'delivery', 'bounce', 'complaint', 'reject', 'renderingFailure'],
