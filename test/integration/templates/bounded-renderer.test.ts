@@ -57,8 +57,12 @@ describe('BoundedRenderer', () => {
     expect(bounded.pids()).not.toContain(first);
   });
 
+  // The memory tests give the render all the CPU time it could want, so that on a busy machine the CPU budget cannot
+  // end the render before the memory bound they check does.
+  const plentyOfCpu = { cpuMs: 120_000, starvedAfterMs: 120_000 };
+
   it('kills a render that grows its process past the memory it may add, however it allocates', async () => {
-    const bounded = renderer({ memoryMb: 16 });
+    const bounded = renderer({ ...plentyOfCpu, memoryMb: 16 });
 
     const error = await failure(bounded.render('sms', { body: MEMORY_BOMB.template }, MEMORY_BOMB.payload));
 
@@ -67,7 +71,7 @@ describe('BoundedRenderer', () => {
   });
 
   it('fails a render whose process ran out of heap (V8 ended it) as over the memory limit too', async () => {
-    const bounded = renderer({ heapMb: 32, memoryMb: 10_000 });
+    const bounded = renderer({ ...plentyOfCpu, heapMb: 32, memoryMb: 10_000 });
 
     const error = await failure(bounded.render('sms', { body: MEMORY_BOMB.template }, MEMORY_BOMB.payload));
 
