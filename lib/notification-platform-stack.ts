@@ -211,6 +211,11 @@ export class NotificationPlatformStack extends Stack {
     });
     allowTableActions(templates, templatesTable, 'GetItem', 'UpdateItem');
 
+    const suppressions = fn('Suppressions', 'suppressions', {
+      description: 'Shows and lifts the suppression of an address',
+    });
+    allowTableActions(suppressions, this.tables.suppressions, 'GetItem', 'DeleteItem');
+
     const apiDescription = fn('ApiDescription', 'api-description', {
       description: "Serves the API's OpenAPI description",
     });
@@ -224,6 +229,7 @@ export class NotificationPlatformStack extends Stack {
       'user-erasure': userErasure,
       templates,
       'api-description': apiDescription,
+      suppressions,
     };
   }
 }

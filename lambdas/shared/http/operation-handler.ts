@@ -36,7 +36,11 @@ export function operationsHandler<Ids extends OperationId>(implementations: Oper
     if (!operation) throw new ApiError(405, 'method_not_allowed', `${event.httpMethod} is not supported here`);
     const producer = operation.scope ? requireScope(event, operation.scope) : producerOf(event);
     const path = parsePathParameters(event, operation.pathParameters);
-    logger.appendKeys({ producer: producer.name, ...path });
+    const personal = new Set(operation.personalPathParameters ?? []);
+    logger.appendKeys({
+      producer: producer.name,
+      ...Object.fromEntries(Object.entries(path as Record<string, unknown>).filter(([name]) => !personal.has(name))),
+    });
     const body = operation.body ? parseJsonBody(event, operation.body) : undefined;
     const implementation = implementations[operation.id as Ids] as (
       request: OperationRequest<OperationId>,

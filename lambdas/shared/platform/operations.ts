@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { deviceRegistrationSchema } from '../../channels/push/device-registration.js';
+import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
 import type { Scope } from '../domain/producer.js';
 import {
   acceptedNotificationSchema,
@@ -13,6 +14,7 @@ import {
   devicesAnswerSchema,
   notificationAnswerSchema,
   preferencesAnswerSchema,
+  suppressionAnswerSchema,
   templateAnswerSchema,
 } from '../schemas/answers.js';
 import { contactsSchema } from '../schemas/contacts.js';
@@ -20,6 +22,12 @@ import { deviceIdSchema, notificationIdSchema, notificationTypeSchema, userIdSch
 import { notificationRequestSchema } from '../schemas/notification-request.js';
 import { preferencesSchema } from '../schemas/preferences.js';
 import { templateSchema } from '../schemas/template.js';
+
+/** The channels that reach an address (an email address, a phone number), which a suppression names. */
+const CHANNELS_WITH_ADDRESSES = CHANNELS.filter((channel) => 'contact' in CHANNEL_DEFINITIONS[channel]) as [
+  Channel,
+  ...Channel[],
+];
 
 /** The functions behind the API; each is the folder `lambdas/<name>/` whose handler.ts exports `handler`. */
 export const API_FUNCTIONS = [
@@ -31,6 +39,7 @@ export const API_FUNCTIONS = [
   'user-erasure',
   'templates',
   'api-description',
+  'suppressions',
 ] as const;
 export type ApiFunction = (typeof API_FUNCTIONS)[number];
 
@@ -60,6 +69,8 @@ export interface Operation {
   readonly description?: string;
   /** One schema per {parameter} of the path. */
   readonly pathParameters: z.ZodObject;
+  /** Path parameters that are personal data (an address): never written to a log line. */
+  readonly personalPathParameters?: readonly string[];
   readonly body?: z.ZodType;
   /** Takes an Idempotency-Key header. */
   readonly idempotent?: boolean;
@@ -70,6 +81,14 @@ export interface Operation {
 const noParameters = z.object({});
 const userPath = z.object({ user_id: userIdSchema });
 const typePath = z.object({ type: notificationTypeSchema });
+const suppressionPath = z.object({
+  channel: z.enum(CHANNELS_WITH_ADDRESSES, { message: `must be one of ${CHANNELS_WITH_ADDRESSES.join(', ')}` }),
+  address: z
+    .string()
+    .min(1)
+    .max(254, 'must be at most 254 characters')
+    .meta({ examples: ['ada@example.com'] }),
+});
 
 export const OPERATIONS = {
   sendNotification: {
@@ -204,6 +223,30 @@ export const OPERATIONS = {
     summary: "Read a notification type's template",
     pathParameters: typePath,
     answers: { 200: { description: 'the template', schema: templateAnswerSchema } },
+  },
+  getSuppression: {
+    method: 'GET',
+    path: '/suppressions/{channel}/{address}',
+    function: 'suppressions',
+    scope: 'notifications:read_all',
+    summary: 'Why an address is suppressed, and since when',
+    description:
+      'A hard bounce, a complaint or repeated soft bounces suppress an address: no channel sends to it until an admin ' +
+      'lifts it. 404 for an address that is not suppressed.',
+    pathParameters: suppressionPath,
+    personalPathParameters: ['address'],
+    answers: { 200: { description: 'the suppression', schema: suppressionAnswerSchema } },
+  },
+  liftSuppression: {
+    method: 'DELETE',
+    path: '/suppressions/{channel}/{address}',
+    function: 'suppressions',
+    scope: 'admin',
+    summary: 'Lift the suppression of an address',
+    description: 'The address may be sent to again; its soft bounces are forgotten. 404 for one not suppressed.',
+    pathParameters: suppressionPath,
+    personalPathParameters: ['address'],
+    answers: { 204: { description: 'lifted' } },
   },
   getApiDescription: {
     method: 'GET',

@@ -100,3 +100,12 @@ export const templateAnswerSchema = z
     updated_at: z.iso.datetime().optional(),
   })
   .meta({ id: 'Template' });
+
+export const suppressionAnswerSchema = z
+  .object({
+    channel: z.enum(CHANNELS),
+    reason: z.enum(['bounce', 'complaint', 'soft_bounces', 'opt_out']),
+    since: z.string(),
+    detail: z.record(z.string(), z.string()).optional(),
+  })
+  .meta({ id: 'Suppression' });

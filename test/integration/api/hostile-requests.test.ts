@@ -271,6 +271,8 @@ const VALID_SEGMENTS: Record<string, string> = {
   user_id: 'user-1',
   device_id: DEVICE_ID,
   type: 'order_shipped',
+  channel: 'email',
+  address: 'ada@example.com',
 };
 
 /** Every operation with a path parameter, with a valid value for each and a valid body where it takes one. */
@@ -288,6 +290,7 @@ const PATH_RULES: Record<string, RegExp> = {
   type: /^[a-z0-9_.-]{1,64}$/,
   notification_id: /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i,
   device_id: /^[a-f0-9]{32}$/,
+  channel: /^(email|sms)$/,
 };
 
 // What a path segment can carry once API Gateway has decoded it: anything but an empty string.
@@ -310,7 +313,8 @@ describe('hostile path parameters', () => {
       await fc.assert(
         fc.asyncProperty(
           fc
-            .constantFrom(...parameters)
+            // Any address is a well-formed one to look up (one that is not suppressed is 404).
+            .constantFrom(...parameters.filter((name) => name in PATH_RULES))
             .chain((name) => badSegment(PATH_RULES[name] as RegExp).map((value) => ({ name, value }))),
           async ({ name, value }) => {
             generated++;
