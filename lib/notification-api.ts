@@ -140,11 +140,13 @@ export class NotificationApi extends Construct {
       if (!integrations.has(operation.function)) integrations.set(operation.function, new LambdaIntegration(fn));
       resource.addMethod(operation.method, integrations.get(operation.function), {
         operationName: operation.id,
+        // A provider's webhook carries no API key: its handler checks the provider's signature instead.
+        apiKeyRequired: operation.caller !== 'twilio',
         requestValidator: this.validator,
         requestParameters: Object.fromEntries(
           pathParameterNames(operation.path).map((name) => [`method.request.path.${name}`, true]),
         ),
-        ...(operation.body
+        ...(operation.body && !operation.formBody
           ? {
               requestModels: {
                 'application/json': this.api.addModel(`${operation.id}Body`, {

@@ -81,7 +81,9 @@ export class NotificationPlatformStack extends Stack {
       allowedSources: settings.api.allowedSources,
       requestsPerSourceIpPer5Minutes: settings.api.requestsPerSourceIpPer5Minutes,
     });
-    this.api.route(this.apiFunctions(settings));
+    this.api.route(this.apiFunctions(settings, props));
+    // Where providers call back: the workers give it to them (Twilio's StatusCallback).
+    for (const channel of CHANNELS) this.channels[channel].worker.addEnvironment(ENV.publicApiUrl, this.publicApiUrl());
     operations.watchApi(this.api, settings.alarms.api5xxPerFiveMinutes);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url });
@@ -103,7 +105,18 @@ export class NotificationPlatformStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
   }
 
-  private apiFunctions(settings: PlatformSettings): Record<ApiFunction, NotificationFunction> {
+  /**
+   * The API's public URL, stage included, made from its id rather than from the deployment (which depends on the
+   * functions that need the URL).
+   */
+  private publicApiUrl(): string {
+    return `https://${this.api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/v1`;
+  }
+
+  private apiFunctions(
+    settings: PlatformSettings,
+    props: NotificationPlatformStackProps,
+  ): Record<ApiFunction, NotificationFunction> {
     const shared = {
       [ENV.producers]: this.api.producersVariable(settings.producers),
       [ENV.usersTable]: this.tables.users.tableName,
@@ -111,6 +124,7 @@ export class NotificationPlatformStack extends Stack {
       [ENV.notificationsTable]: this.tables.notifications.tableName,
       [ENV.devicesTable]: this.tables.devices.tableName,
       [ENV.suppressionsTable]: this.tables.suppressions.tableName,
+      [ENV.publicApiUrl]: this.publicApiUrl(),
     };
     const fn = (id: string, name: ApiFunction, extra: Partial<NotificationFunctionProps> = {}) =>
       new NotificationFunction(this, id, {
@@ -216,6 +230,12 @@ export class NotificationPlatformStack extends Stack {
     });
     allowTableActions(suppressions, this.tables.suppressions, 'GetItem', 'DeleteItem');
 
+    const smsWebhooks = fn('SmsWebhooks', 'sms-webhooks', {
+      description: "Records Twilio's status callbacks, checking their signature",
+    });
+    allowTableActions(smsWebhooks, notifications, 'UpdateItem');
+    props.channelInfrastructure.sms.shareCredentials?.(smsWebhooks, { settings, tables: this.tables });
+
     const apiDescription = fn('ApiDescription', 'api-description', {
       description: "Serves the API's OpenAPI description",
     });
@@ -230,6 +250,7 @@ export class NotificationPlatformStack extends Stack {
       templates,
       'api-description': apiDescription,
       suppressions,
+      'sms-webhooks': smsWebhooks,
     };
   }
 }

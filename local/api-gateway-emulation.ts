@@ -22,6 +22,8 @@ interface Route {
   readonly pattern: RegExp;
   readonly parameters: readonly string[];
   readonly handler: ApiFunction;
+  /** A provider's webhook: no API key, no usage plan (its handler checks the provider's signature). */
+  readonly keyless: boolean;
 }
 
 /** The API's operations (lambdas/shared/platform/operations.ts), as patterns to match a request's path against. */
@@ -31,6 +33,7 @@ export const ROUTES: readonly Route[] = OPERATION_LIST.map((operation) => ({
   pattern: new RegExp(`^/v1${operation.path.replace(/\{\w+\}/g, '([^/]+)')}/?$`),
   parameters: pathParameterNames(operation.path),
   handler: operation.function,
+  keyless: operation.caller === 'twilio',
 }));
 
 /** A token bucket per producer (rate and burst) and a count per day (quota), as a usage plan keeps them. */
@@ -102,9 +105,9 @@ export class ApiGatewayEmulation {
     const key = headerValue(request, 'x-api-key');
     const caller = key ? this.producersByKey.get(key) : undefined;
     // API Gateway checks the key before it looks at anything else, and says no more than this.
-    if (!caller) return gatewayMessage(403, 'Forbidden');
+    if (!caller && !route?.keyless) return gatewayMessage(403, 'Forbidden');
     if (!route) return gatewayMessage(404, 'Not Found');
-    if (!caller.plan.admit()) return gatewayMessage(429, 'Too Many Requests');
+    if (caller && !route.keyless && !caller.plan.admit()) return gatewayMessage(429, 'Too Many Requests');
     if (body.length > MAX_BODY_BYTES) {
       return {
         statusCode: 413,
@@ -130,7 +133,7 @@ export class ApiGatewayEmulation {
       query: Object.fromEntries(url.searchParams.entries()),
       headers,
       body: body.length > 0 ? body.toString('utf8') : null,
-      apiKeyId: caller.producer.keyId,
+      apiKeyId: caller?.producer.keyId ?? '',
       sourceIp: request.remoteAddress,
     });
     const result = await handler(event, lambdaContext(route.handler));

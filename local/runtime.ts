@@ -71,6 +71,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   let answer: (request: IncomingMessage, response: ServerResponse) => void = stillStarting;
   server.on('request', (request, response) => answer(request, response));
   await listen(server, options.port);
+  const boundAddress = server.address();
+  const localUrl = `http://127.0.0.1:${typeof boundAddress === 'object' && boundAddress ? boundAddress.port : options.port}`;
   const cleanups: (() => Promise<unknown>)[] = [() => new Promise((resolve) => server.close(resolve))];
   const stop = async () => {
     for (const cleanup of cleanups.reverse())
@@ -130,6 +132,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       [EMAIL_VARIABLES.sender]: settings.email.sender,
       [PUSH_VARIABLES.maxDevicesPerUser]: String(settings.push.maxDevicesPerUser),
       [ENV.templateCacheSeconds]: '5',
+      // Where Twilio (the local server) reports each text's status, as the deployed workers give the API's URL.
+      [ENV.publicApiUrl]: `${localUrl}/v1`,
       [SMS_VARIABLES.twilioAccountSid]: twilio.accountSid,
       [SMS_VARIABLES.twilioAuthToken]: twilio.authToken,
       [SMS_VARIABLES.twilioMessagingServiceSid]: 'MG00000000000000000000000000000001',
@@ -169,10 +173,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
     if (options.demo) await seedDemo(gateway, options.localApiKey);
     answer = (request, response) => void serve(request, response, gateway, outboxSources, log);
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : options.port;
     return {
-      url: `http://127.0.0.1:${port}`,
+      url: localUrl,
       producers,
       twilio,
       resources,

@@ -12,10 +12,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { twilioSignature } from '../lambdas/channels/sms/twilio-signature.js';
 
 /** Readable on purpose ("5a4db0c5" reads "sandbox"): a test failure that prints it is obviously no real account. */
 export const SANDBOX_ACCOUNT_SID = 'AC5a4db0c5000000000000000000000000';
 export const SANDBOX_AUTH_TOKEN = 'sandbox-auth-token-0000000000000';
+/** A number the local server takes but never reaches (not one of Twilio's magic numbers): undelivered, 30003. */
+export const UNREACHABLE_NUMBER = '+15005550030';
 
 const API_VERSION = '2010-04-01';
 const MAX_FORM_BYTES = 1024 * 1024;
@@ -435,7 +438,43 @@ class Sandbox implements TwilioSandbox {
       uri,
     };
     this.messages.push({ sid, fields, formEntries, authorization, receivedAt, resource });
+    const statusCallback = fields.StatusCallback;
+    if (statusCallback) void this.reportStatus(resource, statusCallback);
     return resource;
+  }
+
+  /**
+   * Twilio's status callbacks, as Twilio makes them: a signed form POST to the message's StatusCallback at each
+   * change, sent and then delivered; undelivered with 30003 (an unreachable handset) for UNREACHABLE_NUMBER. A
+   * callback that cannot be made is dropped, as Twilio drops it.
+   */
+  private async reportStatus(resource: TwilioMessageResource, url: string): Promise<void> {
+    const final =
+      resource.to === UNREACHABLE_NUMBER ? { status: 'undelivered', errorCode: '30003' } : { status: 'delivered' };
+    for (const { status, errorCode } of [{ status: 'sent' }, final] as { status: string; errorCode?: string }[]) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const parameters: Record<string, string> = {
+        AccountSid: resource.account_sid,
+        ApiVersion: API_VERSION,
+        From: resource.from ?? '',
+        MessageSid: resource.sid,
+        MessageStatus: status,
+        SmsSid: resource.sid,
+        SmsStatus: status,
+        To: resource.to,
+        ...(resource.messaging_service_sid ? { MessagingServiceSid: resource.messaging_service_sid } : {}),
+        ...(errorCode ? { ErrorCode: errorCode } : {}),
+      };
+      await fetch(url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'X-Twilio-Signature': twilioSignature(this.authToken, url, parameters),
+        },
+        body: new URLSearchParams(parameters).toString(),
+        signal: AbortSignal.timeout(5_000),
+      }).catch(() => undefined);
+    }
   }
 
   private fetchMessage(accountSid: string, messageSid: string, path: string): TwilioMessageResource {

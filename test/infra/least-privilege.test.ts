@@ -39,6 +39,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   NotificationStatus: [...XRAY, 'dynamodb:GetItem on notifications'],
   ApiDescription: XRAY,
+  SmsWebhooks: [...XRAY, 'dynamodb:UpdateItem on notifications', 'secretsmanager:GetSecretValue on the Twilio secret'],
   Suppressions: [...XRAY, 'dynamodb:DeleteItem on suppressions', 'dynamodb:GetItem on suppressions'],
   Preferences: [...XRAY, 'dynamodb:GetItem on users', 'dynamodb:UpdateItem on users'],
   Contacts: [...XRAY, 'dynamodb:UpdateItem on users'],

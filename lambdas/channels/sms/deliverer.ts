@@ -34,7 +34,7 @@ export class SmsDeliverer implements ChannelDeliverer {
     }
     try {
       const sender = await this.sender();
-      return { kind: 'sent', providerMessageId: await sender.send(user.phone_number, sms.body) };
+      return { kind: 'sent', providerMessageId: await sender.send(user.phone_number, sms.body, job.notification_id) };
     } catch (error) {
       return classifyTwilioError(error);
     }

@@ -1,23 +1,33 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { ChannelInfrastructure } from '../../../lib/channel-infrastructure.js';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ChannelInfrastructure, WorkerContext } from '../../../lib/channel-infrastructure.js';
+import type { NotificationFunction } from '../../../lib/notification-function.js';
 import { SMS_VARIABLES } from './channel.js';
 
 /** The SMS worker reads Twilio's credentials from a secret: the configured one, or one created empty to fill in. */
 export const infrastructure: ChannelInfrastructure = {
-  equipWorker(worker, { settings: { sms } }) {
-    const stack = Stack.of(worker);
-    const secret = sms.twilioSecretArn
-      ? Secret.fromSecretCompleteArn(stack, 'TwilioCredentials', sms.twilioSecretArn)
-      : createTwilioSecret(stack);
-    worker.addEnvironment(SMS_VARIABLES.twilioSecretArn, secret.secretArn);
-    // Read, not described: grantRead would add secretsmanager:DescribeSecret, which the worker never calls.
-    worker.addToRolePolicy(
-      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
-    );
-  },
+  equipWorker: readsTwilioCredentials,
+  shareCredentials: readsTwilioCredentials,
 };
+
+function readsTwilioCredentials(fn: NotificationFunction, { settings: { sms } }: WorkerContext): void {
+  const secret = twilioSecretOf(Stack.of(fn), sms.twilioSecretArn);
+  fn.addEnvironment(SMS_VARIABLES.twilioSecretArn, secret.secretArn);
+  // Read, not described: grantRead would add secretsmanager:DescribeSecret, which nothing here calls.
+  fn.addToRolePolicy(
+    new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+  );
+}
+
+/** The stack's one Twilio secret: the configured one, or one created empty to fill in. */
+function twilioSecretOf(stack: Stack, configuredArn: string | undefined): ISecret {
+  const existing = stack.node.tryFindChild('TwilioCredentials') as ISecret | undefined;
+  if (existing) return existing;
+  return configuredArn
+    ? Secret.fromSecretCompleteArn(stack, 'TwilioCredentials', configuredArn)
+    : createTwilioSecret(stack);
+}
 
 function createTwilioSecret(stack: Stack): Secret {
   const secret = new Secret(stack, 'TwilioCredentials', {

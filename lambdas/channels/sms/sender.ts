@@ -1,8 +1,10 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import twilio from 'twilio';
 import { z } from 'zod';
-import { optionalEnv, requiredEnv } from '../../shared/platform/environment.js';
+import { ENV, optionalEnv, requiredEnv } from '../../shared/platform/environment.js';
+import { OPERATIONS } from '../../shared/platform/operations.js';
 import { SMS_VARIABLES } from './channel.js';
+import { NOTIFICATION_PARAMETER } from './feedback.js';
 
 const twilioSettingsSchema = z
   .object({
@@ -15,7 +17,11 @@ const twilioSettingsSchema = z
     message: 'needs messaging_service_sid or from_number',
   });
 
-export type TwilioSettings = z.infer<typeof twilioSettingsSchema> & { readonly api_base_url?: string };
+export type TwilioSettings = z.infer<typeof twilioSettingsSchema> & {
+  readonly api_base_url?: string;
+  /** Where Twilio reports each text's status: the platform's webhook (none: no status callbacks). */
+  readonly status_callback_url?: string;
+};
 
 /**
  * Deployed, the credentials live in Secrets Manager (TWILIO_SECRET_ARN), read once per instance and
@@ -31,7 +37,12 @@ export async function loadTwilioSettings(): Promise<TwilioSettings> {
         messaging_service_sid: optionalEnv(SMS_VARIABLES.twilioMessagingServiceSid),
         from_number: optionalEnv(SMS_VARIABLES.twilioFromNumber),
       };
-  return { ...twilioSettingsSchema.parse(raw), api_base_url: optionalEnv(SMS_VARIABLES.twilioApiBaseUrl) };
+  const publicApiUrl = optionalEnv(ENV.publicApiUrl);
+  return {
+    ...twilioSettingsSchema.parse(raw),
+    api_base_url: optionalEnv(SMS_VARIABLES.twilioApiBaseUrl),
+    ...(publicApiUrl ? { status_callback_url: `${publicApiUrl}${OPERATIONS.twilioStatusCallback.path}` } : {}),
+  };
 }
 
 /** Sends one SMS through Twilio's Messages API; answers Twilio's message sid. */
@@ -44,14 +55,23 @@ export class SmsSender {
     if (settings.api_base_url) this.client.api.baseUrl = settings.api_base_url;
   }
 
-  async send(to: string, body: string): Promise<string> {
+  async send(to: string, body: string, notificationId: string): Promise<string> {
     const message = await this.client.messages.create({
       to,
       body,
+      // The notification's id rides in the callback's URL, which Twilio signs with the rest.
+      ...(this.settings.status_callback_url
+        ? { statusCallback: statusCallbackUrl(this.settings.status_callback_url, notificationId) }
+        : {}),
       ...(this.settings.messaging_service_sid
         ? { messagingServiceSid: this.settings.messaging_service_sid }
         : { from: this.settings.from_number }),
     });
     return message.sid;
   }
+}
+
+/** The StatusCallback of one text: the webhook, naming its notification. Twilio signs exactly this URL. */
+export function statusCallbackUrl(webhook: string, notificationId: string): string {
+  return `${webhook}?${NOTIFICATION_PARAMETER}=${encodeURIComponent(notificationId)}`;
 }

@@ -10,6 +10,8 @@ export const ENV = {
   notificationsTable: 'NOTIFICATIONS_TABLE',
   templatesTable: 'TEMPLATES_TABLE',
   suppressionsTable: 'SUPPRESSIONS_TABLE',
+  /** The API's public URL, stage included (https://<id>.execute-api.<region>.amazonaws.com/v1): where providers call back. */
+  publicApiUrl: 'PUBLIC_API_URL',
   /** Soft bounces within the window that suppress an address (default 3 in 7 days). */
   softBounceThreshold: 'SOFT_BOUNCE_THRESHOLD',
   softBounceWindowSeconds: 'SOFT_BOUNCE_WINDOW_SECONDS',

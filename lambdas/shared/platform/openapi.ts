@@ -122,11 +122,16 @@ function operationObject(id: string, operation: Operation, components: Component
     ...(operation.description ? { description: operation.description } : {}),
     ...(operation.scope ? { 'x-required-scope': operation.scope } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
+    ...(operation.caller === 'twilio' ? { security: [] } : {}),
     ...(operation.body
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: components.schema(operation.body, 'input') } },
+            content: {
+              [operation.formBody ? 'application/x-www-form-urlencoded' : 'application/json']: {
+                schema: components.schema(operation.body, 'input'),
+              },
+            },
           },
         }
       : {}),

@@ -40,6 +40,7 @@ export const API_FUNCTIONS = [
   'templates',
   'api-description',
   'suppressions',
+  'sms-webhooks',
 ] as const;
 export type ApiFunction = (typeof API_FUNCTIONS)[number];
 
@@ -65,6 +66,13 @@ export interface Operation {
   readonly function: ApiFunction;
   /** The scope a producer needs; null when any producer may call it (the handler may still narrow what it sees). */
   readonly scope: Scope | null;
+  /**
+   * Who calls it: a producer with its API key (the default), or Twilio, with no key and its signature instead (a
+   * webhook, which refuses an unsigned or mis-signed request with 403 and changes nothing).
+   */
+  readonly caller?: 'producer' | 'twilio';
+  /** A body sent as a form (application/x-www-form-urlencoded) rather than JSON. */
+  readonly formBody?: boolean;
   readonly summary: string;
   readonly description?: string;
   /** One schema per {parameter} of the path. */
@@ -79,6 +87,10 @@ export interface Operation {
 }
 
 const noParameters = z.object({});
+/** What Twilio posts (it adds parameters without notice, so others are allowed). */
+const twilioCallbackSchema = z
+  .object({ MessageSid: z.string(), MessageStatus: z.string(), ErrorCode: z.string().optional() })
+  .loose();
 const userPath = z.object({ user_id: userIdSchema });
 const typePath = z.object({ type: notificationTypeSchema });
 const suppressionPath = z.object({
@@ -247,6 +259,21 @@ export const OPERATIONS = {
     pathParameters: suppressionPath,
     personalPathParameters: ['address'],
     answers: { 204: { description: 'lifted' } },
+  },
+  twilioStatusCallback: {
+    method: 'POST',
+    path: '/webhooks/twilio/status',
+    function: 'sms-webhooks',
+    scope: null,
+    caller: 'twilio',
+    summary: "Twilio's status callback for a text the platform sent",
+    description:
+      'Twilio calls it, signed (X-Twilio-Signature), as each text moves to delivered, undelivered or failed; the ' +
+      "notification's id is in the URL's query (n). Unsigned or mis-signed: 403, nothing changes.",
+    pathParameters: noParameters,
+    body: twilioCallbackSchema,
+    formBody: true,
+    answers: { 204: { description: 'recorded (or a status that changes nothing)' } },
   },
   getApiDescription: {
     method: 'GET',

@@ -142,7 +142,8 @@ export type TableKey = keyof typeof TABLES;
 
 /** Where each function's handler module is, under lambdas/: an API function's folder, or a channel's. */
 export const HANDLER_MODULES = {
-  api: (name: ApiFunction) => `${name}/handler.ts`,
+  /** An API function's folder, or the channel's for a function that is a channel's (its provider's webhooks). */
+  api: (name: ApiFunction) => (name === 'sms-webhooks' ? 'channels/sms/webhook-handler.ts' : `${name}/handler.ts`),
   worker: (channel: Channel) => `channels/${channel}/handler.ts`,
   /** A channel's feedback function: what its provider says after the send. */
   feedback: (channel: Channel) => `channels/${channel}/feedback-handler.ts`,
