@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../lambdas/shared/platform/openapi.js';
 import { API_FUNCTIONS, OPERATION_LIST } from '../../lambdas/shared/platform/operations.js';
+import { HANDLER_MODULES } from '../../lambdas/shared/platform/resources.js';
 import { OPENAPI_FILE, openApiText } from '../../scripts/openapi.js';
 
 describe('the OpenAPI description', () => {
@@ -26,7 +27,7 @@ describe('the OpenAPI description', () => {
 
   it('has a handler for every function an operation names', () => {
     for (const name of API_FUNCTIONS)
-      expect(existsSync(new URL(`../../lambdas/${name}/handler.ts`, import.meta.url)), name).toBe(true);
+      expect(existsSync(new URL(`../../lambdas/${HANDLER_MODULES.api(name)}`, import.meta.url)), name).toBe(true);
     expect(new Set(OPERATION_LIST.map((operation) => operation.function))).toEqual(new Set(API_FUNCTIONS));
   });
 });
