@@ -46,6 +46,7 @@ export async function provisionTestPlatform(
       PRODUCERS: JSON.stringify(TEST_PRODUCERS),
       MAX_DEVICES_PER_USER: '10',
       CLAIM_LEASE_SECONDS: '120',
+      PUBLIC_API_URL: 'https://api.example.test/v1',
       POWERTOOLS_SERVICE_NAME: `test-${name}`,
       POWERTOOLS_METRICS_NAMESPACE: 'NotificationPlatformTest',
     },

@@ -174,7 +174,8 @@ const BODY_RULES: Partial<Record<OperationId, BodyRules>> = {
 };
 
 /** Every operation that takes a body, with its rules. */
-const endpoints = OPERATION_LIST.filter((operation) => operation.body).map((operation) => ({
+// A webhook's form is its provider's, refused unless signed (closed-loop.test.ts).
+const endpoints = OPERATION_LIST.filter((operation) => operation.body && !operation.formBody).map((operation) => ({
   operation: operation.id,
   name: nameOf(operation.id),
   ...(BODY_RULES[operation.id] as BodyRules),
