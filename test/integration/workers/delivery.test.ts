@@ -89,6 +89,8 @@ describe('each channel delivers', () => {
       To: '+4915112345678',
       Body: 'Order A-2 shipped',
       MessagingServiceSid: MESSAGING_SERVICE_SID,
+      // Where Twilio reports the text's status: the platform's webhook, naming the notification.
+      StatusCallback: `${process.env.PUBLIC_API_URL}/webhooks/twilio/status?n=${id}`,
     });
     expect(sent[0]?.authorization).toBe(world.twilio.accountSid);
     expect(await channelStatus(world, id, 'sms')).toMatchObject({ status: 'sent', provider_message_id: sent[0]?.sid });
