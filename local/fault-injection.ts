@@ -28,10 +28,7 @@ export interface CrashReport {
   readonly unrecorded: readonly { readonly notification_id: string; readonly channel: Channel }[];
 }
 
-type Middleware = (
-  next: (args: unknown) => Promise<unknown>,
-  context: { commandName?: string },
-) => (args: unknown) => Promise<unknown>;
+type Middleware = (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>;
 interface Instrumentable {
   middlewareStack: { add(middleware: Middleware, options: object): void };
 }

@@ -61,8 +61,6 @@ export interface LocalResources {
   readonly emailFeedback: EmailFeedbackResources;
 }
 
-const localNames = LOCAL_RESOURCE_NAMES;
-
 export class MissingLocalQueueError extends Error {
   constructor(readonly queueName: string) {
     super(`no queue ${queueName}`);
@@ -87,8 +85,8 @@ export async function locateChannelQueues(
   const queues: Partial<Record<Channel, ChannelQueueUrls>> = {};
   for (const channel of CHANNELS) {
     queues[channel] = {
-      url: await urlOf(localNames.queue(prefix, channel)),
-      deadLetterUrl: await urlOf(localNames.deadLetterQueue(prefix, channel)),
+      url: await urlOf(LOCAL_RESOURCE_NAMES.queue(prefix, channel)),
+      deadLetterUrl: await urlOf(LOCAL_RESOURCE_NAMES.deadLetterQueue(prefix, channel)),
     };
   }
   return queues as Record<Channel, ChannelQueueUrls>;
@@ -106,7 +104,7 @@ export async function provisionLocalResources(
 ): Promise<LocalResources> {
   const tableKeys = Object.keys(TABLES) as TableKey[];
   const tableNames = await Promise.all(
-    tableKeys.map((key) => createTable(clients.dynamoDb, localNames.table(prefix, key), TABLES[key])),
+    tableKeys.map((key) => createTable(clients.dynamoDb, LOCAL_RESOURCE_NAMES.table(prefix, key), TABLES[key])),
   );
   const queueUrls = await Promise.all(
     CHANNELS.map((channel) => createChannelQueue(clients.sqs, prefix, channel, options)),
@@ -216,7 +214,7 @@ async function createChannelQueue(client: SQSClient, prefix: string, channel: Ch
   const settings = CHANNEL_QUEUES[channel];
   const deadLetter = await client.send(
     new CreateQueueCommand({
-      QueueName: localNames.deadLetterQueue(prefix, channel),
+      QueueName: LOCAL_RESOURCE_NAMES.deadLetterQueue(prefix, channel),
       Attributes: { MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_DAYS * 24 * 3600) },
     }),
   );
@@ -226,7 +224,7 @@ async function createChannelQueue(client: SQSClient, prefix: string, channel: Ch
   );
   const queue = await client.send(
     new CreateQueueCommand({
-      QueueName: localNames.queue(prefix, channel),
+      QueueName: LOCAL_RESOURCE_NAMES.queue(prefix, channel),
       Attributes: {
         VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds(settings)),
         RedrivePolicy: JSON.stringify({

@@ -20,7 +20,7 @@ const SNS_OPERATOR_FIXABLE = new Set([
 
 /** What an SNS Publish error means for the delivery to one device (see shared/delivery/provider-failure.ts). */
 export function classifySnsPublishError(error: unknown): PushFailure {
-  if (isShape(error) && SNS_ENDPOINT_GONE.has(awsErrorSummary(error).name))
-    return { kind: 'endpoint_gone', reason: awsReason('sns', awsErrorSummary(error)) };
+  const aws = isShape(error) ? awsErrorSummary(error) : undefined;
+  if (aws && SNS_ENDPOINT_GONE.has(aws.name)) return { kind: 'endpoint_gone', reason: awsReason('sns', aws) };
   return awsProviderFailure('sns', error, { refused: SNS_REFUSED, operatorFixable: SNS_OPERATOR_FIXABLE });
 }

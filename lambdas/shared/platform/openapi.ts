@@ -46,9 +46,11 @@ const RETRY_AFTER = {
   schema: { type: 'integer', minimum: 0 },
 };
 
-/** The error answers an operation can give, by what it takes. */
-function errorAnswers(operation: Operation, components: Components) {
-  const error = {
+type ErrorContent = { readonly content: Record<string, unknown> };
+
+/** The body of every error answer: the platform's error, or API Gateway's own message. Converted once. */
+function errorContent(components: Components): ErrorContent {
+  return {
     content: {
       'application/json': {
         schema: {
@@ -57,8 +59,13 @@ function errorAnswers(operation: Operation, components: Components) {
       },
     },
   };
+}
+
+/** The error answers an operation can give, by what it takes. */
+function errorAnswers(operation: Operation, error: ErrorContent) {
   const retry = { ...error, headers: { 'Retry-After': RETRY_AFTER } };
-  const takesInput = operation.body !== undefined || pathParameterNames(operation.path).length > 0;
+  const hasPathParameters = pathParameterNames(operation.path).length > 0;
+  const takesInput = operation.body !== undefined || hasPathParameters;
   return {
     ...(takesInput
       ? { 400: { description: 'a parameter or the body is invalid; details name each field', ...error } }
@@ -68,7 +75,7 @@ function errorAnswers(operation: Operation, components: Components) {
         'no valid API key (answered by API Gateway), or the producer lacks the scope or does not own the type',
       ...error,
     },
-    ...(pathParameterNames(operation.path).length > 0 ? { 404: { description: 'not found', ...error } } : {}),
+    ...(hasPathParameters ? { 404: { description: 'not found', ...error } } : {}),
     ...(operation.idempotent
       ? { 409: { description: 'the Idempotency-Key was used for another body, or is in use right now', ...retry } }
       : {}),
@@ -88,7 +95,7 @@ function errorAnswers(operation: Operation, components: Components) {
   };
 }
 
-function operationObject(id: string, operation: Operation, components: Components) {
+function operationObject(id: string, operation: Operation, components: Components, error: ErrorContent) {
   const shape = operation.pathParameters.shape as Record<string, z.ZodType>;
   const parameters: Record<string, unknown>[] = pathParameterNames(operation.path).map((name) => {
     const schema = shape[name];
@@ -135,12 +142,13 @@ function operationObject(id: string, operation: Operation, components: Component
           },
         }
       : {}),
-    responses: { ...successes, ...errorAnswers(operation, components) },
+    responses: { ...successes, ...errorAnswers(operation, error) },
   };
 }
 
 export function openApiDocument() {
   const components = new Components();
+  const error = errorContent(components);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const { id, ...operation } of OPERATION_LIST) {
     paths[operation.path] ??= {};
@@ -148,6 +156,7 @@ export function openApiDocument() {
       id,
       operation,
       components,
+      error,
     );
   }
   return {
