@@ -28,8 +28,8 @@ export interface ChannelInfrastructure {
    * records it: for a channel whose provider says anything.
    */
   addFeedback?(scope: Construct, context: FeedbackContext): void;
-  /** Gives another function (the provider's webhooks) the provider's credentials the worker reads. */
-  shareCredentials?(fn: NotificationFunction, context: WorkerContext): void;
+  /** Gives the function of the provider's webhooks what they read: the provider's credentials, the channel's settings. */
+  equipWebhooks?(fn: NotificationFunction, context: WorkerContext): void;
 }
 
 /** Every channel's infrastructure, loaded from its folder; a channel without one is named. */

@@ -1,6 +1,6 @@
 /**
  * The email channel's feedback path in the emulator, as the stack builds it in AWS: a configuration set whose SES
- * events go to an SNS topic, delivered raw to a feedback queue (with its DLQ) that the feedback function reads.
+ * events go to the channel's feedback path (feedback-path.ts), read by its feedback function.
  * LocalStack publishes Send and Delivery events this way; the mailbox simulator (ses-mailbox-simulator.ts) adds the
  * bounces and complaints SES's simulator addresses produce in AWS.
  */
@@ -10,47 +10,20 @@ import {
   DeleteConfigurationSetCommand,
   type SESClient,
 } from '@aws-sdk/client-ses';
-import { CreateTopicCommand, DeleteTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_RESOURCE_NAMES } from '../lambdas/shared/platform/resources.js';
+import { type FeedbackPath, provisionFeedbackPath, removeFeedbackPath } from './feedback-path.js';
 
-export interface EmailFeedbackResources {
+export interface EmailFeedbackResources extends FeedbackPath {
   readonly configurationSet: string;
-  readonly topicArn: string;
-  readonly queueUrl: string;
-  readonly deadLetterUrl: string;
 }
-
-/** Receives after which a feedback event that cannot be recorded rests in the DLQ (as the stack sets it). */
-const FEEDBACK_RECEIVES = 9;
 
 export async function provisionEmailFeedback(
   clients: { readonly ses: SESClient; readonly sns: SNSClient; readonly sqs: SQSClient },
   prefix: string,
 ): Promise<EmailFeedbackResources> {
-  const name = `${prefix}-email-feedback`;
-  const { TopicArn = '' } = await clients.sns.send(new CreateTopicCommand({ Name: name }));
-  const deadLetter = await clients.sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
-  const deadLetterUrl = deadLetter.QueueUrl ?? '';
-  const queue = await clients.sqs.send(
-    new CreateQueueCommand({
-      QueueName: name,
-      Attributes: {
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: await queueArn(clients.sqs, deadLetterUrl),
-          maxReceiveCount: FEEDBACK_RECEIVES,
-        }),
-      },
-    }),
-  );
-  const queueUrl = queue.QueueUrl ?? '';
-  await clients.sns.send(
-    new SubscribeCommand({
-      TopicArn,
-      Protocol: 'sqs',
-      Endpoint: await queueArn(clients.sqs, queueUrl),
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
+  const path = await provisionFeedbackPath(clients, LOCAL_RESOURCE_NAMES.feedback(prefix, 'email'));
   const configurationSet = `${prefix}-email`;
   await alreadyThere(
     clients.ses.send(new CreateConfigurationSetCommand({ ConfigurationSet: { Name: configurationSet } })),
@@ -65,12 +38,12 @@ export async function provisionEmailFeedback(
           // LocalStack fails every later SendEmail of the set when Enabled is left out.
           Enabled: true,
           MatchingEventTypes: ['delivery', 'bounce', 'complaint', 'reject', 'renderingFailure'],
-          SNSDestination: { TopicARN: TopicArn },
+          SNSDestination: { TopicARN: path.topicArn },
         },
       }),
     ),
   );
-  return { configurationSet, topicArn: TopicArn, queueUrl, deadLetterUrl };
+  return { ...path, configurationSet };
 }
 
 export async function removeEmailFeedback(
@@ -79,17 +52,8 @@ export async function removeEmailFeedback(
 ): Promise<void> {
   await Promise.all([
     clients.ses.send(new DeleteConfigurationSetCommand({ ConfigurationSetName: resources.configurationSet })),
-    clients.sns.send(new DeleteTopicCommand({ TopicArn: resources.topicArn })),
-    clients.sqs.send(new DeleteQueueCommand({ QueueUrl: resources.queueUrl })),
-    clients.sqs.send(new DeleteQueueCommand({ QueueUrl: resources.deadLetterUrl })),
+    removeFeedbackPath(clients, resources),
   ]);
-}
-
-async function queueArn(client: SQSClient, queueUrl: string): Promise<string> {
-  const { Attributes } = await client.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  return Attributes?.QueueArn ?? '';
 }
 
 /** A configuration set or destination from an earlier run of the local platform is kept. */

@@ -40,6 +40,8 @@ import {
   visibilityTimeoutSeconds,
 } from '../lambdas/shared/platform/resources.js';
 import { type EmailFeedbackResources, provisionEmailFeedback, removeEmailFeedback } from './email-feedback.js';
+import { type FeedbackPath, removeFeedbackPath } from './feedback-path.js';
+import { provisionPushFeedback } from './push-feedback.js';
 
 export interface LocalClients {
   readonly dynamoDb: DynamoDBClient;
@@ -59,6 +61,8 @@ export interface LocalResources {
   readonly platformApplications: { readonly apns: string; readonly fcm: string };
   /** What SES says of each email comes back this way (email-feedback.ts). */
   readonly emailFeedback: EmailFeedbackResources;
+  /** What SNS says of the push applications' endpoints comes back this way (push-feedback.ts). */
+  readonly pushFeedback: FeedbackPath;
 }
 
 export class MissingLocalQueueError extends Error {
@@ -114,6 +118,7 @@ export async function provisionLocalResources(
     createPlatformApplication(clients.sns, `${prefix}-fcm`, 'GCM'),
     provisionEmailFeedback(clients, prefix),
   ]);
+  const pushFeedback = await provisionPushFeedback(clients, prefix, [apns, fcm]);
   return {
     tables: Object.fromEntries(tableKeys.map((key, index) => [key, tableNames[index]])) as Record<TableKey, string>,
     queues: Object.fromEntries(
@@ -121,6 +126,7 @@ export async function provisionLocalResources(
     ) as LocalResources['queues'],
     platformApplications: { apns, fcm },
     emailFeedback,
+    pushFeedback,
   };
 }
 
@@ -152,6 +158,7 @@ export async function removeLocalResources(clients: LocalClients, resources: Loc
       clients.sns.send(new DeletePlatformApplicationCommand({ PlatformApplicationArn })),
     ),
     removeEmailFeedback(clients, resources.emailFeedback),
+    removeFeedbackPath(clients, resources.pushFeedback),
   ]);
 }
 

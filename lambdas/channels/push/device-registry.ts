@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BatchGetCommandOutput, DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import { DEVICES_BY_ENDPOINT_INDEX } from '../../shared/platform/resources.js';
 import type { PushPlatform } from './device-registration.js';
 import type { PushEndpoints } from './endpoints.js';
 
@@ -87,6 +88,21 @@ export class DeviceRegistry {
     return Item as DeviceItem | undefined;
   }
 
+  /**
+   * The devices SNS reaches at this endpoint (one, unless SNS gave an endpoint a new token), read consistently: the
+   * index, which holds keys only, may lag the table.
+   */
+  async heldAt(endpointArn: string): Promise<DeviceItem[]> {
+    const { Items = [] } = await this.client.query({
+      TableName: this.tables.devices,
+      IndexName: DEVICES_BY_ENDPOINT_INDEX,
+      KeyConditionExpression: 'endpoint_arn = :endpoint',
+      ExpressionAttributeValues: { ':endpoint': endpointArn },
+    });
+    const devices = await Promise.all(Items.map((item) => this.find(item.device_id as string)));
+    return devices.filter((device): device is DeviceItem => device?.endpoint_arn === endpointArn);
+  }
+
   /** The devices a person holds: those of `deviceIds` (from their item) that still name them as owner. */
   async devicesOf(userId: string, deviceIds: Iterable<string>): Promise<DeviceItem[]> {
     const ids = [...deviceIds];
@@ -120,8 +136,8 @@ export class DeviceRegistry {
   /**
    * Forgets the person's device: it leaves their list and the devices table in one transaction, then its SNS endpoint
    * is deleted, unless someone registered the token again meanwhile. False when the device is not theirs.
-   * Every way a device is forgotten goes through here: deletion by a producer, an endpoint APNs or FCM gave up,
-   * a person with too many devices, the erasure of a person.
+   * Every way a device is forgotten goes through here: deletion by a producer, an endpoint APNs or FCM gave up (at the
+   * send, or in SNS's feedback), a person with too many devices, the erasure of a person.
    */
   async forget(userId: string, device: Pick<DeviceItem, 'device_id' | 'endpoint_arn'>): Promise<boolean> {
     try {

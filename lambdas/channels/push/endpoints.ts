@@ -5,6 +5,7 @@ import {
   SetEndpointAttributesCommand,
   type SNSClient,
 } from '@aws-sdk/client-sns';
+import type { EndpointState } from './feedback.js';
 
 /**
  * SNS platform endpoints, one per device token. Registration follows AWS's advice for mobile push:
@@ -28,8 +29,21 @@ export class PushEndpoints {
     return EndpointArn;
   }
 
+  /** Whether SNS would still deliver to the endpoint: APNs or FCM may have made SNS disable it, or someone deleted it. */
+  async state(endpointArn: string): Promise<EndpointState> {
+    try {
+      const { Attributes } = await this.client.send(new GetEndpointAttributesCommand({ EndpointArn: endpointArn }));
+      return Attributes?.Enabled?.toLowerCase() === 'false' ? 'disabled' : 'enabled';
+    } catch (error) {
+      if (ENDPOINT_NOT_FOUND.has((error as Error).name)) return 'gone';
+      throw error;
+    }
+  }
+
   async remove(endpointArn: string): Promise<void> {
     // Deleting an endpoint that is already gone succeeds: SNS's DeleteEndpoint is idempotent.
     await this.client.send(new DeleteEndpointCommand({ EndpointArn: endpointArn }));
   }
 }
+
+const ENDPOINT_NOT_FOUND = new Set(['NotFoundException', 'NotFound']);

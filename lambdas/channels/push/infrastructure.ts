@@ -1,12 +1,30 @@
-import { Arn, ArnFormat, Validations } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IConstruct } from 'constructs';
-import type { ChannelInfrastructure } from '../../../lib/channel-infrastructure.js';
+import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import {
+  AwsCustomResource,
+  AwsCustomResourcePolicy,
+  type AwsSdkCall,
+  Logging,
+  PhysicalResourceId,
+} from 'aws-cdk-lib/custom-resources';
+import type { Construct, IConstruct } from 'constructs';
+import type { ChannelInfrastructure, FeedbackContext } from '../../../lib/channel-infrastructure.js';
+import { ChannelQueue } from '../../../lib/channel-queue.js';
+import { NotificationFunction } from '../../../lib/notification-function.js';
 import type { PlatformSettings } from '../../../lib/settings.js';
-import { allowAttributeUpdates, allowTableActions } from '../../../lib/table-access.js';
+import { allowAttributeUpdates, allowIndexQuery, allowTableActions } from '../../../lib/table-access.js';
 import { ENV } from '../../shared/platform/environment.js';
+import { DEVICES_BY_ENDPOINT_INDEX, HANDLER_MODULES } from '../../shared/platform/resources.js';
+import { PUSH_EVENT_ATTRIBUTES } from './feedback.js';
 
-/** The push worker publishes to the person's devices, and forgets a device whose endpoint is gone. */
+/**
+ * The push worker publishes to the person's devices, and forgets a device whose endpoint is gone; the platform
+ * applications' events (a delivery that failed for good, an endpoint disabled or deleted) come back through SNS to
+ * the feedback function, which forgets such a device at once.
+ */
 export const infrastructure: ChannelInfrastructure = {
   equipWorker(worker, { settings, tables }) {
     worker.addEnvironment(ENV.devicesTable, tables.devices.tableName);
@@ -22,7 +40,120 @@ export const infrastructure: ChannelInfrastructure = {
       acknowledgeEndpointWildcards(worker, endpoints);
     }
   },
+
+  addFeedback(scope, context) {
+    const topic = feedbackTopic(scope);
+    // An event that cannot be acted on is retried, then rests in the DLQ, as a job does.
+    const queue = new ChannelQueue(scope, 'Feedback', {
+      channel: 'push',
+      settings: { workerTimeoutSeconds: 30, claimLeaseSeconds: 120, deliveryAttempts: 3 },
+    });
+    topic.addSubscription(new SqsSubscription(queue.queue, { rawMessageDelivery: true }));
+    const { tables, settings } = context;
+    const feedback = new NotificationFunction(scope, 'FeedbackFunction', {
+      handlerModule: HANDLER_MODULES.feedback('push'),
+      serviceName: 'push-feedback',
+      description: 'Forgets the push devices whose SNS endpoint was disabled or deleted',
+      timeout: Duration.seconds(30),
+      environment: { [ENV.devicesTable]: tables.devices.tableName, [ENV.usersTable]: tables.users.tableName },
+    });
+    feedback.addEventSourceMapping('Events', {
+      eventSourceArn: queue.queue.queueArn,
+      batchSize: 10,
+      reportBatchItemFailures: true,
+    });
+    feedback.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        resources: [queue.queue.queueArn],
+      }),
+    );
+    // The device by its endpoint (the index, then the item), and forgetting it as the worker does: the device item
+    // goes, the user's list of devices loses it, and its endpoint is deleted.
+    allowIndexQuery(feedback, tables.devices, DEVICES_BY_ENDPOINT_INDEX);
+    allowTableActions(feedback, tables.devices, 'GetItem', 'DeleteItem');
+    allowAttributeUpdates(feedback, tables.users, ['user_id', 'device_ids', 'updated_at']);
+    const endpoints = pushEndpointArns(settings);
+    if (endpoints.length > 0) {
+      feedback.addToRolePolicy(
+        new PolicyStatement({ actions: ['sns:GetEndpointAttributes', 'sns:DeleteEndpoint'], resources: endpoints }),
+      );
+      acknowledgeEndpointWildcards(feedback, endpoints);
+    }
+    sendApplicationEvents(scope, context, topic);
+  },
 };
+
+/**
+ * The topic the platform applications publish their events to. SNS itself publishes them, so the topic's policy and
+ * its key let SNS do so for this account's applications only. The events name endpoints, not tokens; encrypted
+ * anyway, as every topic of the platform is.
+ */
+function feedbackTopic(scope: Construct): ITopic {
+  const account = Stack.of(scope).account;
+  const sns = new ServicePrincipal('sns.amazonaws.com');
+  const fromThisAccount = { StringEquals: { 'aws:SourceAccount': account } };
+  const key = new Key(scope, 'FeedbackKey', {
+    enableKeyRotation: true,
+    description: "Encrypts the push applications' endpoint events",
+  });
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      principals: [sns],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: fromThisAccount,
+    }),
+  );
+  const topic = new Topic(scope, 'FeedbackTopic', { masterKey: key, enforceSSL: true });
+  topic.addToResourcePolicy(
+    new PolicyStatement({
+      principals: [sns],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: fromThisAccount,
+    }),
+  );
+  return topic;
+}
+
+/**
+ * The configured applications are imported by ARN (their credentials never pass through the stack), so their event
+ * attributes are set by SetPlatformApplicationAttributes: each event to the feedback topic, and cleared again when the
+ * stack goes. One custom resource per application, allowed that one call on that one application.
+ */
+function sendApplicationEvents(scope: Construct, { settings }: FeedbackContext, topic: ITopic): void {
+  const applications = [
+    ['Apns', settings.push.apnsPlatformApplicationArn],
+    ['Fcm', settings.push.fcmPlatformApplicationArn],
+  ] as const;
+  for (const [name, arn] of applications) {
+    if (!arn) continue;
+    const setEvents = (topicArn: string): AwsSdkCall => ({
+      service: 'SNS',
+      action: 'setPlatformApplicationAttributes',
+      parameters: {
+        PlatformApplicationArn: arn,
+        Attributes: Object.fromEntries(PUSH_EVENT_ATTRIBUTES.map((attribute) => [attribute, topicArn])),
+      },
+      physicalResourceId: PhysicalResourceId.of(`${arn}/events`),
+      logging: Logging.withDataHidden(),
+    });
+    const events = new AwsCustomResource(scope, `${name}ApplicationEvents`, {
+      onUpdate: setEvents(topic.topicArn),
+      // An empty value turns an event off; an application deleted meanwhile has nothing to turn off.
+      onDelete: { ...setEvents(''), ignoreErrorCodesMatching: 'NotFound' },
+      policy: AwsCustomResourcePolicy.fromStatements([
+        new PolicyStatement({ actions: ['sns:SetPlatformApplicationAttributes'], resources: [arn] }),
+      ]),
+      installLatestAwsSdk: false,
+    });
+    Validations.of(events.grantPrincipal as unknown as IConstruct).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: "The CDK's AWS custom resource function writes its own logs with Lambda's standard permission",
+    });
+  }
+}
 
 /** The endpoints SNS creates under the configured platform applications (app/GCM/name -> endpoint/GCM/name/*). */
 export function pushEndpointArns(settings: PlatformSettings): string[] {

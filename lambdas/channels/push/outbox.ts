@@ -1,4 +1,7 @@
-/** Local only (the outbox page of `npm start`): the pushes LocalStack's SNS recorded, by device. */
+/**
+ * Local only (the outbox page of `npm start`): the pushes LocalStack's SNS recorded, by device. SNS records no time;
+ * the channel's status says when it was sent.
+ */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { fetchJson, type OutboxSources, type ProviderMessageReader } from '../../../local/outbox.js';
 
@@ -16,6 +19,7 @@ export const readProviderMessages: ProviderMessageReader = async (sources) => {
   ]);
   return Object.entries(pushes.platform_endpoint_messages).flatMap(([endpointArn, records]) =>
     records.map((record) => ({
+      kind: 'push_notification' as const,
       providerMessageId: record.MessageId,
       to: devices.get(endpointArn) ?? endpointArn,
       ...pushContent(record.Message),

@@ -103,14 +103,32 @@ export interface TableDefinition {
 /** The notifications table's index of a person's notifications (user_id, created_at; keys only). */
 export const NOTIFICATIONS_BY_USER_INDEX = 'by_user';
 
+/**
+ * The users table's index of phone numbers (keys only): who texted STOP. Twilio knows a number, not a person, and one
+ * number may be several people's (a shared family phone); only items with a phone number are in it.
+ */
+export const USERS_BY_PHONE_NUMBER_INDEX = 'by_phone_number';
+
+/**
+ * The devices table's index of SNS endpoints (keys only): SNS names a device's endpoint when it disables or deletes
+ * it (the push channel's feedback), never the device.
+ */
+export const DEVICES_BY_ENDPOINT_INDEX = 'by_endpoint';
+
 export const TABLES = {
   /** One item per user: preferences, contacts, locale. The ingest path reads it with one GetItem. */
-  users: { partitionKey: { name: 'user_id', type: 'S' } },
+  users: {
+    partitionKey: { name: 'user_id', type: 'S' },
+    indexes: [{ name: USERS_BY_PHONE_NUMBER_INDEX, partitionKey: { name: 'phone_number', type: 'S' } }],
+  },
   /**
    * One item per push device (a token): its one owner, SNS platform endpoint ARN and platform. Keyed by the device,
    * so a token belongs to one person at a time; the person's item lists the devices they hold.
    */
-  devices: { partitionKey: { name: 'device_id', type: 'S' } },
+  devices: {
+    partitionKey: { name: 'device_id', type: 'S' },
+    indexes: [{ name: DEVICES_BY_ENDPOINT_INDEX, partitionKey: { name: 'endpoint_arn', type: 'S' } }],
+  },
   /**
    * The accepted request and each channel's status under the notification's key; producer
    * idempotency keys and delivery claims beside them, all claimed with conditional writes.
@@ -154,4 +172,6 @@ export const LOCAL_RESOURCE_NAMES = {
   table: (prefix: string, key: TableKey) => `${prefix}-${key}`,
   queue: (prefix: string, channel: Channel) => `${prefix}-${channel}`,
   deadLetterQueue: (prefix: string, channel: Channel) => `${prefix}-${channel}-dlq`,
+  /** A channel's feedback topic and queue (and, with `-dlq`, its DLQ). */
+  feedback: (prefix: string, channel: Channel) => `${prefix}-${channel}-feedback`,
 };

@@ -1,0 +1,86 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { documentClient } from '../../shared/aws/dynamodb.js';
+import { logger, metrics } from '../../shared/observability.js';
+import { ENV, requiredEnv } from '../../shared/platform/environment.js';
+import { DeviceRegistry } from './device-registry.js';
+import { PushEndpoints } from './endpoints.js';
+import { deviceIsGone, type PushFeedback, parsePushFeedback } from './feedback.js';
+import { snsClient } from './sns-clients.js';
+
+const endpoints = new PushEndpoints(snsClient);
+const devices = new DeviceRegistry(
+  { devices: requiredEnv(ENV.devicesTable), users: requiredEnv(ENV.usersTable) },
+  documentClient,
+  endpoints,
+);
+
+/**
+ * Forgets the device whose endpoint SNS disabled or deleted, as the worker does when a send finds it so, but at once.
+ * One record's failure is retried alone (partial batch response); what is no SNS application event is dropped,
+ * counted and logged by its reason, never its content. Logs name devices by their id (a hash), never a token or an
+ * endpoint.
+ */
+async function handle(record: SQSRecord): Promise<void> {
+  const feedback = parsePushFeedback(record.body);
+  if (typeof feedback === 'string') {
+    logger.warn('feedback dropped', { reason: feedback, message_id: record.messageId });
+    count('FeedbackDropped', { reason: feedback });
+    return;
+  }
+  count('PushEvents', {
+    event: feedback.event,
+    ...(feedback.failureType ? { failure_type: feedback.failureType } : {}),
+  });
+  if (feedback.checkEndpoint) await checkDevices(feedback);
+}
+
+async function checkDevices(feedback: PushFeedback): Promise<void> {
+  const event = { event: feedback.event, failure_type: feedback.failureType };
+  const held = await devices.heldAt(feedback.endpointArn);
+  if (held.length === 0) {
+    // Forgotten already: by the worker, a producer, or this function for the same event delivered twice. Each
+    // forgetting deletes its endpoint, and SNS reports that deletion too.
+    logger.info('feedback for an endpoint no device holds', event);
+    metrics.addMetric('FeedbackWithoutDevice', MetricUnit.Count, 1);
+    return;
+  }
+  const state = await endpoints.state(feedback.endpointArn);
+  if (!deviceIsGone(state)) {
+    logger.info('device kept: its endpoint is enabled', { ...event, device_ids: held.map((d) => d.device_id) });
+    metrics.addMetric('DevicesKept', MetricUnit.Count, held.length);
+    return;
+  }
+  for (const device of held) {
+    // False when the device was forgotten or handed on meanwhile: nothing left to do.
+    const forgotten = await devices.forget(device.user_id, device);
+    logger.info(forgotten ? 'device removed' : 'device already removed', {
+      ...event,
+      endpoint: state,
+      device_id: device.device_id,
+    });
+    if (forgotten) metrics.addMetric('DevicesRemoved', MetricUnit.Count, 1);
+  }
+}
+
+/** One count under its own dimensions (which event, why dropped), beside the function's. */
+function count(name: string, dimensions: Record<string, string>): void {
+  const metric = metrics.singleMetric();
+  metric.addDimensions(dimensions);
+  metric.addMetric(name, MetricUnit.Count, 1);
+}
+
+/** Consumes the push feedback queue (the platform applications' events, through SNS). */
+export const handler = middy(
+  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, handle, new BatchProcessor(EventType.SQS), {
+      context,
+      throwOnFullBatchFailure: false,
+    }),
+)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));
