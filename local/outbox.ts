@@ -1,25 +1,20 @@
 /**
- * Everything the local platform delivered, in one list: what each channel's provider emulator recorded (SES's and
- * SNS's in LocalStack, which delivers nothing; the Twilio-compatible server's), read by the channel's own outbox.ts,
- * and joined to its notification through the provider's message id the worker recorded.
+ * Every notification the local platform accepted, as its life goes on: each channel's decision (queued, deferred,
+ * skipped and why, failed), the message its provider emulator holds (SES's and SNS's in LocalStack, which deliver
+ * nothing; the Twilio-compatible server's), read by the channel's own outbox.ts and joined through the provider's
+ * message id the worker recorded, and what the provider said afterwards (delivered, bounced, ...).
  */
 
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
+import type { NotificationItem } from '../lambdas/shared/adapters/notifications-store.js';
+import type { ChannelStatus } from '../lambdas/shared/domain/notification.js';
+import type { ProviderEvent } from '../lambdas/shared/domain/provider-outcome.js';
 import type { TwilioSandbox } from './twilio-sandbox.js';
 
-export interface OutboxMessage {
-  readonly channel: Channel;
-  readonly notification_id: string | null;
-  /** The address, the number, or the device id. */
-  readonly to: string;
-  readonly subject?: string;
-  readonly title?: string;
-  readonly body: string;
-  readonly sent_at: string;
-  readonly status: string | null;
-}
+/** The newest notifications shown: enough to follow what one is doing, little enough to read every second. */
+export const OUTBOX_ENTRIES_SHOWN = 100;
 
 export interface OutboxSources {
   readonly localStackUrl: string;
@@ -30,32 +25,114 @@ export interface OutboxSources {
   readonly devicesTable: string;
 }
 
-interface Delivery {
-  readonly notificationId: string;
-  readonly status: string;
-  readonly updatedAt: string;
-}
-
-/** When this process first saw each provider message, for records that carry no time of their own (SNS's). */
-const firstSeen = new Map<string, string>();
-const seenAt = (providerId: string) => {
-  if (!firstSeen.has(providerId)) firstSeen.set(providerId, new Date().toISOString());
-  return firstSeen.get(providerId) ?? '';
-};
-
-/** What a provider emulator holds of one message a channel sent, before it is joined to its notification. */
-export interface ProviderMessage {
-  readonly providerMessageId: string;
+/** One message a channel sent, as its provider emulator holds it, in the form a person would see it. */
+export type SentMessage = {
+  /** The address, the number, or the device id. */
   readonly to: string;
-  readonly subject?: string;
-  readonly title?: string;
-  readonly body: string;
   /** When the provider took it, if it says. */
-  readonly receivedAt?: string;
-}
+  readonly sentAt?: string;
+} & (
+  | { readonly kind: 'email'; readonly subject: string; readonly text: string; readonly html?: string }
+  | { readonly kind: 'text_message'; readonly body: string }
+  | { readonly kind: 'push_notification'; readonly title?: string; readonly body: string }
+);
+
+/** A sent message with the provider's id, which the worker recorded on the notification's channel. */
+export type ProviderMessage = SentMessage & { readonly providerMessageId: string };
 
 /** A channel's reader of its provider emulator: lambdas/channels/<name>/outbox.ts exports it as `readProviderMessages`. */
 export type ProviderMessageReader = (sources: OutboxSources) => Promise<ProviderMessage[]>;
+
+/** One channel of a notification: where it stands, what was sent, and what the provider said of it. */
+export interface OutboxChannel {
+  readonly channel: Channel;
+  readonly status: ChannelStatus;
+  /** Why it was skipped or failed. */
+  readonly reason?: string;
+  /** Deferred (quiet hours) until then. */
+  readonly not_before?: string;
+  readonly updated_at: string;
+  /** One message, or one per device for a push; none until sent, or when the emulator no longer holds it. */
+  readonly messages: readonly SentMessage[];
+  /** What the provider said after the send, oldest first. */
+  readonly events: readonly ProviderEvent[];
+}
+
+export interface OutboxEntry {
+  readonly notification_id: string;
+  /** Null once the person was erased. */
+  readonly user_id: string | null;
+  readonly type: string;
+  readonly producer: string;
+  readonly critical: boolean;
+  readonly created_at: string;
+  /** The channels considered, in the registry's order. */
+  readonly channels: readonly OutboxChannel[];
+}
+
+export interface Outbox {
+  /** Newest first, at most OUTBOX_ENTRIES_SHOWN. */
+  readonly entries: readonly OutboxEntry[];
+  /** How many notifications match the filter, shown or not. */
+  readonly matching: number;
+}
+
+export interface OutboxFilter {
+  /** Only the notifications whose user id contains this. */
+  readonly user?: string;
+}
+
+export async function readOutbox(sources: OutboxSources, filter: OutboxFilter = {}): Promise<Outbox> {
+  const [notifications, ...sent] = await Promise.all([
+    scanNotifications(sources),
+    ...CHANNELS.map(async (channel) => (await readerOf(channel))(sources)),
+  ]);
+  return outboxOf(notifications, sent.flat(), filter);
+}
+
+/** The notifications joined to what their providers hold: pure, so that the join is tested without emulators. */
+export function outboxOf(
+  notifications: readonly NotificationItem[],
+  providerMessages: readonly ProviderMessage[],
+  filter: OutboxFilter,
+): Outbox {
+  const sentById = new Map(providerMessages.map(({ providerMessageId, ...message }) => [providerMessageId, message]));
+  const matching = notifications
+    .filter((item) => !filter.user || (item.user_id ?? '').includes(filter.user))
+    .sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const entries = matching.slice(0, OUTBOX_ENTRIES_SHOWN).map((item) => ({
+    notification_id: item.notification_id,
+    user_id: item.user_id ?? null,
+    type: item.type,
+    producer: item.producer,
+    critical: item.critical,
+    created_at: item.created_at,
+    channels: CHANNELS.flatMap((channel) => {
+      const state = item.channels[channel];
+      if (!state) return [];
+      return [
+        {
+          channel,
+          status: state.status,
+          ...(state.reason ? { reason: state.reason } : {}),
+          ...(state.not_before ? { not_before: state.not_before } : {}),
+          updated_at: state.updated_at,
+          // A push to several devices records one provider id per device, separated by commas.
+          messages: (state.provider_message_id?.split(',') ?? []).flatMap((id) => sentById.get(id) ?? []),
+          events: [...(state.events ?? [])].sort((a, b) => a.at.localeCompare(b.at)),
+        },
+      ];
+    }),
+  }));
+  return { entries, matching: matching.length };
+}
+
+/** GET on an emulator's inspection endpoint. */
+export async function fetchJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+  return (await response.json()) as T;
+}
 
 const readers = new Map<Channel, ProviderMessageReader>();
 
@@ -70,37 +147,8 @@ async function readerOf(channel: Channel): Promise<ProviderMessageReader> {
   return readProviderMessages;
 }
 
-export async function readOutbox(sources: OutboxSources): Promise<OutboxMessage[]> {
-  const [deliveries, ...sent] = await Promise.all([
-    deliveriesByProviderId(sources),
-    ...CHANNELS.map(async (channel) => ({ channel, messages: await (await readerOf(channel))(sources) })),
-  ]);
-  const messages: OutboxMessage[] = [];
-  for (const { channel, messages: provided } of sent) {
-    for (const { providerMessageId, receivedAt, ...content } of provided) {
-      const delivery = deliveries.get(providerMessageId);
-      messages.push({
-        channel,
-        ...content,
-        notification_id: delivery?.notificationId ?? null,
-        status: delivery?.status ?? null,
-        sent_at: delivery?.updatedAt ?? receivedAt ?? seenAt(providerMessageId),
-      });
-    }
-  }
-  return messages.sort((a, b) => b.sent_at.localeCompare(a.sent_at));
-}
-
-/** GET on an emulator's inspection endpoint. */
-export async function fetchJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
-  return (await response.json()) as T;
-}
-
-/** Provider message id -> the notification and channel status that recorded it. */
-async function deliveriesByProviderId(sources: OutboxSources): Promise<Map<string, Delivery>> {
-  const deliveries = new Map<string, Delivery>();
+async function scanNotifications(sources: OutboxSources): Promise<NotificationItem[]> {
+  const notifications: NotificationItem[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await sources.documents.send(
@@ -111,66 +159,8 @@ async function deliveriesByProviderId(sources: OutboxSources): Promise<Map<strin
         ExclusiveStartKey,
       }),
     );
-    for (const item of page.Items ?? []) {
-      for (const state of Object.values(item.channels ?? {}) as {
-        provider_message_id?: string;
-        status: string;
-        updated_at: string;
-      }[]) {
-        for (const providerId of state.provider_message_id?.split(',') ?? []) {
-          deliveries.set(providerId, {
-            notificationId: item.notification_id,
-            status: state.status,
-            updatedAt: state.updated_at,
-          });
-        }
-      }
-    }
+    notifications.push(...((page.Items ?? []) as NotificationItem[]));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  return deliveries;
-}
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
-
-/** The outbox as a page a person can read; it reloads itself every three seconds. */
-export function outboxPage(messages: readonly OutboxMessage[]): string {
-  const rows = messages
-    .map(
-      (message) => `<tr>
-  <td>${escapeHtml(message.sent_at)}</td>
-  <td class="channel">${message.channel}</td>
-  <td>${escapeHtml(message.to)}</td>
-  <td>${message.subject ? `<strong>${escapeHtml(message.subject)}</strong><br>` : ''}${message.title ? `<strong>${escapeHtml(message.title)}</strong><br>` : ''}<pre>${escapeHtml(message.body)}</pre></td>
-  <td>${escapeHtml(message.status ?? '')}<br><small>${escapeHtml(message.notification_id ?? '')}</small></td>
-</tr>`,
-    )
-    .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="refresh" content="3">
-<title>Outbox: notification platform (local)</title>
-<style>
-  body { font-family: system-ui, sans-serif; margin: 2rem; color: #1d1d1f; }
-  table { border-collapse: collapse; width: 100%; }
-  th, td { text-align: left; vertical-align: top; padding: .5rem .75rem; border-bottom: 1px solid #ddd; }
-  th { background: #f5f5f7; }
-  td.channel { font-weight: 600; text-transform: uppercase; font-size: .8rem; }
-  pre { white-space: pre-wrap; margin: .25rem 0 0; font-family: inherit; }
-  small { color: #6e6e73; }
-</style>
-</head>
-<body>
-<h1>Outbox</h1>
-<p>${messages.length} message(s) delivered locally, newest first. Nothing here left this machine.</p>
-<table>
-<thead><tr><th>Sent</th><th>Channel</th><th>To</th><th>Content</th><th>Status</th></tr></thead>
-<tbody>
-${rows || '<tr><td colspan="5">Nothing delivered yet.</td></tr>'}
-</tbody>
-</table>
-</body>
-</html>`;
+  return notifications;
 }

@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { createNotificationClient, type NotificationClient, type RequestBody } from '@notification-platform/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Outbox } from '../../local/outbox.js';
 import { eventually } from '../support/eventually.js';
 import {
   freePort,
@@ -87,15 +88,17 @@ function acceptsConnections(port: number): Promise<true | undefined> {
 
 interface OutboxMessage {
   channel: string;
-  notification_id: string | null;
   to: string;
   subject?: string;
-  body: string;
 }
 
+/** What the providers hold of a notification, by channel, from the outbox's JSON. */
 const outboxOf = async (notificationId: string): Promise<OutboxMessage[]> => {
   const { json } = await call('GET', '/_local/outbox');
-  return (json.messages as OutboxMessage[]).filter((message) => message.notification_id === notificationId);
+  const entry = (json.entries as Outbox['entries']).find((each) => each.notification_id === notificationId);
+  return (entry?.channels ?? []).flatMap(({ channel, messages }) =>
+    messages.map((message) => ({ channel, ...message })),
+  );
 };
 
 async function newUserWithSmsOff(): Promise<string> {

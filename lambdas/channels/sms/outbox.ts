@@ -3,8 +3,9 @@ import type { ProviderMessageReader } from '../../../local/outbox.js';
 
 export const readProviderMessages: ProviderMessageReader = async (sources) =>
   sources.twilio.messages.map((sms) => ({
+    kind: 'text_message',
     providerMessageId: sms.sid,
     to: sms.fields.To ?? '',
     body: sms.fields.Body ?? '',
-    receivedAt: sms.receivedAt.toISOString(),
+    sentAt: sms.receivedAt.toISOString(),
   }));
