@@ -34,7 +34,11 @@ export default {
   // { cidrs: ['203.0.113.0/24'] }) limits the API to your producers' addresses.
   api: { rateLimit: 200, burstLimit: 400, requestsPerSourceIpPer5Minutes: 60_000 },
   email: { sender: 'notifications@example.com' },
-  sms: {},
+  // helpText answers HELP texted to your number: name your service and say how to stop.
+  sms: {
+    helpText:
+      'Notifications from Example Inc. Reply STOP to unsubscribe, START to subscribe again. Msg & data rates may apply.',
+  },
   push: { maxDevicesPerUser: 10 },
   preferencesCache: { enabled: true, nodeType: 'dax.t3.small', nodes: 3, itemTtlSeconds: 60, queryTtlSeconds: 60 },
   channels: {

@@ -41,6 +41,8 @@ export default defineConfig({
         test: {
           name: 'faults',
           include: ['test/faults/**/*.test.ts'],
+          // One drill at a time: each runs the whole platform.
+          fileParallelism: false,
           globalSetup: ['test/support/emulator-global-setup.ts'],
           hookTimeout: 120_000,
         },

@@ -4,9 +4,14 @@ import type { Construct } from 'constructs';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
 import { acknowledgeEndpointWildcards, pushEndpointArns } from '../lambdas/channels/push/infrastructure.js';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
+import { SWITCH_ATTRIBUTES } from '../lambdas/shared/adapters/users-store.js';
 import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
 import type { ApiFunction } from '../lambdas/shared/platform/operations.js';
-import { HANDLER_MODULES, NOTIFICATIONS_BY_USER_INDEX } from '../lambdas/shared/platform/resources.js';
+import {
+  HANDLER_MODULES,
+  NOTIFICATIONS_BY_USER_INDEX,
+  USERS_BY_PHONE_NUMBER_INDEX,
+} from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
 import { NotificationApi } from './notification-api.js';
 import { NotificationChannel } from './notification-channel.js';
@@ -15,7 +20,7 @@ import { NotificationTables } from './notification-tables.js';
 import { PlatformOperations } from './platform-operations.js';
 import { PreferencesCache } from './preferences-cache.js';
 import type { PlatformSettings } from './settings.js';
-import { allowIndexQuery, allowTableActions } from './table-access.js';
+import { allowAttributeUpdates, allowIndexQuery, allowTableActions } from './table-access.js';
 
 export interface NotificationPlatformStackProps extends StackProps {
   /** The validated contents of platform.config.ts. */
@@ -231,10 +236,14 @@ export class NotificationPlatformStack extends Stack {
     allowTableActions(suppressions, this.tables.suppressions, 'GetItem', 'DeleteItem');
 
     const smsWebhooks = fn('SmsWebhooks', 'sms-webhooks', {
-      description: "Records Twilio's status callbacks, checking their signature",
+      description: "Twilio's webhooks, signatures checked: status callbacks, and STOP, START and HELP texted in",
     });
-    allowTableActions(smsWebhooks, notifications, 'UpdateItem');
-    props.channelInfrastructure.sms.shareCredentials?.(smsWebhooks, { settings, tables: this.tables });
+    // Outcomes on notifications; receipts of texts acted on beside them (put, and deleted when acting failed).
+    allowTableActions(smsWebhooks, notifications, 'UpdateItem', 'PutItem', 'DeleteItem');
+    // Who texted STOP: the phone number's index, then that SMS switch and nothing else of the person.
+    allowIndexQuery(smsWebhooks, users, USERS_BY_PHONE_NUMBER_INDEX);
+    allowAttributeUpdates(smsWebhooks, users, SWITCH_ATTRIBUTES('sms'));
+    props.channelInfrastructure.sms.equipWebhooks?.(smsWebhooks, { settings, tables: this.tables });
 
     const apiDescription = fn('ApiDescription', 'api-description', {
       description: "Serves the API's OpenAPI description",

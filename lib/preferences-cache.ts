@@ -85,8 +85,14 @@ export class PreferencesCache extends Construct {
       assumedBy: new ServicePrincipal('dax.amazonaws.com'),
       description: 'Lets the DAX cluster read the users table',
     });
-    // What DAX calls to serve GetItem: the item itself, and the table's key schema.
-    props.tables.users.grant(role, 'dynamodb:GetItem', 'dynamodb:DescribeTable');
+    // What DAX calls to serve GetItem: the item itself, and the table's key schema. Not table.grant(), which would
+    // add every index of the table.
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:DescribeTable'],
+        resources: [props.tables.users.tableArn],
+      }),
+    );
 
     this.cluster = new CfnCluster(this, 'Cluster', {
       description: 'Caches user items (preferences, contacts, devices) for the ingest path',

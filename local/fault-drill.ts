@@ -24,6 +24,11 @@ export const faultDrillSchema = z.strictObject({
   crashesPerChannel: z.int().min(1).default(2),
   /** Every SQS batch is handed to the worker twice, at once or one after the other. */
   duplicateDeliveries: z.boolean().default(false),
+  /**
+   * Every batch of provider events (the feedback queues) is handed to its feedback function twice, its records in a
+   * random order each time: events arrive twice and out of order, as SES and SNS say they may.
+   */
+  disorderFeedback: z.boolean().default(false),
   /** Where the SMS worker sends: a Twilio-compatible server that outlives this process. */
   twilioUrl: z.url().optional(),
   /** A file the process appends its crash reports to (JSON lines). */

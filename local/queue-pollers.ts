@@ -19,6 +19,8 @@ export interface PollerOptions {
   readonly context: (name: string) => Context;
   /** The fault drill: hands every batch to the handler twice, at once or one after the other. */
   readonly duplicateDeliveries?: boolean;
+  /** The fault drill: hands each batch's records over in a random order (each time, when twice). */
+  readonly reorderRecords?: boolean;
   /** Called with each batch handed over twice. */
   readonly onDuplicated?: (records: readonly SQSRecord[], concurrently: boolean) => void;
   /** Called once per record handled: done (deleted) or left for a retry. */
@@ -109,7 +111,8 @@ export class QueuePoller {
   /** Invokes the handler with the batch; answers the ids of the records it failed. */
   private async invoke(records: SQSRecord[]): Promise<Set<string>> {
     try {
-      const response = await this.options.handler({ Records: records }, this.options.context(this.options.name));
+      const batch = this.options.reorderRecords ? shuffled(records) : records;
+      const response = await this.options.handler({ Records: batch }, this.options.context(this.options.name));
       return new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } catch (error) {
       // A handler that throws fails the whole batch, as in Lambda: every record comes back later.
@@ -117,6 +120,15 @@ export class QueuePoller {
       return new Set(records.map((record) => record.messageId));
     }
   }
+}
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
+  }
+  return copy;
 }
 
 /** A received message as Lambda's event source mapping hands it to a function. */

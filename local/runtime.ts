@@ -12,11 +12,12 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { EMAIL_VARIABLES } from '../lambdas/channels/email/channel.js';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
+import type { Channel } from '../lambdas/channels/registry.js';
 import { SMS_VARIABLES } from '../lambdas/channels/sms/channel.js';
 import { SCOPES } from '../lambdas/shared/domain/producer.js';
 import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import { ENV } from '../lambdas/shared/platform/environment.js';
-import { API_FUNCTIONS, type ApiFunction } from '../lambdas/shared/platform/operations.js';
+import { API_FUNCTIONS, type ApiFunction, OPERATIONS } from '../lambdas/shared/platform/operations.js';
 import { HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
 import { validatePlatformSettings } from '../lib/settings.js';
 import config from '../platform.config.js';
@@ -25,8 +26,9 @@ import { ChannelWorkers } from './channel-workers.js';
 import { seedDemo } from './demo.js';
 import { endpointFor, integrationEnvironment } from './emulator-environment.js';
 import { ensureEmulators, localEmulatorEndpoints, runEmulatorScript } from './emulators.js';
-import { faultDrillFromEnv } from './fault-drill.js';
-import { outboxPage, readOutbox } from './outbox.js';
+import { type FaultDrill, faultDrillFromEnv } from './fault-drill.js';
+import { readOutbox } from './outbox.js';
+import { outboxPage } from './outbox-page.js';
 import { functionEnvironment, type LocalResources, provisionLocalResources } from './provision.js';
 import { QueuePoller, type SqsHandler } from './queue-pollers.js';
 import { SesMailboxSimulator } from './ses-mailbox-simulator.js';
@@ -40,6 +42,8 @@ export interface LocalPlatformOptions {
   readonly prefix: string;
   /** The key of the local producer that has every scope. */
   readonly localApiKey: string;
+  /** The auth token the Twilio-compatible server signs its webhooks with (TWILIO_AUTH_TOKEN); a fixed one if none. */
+  readonly twilioAuthToken?: string;
   readonly log: (line: Record<string, unknown>) => void;
 }
 
@@ -98,7 +102,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       visibilityTimeoutSeconds: drill?.visibilityTimeoutSeconds,
     });
     await clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: settings.email.sender }));
-    const twilio = await startTwilioSandbox();
+    const twilio = await startTwilioSandbox({ authToken: options.twilioAuthToken || undefined });
     cleanups.push(() => twilio.stop());
 
     const producers: LocalProducer[] = [
@@ -130,6 +134,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         })),
       ),
       [EMAIL_VARIABLES.sender]: settings.email.sender,
+      [SMS_VARIABLES.helpText]: settings.sms.helpText,
       [PUSH_VARIABLES.maxDevicesPerUser]: String(settings.push.maxDevicesPerUser),
       [ENV.templateCacheSeconds]: '5',
       // Where Twilio (the local server) reports each text's status, as the deployed workers give the API's URL.
@@ -168,7 +173,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
     const workers = await ChannelWorkers.start({ settings, resources, drill, log });
     cleanups.push(() => workers.stop());
-    const feedback = await startEmailFeedback(clients, resources, log);
+    const feedback = await startFeedback(clients, resources, log, drill);
     cleanups.push(() => feedback.stop());
 
     if (options.demo) await seedDemo(gateway, options.localApiKey);
@@ -210,33 +215,44 @@ async function loadApiHandlers(): Promise<Record<ApiFunction, ApiHandler>> {
 }
 
 /**
- * What SES says of each email: the feedback function, fed by a poller of the feedback queue as Lambda's event source
- * would (in this process: it renders nothing and calls no provider), and SES's mailbox simulator.
+ * What the providers say after the send: each channel's feedback function, fed by a poller of its feedback queue as
+ * Lambda's event source would (in this process: it renders nothing), and SES's mailbox simulator.
  */
-async function startEmailFeedback(
+async function startFeedback(
   clients: { readonly sns: SNSClient; readonly sqs: SQSClient },
   resources: LocalResources,
   log: LocalPlatformOptions['log'],
+  drill: FaultDrill | undefined,
 ): Promise<{ stop: () => Promise<void> }> {
-  const module = `../lambdas/${HANDLER_MODULES.feedback('email').replace(/\.ts$/, '.js')}`;
-  const { handler } = (await import(module)) as { handler: SqsHandler };
-  const onError = (error: Error) => log({ event: 'email_feedback_failed', error: error.message });
-  const poller = new QueuePoller(
-    new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } }),
-    {
-      name: 'email-feedback',
-      queueUrl: resources.emailFeedback.queueUrl,
-      batchSize: 10,
-      concurrency: 1,
-      handler,
-      context: lambdaContext,
-      onError,
-    },
+  const queues: Partial<Record<Channel, string>> = {
+    email: resources.emailFeedback.queueUrl,
+    push: resources.pushFeedback.queueUrl,
+  };
+  const client = new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } });
+  const onError = (channel: string) => (error: Error) =>
+    log({ event: `${channel}_feedback_failed`, error: error.message });
+  const pollers = await Promise.all(
+    Object.entries(queues).map(async ([channel, queueUrl]) => {
+      const module = `../lambdas/${HANDLER_MODULES.feedback(channel as Channel).replace(/\.ts$/, '.js')}`;
+      const { handler } = (await import(module)) as { handler: SqsHandler };
+      return new QueuePoller(client, {
+        name: `${channel}-feedback`,
+        queueUrl,
+        batchSize: 10,
+        concurrency: 1,
+        handler,
+        context: lambdaContext,
+        duplicateDeliveries: drill?.disorderFeedback,
+        reorderRecords: drill?.disorderFeedback,
+        onDuplicated: (records) => log({ event: 'fault_drill_disordered', channel, records: records.length }),
+        onError: onError(channel),
+      });
+    }),
   );
-  const simulator = await SesMailboxSimulator.start(clients, resources.emailFeedback, onError);
+  const simulator = await SesMailboxSimulator.start(clients, resources.emailFeedback, onError('email'));
   return {
     stop: async () => {
-      await Promise.all([poller.stop(), simulator.stop()]);
+      await Promise.all([...pollers.map((poller) => poller.stop()), simulator.stop()]);
     },
   };
 }
@@ -255,7 +271,8 @@ async function serve(
   log: LocalPlatformOptions['log'],
 ): Promise<void> {
   const started = Date.now();
-  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const path = url.pathname;
   try {
     // A page on another site can make a browser send requests here through a name it controls (DNS rebinding):
     // those name their host, and are refused.
@@ -272,11 +289,15 @@ async function serve(
       log({ event: 'request_refused', reason: 'body_too_large', method: request.method, path });
       return answerAndClose(response, 413, BODY_TOO_LARGE_ANSWER, () => request.destroy());
     }
+    if (request.method === 'POST' && path === TEXT_THE_PLATFORM_PATH) {
+      return await textThePlatform(body, outboxSources.twilio, response);
+    }
     if (request.method === 'GET' && path === '/_local/outbox') {
-      const messages = await readOutbox(outboxSources);
+      const filter = { user: url.searchParams.get('user')?.trim() || undefined };
+      const outbox = await readOutbox(outboxSources, filter);
       const html = (request.headers.accept ?? '').includes('text/html');
       response.writeHead(200, { 'Content-Type': html ? 'text/html; charset=utf-8' : 'application/json' });
-      response.end(html ? outboxPage(messages) : JSON.stringify({ messages }));
+      response.end(html ? outboxPage(outbox, filter) : JSON.stringify(outbox));
       return;
     }
     const answer = await gateway.answer({
@@ -301,6 +322,33 @@ async function serve(
     if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
     response.end('{"message":"Internal server error"}');
   }
+}
+
+/** Where a developer "texts the platform" from a phone number: the form Twilio would post, From and Body. */
+export const TEXT_THE_PLATFORM_PATH = '/_local/twilio/inbound';
+
+/**
+ * A text from a person to the platform's number, through the Twilio-compatible server: it applies Twilio's own
+ * opt-out and calls the platform's incoming-message webhook, signed. Answers what the webhook answered.
+ */
+async function textThePlatform(body: Buffer, twilio: TwilioSandbox, response: ServerResponse) {
+  const form = new URLSearchParams(body.toString('utf8'));
+  const from = form.get('From') ?? '';
+  if (!/^\+[1-9]\d{1,14}$/.test(from)) {
+    response.writeHead(400, { 'Content-Type': 'application/json' });
+    // A form's "+" is a space: curl --data-urlencode, or %2B, keeps it.
+    response.end(
+      '{"message":"From must be an E.164 phone number, e.g. From=%2B15551234567 (a form reads + as a space)"}',
+    );
+    return;
+  }
+  const text = await twilio.textThePlatform(
+    { from, body: form.get('Body') ?? '' },
+    // The URL the number's webhook is set to: the platform's public one, which Twilio signs.
+    `${process.env[ENV.publicApiUrl]}${OPERATIONS.twilioInboundMessage.path}`,
+  );
+  response.writeHead(text.answer?.status ?? 502, { 'Content-Type': text.answer?.contentType ?? 'text/plain' });
+  response.end(text.answer?.body ?? 'the webhook could not be reached');
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);

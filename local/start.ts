@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole platform on this machine. `npm start -- --demo` seeds example templates and a user.
- * PORT (default 3000) and LOCAL_API_KEY (default local-dev-key) change what they say. Ctrl-C stops it.
+ * PORT (default 3000), LOCAL_API_KEY (default local-dev-key) and TWILIO_AUTH_TOKEN (what the Twilio-compatible
+ * server signs its webhooks with; default SANDBOX_AUTH_TOKEN) change what they say. Ctrl-C stops it.
  */
-import { PortInUseError, startLocalPlatform } from './runtime.js';
+import { PortInUseError, startLocalPlatform, TEXT_THE_PLATFORM_PATH } from './runtime.js';
 
 const demo = process.argv.includes('--demo');
 const port = Number(process.env.PORT ?? 3000);
@@ -16,6 +17,7 @@ try {
     demo,
     prefix: process.env.LOCAL_RESOURCE_PREFIX || 'local',
     localApiKey,
+    twilioAuthToken: process.env.TWILIO_AUTH_TOKEN,
     log,
   });
   process.stderr.write(
@@ -26,6 +28,7 @@ try {
       demo ? '  Demo:     templates order_shipped and password_reset, user "ada"' : '',
       `  Try:      curl -s -X POST ${platform.url}/v1/notifications -H 'x-api-key: ${localApiKey}' -H 'Content-Type: application/json' \\`,
       `              -d '{"user_id":"ada","type":"order_shipped","payload":{"order_id":"A-1001"}}'`,
+      `  Text in:  curl -s ${platform.url}${TEXT_THE_PLATFORM_PATH} -d From=%2B4915112345678 -d Body=HELP  (or STOP, START; %2B is +)`,
       '  Ctrl-C stops everything this started.',
       '',
     ]

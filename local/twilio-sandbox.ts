@@ -80,6 +80,25 @@ export interface SandboxMessage {
   readonly resource: TwilioMessageResource;
 }
 
+/** A text a person sent to the platform's number (textThePlatform), and what the platform's webhook answered. */
+export interface SandboxInboundText {
+  readonly sid: string;
+  readonly from: string;
+  readonly body: string;
+  /** Twilio's reading of a keyword (Advanced Opt-Out): STOP, START or HELP. */
+  readonly optOutType: 'STOP' | 'START' | 'HELP' | null;
+  readonly receivedAt: Date;
+  readonly answer: { readonly status: number; readonly contentType: string | null; readonly body: string } | null;
+}
+
+export interface SandboxStatusCallback {
+  readonly sid: string;
+  readonly status: string;
+  readonly answered: number | null;
+  /** From the POST to its answer: how long the platform took to take in what Twilio said. */
+  readonly ms: number;
+}
+
 /** A call to the create endpoint, answered or refused. */
 export interface SandboxRequest {
   readonly fields: Readonly<Record<string, string>>;
@@ -103,8 +122,23 @@ export interface TwilioSandbox {
   readonly messages: readonly SandboxMessage[];
   /** Every create request in the order answered, refused ones included. Cleared in place by reset(). */
   readonly requests: readonly SandboxRequest[];
+  /** The status callbacks made, in order, with the status the webhook answered (null: not reached). Cleared by reset(). */
+  readonly statusCallbacks: readonly SandboxStatusCallback[];
+  /** From now on (until reset), each text's status callbacks come twice and in a random order. */
+  disorderCallbacks(disordered: boolean): void;
+  /** Texts people sent to the platform's number, in order. Cleared in place by reset(). */
+  readonly inboundTexts: readonly SandboxInboundText[];
   /** Create requests held by stall() and not answered yet. */
   readonly heldRequestCount: number;
+  /**
+   * A person texts the platform's number, as Twilio delivers it: Twilio's own opt-out first (after STOP, texts to
+   * that number are refused with 21610 until START), then a signed form POST to the number's incoming-message
+   * webhook, `webhookUrl`. Answers what the webhook answered (TwiML), or null when it could not be reached.
+   */
+  textThePlatform(
+    text: { readonly from: string; readonly body: string },
+    webhookUrl: string,
+  ): Promise<SandboxInboundText>;
   /** The next `count` create requests (after the ones already queued) meet `fault`, one each. */
   failNext(count: number, fault: TwilioFault): void;
   /**
@@ -154,6 +188,16 @@ const MAGIC_RECIPIENTS: Readonly<Record<string, { code: number; message: string 
   '+15005550009': { code: 21614, message: "'To' number is not a valid mobile number" },
 };
 
+/** Twilio's default opt-out keywords (https://help.twilio.com/articles/223134027): the whole text, any case. */
+const OPT_OUT_KEYWORDS: Readonly<Record<string, 'STOP' | 'START' | 'HELP'>> = Object.fromEntries([
+  ...['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'].map((word) => [word, 'STOP' as const]),
+  ...['START', 'YES', 'UNSTOP'].map((word) => [word, 'START' as const]),
+  ...['HELP', 'INFO'].map((word) => [word, 'HELP' as const]),
+]);
+
+/** The platform's number in the sandbox: Twilio's test number that accepts any message. */
+export const SANDBOX_PLATFORM_NUMBER = '+15005550006';
+
 const E164 = /^\+[1-9]\d{1,14}$/;
 const SHORT_CODE = /^\d{3,8}$/;
 const ALPHANUMERIC_SENDER_ID = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
@@ -188,6 +232,11 @@ class TwilioError extends Error {
 class Sandbox implements TwilioSandbox {
   readonly messages: SandboxMessage[] = [];
   readonly requests: SandboxRequest[] = [];
+  readonly inboundTexts: SandboxInboundText[] = [];
+  readonly statusCallbacks: SandboxStatusCallback[] = [];
+  private disordered = false;
+  /** The numbers that texted STOP, which Twilio refuses to text (21610) until they text START. */
+  private readonly optedOut = new Set<string>();
   url = '';
 
   private readonly server = createServer((request, response) => void this.route(request, response));
@@ -272,9 +321,59 @@ class Sandbox implements TwilioSandbox {
     gate?.release('released');
   }
 
+  disorderCallbacks(disordered: boolean): void {
+    this.disordered = disordered;
+  }
+
+  async textThePlatform(
+    text: { readonly from: string; readonly body: string },
+    webhookUrl: string,
+  ): Promise<SandboxInboundText> {
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    const optOutType = OPT_OUT_KEYWORDS[text.body.trim().toUpperCase()] ?? null;
+    if (optOutType === 'STOP') this.optedOut.add(text.from);
+    if (optOutType === 'START') this.optedOut.delete(text.from);
+    const parameters: Record<string, string> = {
+      AccountSid: this.accountSid,
+      ApiVersion: API_VERSION,
+      Body: text.body,
+      From: text.from,
+      MessageSid: sid,
+      NumMedia: '0',
+      NumSegments: String(segmentCount(text.body)),
+      SmsMessageSid: sid,
+      SmsSid: sid,
+      SmsStatus: 'received',
+      To: SANDBOX_PLATFORM_NUMBER,
+      ...(optOutType ? { OptOutType: optOutType } : {}),
+    };
+    const answer = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-Twilio-Signature': twilioSignature(this.authToken, webhookUrl, parameters),
+      },
+      body: new URLSearchParams(parameters).toString(),
+      signal: AbortSignal.timeout(10_000),
+    })
+      .then(async (response) => ({
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        body: await response.text(),
+      }))
+      .catch(() => null);
+    const received = { sid, from: text.from, body: text.body, optOutType, receivedAt: new Date(), answer };
+    this.inboundTexts.push(received);
+    return received;
+  }
+
   reset(): void {
     this.messages.length = 0;
     this.requests.length = 0;
+    this.inboundTexts.length = 0;
+    this.statusCallbacks.length = 0;
+    this.disordered = false;
+    this.optedOut.clear();
     this.faults.length = 0;
     this.randomFaults = null;
     this.unstall();
@@ -383,6 +482,7 @@ class Sandbox implements TwilioSandbox {
     if (!E164.test(to)) throw invalidRecipient(to);
     const magic = MAGIC_RECIPIENTS[to];
     if (magic) throw new TwilioError(400, magic.code, magic.message);
+    if (this.optedOut.has(to)) throw new TwilioError(400, 21610, 'Attempt to send to unsubscribed recipient');
 
     const mediaUrls = formEntries.filter(([name]) => name === 'MediaUrl').map(([, value]) => value);
     const body = fields.Body ?? '';
@@ -451,7 +551,10 @@ class Sandbox implements TwilioSandbox {
   private async reportStatus(resource: TwilioMessageResource, url: string): Promise<void> {
     const final =
       resource.to === UNREACHABLE_NUMBER ? { status: 'undelivered', errorCode: '30003' } : { status: 'delivered' };
-    for (const { status, errorCode } of [{ status: 'sent' }, final] as { status: string; errorCode?: string }[]) {
+    const inOrder: { status: string; errorCode?: string }[] = [{ status: 'sent' }, final];
+    // Twilio says callbacks may come late, twice and out of order: the drill makes them so.
+    const callbacks = this.disordered ? shuffled([...inOrder, ...inOrder]) : inOrder;
+    for (const { status, errorCode } of callbacks) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const parameters: Record<string, string> = {
         AccountSid: resource.account_sid,
@@ -465,7 +568,8 @@ class Sandbox implements TwilioSandbox {
         ...(resource.messaging_service_sid ? { MessagingServiceSid: resource.messaging_service_sid } : {}),
         ...(errorCode ? { ErrorCode: errorCode } : {}),
       };
-      await fetch(url, {
+      const posted = performance.now();
+      const answered = await fetch(url, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/x-www-form-urlencoded',
@@ -473,7 +577,10 @@ class Sandbox implements TwilioSandbox {
         },
         body: new URLSearchParams(parameters).toString(),
         signal: AbortSignal.timeout(5_000),
-      }).catch(() => undefined);
+      })
+        .then((response) => response.status)
+        .catch(() => null);
+      this.statusCallbacks.push({ sid: resource.sid, status, answered, ms: performance.now() - posted });
     }
   }
 
@@ -559,6 +666,15 @@ class Sandbox implements TwilioSandbox {
     const refusal = error instanceof TwilioError ? error : internalError();
     this.answer(response, refusal.status, refusal.body(), { ...refusal.headers });
   }
+}
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
+  }
+  return copy;
 }
 
 function matchRoute(path: string): Route | undefined {

@@ -39,7 +39,17 @@ const EXPECTED: Record<string, string[]> = {
   ],
   NotificationStatus: [...XRAY, 'dynamodb:GetItem on notifications'],
   ApiDescription: XRAY,
-  SmsWebhooks: [...XRAY, 'dynamodb:UpdateItem on notifications', 'secretsmanager:GetSecretValue on the Twilio secret'],
+  SmsWebhooks: [
+    ...XRAY,
+    // Outcomes; receipts of texts acted on.
+    'dynamodb:UpdateItem on notifications',
+    'dynamodb:PutItem on notifications',
+    'dynamodb:DeleteItem on notifications',
+    // Who texted STOP, and their SMS switch only.
+    'dynamodb:Query on users/index/by_phone_number',
+    'dynamodb:UpdateItem on users (preferences, sms_switched_by, updated_at, user_id only)',
+    'secretsmanager:GetSecretValue on the Twilio secret',
+  ],
   Suppressions: [...XRAY, 'dynamodb:DeleteItem on suppressions', 'dynamodb:GetItem on suppressions'],
   Preferences: [...XRAY, 'dynamodb:GetItem on users', 'dynamodb:UpdateItem on users'],
   Contacts: [...XRAY, 'dynamodb:UpdateItem on users'],
@@ -82,7 +92,23 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:UpdateItem on notifications',
     'dynamodb:UpdateItem on suppressions',
   ],
-  SmsChannelWorker: [...WORKER('sms'), 'secretsmanager:GetSecretValue on the Twilio secret'],
+  PushChannelFeedbackFunction: [
+    ...XRAY,
+    'sqs:DeleteMessage on push feedback queue',
+    'sqs:GetQueueAttributes on push feedback queue',
+    'sqs:ReceiveMessage on push feedback queue',
+    'dynamodb:Query on devices/index/by_endpoint',
+    'dynamodb:DeleteItem on devices',
+    'dynamodb:GetItem on devices',
+    'dynamodb:UpdateItem on users (device_ids, updated_at, user_id only)',
+    'sns:DeleteEndpoint on push endpoints',
+    'sns:GetEndpointAttributes on push endpoints',
+  ],
+  SmsChannelWorker: [
+    ...WORKER('sms'),
+    'secretsmanager:GetSecretValue on the Twilio secret',
+    'dynamodb:UpdateItem on users (preferences, sms_switched_by, updated_at, user_id only)',
+  ],
   PushChannelWorker: [
     ...WORKER('push'),
     'dynamodb:BatchGetItem on devices',
@@ -114,6 +140,17 @@ describe('least privilege', () => {
 
   it.each(Object.entries(EXPECTED))('lets %s call exactly what it calls', (fn, expected) => {
     expect(grantsOf(template, fn)).toEqual([...expected].sort());
+  });
+
+  it("lets the push applications' custom resource set the events of the configured application, and nothing else", () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
+      id.includes('ApplicationEventsCustomResourcePolicy'),
+    );
+    const statements = policies.flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+
+    expect(statements).toEqual([
+      { Action: 'sns:SetPlatformApplicationAttributes', Effect: 'Allow', Resource: FCM_APPLICATION },
+    ]);
   });
 
   it('lets the preferences cache read users with GetItem, and nothing else', () => {
@@ -148,7 +185,8 @@ function resourceKind(resource: unknown): string {
   const text = JSON.stringify(resource);
   if (resource === '*') return '*';
   const table = /"Tables(Users|Devices|Notifications|Templates|Suppressions)[0-9A-F]{8}"/.exec(text)?.[1];
-  if (table) return `${table.toLowerCase()}${text.includes('/index/by_user') ? '/index/by_user' : ''}`;
+  const index = /\/index\/(\w+)/.exec(text)?.[1];
+  if (table) return `${table.toLowerCase()}${index ? `/index/${index}` : ''}`;
   const feedback = /"(\w+)ChannelFeedbackQueue[0-9A-F]{8}"/.exec(text);
   if (feedback) return `${feedback[1]?.toLowerCase()} feedback queue`;
   if (text.includes(':configuration-set/')) return 'the configuration set';

@@ -2,20 +2,26 @@
  * The closed loop through `npm start`, over HTTP only, as a producer sees it. Email: SES's simulator addresses bounce
  * and complain (the local mailbox simulator publishes what SES would), an ordinary address is delivered, and a
  * bounced or complained-of address is skipped as suppressed from then on. SMS: the local Twilio-compatible server
- * calls each text's StatusCallback, signed, as Twilio does; a callback not signed by Twilio is refused.
+ * calls each text's StatusCallback, signed, as Twilio does; a callback not signed by Twilio is refused. A person
+ * texts STOP, START and HELP to the platform's number (through the server's "text the platform" route, and signed
+ * by hand with the twilio package and the TWILIO_AUTH_TOKEN npm start was given, as an outside tool would).
  */
 import { randomUUID } from 'node:crypto';
 import { createNotificationClient, type NotificationClient } from '@notification-platform/client';
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_HELP_TEXT } from '../../lambdas/channels/sms/channel.js';
 import { UNREACHABLE_NUMBER } from '../../local/twilio-sandbox.js';
+import settings from '../../platform.config.js';
 import { eventually } from '../support/eventually.js';
 import { type RunningLocalPlatform, startLocalPlatformProcess } from '../support/local-runtime-process.js';
 
 let platform: RunningLocalPlatform;
 let client: NotificationClient;
+const AUTH_TOKEN = `closed-loop-${randomUUID()}`;
 
 beforeAll(async () => {
-  platform = await startLocalPlatformProcess(['--demo']);
+  platform = await startLocalPlatformProcess(['--demo'], { TWILIO_AUTH_TOKEN: AUTH_TOKEN });
   client = createNotificationClient({ baseUrl: `${platform.url}/v1`, apiKey: 'local-dev-key' });
 }, 120_000);
 afterAll(async () => {
@@ -47,15 +53,31 @@ async function statusBecomes(notificationId: string, status: string, channel: 'e
 const emailStatusBecomes = (notificationId: string, status: string) => statusBecomes(notificationId, status);
 
 /** A person with only this phone number, sent a password_reset text (the demo's template). */
-async function text(phoneNumber: string): Promise<string> {
-  const userId = `loop-${randomUUID().slice(0, 8)}`;
+async function text(phoneNumber: string, userId = `loop-${randomUUID().slice(0, 8)}`): Promise<string> {
   await client.putContacts({ path: { user_id: userId }, body: { phone_number: phoneNumber } });
-  const accepted = await client.sendNotification({
-    body: { user_id: userId, type: 'password_reset', payload: { code: '123456' }, channels: ['sms'] },
-  });
+  const accepted = await sendText(userId);
   expect(accepted.channels.sms).toEqual({ status: 'queued' });
   return accepted.notification_id;
 }
+
+const sendText = (userId: string) =>
+  client.sendNotification({
+    body: { user_id: userId, type: 'password_reset', payload: { code: '123456' }, channels: ['sms'] },
+  });
+
+/** A phone number of no one else's in this run. */
+const freshNumber = () => `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+
+/** A person texts the platform's number, through the Twilio-compatible server (which signs the webhook's request). */
+async function textThePlatform(from: string, body: string): Promise<{ status: number; type: string; twiml: string }> {
+  const answer = await fetch(`${platform.url}/_local/twilio/inbound`, {
+    method: 'POST',
+    body: new URLSearchParams({ From: from, Body: body }),
+  });
+  return { status: answer.status, type: answer.headers.get('content-type') ?? '', twiml: await answer.text() };
+}
+
+const smsSwitch = async (userId: string) => (await client.getPreferences({ path: { user_id: userId } })).sms;
 
 describe('the email closed loop through npm start', () => {
   it('ends an ordinary email delivered', async () => {
@@ -124,5 +146,77 @@ describe('the SMS closed loop through npm start', () => {
     expect(forged.status).toBe(403);
     const sms = (await client.getNotification({ path: { notification_id: notificationId } })).channels.sms;
     expect(sms?.status).toBe('delivered');
+  });
+});
+
+describe('texts to the platform through npm start', () => {
+  it('turns SMS off for the person whose number texts STOP, and back on with START', async () => {
+    const number = freshNumber();
+    const userId = `loop-${randomUUID().slice(0, 8)}`;
+    await statusBecomes(await text(number, userId), 'delivered', 'sms');
+
+    const stop = await textThePlatform(number, 'Stop');
+    expect(stop).toMatchObject({ status: 200, type: 'text/xml' });
+    expect(stop.twiml).toContain('<Response/>');
+    expect(await smsSwitch(userId)).toBe(false);
+    expect((await sendText(userId)).channels.sms).toEqual({ status: 'skipped', reason: 'opted_out' });
+
+    await textThePlatform(number, 'START');
+    expect(await smsSwitch(userId)).toBe(true);
+    await statusBecomes((await sendText(userId)).notification_id, 'delivered', 'sms');
+  });
+
+  it('answers HELP with the configured help text, as TwiML', async () => {
+    const help = await textThePlatform(freshNumber(), 'help');
+
+    expect(help.status).toBe(200);
+    expect(help.type).toBe('text/xml');
+    const helpText = settings.sms.helpText ?? DEFAULT_HELP_TEXT;
+    expect(help.twiml).toContain(`<Message>${helpText.replaceAll('&', '&amp;')}</Message>`);
+  });
+
+  it("turns SMS off when Twilio refuses a text because the number texted STOP before it was the person's (21610)", async () => {
+    const number = freshNumber();
+    await textThePlatform(number, 'STOP');
+
+    const userId = `loop-${randomUUID().slice(0, 8)}`;
+    const notificationId = await text(number, userId);
+
+    const sms = await statusBecomes(notificationId, 'failed', 'sms');
+    expect(sms).toMatchObject({ reason: 'twilio_21610_unsubscribed' });
+    expect(await smsSwitch(userId)).toBe(false);
+  });
+
+  it('takes a STOP signed by an outside tool with the TWILIO_AUTH_TOKEN npm start was given, and refuses it forged or replayed', async () => {
+    const number = freshNumber();
+    const userId = `loop-${randomUUID().slice(0, 8)}`;
+    await client.putContacts({ path: { user_id: userId }, body: { phone_number: number } });
+    const url = `${platform.url}/v1/webhooks/twilio/inbound`;
+    const form = {
+      MessageSid: `SM${randomUUID().replaceAll('-', '')}`,
+      From: number,
+      To: '+15005550006',
+      Body: 'STOP',
+    };
+    const post = (signature: string, parameters: Record<string, string> = form) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
+        body: new URLSearchParams(parameters),
+      });
+
+    const forged = await post(twilio.getExpectedTwilioSignature('not-the-token', url, form));
+    expect(forged.status).toBe(403);
+    expect(await smsSwitch(userId)).toBe(true);
+
+    const signed = await post(twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, form));
+    expect(signed.status).toBe(200);
+    expect(await smsSwitch(userId)).toBe(false);
+
+    await textThePlatform(number, 'START');
+    expect(await smsSwitch(userId)).toBe(true);
+    const replayed = await post(twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, form));
+    expect(replayed.status).toBe(200);
+    expect(await smsSwitch(userId)).toBe(true);
   });
 });

@@ -58,9 +58,12 @@ export async function untilServing(child: ChildProcess, output: () => string): P
   return 'serving';
 }
 
-export async function startLocalPlatformProcess(args: string[] = []): Promise<RunningLocalPlatform> {
+export async function startLocalPlatformProcess(
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunningLocalPlatform> {
   const port = await freePort();
-  const { process: child, output } = spawnLocalPlatform(port, args);
+  const { process: child, output } = spawnLocalPlatform(port, args, env);
   const url = `http://127.0.0.1:${port}`;
   try {
     if ((await untilServing(child, output)) === 'exited')

@@ -13,6 +13,7 @@ describe('faultDrillFromEnv', () => {
       ingestThrottleRate: 0,
       crashesPerChannel: 2,
       duplicateDeliveries: false,
+      disorderFeedback: false,
     });
   });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keywordRequest } from '../../lambdas/channels/sms/keywords.js';
+import { inboundKeyword, keywordRequest } from '../../lambdas/channels/sms/keywords.js';
 
 describe('SMS keywords', () => {
   it.each(['STOP', 'stop', 'StOp', ' STOP ', 'STOPALL', 'unsubscribe', 'Cancel', 'end', 'QUIT', 'stop.', 'Stop!'])(
@@ -34,5 +34,29 @@ describe('SMS keywords', () => {
         },
       ),
     );
+  });
+});
+
+describe("an inbound text's keyword", () => {
+  it('is the word as Twilio lists it, whatever the case typed', () => {
+    expect(inboundKeyword({ Body: ' stop. ' })).toEqual({ word: 'STOP', request: 'opt_out' });
+    expect(inboundKeyword({ Body: 'Unstop' })).toEqual({ word: 'UNSTOP', request: 'opt_in' });
+  });
+
+  it("believes Twilio's OptOutType, which knows the service's own keywords", () => {
+    expect(inboundKeyword({ Body: 'ARRET', OptOutType: 'STOP' })).toEqual({ word: 'STOP', request: 'opt_out' });
+    expect(inboundKeyword({ Body: 'quit', OptOutType: 'STOP' })).toEqual({ word: 'QUIT', request: 'opt_out' });
+    expect(inboundKeyword({ Body: 'oui', OptOutType: 'start' })).toEqual({ word: 'START', request: 'opt_in' });
+    expect(inboundKeyword({ Body: 'aide', OptOutType: 'HELP' })).toEqual({ word: 'HELP', request: 'help' });
+  });
+
+  it('ignores an OptOutType Twilio does not define, and reads the text instead', () => {
+    expect(inboundKeyword({ Body: 'hello', OptOutType: 'MAYBE' })).toBeUndefined();
+    expect(inboundKeyword({ Body: 'STOP', OptOutType: 'constructor' })).toEqual({ word: 'STOP', request: 'opt_out' });
+  });
+
+  it('is none for an ordinary text or none at all', () => {
+    expect(inboundKeyword({ Body: 'Thanks, got it' })).toBeUndefined();
+    expect(inboundKeyword({})).toBeUndefined();
   });
 });

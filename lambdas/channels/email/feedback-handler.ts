@@ -7,6 +7,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { NotificationsStore } from '../../shared/adapters/notifications-store.js';
 import { addressKey, SuppressionList } from '../../shared/adapters/suppression-list.js';
 import { documentClient } from '../../shared/aws/dynamodb.js';
+import { countOutcome } from '../../shared/delivery/outcome-metrics.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { ENV, numberEnv, requiredEnv } from '../../shared/platform/environment.js';
 import { type EmailFeedback, parseSesFeedback } from './feedback.js';
@@ -40,14 +41,17 @@ async function recordOutcome(feedback: EmailFeedback): Promise<void> {
     metrics.addMetric('FeedbackWithoutNotification', MetricUnit.Count, 1);
     return;
   }
-  const result = await notifications.recordProviderOutcome(feedback.notificationId, 'email', {
+  const event = {
     status: feedback.outcome,
     at: feedback.at,
     ...(Object.keys(feedback.detail).length > 0 ? { detail: feedback.detail } : {}),
+  };
+  const { result, notification } = await notifications.recordProviderOutcome(feedback.notificationId, 'email', {
+    ...event,
     providerMessageId: feedback.providerMessageId,
   });
   logger.info('provider outcome', { notification_id: feedback.notificationId, outcome: feedback.outcome, result });
-  metrics.addMetric(`Email${capitalised(feedback.outcome)}`, MetricUnit.Count, result === 'unchanged' ? 0 : 1);
+  if (notification) countOutcome('email', event, notification);
 }
 
 function suppressionsOf(feedback: EmailFeedback): Promise<unknown>[] {
@@ -70,10 +74,6 @@ function suppressionsOf(feedback: EmailFeedback): Promise<unknown>[] {
         logger.info('address suppressed', { address_key: addressKey('email', address), reason: 'soft_bounces' });
     }),
   ];
-}
-
-function capitalised(word: string): string {
-  return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
 /** Consumes the email feedback queue (SES event publishing, through SNS). */

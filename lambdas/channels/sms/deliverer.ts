@@ -10,17 +10,21 @@ import { permanent } from '../../shared/domain/delivery-failure.js';
 import { logger } from '../../shared/observability.js';
 import type { ChannelJob } from '../../shared/schemas/channel-job.js';
 import type { TemplateRenderer } from '../../shared/templates/render.js';
-import { classifyTwilioError } from './provider-errors.js';
+import { classifyTwilioError, UNSUBSCRIBED } from './provider-errors.js';
 import type { RenderedSms } from './render.js';
 import type { SmsSender } from './sender.js';
 
 export class SmsDeliverer implements ChannelDeliverer {
   readonly channel = 'sms';
 
-  /** The sender is built on first use: deployed, its credentials come from Secrets Manager. */
+  /**
+   * The sender is built on first use: deployed, its credentials come from Secrets Manager. `unsubscribed` turns the
+   * person's SMS off when Twilio refuses a text because they texted STOP (21610), so the next ones are not tried.
+   */
   constructor(
     private readonly sender: () => Promise<Pick<SmsSender, 'send'>>,
     private readonly renderer: TemplateRenderer,
+    private readonly unsubscribed: (userId: string) => Promise<unknown>,
   ) {}
 
   async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
@@ -36,7 +40,12 @@ export class SmsDeliverer implements ChannelDeliverer {
       const sender = await this.sender();
       return { kind: 'sent', providerMessageId: await sender.send(user.phone_number, sms.body, job.notification_id) };
     } catch (error) {
-      return classifyTwilioError(error);
+      const failure = classifyTwilioError(error);
+      if (failure.reason === UNSUBSCRIBED) {
+        await this.unsubscribed(user.user_id);
+        logger.info('SMS turned off: Twilio says the person unsubscribed');
+      }
+      return failure;
     }
   }
 }

@@ -3,12 +3,21 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ChannelInfrastructure, WorkerContext } from '../../../lib/channel-infrastructure.js';
 import type { NotificationFunction } from '../../../lib/notification-function.js';
+import { allowAttributeUpdates } from '../../../lib/table-access.js';
+import { SWITCH_ATTRIBUTES } from '../../shared/adapters/users-store.js';
 import { SMS_VARIABLES } from './channel.js';
 
 /** The SMS worker reads Twilio's credentials from a secret: the configured one, or one created empty to fill in. */
 export const infrastructure: ChannelInfrastructure = {
-  equipWorker: readsTwilioCredentials,
-  shareCredentials: readsTwilioCredentials,
+  equipWorker: (worker, context) => {
+    readsTwilioCredentials(worker, context);
+    // Twilio's 21610 (the person texted STOP) turns that person's SMS switch off, and nothing else of theirs.
+    allowAttributeUpdates(worker, context.tables.users, SWITCH_ATTRIBUTES('sms'));
+  },
+  equipWebhooks: (fn, context) => {
+    readsTwilioCredentials(fn, context);
+    fn.addEnvironment(SMS_VARIABLES.helpText, context.settings.sms.helpText);
+  },
 };
 
 function readsTwilioCredentials(fn: NotificationFunction, { settings: { sms } }: WorkerContext): void {

@@ -20,11 +20,43 @@ const KEYWORDS: Readonly<Record<string, KeywordRequest>> = {
   INFO: 'help',
 };
 
+/** A keyword texted, and what it asks for. */
+export interface Keyword {
+  /** The keyword as Twilio lists it, e.g. STOP: safe to record and log, unlike the message. */
+  readonly word: string;
+  readonly request: KeywordRequest;
+}
+
 /** The request a message makes, or undefined for an ordinary message. */
 export function keywordRequest(body: string): KeywordRequest | undefined {
+  return keywordOf(body)?.request;
+}
+
+function keywordOf(body: string): Keyword | undefined {
   const word = body
     .trim()
     .replace(/[.!]+$/, '')
     .toUpperCase();
-  return Object.hasOwn(KEYWORDS, word) ? KEYWORDS[word] : undefined;
+  return Object.hasOwn(KEYWORDS, word) ? { word, request: KEYWORDS[word] as KeywordRequest } : undefined;
+}
+
+/** Twilio's own reading of a keyword, sent as OptOutType when the number's Messaging Service has Advanced Opt-Out. */
+const OPT_OUT_TYPES: Readonly<Record<string, KeywordRequest>> = { STOP: 'opt_out', START: 'opt_in', HELP: 'help' };
+
+/**
+ * What an inbound text asks for: Twilio's OptOutType when it sent one (it knows the service's own keywords), the
+ * body's keyword otherwise; undefined for an ordinary message.
+ */
+export function inboundKeyword(parameters: {
+  readonly Body?: string;
+  readonly OptOutType?: string;
+}): Keyword | undefined {
+  const texted = keywordOf(parameters.Body ?? '');
+  const byTwilio = parameters.OptOutType?.toUpperCase();
+  if (byTwilio && Object.hasOwn(OPT_OUT_TYPES, byTwilio)) {
+    const request = OPT_OUT_TYPES[byTwilio] as KeywordRequest;
+    // The service may have keywords of its own ("ARRET"): the word is the text's when it says the same.
+    return { word: texted?.request === request ? texted.word : byTwilio, request };
+  }
+  return texted;
 }

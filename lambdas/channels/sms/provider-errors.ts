@@ -15,6 +15,9 @@ const TWILIO_REFUSED: Readonly<Record<number, string>> = {
   21614: 'not_mobile',
   21617: 'body_too_long',
 };
+/** The failure of a text to a person who texted STOP: Twilio refuses every one until they text START. */
+export const UNSUBSCRIBED = 'twilio_21610_unsubscribed';
+
 // Bad credentials or a suspended account stop every send until an operator acts: retry, rest in the DLQ, redrive.
 const TWILIO_OPERATOR_FIXABLE: Readonly<Record<number, string>> = {
   20003: 'authentication',

@@ -1,7 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { NotificationsStore } from '../../shared/adapters/notifications-store.js';
+import { UsersStore } from '../../shared/adapters/users-store.js';
+import { WebhookReceipts } from '../../shared/adapters/webhook-receipts.js';
 import { documentClient } from '../../shared/aws/dynamodb.js';
+import { countOutcome } from '../../shared/delivery/outcome-metrics.js';
 import { ApiError } from '../../shared/http/api-error.js';
 import { apiHandler } from '../../shared/http/api-handler.js';
 import { header } from '../../shared/http/request.js';
@@ -9,12 +12,18 @@ import { noContent } from '../../shared/http/responses.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { ENV, requiredEnv } from '../../shared/platform/environment.js';
 import { OPERATIONS } from '../../shared/platform/operations.js';
+import { DEFAULT_HELP_TEXT, SMS_VARIABLES } from './channel.js';
 import { NOTIFICATION_PARAMETER, parseTwilioStatus } from './feedback.js';
+import { answerInboundText } from './inbound-message.js';
 import { loadTwilioSettings, statusCallbackUrl } from './sender.js';
 import { signedByTwilio } from './twilio-signature.js';
+import { twimlReply } from './twiml.js';
 
 const notifications = new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient);
-const webhook = `${requiredEnv(ENV.publicApiUrl)}${OPERATIONS.twilioStatusCallback.path}`;
+const users = new UsersStore(requiredEnv(ENV.usersTable), documentClient);
+const receipts = new WebhookReceipts(requiredEnv(ENV.notificationsTable), documentClient);
+const publicApiUrl = requiredEnv(ENV.publicApiUrl);
+const helpText = process.env[SMS_VARIABLES.helpText] || DEFAULT_HELP_TEXT;
 let authToken: Promise<string> | undefined;
 
 /** The account's auth token, read once per instance (deployed, from the secret); a failed read is not kept. */
@@ -28,36 +37,96 @@ function twilioAuthToken(): Promise<string> {
   return authToken;
 }
 
+type Parameters = Readonly<Record<string, string>>;
+
 /**
- * Twilio's status callbacks: a text's status moves to delivered or undelivered. Signed by Twilio over the URL it was
- * given (the platform's public one, the notification's id in its query) or refused with 403, changing nothing.
+ * Twilio's webhooks, each with the public URL Twilio was given (and signs): a status callback's names its
+ * notification in the query, the number's incoming-message webhook is the route itself.
+ */
+const WEBHOOKS: Record<
+  string,
+  {
+    readonly signedUrl: (event: APIGatewayProxyEvent) => string;
+    readonly handle: (parameters: Parameters, event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  }
+> = {
+  [OPERATIONS.twilioStatusCallback.path]: {
+    signedUrl: (event) =>
+      statusCallbackUrl(`${publicApiUrl}${OPERATIONS.twilioStatusCallback.path}`, notificationOf(event)),
+    handle: recordStatus,
+  },
+  [OPERATIONS.twilioInboundMessage.path]: {
+    signedUrl: () => `${publicApiUrl}${OPERATIONS.twilioInboundMessage.path}`,
+    handle: answerText,
+  },
+};
+
+/**
+ * Twilio's webhooks: status callbacks and texts to the platform's number. Each must be signed by Twilio over the URL
+ * it was given, or it is refused with 403 and changes nothing; a replay is answered and changes nothing either.
  */
 export const handler = apiHandler(async (event) => {
+  const webhook = WEBHOOKS[event.resource.replace(/^\/v1(?=\/)/, '')];
+  if (!webhook || event.httpMethod !== 'POST')
+    throw new ApiError(405, 'method_not_allowed', `${event.httpMethod} is not supported here`);
   const parameters = formParameters(event);
-  const notificationId = event.queryStringParameters?.[NOTIFICATION_PARAMETER] ?? '';
-  const signed = signedByTwilio(
-    await twilioAuthToken(),
-    header(event, 'X-Twilio-Signature'),
-    statusCallbackUrl(webhook, notificationId),
-    parameters,
-  );
-  if (!signed) {
+  if (
+    !signedByTwilio(await twilioAuthToken(), header(event, 'X-Twilio-Signature'), webhook.signedUrl(event), parameters)
+  ) {
     logger.warn('webhook refused: not signed by Twilio');
     metrics.addMetric('WebhooksRefused', MetricUnit.Count, 1);
     throw new ApiError(403, 'forbidden', 'the request is not signed by Twilio');
   }
+  return webhook.handle(parameters, event);
+});
+
+/** A text's status moves to delivered or undelivered; the same status reported again is the same event. */
+async function recordStatus(parameters: Parameters, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const notificationId = notificationOf(event);
   const feedback = parseTwilioStatus(parameters, new Date().toISOString());
   if (typeof feedback === 'string') {
     logger.info('status callback without an outcome', { reason: feedback });
     return noContent();
   }
-  const result = await notifications.recordProviderOutcome(notificationId, 'sms', {
+  const { result, notification } = await notifications.recordProviderOutcome(notificationId, 'sms', {
     ...feedback.event,
     providerMessageId: feedback.providerMessageId,
+    // Twilio's callback carries no time of its own: one status of one message is one event however often it comes.
+    eventKey: `${feedback.providerMessageId}:${feedback.event.detail?.twilio_status ?? feedback.event.status}`,
   });
   logger.info('provider outcome', { notification_id: notificationId, outcome: feedback.event.status, result });
+  if (notification) countOutcome('sms', feedback.event, notification);
   return noContent();
-});
+}
+
+/** STOP, START or HELP texted to the platform's number, answered with TwiML; a replayed text changes nothing. */
+async function answerText(parameters: Parameters): Promise<APIGatewayProxyResult> {
+  const receipt = `twilio:${parameters.MessageSid ?? parameters.SmsSid ?? ''}`;
+  if (!(await receipts.firstReceipt(receipt))) {
+    logger.info('text replayed: nothing changes');
+    metrics.addMetric('WebhooksReplayed', MetricUnit.Count, 1);
+    return twiml(twimlReply());
+  }
+  try {
+    const answer = await answerInboundText(parameters, users, { helpText, at: new Date().toISOString() });
+    // The word a person texted is safe to log; their number and any other message are not.
+    logger.info('text received', { keyword: answer.keyword?.word ?? null, switched: answer.switched });
+    if (answer.keyword) metrics.addMetric(`SmsKeyword_${answer.keyword.request}`, MetricUnit.Count, 1);
+    return twiml(answer.twiml);
+  } catch (error) {
+    // Not acted on: Twilio's retry (or the person's next text) must be.
+    await receipts.forget(receipt);
+    throw error;
+  }
+}
+
+function twiml(body: string): APIGatewayProxyResult {
+  return { statusCode: 200, headers: { 'Content-Type': 'text/xml' }, body };
+}
+
+function notificationOf(event: APIGatewayProxyEvent): string {
+  return event.queryStringParameters?.[NOTIFICATION_PARAMETER] ?? '';
+}
 
 /** The form Twilio posts; a repeated name keeps its last value (Twilio sends none twice). */
 function formParameters(event: APIGatewayProxyEvent): Record<string, string> {

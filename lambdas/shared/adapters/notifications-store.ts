@@ -1,6 +1,6 @@
-import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocument, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../../channels/registry.js';
-import { conditionHeld } from '../aws/conditional-write.js';
+import { conditionHeld, madeOrUndefined } from '../aws/conditional-write.js';
 import type { ChannelState } from '../domain/notification.js';
 import { PROVIDER_OUTCOMES, type ProviderEvent, statusesBefore } from '../domain/provider-outcome.js';
 import { NOTIFICATIONS_BY_USER_INDEX } from '../platform/resources.js';
@@ -20,6 +20,15 @@ export interface NotificationItem {
   >;
   readonly expires_at: number;
 }
+
+/**
+ * What a provider's event did: `moved` the channel's status, was `noted` in its events only (the status already
+ * further on), or left it `unchanged` (a duplicate, or no such notification and channel); with the notification, when
+ * there is one.
+ */
+export type RecordedOutcome =
+  | { readonly result: 'moved' | 'noted'; readonly notification: NotificationItem }
+  | { readonly result: 'unchanged'; readonly notification?: undefined };
 
 export const NOTIFICATION_RETENTION_SECONDS = 30 * 24 * 3600;
 
@@ -130,10 +139,13 @@ export class NotificationsStore {
   async recordProviderOutcome(
     notificationId: string,
     channel: Channel,
-    outcome: ProviderEvent & { readonly providerMessageId: string },
-  ): Promise<'moved' | 'noted' | 'unchanged'> {
-    const { providerMessageId, ...event } = outcome;
-    const eventKey = `${event.status}@${event.at}`;
+    outcome: ProviderEvent & {
+      readonly providerMessageId: string;
+      /** What makes the event the same when it comes again; by default its status and time. */
+      readonly eventKey?: string;
+    },
+  ): Promise<RecordedOutcome> {
+    const { providerMessageId, eventKey = `${outcome.status}@${outcome.at}`, ...event } = outcome;
     const names = { '#channel': channel, '#status': 'status' };
     const common = {
       ':event': [event],
@@ -145,38 +157,41 @@ export class NotificationsStore {
       '(attribute_not_exists(channels.#channel.event_keys) OR NOT contains(channels.#channel.event_keys, :key))';
     const append = 'channels.#channel.events = list_append(if_not_exists(channels.#channel.events, :empty), :event)';
     const before = statusesBefore(event.status);
-    const moved = await conditionHeld(
-      this.client.update({
-        TableName: this.tableName,
-        Key: notificationKey(notificationId),
-        UpdateExpression:
-          `SET channels.#channel.#status = :status, channels.#channel.provider_message_id = :provider, ` +
-          `channels.#channel.updated_at = :at, ${append} ADD channels.#channel.event_keys :keys`,
-        ConditionExpression:
-          `attribute_exists(channels.#channel) AND ${notDuplicate} AND ` +
-          `channels.#channel.#status IN (${before.map((_, index) => `:before${index}`).join(', ')})`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: {
-          ...common,
-          ':status': event.status,
-          ':provider': providerMessageId,
-          ':at': event.at,
-          ...Object.fromEntries(before.map((status, index) => [`:before${index}`, status])),
-        },
-      }),
-    );
-    if (moved) return 'moved';
-    const noted = await conditionHeld(
-      this.client.update({
-        TableName: this.tableName,
-        Key: notificationKey(notificationId),
-        UpdateExpression: `SET ${append} ADD channels.#channel.event_keys :keys`,
-        ConditionExpression: `attribute_exists(channels.#channel) AND ${notDuplicate}`,
-        ExpressionAttributeNames: { '#channel': channel },
-        ExpressionAttributeValues: common,
-      }),
-    );
-    return noted ? 'noted' : 'unchanged';
+    // The notification's producer and type come back with the write, for the metrics of who causes bounces.
+    const moved = await this.updatedItem({
+      TableName: this.tableName,
+      Key: notificationKey(notificationId),
+      UpdateExpression:
+        `SET channels.#channel.#status = :status, channels.#channel.provider_message_id = :provider, ` +
+        `channels.#channel.updated_at = :at, ${append} ADD channels.#channel.event_keys :keys`,
+      ConditionExpression:
+        `attribute_exists(channels.#channel) AND ${notDuplicate} AND ` +
+        `channels.#channel.#status IN (${before.map((_, index) => `:before${index}`).join(', ')})`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ...common,
+        ':status': event.status,
+        ':provider': providerMessageId,
+        ':at': event.at,
+        ...Object.fromEntries(before.map((status, index) => [`:before${index}`, status])),
+      },
+    });
+    if (moved) return { result: 'moved', notification: moved };
+    const noted = await this.updatedItem({
+      TableName: this.tableName,
+      Key: notificationKey(notificationId),
+      UpdateExpression: `SET ${append} ADD channels.#channel.event_keys :keys`,
+      ConditionExpression: `attribute_exists(channels.#channel) AND ${notDuplicate}`,
+      ExpressionAttributeNames: { '#channel': channel },
+      ExpressionAttributeValues: common,
+    });
+    return noted ? { result: 'noted', notification: noted } : { result: 'unchanged' };
+  }
+
+  /** A conditional update's item after it, or undefined when its condition did not hold. */
+  private async updatedItem(update: UpdateCommandInput): Promise<NotificationItem | undefined> {
+    const made = await madeOrUndefined(this.client.update({ ...update, ReturnValues: 'ALL_NEW' }));
+    return made?.Attributes as NotificationItem | undefined;
   }
 
   /**

@@ -1,16 +1,38 @@
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import type { ChannelDefinition, Reachability } from '../../channels/channel-definition.js';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
+import { conditionHeld } from '../aws/conditional-write.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../domain/preferences.js';
+import { USERS_BY_PHONE_NUMBER_INDEX } from '../platform/resources.js';
 import { CONTACT_FIELDS, type Contacts } from '../schemas/contacts.js';
 
 /** One item per user: preferences, contacts and the ids of their devices, so the hot path reads it once. */
-export interface UserItem extends Contacts {
+export interface UserItem extends Contacts, Partial<Record<`${Channel}_switched_by`, SwitchChange>> {
   readonly user_id: string;
   readonly preferences?: Preferences;
   readonly device_ids?: ReadonlySet<string>;
   readonly updated_at?: string;
 }
+
+/**
+ * Who last turned a channel's switch, other than a producer through the API: the person texting STOP or START, or the
+ * provider saying they had unsubscribed. Kept beside the preferences as `<channel>_switched_by`.
+ */
+export interface SwitchChange {
+  readonly on: boolean;
+  readonly source: 'sms_keyword' | 'provider_unsubscribed';
+  /** The keyword the person texted, for sms_keyword. */
+  readonly keyword?: string;
+  readonly at: string;
+}
+
+/** The attributes a switch change writes: a function that only switches channels may update these and no other. */
+export const SWITCH_ATTRIBUTES = (channel: Channel) => [
+  'user_id',
+  'preferences',
+  `${channel}_switched_by`,
+  'updated_at',
+];
 
 export class UsersStore {
   constructor(
@@ -65,6 +87,62 @@ export class UsersStore {
       UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
       ExpressionAttributeValues: values,
     });
+  }
+
+  /**
+   * The people whose phone number this is: Twilio knows the number a STOP came from, not the person, and a shared
+   * phone may be several people's. The index is eventually consistent: a number saved a moment ago may be missing.
+   */
+  async userIdsWithPhoneNumber(phoneNumber: string): Promise<string[]> {
+    const userIds: string[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.query({
+        TableName: this.tableName,
+        IndexName: USERS_BY_PHONE_NUMBER_INDEX,
+        KeyConditionExpression: 'phone_number = :number',
+        ExpressionAttributeValues: { ':number': phoneNumber },
+        ExclusiveStartKey,
+      });
+      userIds.push(...(page.Items ?? []).map((item) => String(item.user_id)));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return userIds;
+  }
+
+  /**
+   * Turns one channel's switch on or off for an existing person, recording who did (`<channel>_switched_by`); a person
+   * with no preferences yet gets the defaults with that one switch. False when there is no such person.
+   */
+  async switchChannel(userId: string, channel: Channel, change: SwitchChange): Promise<boolean> {
+    const names = { '#channel': channel, '#switched_by': `${channel}_switched_by` };
+    const values = { ':change': change, ':now': change.at };
+    // Two tries: someone may save the person's first preferences between them.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const switched = await conditionHeld(
+        this.client.update({
+          TableName: this.tableName,
+          Key: { user_id: userId },
+          UpdateExpression: 'SET preferences.#channel = :on, #switched_by = :change, updated_at = :now',
+          ConditionExpression: 'attribute_exists(preferences)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':on': change.on },
+        }),
+      );
+      if (switched) return true;
+      const first = await conditionHeld(
+        this.client.update({
+          TableName: this.tableName,
+          Key: { user_id: userId },
+          UpdateExpression: 'SET preferences = :preferences, #switched_by = :change, updated_at = :now',
+          ConditionExpression: 'attribute_exists(user_id) AND attribute_not_exists(preferences)',
+          ExpressionAttributeNames: { '#switched_by': names['#switched_by'] },
+          ExpressionAttributeValues: { ...values, ':preferences': { ...DEFAULT_PREFERENCES, [channel]: change.on } },
+        }),
+      );
+      if (first) return true;
+    }
+    return false;
   }
 
   /** Forgets the person's item: preferences, contacts, locale, the list of their devices. */

@@ -4,11 +4,15 @@
  * failure is thrown as it is.
  */
 export async function conditionHeld(write: Promise<unknown>): Promise<boolean> {
+  return (await madeOrUndefined(write.then(() => true))) ?? false;
+}
+
+/** The same for a write whose answer is wanted: its answer, or undefined when its condition did not hold. */
+export async function madeOrUndefined<Answer>(write: Promise<Answer>): Promise<Answer | undefined> {
   try {
-    await write;
-    return true;
+    return await write;
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
     throw error;
   }
 }

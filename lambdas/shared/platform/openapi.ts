@@ -117,7 +117,11 @@ function operationObject(id: string, operation: Operation, components: Component
       {
         description: answer.description,
         ...(answer.schema
-          ? { content: { 'application/json': { schema: components.schema(answer.schema, 'output') } } }
+          ? {
+              content: {
+                [answer.mediaType ?? 'application/json']: { schema: components.schema(answer.schema, 'output') },
+              },
+            }
           : {}),
         ...(answer.links ? { links: answer.links } : {}),
       },

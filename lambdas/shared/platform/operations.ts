@@ -50,6 +50,8 @@ export interface Answer {
   readonly description: string;
   /** The body; none for 204. */
   readonly schema?: z.ZodType;
+  /** Its media type, when not JSON (TwiML is text/xml). */
+  readonly mediaType?: string;
   /**
    * Operations this answer leads to (OpenAPI links): each names the parameters it takes from the answer, as runtime
    * expressions such as `$response.body#/notification_id`.
@@ -90,6 +92,14 @@ const noParameters = z.object({});
 /** What Twilio posts (it adds parameters without notice, so others are allowed). */
 const twilioCallbackSchema = z
   .object({ MessageSid: z.string(), MessageStatus: z.string(), ErrorCode: z.string().optional() })
+  .loose();
+const twilioInboundSchema = z
+  .object({
+    MessageSid: z.string(),
+    From: z.string(),
+    Body: z.string().optional(),
+    OptOutType: z.string().optional(),
+  })
   .loose();
 const userPath = z.object({ user_id: userIdSchema });
 const typePath = z.object({ type: notificationTypeSchema });
@@ -274,6 +284,29 @@ export const OPERATIONS = {
     body: twilioCallbackSchema,
     formBody: true,
     answers: { 204: { description: 'recorded (or a status that changes nothing)' } },
+  },
+  twilioInboundMessage: {
+    method: 'POST',
+    path: '/webhooks/twilio/inbound',
+    function: 'sms-webhooks',
+    scope: null,
+    caller: 'twilio',
+    summary: "Twilio's incoming-message webhook: a text sent to the platform's number",
+    description:
+      "Set it as the number's (or the Messaging Service's) incoming-message webhook. STOP, STOPALL, UNSUBSCRIBE, " +
+      'CANCEL, END or QUIT turns SMS off for every user with that phone number; START, UNSTOP or YES turns it back on; ' +
+      'HELP or INFO is answered with the configured help text. Signed by Twilio (X-Twilio-Signature) or 403; a ' +
+      'replayed request changes nothing.',
+    pathParameters: noParameters,
+    body: twilioInboundSchema,
+    formBody: true,
+    answers: {
+      200: {
+        description: 'TwiML: the help text for HELP, otherwise an empty <Response/>',
+        schema: z.string(),
+        mediaType: 'text/xml',
+      },
+    },
   },
   getApiDescription: {
     method: 'GET',

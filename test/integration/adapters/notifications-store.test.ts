@@ -223,7 +223,7 @@ describe('recordProviderOutcome', () => {
     const item = notification({ channels: { email: sent } });
     await store.create(item);
 
-    expect(await store.recordProviderOutcome(item.notification_id, 'email', bounced)).toBe('moved');
+    expect((await store.recordProviderOutcome(item.notification_id, 'email', bounced)).result).toBe('moved');
 
     const email = (await store.find(item.notification_id))?.channels.email;
     expect(email).toMatchObject({ status: 'bounced', updated_at: bounced.at, provider_message_id: 'ses-1' });
@@ -235,12 +235,37 @@ describe('recordProviderOutcome', () => {
     await store.create(item);
     await store.recordProviderOutcome(item.notification_id, 'email', bounced);
 
-    expect(await store.recordProviderOutcome(item.notification_id, 'email', delivered)).toBe('noted');
-    expect(await store.recordProviderOutcome(item.notification_id, 'email', bounced)).toBe('unchanged');
+    expect((await store.recordProviderOutcome(item.notification_id, 'email', delivered)).result).toBe('noted');
+    expect((await store.recordProviderOutcome(item.notification_id, 'email', bounced)).result).toBe('unchanged');
 
     const email = (await store.find(item.notification_id))?.channels.email;
     expect(email?.status).toBe('bounced');
     expect(email?.events).toHaveLength(2);
+  });
+
+  it('answers the notification with its producer and type, for the metrics of who causes bounces', async () => {
+    const item = notification({ channels: { email: sent } });
+    await store.create(item);
+
+    const recorded = await store.recordProviderOutcome(item.notification_id, 'email', delivered);
+
+    expect(recorded.notification).toMatchObject({ producer: item.producer, type: item.type });
+  });
+
+  it("takes the provider's own key of an event over its time, so that an event without a time of its own comes once", async () => {
+    const item = notification({ channels: { sms: { status: 'sent', provider_message_id: 'SM1', updated_at: at } } });
+    await store.create(item);
+    const arrival = (second: number) => ({
+      status: 'delivered' as const,
+      at: `2030-01-01T12:00:0${second}.000Z`,
+      providerMessageId: 'SM1',
+      eventKey: 'SM1:delivered',
+    });
+
+    expect((await store.recordProviderOutcome(item.notification_id, 'sms', arrival(1))).result).toBe('moved');
+    expect((await store.recordProviderOutcome(item.notification_id, 'sms', arrival(2))).result).toBe('unchanged');
+
+    expect((await store.find(item.notification_id))?.channels.sms?.events).toHaveLength(1);
   });
 
   it('is not undone by a worker that records its attempt afterwards', async () => {
@@ -257,9 +282,9 @@ describe('recordProviderOutcome', () => {
     const item = notification({ channels: { email: { status: 'skipped', reason: 'opted_out', updated_at: at } } });
     await store.create(item);
 
-    expect(await store.recordProviderOutcome(item.notification_id, 'email', delivered)).toBe('noted');
+    expect((await store.recordProviderOutcome(item.notification_id, 'email', delivered)).result).toBe('noted');
     expect((await store.find(item.notification_id))?.channels.email?.status).toBe('skipped');
-    expect(await store.recordProviderOutcome(randomUUID(), 'email', delivered)).toBe('unchanged');
-    expect(await store.recordProviderOutcome(item.notification_id, 'push', delivered)).toBe('unchanged');
+    expect((await store.recordProviderOutcome(randomUUID(), 'email', delivered)).result).toBe('unchanged');
+    expect((await store.recordProviderOutcome(item.notification_id, 'push', delivered)).result).toBe('unchanged');
   });
 });

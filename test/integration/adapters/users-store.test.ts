@@ -151,3 +151,67 @@ describe('remove', () => {
     expect(await users.findFresh(userId)).toBeUndefined();
   });
 });
+
+describe('userIdsWithPhoneNumber', () => {
+  it('finds everyone whose phone number it is, and no one else', async () => {
+    const number = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const [parent, child, other] = [newUser(), newUser(), newUser()];
+    await users.replaceContacts(parent, { phone_number: number });
+    await users.replaceContacts(child, { phone_number: number, email_address: 'child@example.com' });
+    await users.replaceContacts(other, { phone_number: '+15550000001' });
+
+    expect((await users.userIdsWithPhoneNumber(number)).sort()).toEqual([parent, child].sort());
+    expect(await users.userIdsWithPhoneNumber('+15559999999')).toEqual([]);
+  });
+
+  it('forgets a number the person no longer has', async () => {
+    const number = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const userId = newUser();
+    await users.replaceContacts(userId, { phone_number: number });
+    await users.replaceContacts(userId, { email_address: 'moved@example.com' });
+
+    expect(await users.userIdsWithPhoneNumber(number)).toEqual([]);
+  });
+});
+
+describe('switchChannel', () => {
+  const change = { on: false, source: 'sms_keyword' as const, keyword: 'STOP', at: '2030-01-01T12:00:00.000Z' };
+
+  it('turns one switch of saved preferences, keeps the rest, and records who turned it', async () => {
+    const userId = newUser();
+    await users.savePreferences(userId, { ...preferences, sms: true });
+
+    expect(await users.switchChannel(userId, 'sms', change)).toBe(true);
+
+    const item = await users.findFresh(userId);
+    expect(item?.preferences).toEqual({ ...preferences, sms: false });
+    expect(item).toMatchObject({ sms_switched_by: change, updated_at: change.at });
+  });
+
+  it('gives a person with contacts and no preferences yet the defaults, with that switch turned', async () => {
+    const userId = newUser();
+    await users.replaceContacts(userId, { phone_number: '+15550000002' });
+
+    expect(await users.switchChannel(userId, 'sms', change)).toBe(true);
+
+    expect(preferencesOf(await users.findFresh(userId))).toEqual({ ...DEFAULT_PREFERENCES, sms: false });
+  });
+
+  it('turns it back on', async () => {
+    const userId = newUser();
+    await users.replaceContacts(userId, { phone_number: '+15550000003' });
+    await users.switchChannel(userId, 'sms', change);
+
+    await users.switchChannel(userId, 'sms', { ...change, on: true, keyword: 'START' });
+
+    expect(preferencesOf(await users.findFresh(userId)).sms).toBe(true);
+  });
+
+  it('creates no one: false for a person who does not exist', async () => {
+    const userId = newUser();
+
+    expect(await users.switchChannel(userId, 'sms', change)).toBe(false);
+
+    expect(await users.findFresh(userId)).toBeUndefined();
+  });
+});
