@@ -27,7 +27,12 @@ import {
 import { EMAIL_VARIABLES } from '../lambdas/channels/email/channel.js';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
-import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
+import {
+  DEAD_LETTER_QUEUE_URL_VARIABLE,
+  ENV,
+  FEEDBACK_DEAD_LETTER_QUEUE_URL_VARIABLE,
+  QUEUE_URL_VARIABLE,
+} from '../lambdas/shared/platform/environment.js';
 import {
   CHANNEL_QUEUES,
   DEAD_LETTER_RETENTION_DAYS,
@@ -145,6 +150,8 @@ export function functionEnvironment(resources: LocalResources): Record<string, s
     [PUSH_VARIABLES.apnsPlatformApplicationArn]: resources.platformApplications.apns,
     [PUSH_VARIABLES.fcmPlatformApplicationArn]: resources.platformApplications.fcm,
     [EMAIL_VARIABLES.configurationSet]: resources.emailFeedback.configurationSet,
+    [FEEDBACK_DEAD_LETTER_QUEUE_URL_VARIABLE.email]: resources.emailFeedback.deadLetterUrl,
+    [FEEDBACK_DEAD_LETTER_QUEUE_URL_VARIABLE.push]: resources.pushFeedback.deadLetterUrl,
   };
 }
 

@@ -89,6 +89,8 @@ const EXPECTED: Record<string, string[]> = {
     'sqs:DeleteMessage on email feedback queue',
     'sqs:GetQueueAttributes on email feedback queue',
     'sqs:ReceiveMessage on email feedback queue',
+    // What it cannot read, set aside.
+    'sqs:SendMessage on email feedback DLQ',
     'dynamodb:UpdateItem on notifications',
     'dynamodb:UpdateItem on suppressions',
   ],
@@ -97,6 +99,8 @@ const EXPECTED: Record<string, string[]> = {
     'sqs:DeleteMessage on push feedback queue',
     'sqs:GetQueueAttributes on push feedback queue',
     'sqs:ReceiveMessage on push feedback queue',
+    // What it cannot read, set aside.
+    'sqs:SendMessage on push feedback DLQ',
     'dynamodb:Query on devices/index/by_endpoint',
     'dynamodb:DeleteItem on devices',
     'dynamodb:GetItem on devices',
@@ -187,8 +191,8 @@ function resourceKind(resource: unknown): string {
   const table = /"Tables(Users|Devices|Notifications|Templates|Suppressions)[0-9A-F]{8}"/.exec(text)?.[1];
   const index = /\/index\/(\w+)/.exec(text)?.[1];
   if (table) return `${table.toLowerCase()}${index ? `/index/${index}` : ''}`;
-  const feedback = /"(\w+)ChannelFeedbackQueue[0-9A-F]{8}"/.exec(text);
-  if (feedback) return `${feedback[1]?.toLowerCase()} feedback queue`;
+  const feedback = /"(\w+)ChannelFeedback(Queue|DeadLetterQueue)[0-9A-F]{8}"/.exec(text);
+  if (feedback) return `${feedback[1]?.toLowerCase()} feedback ${feedback[2] === 'Queue' ? 'queue' : 'DLQ'}`;
   if (text.includes(':configuration-set/')) return 'the configuration set';
   const queue = /"(\w+)ChannelJobs(Queue|DeadLetterQueue)[0-9A-F]{8}"/.exec(text);
   if (queue) return `${queue[1]?.toLowerCase()} ${queue[2] === 'Queue' ? 'queue' : 'dead-letter queue'}`;

@@ -98,7 +98,10 @@ describe('SES feedback', () => {
   });
 
   it('drops what is not an SES event, naming why', () => {
-    expect(parseSesFeedback('Successfully validated SNS topic for Amazon SES event publishing.')).toBe('not_json');
+    expect(parseSesFeedback('Successfully validated SNS topic for Amazon SES event publishing.')).toBe(
+      'destination_validated',
+    );
+    expect(parseSesFeedback('plain text')).toBe('not_json');
     expect(parseSesFeedback('{"notificationType":"AmazonSnsSubscriptionSucceeded"}')).toBe('not_an_ses_event');
     expect(parseSesFeedback(event({ eventType: 'Bounce' }))).toBe('no_outcome_details');
     expect(parseSesFeedback(JSON.stringify({ eventType: 'Delivery', mail: { timestamp: 'x' } }))).toBe(

@@ -1,16 +1,12 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { NotificationsStore } from '../../shared/adapters/notifications-store.js';
 import { addressKey, SuppressionList } from '../../shared/adapters/suppression-list.js';
 import { documentClient } from '../../shared/aws/dynamodb.js';
+import { feedbackHandler } from '../../shared/delivery/feedback-consumer.js';
 import { countOutcome } from '../../shared/delivery/outcome-metrics.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { ENV, numberEnv, requiredEnv } from '../../shared/platform/environment.js';
-import { type EmailFeedback, parseSesFeedback } from './feedback.js';
+import { type EmailFeedback, parseSesFeedback, UNREADABLE_FEEDBACK } from './feedback.js';
 
 const notifications = new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient);
 const suppressions = new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient);
@@ -18,21 +14,6 @@ const softBounces = {
   threshold: numberEnv(ENV.softBounceThreshold, 3),
   windowSeconds: numberEnv(ENV.softBounceWindowSeconds, 7 * 24 * 3600),
 };
-
-/**
- * Records what SES said of each email: the notification's email status and events, and the suppression list. One
- * record's failure is retried alone (partial batch response); what is no SES event is dropped, counted and logged
- * by its reason, never its content.
- */
-async function handle(record: SQSRecord): Promise<void> {
-  const feedback = parseSesFeedback(record.body);
-  if (typeof feedback === 'string') {
-    logger.warn('feedback dropped', { reason: feedback, message_id: record.messageId });
-    metrics.addMetric('FeedbackDropped', MetricUnit.Count, 1);
-    return;
-  }
-  await Promise.all([recordOutcome(feedback), ...suppressionsOf(feedback)]);
-}
 
 async function recordOutcome(feedback: EmailFeedback): Promise<void> {
   if (!feedback.notificationId) {
@@ -76,13 +57,13 @@ function suppressionsOf(feedback: EmailFeedback): Promise<unknown>[] {
   ];
 }
 
-/** Consumes the email feedback queue (SES event publishing, through SNS). */
-export const handler = middy(
-  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handle, new BatchProcessor(EventType.SQS), {
-      context,
-      throwOnFullBatchFailure: false,
-    }),
-)
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+/**
+ * Consumes the email feedback queue (SES event publishing, through SNS): the notification's email status and events,
+ * and the suppression list.
+ */
+export const handler = feedbackHandler({
+  channel: 'email',
+  parse: parseSesFeedback,
+  unreadable: UNREADABLE_FEEDBACK,
+  act: (feedback: EmailFeedback) => Promise.all([recordOutcome(feedback), ...suppressionsOf(feedback)]).then(() => {}),
+});

@@ -5,6 +5,7 @@
  * https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
  */
 import { z } from 'zod';
+import { eventJson } from '../../shared/delivery/event-json.js';
 import type { ProviderOutcome } from '../../shared/domain/provider-outcome.js';
 
 /** The message tag every email is sent with, so that its events name their notification without a lookup. */
@@ -65,16 +66,26 @@ export interface EmailFeedback {
 }
 
 /** Why a message from the feedback queue changes nothing (counted and logged by this name, never its content). */
-export type IgnoredFeedback = 'not_json' | 'not_an_ses_event' | 'event_without_outcome' | 'no_outcome_details';
+export type IgnoredFeedback =
+  | 'not_json'
+  | 'not_an_ses_event'
+  | 'event_without_outcome'
+  | 'no_outcome_details'
+  | 'destination_validated';
+
+/** What cannot be read at all: set aside in the feedback DLQ for a person to look at. */
+export const UNREADABLE_FEEDBACK: readonly IgnoredFeedback[] = ['not_json', 'not_an_ses_event'];
+
+/** SES's one plain-text message to a new event destination's topic. */
+const DESTINATION_VALIDATED = 'Successfully validated SNS topic for Amazon SES event publishing';
 
 /**
  * The event in a feedback queue message: SES's JSON itself (raw delivery), or inside an SNS envelope. Send, Open,
  * Click and Subscription events say nothing a status needs (the worker recorded `sent` already).
  */
 export function parseSesFeedback(body: string): EmailFeedback | IgnoredFeedback {
-  const json = parseJson(body);
-  if (json === undefined) return 'not_json';
-  const unwrapped = isSnsEnvelope(json) ? parseJson(json.Message) : json;
+  const unwrapped = eventJson(body);
+  if (unwrapped === undefined) return body.includes(DESTINATION_VALIDATED) ? 'destination_validated' : 'not_json';
   const parsed = sesEventSchema.safeParse(unwrapped);
   if (!parsed.success) return 'not_an_ses_event';
   const event = parsed.data;
@@ -127,18 +138,4 @@ export function parseSesFeedback(body: string): EmailFeedback | IgnoredFeedback 
     default:
       return 'event_without_outcome';
   }
-}
-
-function parseJson(text: unknown): unknown {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isSnsEnvelope(value: unknown): value is { Type: string; Message: string } {
-  const envelope = value as { Type?: unknown; Message?: unknown } | null;
-  return typeof envelope === 'object' && envelope?.Type === 'Notification' && typeof envelope.Message === 'string';
 }

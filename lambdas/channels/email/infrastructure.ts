@@ -1,7 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import {
   ConfigurationSet,
   ConfigurationSetEventDestination,
@@ -9,15 +8,11 @@ import {
   EventDestination,
   type IConfigurationSet,
 } from 'aws-cdk-lib/aws-ses';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { ChannelInfrastructure, FeedbackContext } from '../../../lib/channel-infrastructure.js';
-import { ChannelQueue } from '../../../lib/channel-queue.js';
-import { NotificationFunction } from '../../../lib/notification-function.js';
+import { addFeedbackPath } from '../../../lib/feedback-path.js';
 import { allowTableActions } from '../../../lib/table-access.js';
 import { ENV } from '../../shared/platform/environment.js';
-import { HANDLER_MODULES } from '../../shared/platform/resources.js';
 import { EMAIL_VARIABLES } from './channel.js';
 
 /** Below what SES reviews an account at (5% bounces, 0.1% complaints), so that a team hears of it first. */
@@ -52,20 +47,16 @@ export const infrastructure: ChannelInfrastructure = {
       }),
     );
 
-    // The events name addresses: the topic is encrypted with a key SES may use to publish to it.
-    const key = new Key(scope, 'FeedbackKey', {
-      enableKeyRotation: true,
-      description: 'Encrypts the SES events of the email channel',
+    const { topic, feedback } = addFeedbackPath(scope, {
+      channel: 'email',
+      publisher: new ServicePrincipal('ses.amazonaws.com'),
+      keyDescription: 'Encrypts the SES events of the email channel',
+      functionDescription: 'Records what SES says of each email: delivery, bounces, complaints; suppresses addresses',
+      environment: {
+        [ENV.notificationsTable]: context.tables.notifications.tableName,
+        [ENV.suppressionsTable]: context.tables.suppressions.tableName,
+      },
     });
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('ses.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-    );
-    const topic = new Topic(scope, 'FeedbackTopic', { masterKey: key, enforceSSL: true });
     new ConfigurationSetEventDestination(scope, 'FeedbackDestination', {
       configurationSet,
       destination: EventDestination.snsTopic(topic),
@@ -79,33 +70,6 @@ export const infrastructure: ChannelInfrastructure = {
       ],
     });
 
-    // An event that cannot be recorded is retried, then rests in the DLQ, as a job does.
-    const queue = new ChannelQueue(scope, 'Feedback', {
-      channel: 'email',
-      settings: { workerTimeoutSeconds: 30, claimLeaseSeconds: 120, deliveryAttempts: 3 },
-    });
-    topic.addSubscription(new SqsSubscription(queue.queue, { rawMessageDelivery: true }));
-    const feedback = new NotificationFunction(scope, 'FeedbackFunction', {
-      handlerModule: HANDLER_MODULES.feedback('email'),
-      serviceName: 'email-feedback',
-      description: 'Records what SES says of each email: delivery, bounces, complaints; suppresses addresses',
-      timeout: Duration.seconds(30),
-      environment: {
-        [ENV.notificationsTable]: context.tables.notifications.tableName,
-        [ENV.suppressionsTable]: context.tables.suppressions.tableName,
-      },
-    });
-    feedback.addEventSourceMapping('Events', {
-      eventSourceArn: queue.queue.queueArn,
-      batchSize: 10,
-      reportBatchItemFailures: true,
-    });
-    feedback.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-        resources: [queue.queue.queueArn],
-      }),
-    );
     // The email's status and events (UpdateItem), the suppression list (UpdateItem only: suppress, count).
     allowTableActions(feedback, context.tables.notifications, 'UpdateItem');
     allowTableActions(feedback, context.tables.suppressions, 'UpdateItem');

@@ -1,15 +1,11 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { documentClient } from '../../shared/aws/dynamodb.js';
+import { feedbackHandler } from '../../shared/delivery/feedback-consumer.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { ENV, requiredEnv } from '../../shared/platform/environment.js';
 import { DeviceRegistry } from './device-registry.js';
 import { PushEndpoints } from './endpoints.js';
-import { deviceIsGone, type PushFeedback, parsePushFeedback } from './feedback.js';
+import { deviceIsGone, type PushFeedback, parsePushFeedback, UNREADABLE_PUSH_FEEDBACK } from './feedback.js';
 import { snsClient } from './sns-clients.js';
 
 const endpoints = new PushEndpoints(snsClient);
@@ -20,18 +16,10 @@ const devices = new DeviceRegistry(
 );
 
 /**
- * Forgets the device whose endpoint SNS disabled or deleted, as the worker does when a send finds it so, but at once.
- * One record's failure is retried alone (partial batch response); what is no SNS application event is dropped,
- * counted and logged by its reason, never its content. Logs name devices by their id (a hash), never a token or an
- * endpoint.
+ * Counts each event, and forgets the device whose endpoint SNS disabled or deleted, as the worker does when a send
+ * finds it so, but at once. Logs name devices by their id (a hash), never a token or an endpoint.
  */
-async function handle(record: SQSRecord): Promise<void> {
-  const feedback = parsePushFeedback(record.body);
-  if (typeof feedback === 'string') {
-    logger.warn('feedback dropped', { reason: feedback, message_id: record.messageId });
-    count('FeedbackDropped', { reason: feedback });
-    return;
-  }
+async function act(feedback: PushFeedback): Promise<void> {
   count('PushEvents', {
     event: feedback.event,
     ...(feedback.failureType ? { failure_type: feedback.failureType } : {}),
@@ -75,12 +63,9 @@ function count(name: string, dimensions: Record<string, string>): void {
 }
 
 /** Consumes the push feedback queue (the platform applications' events, through SNS). */
-export const handler = middy(
-  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handle, new BatchProcessor(EventType.SQS), {
-      context,
-      throwOnFullBatchFailure: false,
-    }),
-)
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+export const handler = feedbackHandler({
+  channel: 'push',
+  parse: parsePushFeedback,
+  unreadable: UNREADABLE_PUSH_FEEDBACK,
+  act,
+});

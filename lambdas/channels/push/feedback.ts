@@ -7,6 +7,7 @@
  * https://docs.aws.amazon.com/sns/latest/dg/application-event-notifications.html
  */
 import { z } from 'zod';
+import { eventJson } from '../../shared/delivery/event-json.js';
 
 /**
  * The platform applications' attributes that send these events to a topic (the stack and the local platform set
@@ -54,11 +55,13 @@ export interface PushFeedback {
 /** Why a message from the feedback queue changes nothing (counted and logged by this name, never its content). */
 export type IgnoredPushFeedback = 'not_json' | 'not_an_sns_event' | 'unknown_event_type' | 'not_an_endpoint';
 
+/** What cannot be read at all: set aside in the feedback DLQ for a person to look at. */
+export const UNREADABLE_PUSH_FEEDBACK: readonly IgnoredPushFeedback[] = ['not_json', 'not_an_sns_event'];
+
 /** The event in a feedback queue message: SNS's JSON itself (raw delivery), or inside an SNS envelope. */
 export function parsePushFeedback(body: string): PushFeedback | IgnoredPushFeedback {
-  const json = parseJson(body);
-  if (json === undefined) return 'not_json';
-  const unwrapped = isSnsEnvelope(json) ? parseJson(json.Message) : json;
+  const unwrapped = eventJson(body);
+  if (unwrapped === undefined) return 'not_json';
   const parsed = pushEventSchema.safeParse(unwrapped);
   if (!parsed.success) return 'not_an_sns_event';
   const { EventType, EndpointArn, FailureType } = parsed.data;
@@ -92,18 +95,4 @@ export function deviceIsGone(state: EndpointState): boolean {
 
 function isPushEventType(value: string): value is PushEventType {
   return (PUSH_EVENT_TYPES as readonly string[]).includes(value);
-}
-
-function parseJson(text: unknown): unknown {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isSnsEnvelope(value: unknown): value is { Type: string; Message: string } {
-  const envelope = value as { Type?: unknown; Message?: unknown } | null;
-  return typeof envelope === 'object' && envelope?.Type === 'Notification' && typeof envelope.Message === 'string';
 }

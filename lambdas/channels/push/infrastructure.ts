@@ -1,8 +1,6 @@
-import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
-import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
-import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import {
   AwsCustomResource,
   AwsCustomResourcePolicy,
@@ -12,12 +10,11 @@ import {
 } from 'aws-cdk-lib/custom-resources';
 import type { Construct, IConstruct } from 'constructs';
 import type { ChannelInfrastructure, FeedbackContext } from '../../../lib/channel-infrastructure.js';
-import { ChannelQueue } from '../../../lib/channel-queue.js';
-import { NotificationFunction } from '../../../lib/notification-function.js';
+import { addFeedbackPath } from '../../../lib/feedback-path.js';
 import type { PlatformSettings } from '../../../lib/settings.js';
 import { allowAttributeUpdates, allowIndexQuery, allowTableActions } from '../../../lib/table-access.js';
 import { ENV } from '../../shared/platform/environment.js';
-import { DEVICES_BY_ENDPOINT_INDEX, HANDLER_MODULES } from '../../shared/platform/resources.js';
+import { DEVICES_BY_ENDPOINT_INDEX } from '../../shared/platform/resources.js';
 import { PUSH_EVENT_ATTRIBUTES } from './feedback.js';
 
 /**
@@ -25,6 +22,8 @@ import { PUSH_EVENT_ATTRIBUTES } from './feedback.js';
  * applications' events (a delivery that failed for good, an endpoint disabled or deleted) come back through SNS to
  * the feedback function, which forgets such a device at once.
  */
+const SNS = new ServicePrincipal('sns.amazonaws.com');
+
 export const infrastructure: ChannelInfrastructure = {
   equipWorker(worker, { settings, tables }) {
     worker.addEnvironment(ENV.devicesTable, tables.devices.tableName);
@@ -42,30 +41,21 @@ export const infrastructure: ChannelInfrastructure = {
   },
 
   addFeedback(scope, context) {
-    const topic = feedbackTopic(scope);
-    // An event that cannot be acted on is retried, then rests in the DLQ, as a job does.
-    const queue = new ChannelQueue(scope, 'Feedback', {
-      channel: 'push',
-      settings: { workerTimeoutSeconds: 30, claimLeaseSeconds: 120, deliveryAttempts: 3 },
-    });
-    topic.addSubscription(new SqsSubscription(queue.queue, { rawMessageDelivery: true }));
     const { tables, settings } = context;
-    const feedback = new NotificationFunction(scope, 'FeedbackFunction', {
-      handlerModule: HANDLER_MODULES.feedback('push'),
-      serviceName: 'push-feedback',
-      description: 'Forgets the push devices whose SNS endpoint was disabled or deleted',
-      timeout: Duration.seconds(30),
+    const { topic, feedback } = addFeedbackPath(scope, {
+      channel: 'push',
+      // SNS itself publishes the applications' events.
+      publisher: SNS,
+      keyDescription: "Encrypts the push applications' endpoint events",
+      functionDescription: 'Forgets the push devices whose SNS endpoint was disabled or deleted',
       environment: { [ENV.devicesTable]: tables.devices.tableName, [ENV.usersTable]: tables.users.tableName },
     });
-    feedback.addEventSourceMapping('Events', {
-      eventSourceArn: queue.queue.queueArn,
-      batchSize: 10,
-      reportBatchItemFailures: true,
-    });
-    feedback.addToRolePolicy(
+    topic.addToResourcePolicy(
       new PolicyStatement({
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-        resources: [queue.queue.queueArn],
+        principals: [SNS],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
       }),
     );
     // The device by its endpoint (the index, then the item), and forgetting it as the worker does: the device item
@@ -83,39 +73,6 @@ export const infrastructure: ChannelInfrastructure = {
     sendApplicationEvents(scope, context, topic);
   },
 };
-
-/**
- * The topic the platform applications publish their events to. SNS itself publishes them, so the topic's policy and
- * its key let SNS do so for this account's applications only. The events name endpoints, not tokens; encrypted
- * anyway, as every topic of the platform is.
- */
-function feedbackTopic(scope: Construct): ITopic {
-  const account = Stack.of(scope).account;
-  const sns = new ServicePrincipal('sns.amazonaws.com');
-  const fromThisAccount = { StringEquals: { 'aws:SourceAccount': account } };
-  const key = new Key(scope, 'FeedbackKey', {
-    enableKeyRotation: true,
-    description: "Encrypts the push applications' endpoint events",
-  });
-  key.addToResourcePolicy(
-    new PolicyStatement({
-      principals: [sns],
-      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      resources: ['*'],
-      conditions: fromThisAccount,
-    }),
-  );
-  const topic = new Topic(scope, 'FeedbackTopic', { masterKey: key, enforceSSL: true });
-  topic.addToResourcePolicy(
-    new PolicyStatement({
-      principals: [sns],
-      actions: ['sns:Publish'],
-      resources: [topic.topicArn],
-      conditions: fromThisAccount,
-    }),
-  );
-  return topic;
-}
 
 /**
  * The configured applications are imported by ARN (their credentials never pass through the stack), so their event

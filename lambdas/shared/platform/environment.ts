@@ -36,6 +36,11 @@ export const QUEUE_URL_VARIABLE = perChannel((channel) => `${channel.toUpperCase
 /** The variable that holds each channel's dead-letter queue URL (for the worker that moves jobs there). */
 export const DEAD_LETTER_QUEUE_URL_VARIABLE = perChannel((channel) => `${channel.toUpperCase()}_DEAD_LETTER_QUEUE_URL`);
 
+/** The variable that holds each channel's feedback DLQ URL (where its feedback function sets aside what it cannot read). */
+export const FEEDBACK_DEAD_LETTER_QUEUE_URL_VARIABLE = perChannel(
+  (channel) => `${channel.toUpperCase()}_FEEDBACK_DEAD_LETTER_QUEUE_URL`,
+);
+
 function perChannel(variable: (channel: Channel) => string): Readonly<Record<Channel, string>> {
   return Object.fromEntries(CHANNELS.map((channel) => [channel, variable(channel)])) as Record<Channel, string>;
 }

@@ -20,6 +20,7 @@ import { SuppressionList } from '../../../lambdas/shared/adapters/suppression-li
 import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
 import { lambdaContext } from '../../support/api-gateway.js';
 import { ses, sns, sqs } from '../../support/emulator-clients.js';
+import { messagesIn } from '../../support/queue-inspection.js';
 import { receiveRecords, settle, sqsEvent } from '../../support/sqs-events.js';
 import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
 
@@ -201,12 +202,27 @@ describe('the email feedback function', () => {
     expect(await suppressions.find('email', address)).toMatchObject({ reason: 'soft_bounces' });
   });
 
-  it('drops what is not an SES event without failing the batch', async () => {
+  it('sets aside in the feedback DLQ what cannot be read, and drops an SES event with nothing to act on, failing nothing', async () => {
+    const deadLetterUrl = platform.resources.emailFeedback.deadLetterUrl;
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"not":"an event"}' }));
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'plain text' }));
+    const { notificationId, messageId } = await sentEmail('ada@example.com');
+    await drain(2); // LocalStack's own Send and Delivery
+    await publish(messageId, notificationId, { eventType: 'Open', open: {} });
+    await publish(messageId, randomUUID(), { eventType: 'Delivery', delivery: {} });
 
-    const response = await drain(2);
+    const response = await drain(4);
 
     expect(response.batchItemFailures).toEqual([]);
+    const setAside = await messagesIn(deadLetterUrl);
+    expect(setAside.map((message) => message.Body).sort()).toEqual(['plain text', '{"not":"an event"}'].sort());
+    expect(setAside.map((message) => message.MessageAttributes?.reason?.StringValue).sort()).toEqual([
+      'not_an_ses_event',
+      'not_json',
+    ]);
+    // The Open changed nothing; the Delivery of a notification that does not exist created none.
+    expect((await store.find(notificationId))?.channels.email?.events?.map((event) => event.status)).toEqual([
+      'delivered',
+    ]);
   });
 });

@@ -22,6 +22,7 @@ import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
 import { lambdaContext } from '../../support/api-gateway.js';
 import { sns, sqs } from '../../support/emulator-clients.js';
 import { deliveryFailure, endpointEvent } from '../../support/push-events.js';
+import { messagesIn } from '../../support/queue-inspection.js';
 import { receiveRecords, settle, sqsEvent } from '../../support/sqs-events.js';
 import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
 
@@ -176,7 +177,7 @@ describe('the push feedback function', () => {
     );
   });
 
-  it('drops an event of an endpoint no device holds, and what is no event, without failing the batch', async () => {
+  it('drops an event of an endpoint no device holds, and sets aside in the feedback DLQ what is no event, failing nothing', async () => {
     const { userId, endpoints } = await personWithDevices(1);
     const unknown = `${platform.resources.platformApplications.fcm.replace(':app/', ':endpoint/')}/0f0e0d0c-0b0a-4908-8706-050403020100`;
 
@@ -195,5 +196,10 @@ describe('the push feedback function', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(garbage.batchItemFailures).toEqual([]);
     expect((await registry.listFor(userId)).map((device) => device.endpoint_arn)).toEqual(endpoints);
+    const setAside = await messagesIn(platform.resources.pushFeedback.deadLetterUrl);
+    expect(setAside.map((message) => message.MessageAttributes?.reason?.StringValue).sort()).toEqual([
+      'not_an_sns_event',
+      'not_json',
+    ]);
   });
 });
