@@ -59,6 +59,7 @@ export const OUTBOX_PAGE_SCRIPT = `
     if (page) {
       showEntries(page.getElementById('entries'));
       document.getElementById('summary').replaceWith(document.adoptNode(page.getElementById('summary')));
+      document.getElementById('texts').replaceWith(document.adoptNode(page.getElementById('texts')));
     }
     describeTimes();
     timer = setTimeout(refresh, document.hidden ? HIDDEN_POLL_MS : POLL_MS);

@@ -121,6 +121,7 @@ export function outboxPage(outbox: Outbox, filter: OutboxFilter): string {
 <button>Filter</button>
 </form>
 <p id="summary">${summaryHtml(outbox, filter)}</p>
+${textsHtml(outbox.texts)}
 </header>
 <ol id="entries">
 ${outbox.entries.map(entryHtml).join('\n') || '<li id="empty" class="empty" data-version="empty">No notification here yet.</li>'}
@@ -128,6 +129,26 @@ ${outbox.entries.map(entryHtml).join('\n') || '<li id="empty" class="empty" data
 <script>${OUTBOX_PAGE_SCRIPT}</script>
 </body>
 </html>`;
+}
+
+/** Texts to the platform's number: STOP, START and HELP arrive here, and belong to a number, not a notification. */
+export function textsHtml(texts: Outbox['texts']): string {
+  if (texts.length === 0) return '<section id="texts" hidden></section>';
+  const items = texts
+    .map(
+      (text) =>
+        `<li>${timeHtml(text.received_at)} <b>${escapeHtml(text.from)}</b> texted <q>${escapeHtml(text.body)}</q>${text.keyword ? ` <span class="status pending">${escapeHtml(text.keyword)}</span>` : ''}: ${
+          text.answered === null
+            ? 'the webhook could not be reached'
+            : text.answered !== 200
+              ? `the webhook answered ${text.answered}`
+              : text.reply === null
+                ? 'no reply'
+                : `replied <q>${escapeHtml(text.reply)}</q>`
+        }</li>`,
+    )
+    .join('');
+  return `<section id="texts"><h2>Texts to the platform</h2><ol class="timeline">${items}</ol></section>`;
 }
 
 function summaryHtml(outbox: Outbox, filter: OutboxFilter): string {

@@ -75,7 +75,25 @@ export interface Outbox {
   readonly entries: readonly OutboxEntry[];
   /** How many notifications match the filter, shown or not. */
   readonly matching: number;
+  /** Texts people sent to the platform's number (STOP, START, HELP, ...), newest first, whatever the filter. */
+  readonly texts: readonly TextToThePlatform[];
 }
+
+/** A text a person sent to the platform's number, and what the platform answered. */
+export interface TextToThePlatform {
+  readonly from: string;
+  readonly body: string;
+  /** Twilio's reading of it: STOP, START or HELP; null for an ordinary text. */
+  readonly keyword: string | null;
+  readonly received_at: string;
+  /** The text the platform answered with (TwiML's Message), if any. */
+  readonly reply: string | null;
+  /** The webhook's HTTP status; null when it could not be reached. */
+  readonly answered: number | null;
+}
+
+/** The newest texts shown. */
+const TEXTS_SHOWN = 20;
 
 export interface OutboxFilter {
   /** Only the notifications whose user id contains this. */
@@ -87,7 +105,31 @@ export async function readOutbox(sources: OutboxSources, filter: OutboxFilter = 
     scanNotifications(sources),
     ...CHANNELS.map(async (channel) => (await readerOf(channel))(sources)),
   ]);
-  return outboxOf(notifications, sent.flat(), filter);
+  return outboxOf(notifications, sent.flat(), filter, textsOf(sources.twilio.inboundTexts));
+}
+
+function textsOf(texts: TwilioSandbox['inboundTexts']): TextToThePlatform[] {
+  return texts
+    .slice(-TEXTS_SHOWN)
+    .reverse()
+    .map((text) => ({
+      from: text.from,
+      body: text.body,
+      keyword: text.optOutType,
+      received_at: text.receivedAt.toISOString(),
+      reply: replyOf(text.answer?.body ?? ''),
+      answered: text.answer?.status ?? null,
+    }));
+}
+
+const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** The Message of a TwiML answer, as the person's phone would show it. */
+function replyOf(twiml: string): string | null {
+  const message = /<Message>([\s\S]*?)<\/Message>/.exec(twiml)?.[1];
+  return message === undefined
+    ? null
+    : message.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => XML_ENTITIES[name] ?? '');
 }
 
 /** The notifications joined to what their providers hold: pure, so that the join is tested without emulators. */
@@ -95,6 +137,7 @@ export function outboxOf(
   notifications: readonly NotificationItem[],
   providerMessages: readonly ProviderMessage[],
   filter: OutboxFilter,
+  texts: readonly TextToThePlatform[] = [],
 ): Outbox {
   const sentById = new Map(providerMessages.map(({ providerMessageId, ...message }) => [providerMessageId, message]));
   const matching = notifications
@@ -124,7 +167,7 @@ export function outboxOf(
       ];
     }),
   }));
-  return { entries, matching: matching.length };
+  return { entries, matching: matching.length, texts };
 }
 
 /** GET on an emulator's inspection endpoint. */

@@ -146,6 +146,30 @@ describe('the outbox page, in headless Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('shows a STOP texted to the platform, and the answer to HELP, without a reload', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${platform.url}/_local/outbox`);
+    await page.evaluate('window.openedBeforeTheTexts = true');
+    const number = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const text = (body: string) =>
+      fetch(`${platform.url}/_local/twilio/inbound`, {
+        method: 'POST',
+        body: new URLSearchParams({ From: number, Body: body }),
+      });
+
+    expect((await text('STOP')).status).toBe(200);
+    expect((await text('HELP')).status).toBe(200);
+
+    const texts = page.locator('#texts li', { hasText: number });
+    await eventually('both texts on the page', async () => ((await texts.count()) === 2 ? true : undefined), FOLLOWING);
+    expect(await page.evaluate('window.openedBeforeTheTexts')).toBe(true);
+    const shown = (await texts.allTextContents()).map((line) => line.replace(/\s+/g, ' '));
+    // (The quotes of <q> are drawn by CSS, not text.)
+    expect(shown[0]).toMatch(/texted HELP HELP: replied Notifications from/);
+    expect(shown[1]).toMatch(/texted STOP STOP: no reply/);
+    await page.close();
+  }, 120_000);
+
   it("narrows the list to one user's notifications as the filter is typed in", async () => {
     const userId = `outbox-${randomUUID().slice(0, 8)}`;
     await client.putContacts({ path: { user_id: userId }, body: { email_address: `${userId}@example.com` } });

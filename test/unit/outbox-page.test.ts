@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { OutboxChannel, OutboxEntry } from '../../local/outbox.js';
-import { channelTimeline, entryHtml, messageHtml, outboxPage } from '../../local/outbox-page.js';
+import { channelTimeline, entryHtml, messageHtml, outboxPage, textsHtml } from '../../local/outbox-page.js';
 import { OUTBOX_PAGE_SCRIPT } from '../../local/outbox-page-script.js';
 
 const HOSTILE = `"'><script>alert(1)</script><img src=x onerror=alert(2)>&amp;`;
@@ -149,7 +149,7 @@ describe('the outbox page', () => {
   });
 
   it('allows its own script by its hash and nothing else, and keeps the filter it was asked for', () => {
-    const page = outboxPage({ entries: [], matching: 0 }, { user: HOSTILE });
+    const page = outboxPage({ entries: [], matching: 0, texts: [] }, { user: HOSTILE });
     const hash = createHash('sha256').update(OUTBOX_PAGE_SCRIPT).digest('base64');
 
     expect(page).toContain(`script-src 'sha256-${hash}'`);
@@ -158,5 +158,41 @@ describe('the outbox page', () => {
     expect(page).toContain(`value="&#34;&#39;&#62;&#60;script&#62;`);
     expect(page).toContain('No notification here yet.');
     expect(page.match(/<script>/g)).toHaveLength(1);
+  });
+
+  it('lists the texts people sent to the platform, escaped, with the keyword and the reply', () => {
+    const html = textsHtml([
+      {
+        from: '+4915112345678',
+        body: HOSTILE,
+        keyword: null,
+        received_at: '2026-11-26T10:00:00.000Z',
+        reply: null,
+        answered: 200,
+      },
+      {
+        from: '+4915112345678',
+        body: 'HELP',
+        keyword: 'HELP',
+        received_at: '2026-11-26T10:00:01.000Z',
+        reply: 'Reply STOP to stop <now>',
+        answered: 200,
+      },
+      {
+        from: '+4915112345678',
+        body: 'STOP',
+        keyword: 'STOP',
+        received_at: '2026-11-26T10:00:02.000Z',
+        reply: null,
+        answered: null,
+      },
+    ]);
+
+    expect(html).toContain('<h2>Texts to the platform</h2>');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('replied <q>Reply STOP to stop &#60;now&#62;</q>');
+    expect(html).toContain('<span class="status pending">STOP</span>: the webhook could not be reached');
+    expect(html).toContain('no reply');
+    expect(textsHtml([])).toBe('<section id="texts" hidden></section>');
   });
 });
