@@ -13,6 +13,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { twilioSignature } from '../lambdas/channels/sms/twilio-signature.js';
+import { shuffled } from './shuffled.js';
 
 /** Readable on purpose ("5a4db0c5" reads "sandbox"): a test failure that prints it is obviously no real account. */
 export const SANDBOX_ACCOUNT_SID = 'AC5a4db0c5000000000000000000000000';
@@ -666,15 +667,6 @@ class Sandbox implements TwilioSandbox {
     const refusal = error instanceof TwilioError ? error : internalError();
     this.answer(response, refusal.status, refusal.body(), { ...refusal.headers });
   }
-}
-
-function shuffled<T>(items: readonly T[]): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index--) {
-    const other = Math.floor(Math.random() * (index + 1));
-    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
-  }
-  return copy;
 }
 
 function matchRoute(path: string): Route | undefined {
