@@ -17,13 +17,14 @@ import { ENV } from '../../shared/platform/environment.js';
 import { DEVICES_BY_ENDPOINT_INDEX } from '../../shared/platform/resources.js';
 import { PUSH_EVENT_ATTRIBUTES } from './feedback.js';
 
+/** SNS itself publishes the platform applications' events. */
+const SNS = new ServicePrincipal('sns.amazonaws.com');
+
 /**
  * The push worker publishes to the person's devices, and forgets a device whose endpoint is gone; the platform
  * applications' events (a delivery that failed for good, an endpoint disabled or deleted) come back through SNS to
  * the feedback function, which forgets such a device at once.
  */
-const SNS = new ServicePrincipal('sns.amazonaws.com');
-
 export const infrastructure: ChannelInfrastructure = {
   equipWorker(worker, { settings, tables }) {
     worker.addEnvironment(ENV.devicesTable, tables.devices.tableName);
@@ -44,7 +45,6 @@ export const infrastructure: ChannelInfrastructure = {
     const { tables, settings } = context;
     const { topic, feedback } = addFeedbackPath(scope, {
       channel: 'push',
-      // SNS itself publishes the applications' events.
       publisher: SNS,
       keyDescription: "Encrypts the push applications' endpoint events",
       functionDescription: 'Forgets the push devices whose SNS endpoint was disabled or deleted',
