@@ -93,6 +93,14 @@ async function sentEmail(to: string): Promise<{ notificationId: string; messageI
       Tags: [{ Name: NOTIFICATION_TAG, Value: notificationId }],
     }),
   );
+  return recordedEmail(notificationId, MessageId);
+}
+
+/** An email the worker recorded as sent, of which SES has said nothing yet (LocalStack would say Delivery at once). */
+async function recordedEmail(
+  notificationId = randomUUID(),
+  messageId = `ses-${randomUUID()}`,
+): Promise<{ notificationId: string; messageId: string }> {
   await store.create({
     notification_id: notificationId,
     user_id: 'ada',
@@ -100,10 +108,10 @@ async function sentEmail(to: string): Promise<{ notificationId: string; messageI
     producer: 'order-service',
     critical: false,
     created_at: new Date().toISOString(),
-    channels: { email: { status: 'sent', provider_message_id: MessageId, updated_at: new Date().toISOString() } },
+    channels: { email: { status: 'sent', provider_message_id: messageId, updated_at: new Date().toISOString() } },
     expires_at: Math.floor(Date.now() / 1000) + 3600,
   });
-  return { notificationId, messageId: MessageId };
+  return { notificationId, messageId };
 }
 
 /** SES's documented event JSON for the email, as SNS delivers it raw. */
@@ -200,6 +208,42 @@ describe('the email feedback function', () => {
     }
 
     expect(await suppressions.find('email', address)).toMatchObject({ reason: 'soft_bounces' });
+  });
+
+  it('records a delay, then the delivery that ends it, and suppresses no one', async () => {
+    const { notificationId, messageId } = await recordedEmail();
+    await publish(messageId, notificationId, {
+      eventType: 'DeliveryDelay',
+      deliveryDelay: { delayType: 'TransientCommunicationFailure', timestamp: new Date().toISOString() },
+    });
+    await drain();
+    expect((await store.find(notificationId))?.channels.email).toMatchObject({
+      status: 'delayed',
+      events: [expect.objectContaining({ status: 'delayed', detail: { delay_type: 'TransientCommunicationFailure' } })],
+    });
+
+    await publish(messageId, notificationId, {
+      eventType: 'Delivery',
+      delivery: { timestamp: new Date(Date.now() + 1000).toISOString() },
+    });
+    await drain();
+
+    expect((await store.find(notificationId))?.channels.email?.status).toBe('delivered');
+  });
+
+  it.each([
+    ['Reject', { reject: { reason: 'Bad content' } }, { reason: 'Bad content' }],
+    ['Rendering Failure', { failure: { templateName: 't', errorMessage: 'x' } }, { reason: 'rendering_failure' }],
+  ])('records a %s as rejected, with its reason, and suppresses no one', async (eventType, body, detail) => {
+    const { notificationId, messageId } = await recordedEmail();
+
+    await publish(messageId, notificationId, { eventType, ...body });
+    await drain();
+
+    const email = (await store.find(notificationId))?.channels.email;
+    expect(email?.status).toBe('rejected');
+    expect(email?.events?.at(-1)).toMatchObject({ status: 'rejected', detail });
+    expect(await suppressions.isSuppressed('email', 'x')).toBe(false);
   });
 
   it('sets aside in the feedback DLQ what cannot be read, and drops an SES event with nothing to act on, failing nothing', async () => {
