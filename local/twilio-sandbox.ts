@@ -546,13 +546,19 @@ class Sandbox implements TwilioSandbox {
 
   /**
    * Twilio's status callbacks, as Twilio makes them: a signed form POST to the message's StatusCallback at each
-   * change, sent and then delivered; undelivered with 30003 (an unreachable handset) for UNREACHABLE_NUMBER. A
-   * callback that cannot be made is dropped, as Twilio drops it.
+   * change: queued (through a Messaging Service), sent, then delivered; undelivered with 30003 (an unreachable
+   * handset) for UNREACHABLE_NUMBER. A callback that cannot be made is dropped, as Twilio drops it.
    */
   private async reportStatus(resource: TwilioMessageResource, url: string): Promise<void> {
     const final =
       resource.to === UNREACHABLE_NUMBER ? { status: 'undelivered', errorCode: '30003' } : { status: 'delivered' };
-    const inOrder: { status: string; errorCode?: string }[] = [{ status: 'sent' }, final];
+    // A message sent through a Messaging Service starts `accepted`, and is reported `queued` once it has a sender;
+    // Twilio makes no callback for a message's first status.
+    const inOrder: { status: string; errorCode?: string }[] = [
+      ...(resource.messaging_service_sid ? [{ status: 'queued' }] : []),
+      { status: 'sent' },
+      final,
+    ];
     // Twilio says callbacks may come late, twice and out of order: the drill makes them so.
     const callbacks = this.disordered ? shuffled([...inOrder, ...inOrder]) : inOrder;
     for (const { status, errorCode } of callbacks) {
