@@ -33,6 +33,14 @@ export default {
   // One address may use the stage's whole rate (200/s for five minutes) and no more; allowedSources (e.g.
   // { cidrs: ['203.0.113.0/24'] }) limits the API to your producers' addresses.
   api: { rateLimit: 200, burstLimit: 400, requestsPerSourceIpPer5Minutes: 60_000 },
+  // What messages are about: each template names one. A person turns categories on and off per channel, except
+  // the required ones; `defaults` says what holds until they choose (marketing texts need their yes first).
+  categories: {
+    security: { label: 'Security alerts', required: true },
+    orders: { label: 'Your orders' },
+    marketing: { label: 'News and offers', defaults: { sms: false, push: false } },
+  },
+  defaultCategory: 'orders',
   email: { sender: 'notifications@example.com' },
   // helpText answers HELP texted to your number: name your service and say how to stop.
   sms: {

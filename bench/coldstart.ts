@@ -13,6 +13,8 @@ import { CHANNELS } from '../lambdas/channels/registry.js';
 import { DEAD_LETTER_QUEUE_URL_VARIABLE, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
 import { API_FUNCTIONS } from '../lambdas/shared/platform/operations.js';
 import { HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
+import { categoryCatalogue, validatePlatformSettings } from '../lib/settings.js';
+import shippedSettings from '../platform.config.js';
 import { median, round } from './measure.js';
 
 const PROJECT = fileURLToPath(new URL('../', import.meta.url));
@@ -31,6 +33,8 @@ const ENVIRONMENT = {
   DEVICES_TABLE: 'devices',
   NOTIFICATIONS_TABLE: 'notifications',
   TEMPLATES_TABLE: 'templates',
+  SUPPRESSIONS_TABLE: 'suppressions',
+  PUBLIC_API_URL: 'https://api.example.test/v1',
   ...Object.fromEntries(
     CHANNELS.flatMap((channel) => [
       [QUEUE_URL_VARIABLE[channel], 'http://127.0.0.1:1/q'],
@@ -38,6 +42,7 @@ const ENVIRONMENT = {
     ]),
   ),
   PRODUCERS: '[]',
+  CATEGORIES: JSON.stringify(categoryCatalogue(validatePlatformSettings(shippedSettings))),
   DELIVERY_ATTEMPTS: '8',
   CLAIM_LEASE_SECONDS: '120',
   MAX_DEVICES_PER_USER: '10',

@@ -9,7 +9,7 @@ import type { ChannelInfrastructure } from './channel-infrastructure.js';
 import { ChannelQueue } from './channel-queue.js';
 import { NotificationFunction } from './notification-function.js';
 import type { NotificationTables } from './notification-tables.js';
-import type { PlatformSettings } from './settings.js';
+import { categoryCatalogue, type PlatformSettings } from './settings.js';
 import { allowTableActions } from './table-access.js';
 
 export interface NotificationChannelProps {
@@ -59,6 +59,7 @@ export class NotificationChannel extends Construct {
         [ENV.templatesTable]: tables.templates.tableName,
         [ENV.notificationsTable]: tables.notifications.tableName,
         [ENV.suppressionsTable]: tables.suppressions.tableName,
+        [ENV.categories]: JSON.stringify(categoryCatalogue(props.settings)),
       },
     });
     props.infrastructure.equipWorker(this.worker, { settings: props.settings, tables });

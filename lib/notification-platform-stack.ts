@@ -19,7 +19,7 @@ import { NotificationFunction, type NotificationFunctionProps } from './notifica
 import { NotificationTables } from './notification-tables.js';
 import { PlatformOperations } from './platform-operations.js';
 import { PreferencesCache } from './preferences-cache.js';
-import type { PlatformSettings } from './settings.js';
+import { categoryCatalogue, type PlatformSettings } from './settings.js';
 import { allowAttributeUpdates, allowIndexQuery, allowTableActions } from './table-access.js';
 
 export interface NotificationPlatformStackProps extends StackProps {
@@ -124,6 +124,7 @@ export class NotificationPlatformStack extends Stack {
   ): Record<ApiFunction, NotificationFunction> {
     const shared = {
       [ENV.producers]: this.api.producersVariable(settings.producers),
+      [ENV.categories]: JSON.stringify(categoryCatalogue(settings)),
       [ENV.usersTable]: this.tables.users.tableName,
       [ENV.templatesTable]: this.tables.templates.tableName,
       [ENV.notificationsTable]: this.tables.notifications.tableName,

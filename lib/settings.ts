@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../lambdas/channels/registry.js';
+import { CATEGORY_NAME, type CategoryCatalogue } from '../lambdas/shared/domain/categories.js';
 import { SCOPES, TYPE_PATTERN } from '../lambdas/shared/domain/producer.js';
 
 /**
@@ -25,6 +26,22 @@ const producerSchema = z.strictObject({
   dailyQuota: z.number().int().positive('must be a positive whole number of requests per day'),
 });
 
+const categorySchema = z.strictObject({
+  /** What the person reads on their preference page, e.g. "Security alerts". */
+  label: z.string().min(1).max(80),
+  /** A person cannot turn a required category off (security, legal); critical types must belong to one. */
+  required: z.boolean().default(false),
+  /** Whether each channel is on for the category until the person chooses; a channel left out is on. */
+  defaults: z
+    .strictObject(
+      Object.fromEntries(CHANNELS.map((channel) => [channel, z.boolean().optional()])) as Record<
+        Channel,
+        z.ZodOptional<z.ZodBoolean>
+      >,
+    )
+    .default({}),
+});
+
 const channelThroughputSchema = z.strictObject({
   /** Records per worker invocation (1 to 10 for SQS with partial batch responses). */
   batchSize: z.number().int().min(1).max(10),
@@ -33,72 +50,90 @@ const channelThroughputSchema = z.strictObject({
   maxConcurrency: z.number().int().min(2).max(1000),
 });
 
-export const platformSettingsSchema = z.strictObject({
-  /** Names the stack's resources and decides data protection: "production" retains tables. */
-  environment: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be 1 to 21 characters of a-z 0-9 -, starting with a letter'),
-  producers: z
-    .array(producerSchema)
-    .min(1, 'must name at least one producer')
-    .refine((producers) => new Set(producers.map((producer) => producer.name)).size === producers.length, {
-      message: 'must not name a producer twice',
+export const platformSettingsSchema = z
+  .strictObject({
+    /** Names the stack's resources and decides data protection: "production" retains tables. */
+    environment: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be 1 to 21 characters of a-z 0-9 -, starting with a letter'),
+    producers: z
+      .array(producerSchema)
+      .min(1, 'must name at least one producer')
+      .refine((producers) => new Set(producers.map((producer) => producer.name)).size === producers.length, {
+        message: 'must not name a producer twice',
+      }),
+    api: z.strictObject({
+      /** Stage-wide defaults, above every producer's own plan. */
+      rateLimit: z.number().positive(),
+      burstLimit: z.number().int().positive(),
+      /**
+       * Where requests may come from, enforced by the API's resource policy: anything else gets 403 at the edge.
+       * Leave out to accept any source that holds a key (API keys identify producers; they are not an access control).
+       */
+      allowedSources: z
+        .strictObject({
+          /** IPv4 or IPv6 ranges, e.g. "10.0.0.0/8" (the public addresses of your NAT gateways, for a regional API). */
+          cidrs: z.array(z.cidrv4().or(z.cidrv6())).min(1).optional(),
+          /** Interface VPC endpoints for execute-api ("vpce-..."); with them, the API becomes a private API. */
+          vpcEndpoints: z
+            .array(
+              z.string().regex(/^vpce-[0-9a-f]{8,17}$/, 'must be a VPC endpoint id such as vpce-0123456789abcdef0'),
+            )
+            .min(1)
+            .optional(),
+        })
+        .refine((sources) => sources.cidrs || sources.vpcEndpoints, {
+          message: 'must name cidrs, vpcEndpoints or both; leave allowedSources out to accept any source',
+        })
+        .optional(),
+      /**
+       * AWS WAF's rate-based rule: requests one source IP may make in any five minutes before WAF answers 429.
+       * Set it above the busiest producer's rate behind one address (a NAT gateway is one address).
+       */
+      requestsPerSourceIpPer5Minutes: z.number().int().min(10).max(2_000_000_000),
     }),
-  api: z.strictObject({
-    /** Stage-wide defaults, above every producer's own plan. */
-    rateLimit: z.number().positive(),
-    burstLimit: z.number().int().positive(),
-    /**
-     * Where requests may come from, enforced by the API's resource policy: anything else gets 403 at the edge.
-     * Leave out to accept any source that holds a key (API keys identify producers; they are not an access control).
-     */
-    allowedSources: z
-      .strictObject({
-        /** IPv4 or IPv6 ranges, e.g. "10.0.0.0/8" (the public addresses of your NAT gateways, for a regional API). */
-        cidrs: z.array(z.cidrv4().or(z.cidrv6())).min(1).optional(),
-        /** Interface VPC endpoints for execute-api ("vpce-..."); with them, the API becomes a private API. */
-        vpcEndpoints: z
-          .array(z.string().regex(/^vpce-[0-9a-f]{8,17}$/, 'must be a VPC endpoint id such as vpce-0123456789abcdef0'))
-          .min(1)
-          .optional(),
-      })
-      .refine((sources) => sources.cidrs || sources.vpcEndpoints, {
-        message: 'must name cidrs, vpcEndpoints or both; leave allowedSources out to accept any source',
-      })
-      .optional(),
-    /**
-     * AWS WAF's rate-based rule: requests one source IP may make in any five minutes before WAF answers 429.
-     * Set it above the busiest producer's rate behind one address (a NAT gateway is one address).
-     */
-    requestsPerSourceIpPer5Minutes: z.number().int().min(10).max(2_000_000_000),
-  }),
-  // Each channel's own block (sender, credentials, applications), as its definition declares it.
-  ...channelSettingsSchemas(),
-  preferencesCache: z.strictObject({
-    enabled: z.boolean(),
-    nodeType: z.string().startsWith('dax.'),
-    /** Nodes in the cluster; 3 or more spreads it over availability zones. */
-    nodes: z.number().int().min(1).max(10),
-    itemTtlSeconds: z.number().int().min(1).max(3600),
-    queryTtlSeconds: z.number().int().min(1).max(3600),
-  }),
-  channels: z.strictObject(
-    Object.fromEntries(CHANNELS.map((channel) => [channel, channelThroughputSchema])) as Record<
-      Channel,
-      typeof channelThroughputSchema
-    >,
-  ),
-  alarms: z.strictObject({
-    /** Alarm when a channel's oldest job has waited longer than this. */
-    oldestJobAgeSeconds: z.number().int().positive(),
-    /** Alarm when the API answers this many 5xx in five minutes. */
-    api5xxPerFiveMinutes: z.number().int().positive(),
-    /** Alarm when a worker's invocations fail this many times in five minutes. */
-    workerErrorsPerFiveMinutes: z.number().int().positive(),
-    /** Where alarms are emailed; leave out to subscribe to the ops topic yourself. */
-    notifyEmail: z.email().optional(),
-  }),
-});
+    /** What messages are about, as a person chooses what to receive (lambdas/shared/domain/categories.ts). */
+    categories: z
+      .record(
+        z.string().regex(CATEGORY_NAME, 'must be 1 to 32 characters of a-z 0-9 _, starting with a letter'),
+        categorySchema,
+      )
+      .refine((categories) => Object.values(categories).some((category) => category.required), {
+        message: 'must have a required category (security, for instance): critical types belong to one',
+      }),
+    /** The category of a non-critical type whose template names none. */
+    defaultCategory: z.string(),
+    // Each channel's own block (sender, credentials, applications), as its definition declares it.
+    ...channelSettingsSchemas(),
+    preferencesCache: z.strictObject({
+      enabled: z.boolean(),
+      nodeType: z.string().startsWith('dax.'),
+      /** Nodes in the cluster; 3 or more spreads it over availability zones. */
+      nodes: z.number().int().min(1).max(10),
+      itemTtlSeconds: z.number().int().min(1).max(3600),
+      queryTtlSeconds: z.number().int().min(1).max(3600),
+    }),
+    channels: z.strictObject(
+      Object.fromEntries(CHANNELS.map((channel) => [channel, channelThroughputSchema])) as Record<
+        Channel,
+        typeof channelThroughputSchema
+      >,
+    ),
+    alarms: z.strictObject({
+      /** Alarm when a channel's oldest job has waited longer than this. */
+      oldestJobAgeSeconds: z.number().int().positive(),
+      /** Alarm when the API answers this many 5xx in five minutes. */
+      api5xxPerFiveMinutes: z.number().int().positive(),
+      /** Alarm when a worker's invocations fail this many times in five minutes. */
+      workerErrorsPerFiveMinutes: z.number().int().positive(),
+      /** Where alarms are emailed; leave out to subscribe to the ops topic yourself. */
+      notifyEmail: z.email().optional(),
+    }),
+  })
+  .refine((settings) => settings.categories[settings.defaultCategory] !== undefined, {
+    message: 'must name one of the categories',
+    path: ['defaultCategory'],
+  });
 
 /** The block of platform.config.ts each channel declares, under the channel's name. */
 function channelSettingsSchemas() {
@@ -109,6 +144,25 @@ function channelSettingsSchemas() {
 
 export type PlatformSettings = z.infer<typeof platformSettingsSchema>;
 export type ProducerSettings = PlatformSettings['producers'][number];
+
+/** The categories as the functions read them (CATEGORIES): each channel's default spelled out. */
+export function categoryCatalogue(settings: PlatformSettings): CategoryCatalogue {
+  return {
+    categories: Object.fromEntries(
+      Object.entries(settings.categories).map(([name, category]) => [
+        name,
+        {
+          label: category.label,
+          required: category.required,
+          defaults: Object.fromEntries(
+            CHANNELS.map((channel) => [channel, category.defaults[channel] ?? true]),
+          ) as Record<Channel, boolean>,
+        },
+      ]),
+    ),
+    defaultCategory: settings.defaultCategory,
+  };
+}
 
 export class InvalidPlatformSettings extends Error {
   constructor(readonly problems: readonly string[]) {

@@ -1,5 +1,6 @@
 /**
- * `--demo`: two example templates and one example user, so the README's curl commands work at once.
+ * `--demo`: three example templates (an order, a password reset, an offer: one of each shipped category) and one
+ * example user, so the README's curl commands work at once.
  * Written through the real handlers, as a producer would write them.
  */
 import type { ApiGatewayEmulation } from './api-gateway-emulation.js';
@@ -18,6 +19,7 @@ export async function seedDemo(gateway: ApiGatewayEmulation, apiKey: string): Pr
       throw new Error(`demo: ${method} ${path} answered ${answer.statusCode}: ${answer.body}`);
   };
   await put('PUT', '/v1/templates/order_shipped', {
+    category: 'orders',
     email: {
       subject: 'Your order {{ order_id }} has shipped',
       body: '<p>Hello {{ name | default: "there" }},</p><p>your order <b>{{ order_id }}</b> is on its way.</p>',
@@ -27,8 +29,17 @@ export async function seedDemo(gateway: ApiGatewayEmulation, apiKey: string): Pr
   });
   await put('PUT', '/v1/templates/password_reset', {
     critical: true,
+    category: 'security',
     email: { subject: 'Reset your password', body: '<p>Your code is <b>{{ code }}</b>. It expires in 10 minutes.</p>' },
     sms: { body: 'Your password reset code is {{ code }}' },
+  });
+  await put('PUT', '/v1/templates/spring_sale', {
+    category: 'marketing',
+    email: {
+      subject: 'Spring sale: {{ discount | default: 20 }}% off',
+      body: '<p>Hello {{ name | default: "there" }},</p><p>everything is <b>{{ discount | default: 20 }}% off</b> this week.</p>',
+    },
+    sms: { body: 'Spring sale: {{ discount | default: 20 }}% off this week.' },
   });
   await put('PUT', `/v1/users/${DEMO_USER}/contacts`, {
     email_address: 'ada@example.com',

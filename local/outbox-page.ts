@@ -26,9 +26,11 @@ const CONTENT_SECURITY_POLICY = [
 /** Why a channel was skipped or failed, in words, beside the reason's code (a provider's own reasons stay codes). */
 const REASONS: Readonly<Record<string, string>> = {
   opted_out: 'the person turned this channel off',
+  category_opted_out: "the person turned this type's category off on this channel",
+  unsubscribed: 'the person unsubscribed themselves (texted STOP, or followed an unsubscribe link)',
   no_contact: 'no address, number or device for this channel',
   not_in_template: 'the template has no part for this channel',
-  suppressed: 'the address is suppressed (a bounce, a complaint or a STOP)',
+  suppressed: 'the address is suppressed (a bounce or a complaint)',
   enqueue_failed: 'SQS refused the job',
 };
 

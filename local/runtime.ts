@@ -19,7 +19,7 @@ import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/re
 import { ENV } from '../lambdas/shared/platform/environment.js';
 import { API_FUNCTIONS, type ApiFunction, OPERATIONS } from '../lambdas/shared/platform/operations.js';
 import { HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
-import { validatePlatformSettings } from '../lib/settings.js';
+import { categoryCatalogue, validatePlatformSettings } from '../lib/settings.js';
 import config from '../platform.config.js';
 import { ApiGatewayEmulation, type ApiHandler, type LocalProducer, lambdaContext } from './api-gateway-emulation.js';
 import { ChannelWorkers } from './channel-workers.js';
@@ -133,6 +133,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           types: producer.settings.types,
         })),
       ),
+      [ENV.categories]: JSON.stringify(categoryCatalogue(settings)),
       [EMAIL_VARIABLES.sender]: settings.email.sender,
       [SMS_VARIABLES.helpText]: settings.sms.helpText,
       [PUSH_VARIABLES.maxDevicesPerUser]: String(settings.push.maxDevicesPerUser),

@@ -25,7 +25,7 @@ try {
       `Notification platform running at ${platform.url}/v1`,
       `  Outbox:   ${platform.url}/_local/outbox  (open it in a browser)`,
       `  API keys: ${platform.producers.map((producer) => `${producer.settings.name}=${producer.keyValue}`).join(', ')}`,
-      demo ? '  Demo:     templates order_shipped and password_reset, user "ada"' : '',
+      demo ? '  Demo:     templates order_shipped, password_reset and spring_sale (one per category), user "ada"' : '',
       `  Try:      curl -s -X POST ${platform.url}/v1/notifications -H 'x-api-key: ${localApiKey}' -H 'Content-Type: application/json' \\`,
       `              -d '{"user_id":"ada","type":"order_shipped","payload":{"order_id":"A-1001"}}'`,
       `  Text in:  curl -s ${platform.url}${TEXT_THE_PLATFORM_PATH} -d From=%2B4915112345678 -d Body=HELP  (or STOP, START; %2B is +)`,

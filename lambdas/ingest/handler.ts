@@ -14,6 +14,7 @@ import { requireTypeOwnership } from '../shared/http/producer.js';
 import { header, validate } from '../shared/http/request.js';
 import { json } from '../shared/http/responses.js';
 import { logger, metrics } from '../shared/observability.js';
+import { categoryCatalogue } from '../shared/platform/category-catalogue.js';
 import { ENV, numberEnv, queueUrlsFromEnv, requiredEnv } from '../shared/platform/environment.js';
 import { idempotencyKeySchema } from '../shared/schemas/identifiers.js';
 import { NotificationIntake } from './notification-intake.js';
@@ -32,6 +33,7 @@ const intake = new NotificationIntake({
   idempotencyKeys: new IdempotencyKeys(notificationsTable, documentClient, notifications),
   queues: new ChannelQueues(queueUrlsFromEnv(), sqsClient),
   suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient),
+  categories: categoryCatalogue(),
 });
 
 /** Accepts a producer's notification. */

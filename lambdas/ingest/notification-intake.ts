@@ -14,7 +14,9 @@ import {
   reachabilityOf,
   type UserItem,
   type UsersStore,
+  unsubscribesOf,
 } from '../shared/adapters/users-store.js';
+import { type CategoryCatalogue, categoryOf } from '../shared/domain/categories.js';
 import {
   type ChannelDecision,
   channelsToSend,
@@ -49,6 +51,7 @@ export interface IntakeDependencies {
   >;
   readonly queues: Pick<ChannelQueues, 'send'>;
   readonly suppressions: Pick<SuppressionList, 'suppressedChannels'>;
+  readonly categories: CategoryCatalogue;
   readonly clock?: () => Date;
   readonly newId?: () => string;
   /** How long a concurrent duplicate waits for the first request before answering 409. */
@@ -95,6 +98,9 @@ export class NotificationIntake {
         requested: request.channels,
         templateChannels: templateChannels(template),
         critical: template.critical,
+        category: categoryOf(template, this.deps.categories),
+        catalogue: this.deps.categories,
+        unsubscribed: unsubscribesOf(userItem),
         preferences: preferencesOf(userItem),
         reachability: reachabilityOf(userItem),
         now,

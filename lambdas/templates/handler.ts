@@ -1,11 +1,13 @@
 import { CHANNELS } from '../channels/registry.js';
 import { TemplateOwnedByAnother, TemplatesStore } from '../shared/adapters/templates-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
+import { categoryOf } from '../shared/domain/categories.js';
 import { hasScope } from '../shared/domain/producer.js';
 import { ApiError, type FieldProblem, notFound } from '../shared/http/api-error.js';
 import { operationsHandler } from '../shared/http/operation-handler.js';
 import { requireTypeOwnership } from '../shared/http/producer.js';
 import { json } from '../shared/http/responses.js';
+import { categoryCatalogue } from '../shared/platform/category-catalogue.js';
 import { ENV, requiredEnv } from '../shared/platform/environment.js';
 import type { TemplateDocument } from '../shared/schemas/template.js';
 import { RenderInterrupted, RenderLimitExceeded, templateRenderer } from '../shared/templates/bounded-renderer.js';
@@ -16,7 +18,14 @@ const templates = new TemplatesStore(requiredEnv(ENV.templatesTable), documentCl
 /** The template as the API shows it: its parts by channel, its owner and when it changed (not who changed it). */
 function view(type: string, template: TemplateDocument & { updated_at?: string; owner?: string }) {
   const parts = Object.fromEntries(CHANNELS.map((channel) => [channel, template[channel]]));
-  return { type, critical: template.critical, ...parts, owner: template.owner, updated_at: template.updated_at };
+  return {
+    type,
+    critical: template.critical,
+    category: categoryOf(template, categoryCatalogue()),
+    ...parts,
+    owner: template.owner,
+    updated_at: template.updated_at,
+  };
 }
 
 /**
@@ -51,7 +60,7 @@ export const handler = operationsHandler({
     const admin = hasScope(producer, 'admin');
     // A template says what the platform sends in the name of its type: only the type's owner may write it.
     if (!admin) requireTypeOwnership(producer, type);
-    const problems = templateProblems(template);
+    const problems = templateProblems(template, categoryCatalogue());
     if (problems.length === 0) problems.push(...(await renderLimitProblems(template)));
     if (problems.length > 0) {
       throw new ApiError(

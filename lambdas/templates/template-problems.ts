@@ -1,11 +1,15 @@
 import { CHANNELS } from '../channels/registry.js';
+import { type CategoryCatalogue, requiredCategories } from '../shared/domain/categories.js';
 import type { FieldProblem } from '../shared/http/api-error.js';
 import type { TemplateDocument } from '../shared/schemas/template.js';
 import { liquid } from '../shared/templates/liquid-engine.js';
 
-/** Each part of the document that does not compile, named by its field (e.g. "email.subject"). */
-export function templateProblems(template: TemplateDocument): FieldProblem[] {
-  const problems: FieldProblem[] = [];
+/**
+ * What is wrong with the document, by field: a category the installation does not have, a critical type outside the
+ * required categories, each part that does not compile (e.g. "email.subject").
+ */
+export function templateProblems(template: TemplateDocument, catalogue: CategoryCatalogue): FieldProblem[] {
+  const problems: FieldProblem[] = [...categoryProblems(template, catalogue)];
   for (const channel of CHANNELS) {
     const parts: Record<string, string> | undefined = template[channel];
     for (const [part, text] of Object.entries(parts ?? {})) {
@@ -20,6 +24,26 @@ export function templateProblems(template: TemplateDocument): FieldProblem[] {
     }
   }
   return problems;
+}
+
+function categoryProblems(template: TemplateDocument, catalogue: CategoryCatalogue): FieldProblem[] {
+  if (template.category === undefined) return [];
+  const category = catalogue.categories[template.category];
+  if (!category)
+    return [
+      {
+        field: 'category',
+        message: `is not a category; the categories are ${Object.keys(catalogue.categories).join(', ')}`,
+      },
+    ];
+  if (template.critical && !category.required)
+    return [
+      {
+        field: 'category',
+        message: `a critical type must belong to a required category (${requiredCategories(catalogue).join(', ')}): a person could turn ${template.category} off`,
+      },
+    ];
+  return [];
 }
 
 function firstLine(message: string): string {

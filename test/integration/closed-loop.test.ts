@@ -159,7 +159,7 @@ describe('texts to the platform through npm start', () => {
     expect(stop).toMatchObject({ status: 200, type: 'text/xml' });
     expect(stop.twiml).toContain('<Response/>');
     expect(await smsSwitch(userId)).toBe(false);
-    expect((await sendText(userId)).channels.sms).toEqual({ status: 'skipped', reason: 'opted_out' });
+    expect((await sendText(userId)).channels.sms).toEqual({ status: 'skipped', reason: 'unsubscribed' });
 
     await textThePlatform(number, 'START');
     expect(await smsSwitch(userId)).toBe(true);

@@ -27,9 +27,9 @@ describe('the channel registry', () => {
   });
 
   it('gives every channel a switch in the preferences, a part in templates, and its contact in contacts', () => {
-    expect(Object.keys(preferencesSchema.shape)).toEqual([...CHANNELS, 'quiet_hours']);
-    expect(Object.keys(DEFAULT_PREFERENCES)).toEqual([...CHANNELS, 'quiet_hours']);
-    expect(Object.keys(templateSchema.shape)).toEqual(['critical', ...CHANNELS]);
+    expect(Object.keys(preferencesSchema.shape)).toEqual([...CHANNELS, 'quiet_hours', 'categories']);
+    expect(Object.keys(DEFAULT_PREFERENCES)).toEqual([...CHANNELS, 'quiet_hours', 'categories']);
+    expect(Object.keys(templateSchema.shape)).toEqual(['critical', 'category', ...CHANNELS]);
     const contactFields = CHANNELS.flatMap((channel) => {
       const definition = CHANNEL_DEFINITIONS[channel];
       return 'contact' in definition ? [definition.contact.field] : [];

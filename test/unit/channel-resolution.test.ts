@@ -12,6 +12,7 @@ import {
   DEFAULT_QUIET_CHANNELS,
   type Preferences,
 } from '../../lambdas/shared/domain/preferences.js';
+import { SHIPPED_CATEGORIES } from '../support/categories.js';
 
 // 23:30 in Berlin, inside the night window below, which ends at 05:00Z.
 const night = new Date('2026-06-10T21:30:00Z');
@@ -27,10 +28,69 @@ const reachable = {
 // The rules below are shown on the first three channels; a channel added later changes none of these answers.
 const THREE: readonly Channel[] = ['email', 'sms', 'push'];
 
+const arbitraryInput = (() => {
+  const channels = fc.subarray([...CHANNELS]);
+  return fc.record({
+    requested: fc.option(channels, { nil: undefined }),
+    templateChannels: channels,
+    critical: fc.boolean(),
+    category: fc.constantFrom(...Object.keys(SHIPPED_CATEGORIES.categories), 'removed_since'),
+    catalogue: fc.constant(SHIPPED_CATEGORIES),
+    unsubscribed: fc
+      .subarray([
+        ...CHANNELS,
+        ...CHANNELS.flatMap((channel) =>
+          Object.keys(SHIPPED_CATEGORIES.categories).map((name) => `${name}/${channel}`),
+        ),
+      ])
+      .map((keys) => new Set(keys)),
+    preferences: fc.record({
+      ...(Object.fromEntries(CHANNELS.map((channel) => [channel, fc.boolean()])) as Record<
+        Channel,
+        fc.Arbitrary<boolean>
+      >),
+      quiet_hours: fc.option(
+        fc.record({
+          start: fc.constantFrom('00:00', '07:00', '22:00'),
+          end: fc.constantFrom('00:00', '07:00', '22:00'),
+          timezone: fc.constantFrom('Europe/Berlin', 'Asia/Kolkata'),
+          channels,
+        }),
+        { nil: null },
+      ),
+      categories: fc.dictionary(
+        fc.constantFrom(...Object.keys(SHIPPED_CATEGORIES.categories)),
+        fc.record(
+          Object.fromEntries(CHANNELS.map((channel) => [channel, fc.boolean()])) as Record<
+            Channel,
+            fc.Arbitrary<boolean>
+          >,
+          { requiredKeys: [] },
+        ),
+      ),
+    }),
+    reachability: fc.record({
+      contacts: fc.record({
+        email_address: fc.option(fc.constant('ada@example.com'), { nil: undefined }),
+        phone_number: fc.option(fc.constant('+4915112345678'), { nil: undefined }),
+      }),
+      deviceCount: fc.nat(3),
+    }),
+    now: fc.date({
+      min: new Date('2025-01-01T00:00:00Z'),
+      max: new Date('2028-12-31T23:59:59Z'),
+      noInvalidDate: true,
+    }),
+  });
+})();
+
 function input(overrides: Partial<ChannelResolutionInput> = {}): ChannelResolutionInput {
   return {
     templateChannels: THREE,
     critical: false,
+    category: 'orders',
+    catalogue: SHIPPED_CATEGORIES,
+    unsubscribed: new Set(),
     preferences: DEFAULT_PREFERENCES,
     reachability: reachable,
     now: night,
@@ -143,40 +203,6 @@ describe('resolveChannels', () => {
   });
 
   it('never sends on a channel the user turned off or the template lacks', () => {
-    const channels = fc.subarray([...CHANNELS]);
-    const arbitraryInput = fc.record({
-      requested: fc.option(channels, { nil: undefined }),
-      templateChannels: channels,
-      critical: fc.boolean(),
-      preferences: fc.record({
-        ...(Object.fromEntries(CHANNELS.map((channel) => [channel, fc.boolean()])) as Record<
-          Channel,
-          fc.Arbitrary<boolean>
-        >),
-        quiet_hours: fc.option(
-          fc.record({
-            start: fc.constantFrom('00:00', '07:00', '22:00'),
-            end: fc.constantFrom('00:00', '07:00', '22:00'),
-            timezone: fc.constantFrom('Europe/Berlin', 'Asia/Kolkata'),
-            channels,
-          }),
-          { nil: null },
-        ),
-      }),
-      reachability: fc.record({
-        contacts: fc.record({
-          email_address: fc.option(fc.constant('ada@example.com'), { nil: undefined }),
-          phone_number: fc.option(fc.constant('+4915112345678'), { nil: undefined }),
-        }),
-        deviceCount: fc.nat(3),
-      }),
-      now: fc.date({
-        min: new Date('2025-01-01T00:00:00Z'),
-        max: new Date('2028-12-31T23:59:59Z'),
-        noInvalidDate: true,
-      }),
-    });
-
     fc.assert(
       fc.property(arbitraryInput, (resolution) => {
         const decisions = resolveChannels(resolution);
@@ -185,10 +211,79 @@ describe('resolveChannels', () => {
           if (decision.status === 'skipped') continue;
           expect(resolution.preferences[channel]).toBe(true);
           expect(resolution.templateChannels).toContain(channel);
+          expect(resolution.unsubscribed.has(channel)).toBe(false);
         }
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("never skips a required category for the person's category choices", () => {
+    fc.assert(
+      fc.property(arbitraryInput, (resolution) => {
+        const decisions = resolveChannels({ ...resolution, category: 'security' });
+
+        for (const decision of Object.values(decisions))
+          expect(decision).not.toMatchObject({ reason: 'category_opted_out' });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never sends a category the person turned off, or unsubscribed from, on that channel', () => {
+    fc.assert(
+      fc.property(arbitraryInput, (resolution) => {
+        const decisions = resolveChannels(resolution);
+        const required = SHIPPED_CATEGORIES.categories[resolution.category]?.required === true;
+
+        for (const [channel, decision] of Object.entries(decisions) as [Channel, { status: string }][]) {
+          const turnedOff = !required && resolution.preferences.categories[resolution.category]?.[channel] === false;
+          const unsubscribed = resolution.unsubscribed.has(`${resolution.category}/${channel}`);
+          if (turnedOff || unsubscribed) expect(decision.status).toBe('skipped');
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("follows the category's default until the person chooses: marketing texts wait for a yes", () => {
+    const marketing = input({ category: 'marketing' });
+
+    expect(resolveChannels(marketing)).toEqual({
+      email: { status: 'queued' },
+      sms: { status: 'skipped', reason: 'category_opted_out' },
+      push: { status: 'skipped', reason: 'category_opted_out' },
+    });
+    const yes = { ...DEFAULT_PREFERENCES, categories: { marketing: { sms: true } } };
+    expect(resolveChannels({ ...marketing, preferences: yes }).sms).toEqual({ status: 'queued' });
+  });
+
+  it('says why: unsubscribed (STOP, a link) before opted out before the category', () => {
+    const off = { ...DEFAULT_PREFERENCES, sms: false, categories: { orders: { email: false } } };
+
+    expect(resolveChannels(input({ preferences: off, unsubscribed: new Set(['sms', 'orders/push']) }))).toEqual({
+      email: { status: 'skipped', reason: 'category_opted_out' },
+      sms: { status: 'skipped', reason: 'unsubscribed' },
+      push: { status: 'skipped', reason: 'unsubscribed' },
+    });
+  });
+
+  it('lets a critical security message through every category choice, but not through a master switch or a STOP', () => {
+    const everythingOff = {
+      ...DEFAULT_PREFERENCES,
+      email: false,
+      categories: { security: { sms: false, push: false } },
+    };
+
+    expect(
+      resolveChannels(
+        input({ critical: true, category: 'security', preferences: everythingOff, unsubscribed: new Set(['push']) }),
+      ),
+    ).toEqual({
+      email: { status: 'skipped', reason: 'opted_out' },
+      sms: { status: 'queued' },
+      push: { status: 'skipped', reason: 'unsubscribed' },
+    });
   });
 });
 

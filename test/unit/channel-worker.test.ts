@@ -9,6 +9,7 @@ import {
   type WorkerDependencies,
 } from '../../lambdas/shared/delivery/channel-worker.js';
 import type { ChannelState } from '../../lambdas/shared/domain/notification.js';
+import { SHIPPED_CATEGORIES } from '../support/categories.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const job = {
@@ -54,6 +55,7 @@ function worker(options: { result?: DeliveryResult; completes?: boolean; suppres
   };
   const deps: WorkerDependencies = {
     deliverer,
+    categories: SHIPPED_CATEGORIES,
     users: { findFresh: async () => user },
     templates: { find: async () => template },
     notifications: {

@@ -6,6 +6,7 @@ import type { TemplateItem } from '../../lambdas/shared/adapters/templates-store
 import type { UserItem } from '../../lambdas/shared/adapters/users-store.js';
 import { requestFingerprint } from '../../lambdas/shared/domain/request-fingerprint.js';
 import type { ChannelJob } from '../../lambdas/shared/schemas/channel-job.js';
+import { SHIPPED_CATEGORIES } from '../support/categories.js';
 
 /** An in-memory stand-in for the notification records. */
 class FakeNotifications {
@@ -93,6 +94,7 @@ function intake(keys: FakeIdempotencyKeys, sent: ChannelJob[], overrides: Partia
       },
     },
     suppressions: { suppressedChannels: async () => new Set() },
+    categories: SHIPPED_CATEGORIES,
     newId: () => `00000000-0000-4000-8000-00000000000${++ids}`,
     duplicateWait: { attempts: 3, intervalMs: 1 },
     ...overrides,

@@ -7,6 +7,7 @@ import { htmlToText } from '../../lambdas/shared/templates/html-to-text.js';
 import { liquid } from '../../lambdas/shared/templates/liquid-engine.js';
 import { TemplateRenderError } from '../../lambdas/shared/templates/render.js';
 import { templateProblems } from '../../lambdas/templates/template-problems.js';
+import { SHIPPED_CATEGORIES } from '../support/categories.js';
 import { SLOW_MARKUP } from '../support/hostile-templates.js';
 
 const ada = { name: 'Ada', orderId: 'A-1042', items: ['tea', 'scones'] };
@@ -316,11 +317,14 @@ describe('a template that cannot be rendered', () => {
 describe('templateProblems', () => {
   it('still reports the parts that do not compile, and only those', () => {
     expect(
-      templateProblems({
-        critical: false,
-        email: { subject: '{{ name | shout }}', body: '<p>{{ name }}</p>' },
-        sms: { body: '{% include "x" %}' },
-      }),
+      templateProblems(
+        {
+          critical: false,
+          email: { subject: '{{ name | shout }}', body: '<p>{{ name }}</p>' },
+          sms: { body: '{% include "x" %}' },
+        },
+        SHIPPED_CATEGORIES,
+      ),
     ).toEqual([
       { field: 'email.subject', message: expect.stringMatching(/^does not compile: undefined filter: shout/) },
       { field: 'sms.body', message: expect.stringMatching(/^does not compile: the "include" tag is not allowed/) },
@@ -329,5 +333,21 @@ describe('templateProblems', () => {
 
   it('compiles with the same engine it exports', () => {
     expect(() => liquid.parse('{% render "x" %}')).toThrow(/not allowed/);
+  });
+
+  it('refuses a category the installation does not have, and a critical type outside the required ones', () => {
+    const part = { email: { subject: 's', body: 'b' } };
+
+    expect(templateProblems({ critical: false, category: 'newsletters', ...part }, SHIPPED_CATEGORIES)).toEqual([
+      { field: 'category', message: 'is not a category; the categories are security, orders, marketing' },
+    ]);
+    expect(templateProblems({ critical: true, category: 'marketing', ...part }, SHIPPED_CATEGORIES)).toEqual([
+      {
+        field: 'category',
+        message: expect.stringMatching(/^a critical type must belong to a required category \(security\)/),
+      },
+    ]);
+    expect(templateProblems({ critical: true, category: 'security', ...part }, SHIPPED_CATEGORIES)).toEqual([]);
+    expect(templateProblems({ critical: true, ...part }, SHIPPED_CATEGORIES)).toEqual([]);
   });
 });

@@ -74,6 +74,13 @@ export class TemplatesStore {
       ':now': new Date().toISOString(),
       ':producer': producer,
     };
+    // A PUT replaces the document: a category left out is removed (the type then takes the default one).
+    names['#category'] = 'category';
+    if (template.category === undefined) remove.push('#category');
+    else {
+      set.push('#category = :category');
+      values[':category'] = template.category;
+    }
     for (const channel of CHANNELS) {
       names[`#${channel}`] = channel;
       if (template[channel] === undefined) remove.push(`#${channel}`);

@@ -151,8 +151,18 @@ export class UsersStore {
   }
 }
 
+/** The person's preferences; saved before categories existed, they have chosen none. */
 export function preferencesOf(user: UserItem | undefined): Preferences {
-  return user?.preferences ?? DEFAULT_PREFERENCES;
+  const saved = user?.preferences;
+  return saved ? { ...saved, categories: saved.categories ?? {} } : DEFAULT_PREFERENCES;
+}
+
+/**
+ * What the person unsubscribed from themselves (channel-resolution's `unsubscribed`): a channel they turned off by
+ * its own means, as texting STOP turns off SMS (`<channel>_switched_by`, until START).
+ */
+export function unsubscribesOf(user: UserItem | undefined): Set<string> {
+  return new Set(CHANNELS.filter((channel) => user?.[`${channel}_switched_by`]?.on === false));
 }
 
 export function reachabilityOf(user: UserItem | undefined): Reachability {

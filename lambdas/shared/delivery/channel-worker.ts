@@ -6,7 +6,14 @@ import type { DeliveryClaims } from '../adapters/delivery-claims.js';
 import { NOTIFICATION_RETENTION_SECONDS, type NotificationsStore } from '../adapters/notifications-store.js';
 import type { SuppressionList } from '../adapters/suppression-list.js';
 import { type TemplatesStore, templateChannels } from '../adapters/templates-store.js';
-import { addressesOf, preferencesOf, reachabilityOf, type UsersStore } from '../adapters/users-store.js';
+import {
+  addressesOf,
+  preferencesOf,
+  reachabilityOf,
+  type UsersStore,
+  unsubscribesOf,
+} from '../adapters/users-store.js';
+import { type CategoryCatalogue, categoryOf } from '../domain/categories.js';
 import { resolveChannels } from '../domain/channel-resolution.js';
 import type { ChannelState } from '../domain/notification.js';
 import { delaySecondsUntil } from '../domain/quiet-hours.js';
@@ -23,6 +30,7 @@ export interface WorkerDependencies {
   readonly claims: Pick<DeliveryClaims, 'claim' | 'complete' | 'release'>;
   readonly queues: Pick<ChannelQueues, 'send'>;
   readonly suppressions: Pick<SuppressionList, 'suppressedChannels'>;
+  readonly categories: CategoryCatalogue;
   /** Hides the record for this many seconds before SQS offers it again. */
   readonly retryLater: (record: SQSRecord, delaySeconds: number) => Promise<void>;
   /** Moves the record's job to the channel's DLQ, with the reason it was given up. */
@@ -102,6 +110,9 @@ export class ChannelWorker {
       requested: [this.channel],
       templateChannels: templateChannels(template),
       critical: job.critical,
+      category: categoryOf(template, this.deps.categories),
+      catalogue: this.deps.categories,
+      unsubscribed: unsubscribesOf(user),
       preferences: preferencesOf(user),
       reachability: reachabilityOf(user),
       now,
@@ -110,7 +121,7 @@ export class ChannelWorker {
       await this.finish(job, token, { status: 'skipped', reason: decision.reason });
       return;
     }
-    // An address suppressed since the job was queued (a bounce, a complaint, a STOP) is not sent to.
+    // An address suppressed since the job was queued (a bounce, a complaint) is not sent to.
     const address = addressesOf(user)[this.channel];
     if (address && (await this.deps.suppressions.suppressedChannels({ [this.channel]: address })).has(this.channel)) {
       await this.finish(job, token, { status: 'skipped', reason: 'suppressed' });

@@ -15,6 +15,7 @@ import { documentClient } from '../aws/dynamodb.js';
 import { sqsClient } from '../aws/sqs.js';
 import { RETRY_BASE_SECONDS } from '../domain/retry-policy.js';
 import { logger, metrics, tracer } from '../observability.js';
+import { categoryCatalogue } from '../platform/category-catalogue.js';
 import {
   DEAD_LETTER_QUEUE_URL_VARIABLE,
   ENV,
@@ -71,6 +72,7 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer, providerClient
     notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
     queues: new ChannelQueues({ [deliverer.channel]: ownQueueUrl }, sqsClient),
     suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient),
+    categories: categoryCatalogue(),
     retryLater: async (record: SQSRecord, delaySeconds: number) => {
       await sqsClient.send(
         new ChangeMessageVisibilityCommand({

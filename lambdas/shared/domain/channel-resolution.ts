@@ -1,11 +1,18 @@
 import type { Reachability } from '../../channels/channel-definition.js';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
+import { type CategoryCatalogue, categoryAllows } from './categories.js';
 import type { Preferences } from './preferences.js';
 import { quietHoursEnd } from './quiet-hours.js';
 
 export type { Reachability };
 
-export type SkipReason = 'opted_out' | 'no_contact' | 'not_in_template' | 'suppressed';
+export type SkipReason =
+  | 'not_in_template'
+  | 'unsubscribed'
+  | 'opted_out'
+  | 'category_opted_out'
+  | 'no_contact'
+  | 'suppressed';
 
 export type ChannelDecision =
   | { readonly status: 'queued' }
@@ -17,7 +24,15 @@ export interface ChannelResolutionInput {
   readonly requested?: readonly Channel[];
   readonly templateChannels: readonly Channel[];
   readonly critical: boolean;
+  /** The type's category (categoryOf) and the catalogue it is in. */
+  readonly category: string;
+  readonly catalogue: CategoryCatalogue;
   readonly preferences: Preferences;
+  /**
+   * What the person unsubscribed from themselves, beyond a preference: a channel as a whole (`sms`, by texting STOP)
+   * or one category on one channel (`marketing/email`, by an email's unsubscribe link).
+   */
+  readonly unsubscribed: ReadonlySet<string>;
   readonly reachability: Reachability;
   readonly now: Date;
 }
@@ -36,9 +51,15 @@ export function resolveChannels(input: ChannelResolutionInput): Partial<Record<C
     if (!considered.includes(channel)) continue;
     if (!input.templateChannels.includes(channel)) {
       decisions[channel] = { status: 'skipped', reason: 'not_in_template' };
+    } else if (input.unsubscribed.has(channel) || input.unsubscribed.has(`${input.category}/${channel}`)) {
+      // The person's own STOP or unsubscribe link: no producer's preference write and no message type outranks it.
+      decisions[channel] = { status: 'skipped', reason: 'unsubscribed' };
     } else if (!input.preferences[channel]) {
       // An opt-out is the user's word; no message type outranks it.
       decisions[channel] = { status: 'skipped', reason: 'opted_out' };
+    } else if (!categoryAllows(input.catalogue, input.category, input.preferences.categories, channel)) {
+      // A required category always passes here: only the master switch (or an unsubscribe) stops it.
+      decisions[channel] = { status: 'skipped', reason: 'category_opted_out' };
     } else if (!canReach(channel, input.reachability)) {
       decisions[channel] = { status: 'skipped', reason: 'no_contact' };
     } else if (quietUntil !== undefined && quiet?.channels.includes(channel)) {
@@ -51,7 +72,7 @@ export function resolveChannels(input: ChannelResolutionInput): Partial<Record<C
 }
 
 /**
- * The decisions with every channel whose address is on the suppression list (a hard bounce, a complaint, a STOP)
+ * The decisions with every channel whose address is on the suppression list (a hard bounce, a complaint)
  * skipped as `suppressed`: no message type outranks it, a critical one included, since the address cannot or must not
  * receive it.
  */

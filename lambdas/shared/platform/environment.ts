@@ -15,6 +15,8 @@ export const ENV = {
   /** Soft bounces within the window that suppress an address (default 3 in 7 days). */
   softBounceThreshold: 'SOFT_BOUNCE_THRESHOLD',
   softBounceWindowSeconds: 'SOFT_BOUNCE_WINDOW_SECONDS',
+  /** JSON: the categories of platform.config.ts, {categories: {<name>: {label, required, defaults}}, defaultCategory}. */
+  categories: 'CATEGORIES',
   /** JSON: [{ key_id, name, scopes, types }], key_id being the producer's API Gateway key id. */
   producers: 'PRODUCERS',
   /** When set, the ingest path reads users through this DAX cluster endpoint. */

@@ -150,7 +150,7 @@ export const TABLES = {
   /** One item per notification type: the critical flag and each channel's Liquid template. */
   templates: { partitionKey: { name: 'type', type: 'S' } },
   /**
-   * One item per address a channel must not send to (a hard bounce, a complaint, a STOP) or whose soft bounces are
+   * One item per address a channel must not send to (a hard bounce, a complaint) or whose soft bounces are
    * being counted, keyed by a hash of the channel and the normalised address: the address itself is never stored.
    */
   suppressions: { partitionKey: { name: 'address_key', type: 'S' } },

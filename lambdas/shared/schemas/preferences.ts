@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ChannelDefinition } from '../../channels/channel-definition.js';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
+import { CATEGORY_NAME } from '../domain/categories.js';
 import { DEFAULT_QUIET_CHANNELS } from '../domain/preferences.js';
 import { CLOCK_TIME, isClockTime, isValidTimeZone } from '../domain/quiet-hours.js';
 
@@ -33,10 +34,32 @@ export const quietHoursSchema = z
       "a window of the day in the person's time zone; it may cross midnight, and must not start when it ends",
   });
 
-/** A switch per channel (a PUT says each, unless its channel gives a default), and quiet hours or null. */
+/** One category's choices: each channel on or off; a channel left out follows the category's default. */
+const categoryChoicesSchema = z.strictObject(
+  Object.fromEntries(CHANNELS.map((channel) => [channel, z.boolean().optional()])) as Record<
+    Channel,
+    z.ZodOptional<z.ZodBoolean>
+  >,
+);
+
+/**
+ * A master switch per channel (a PUT says each, unless its channel gives a default), quiet hours or null, and choices
+ * per category (optional: a client that knows nothing of categories keeps working).
+ */
 export const preferencesSchema = z.strictObject({
   ...(Object.fromEntries(CHANNELS.map((channel) => [channel, channelSwitch(channel)])) as ChannelSwitches),
   quiet_hours: quietHoursSchema.nullable(),
+  categories: z
+    .record(
+      z.string().regex(CATEGORY_NAME, 'must be a category name (a-z 0-9 _, starting with a letter)'),
+      categoryChoicesSchema,
+    )
+    .default({})
+    .meta({
+      description:
+        'the person\'s choices per category, e.g. {"marketing": {"email": false}}; the installation\'s categories ' +
+        'are in platform.config.ts, and a required one cannot be turned off',
+    }),
 });
 
 type ChannelSwitches = {

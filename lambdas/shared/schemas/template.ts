@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
+import { CATEGORY_NAME } from '../domain/categories.js';
 
 type TemplateParts = { [Name in Channel]: z.ZodOptional<(typeof CHANNEL_DEFINITIONS)[Name]['templatePart']> };
 
@@ -7,6 +8,15 @@ type TemplateParts = { [Name in Channel]: z.ZodOptional<(typeof CHANNEL_DEFINITI
 export const templateSchema = z
   .strictObject({
     critical: z.boolean().default(false),
+    category: z
+      .string()
+      .regex(CATEGORY_NAME, 'must be a category name (a-z 0-9 _, starting with a letter)')
+      .optional()
+      .meta({
+        description:
+          "what the type is about, one of the installation's categories (platform.config.ts); a critical type must " +
+          'belong to a required one. Left out: the first required category for a critical type, the default otherwise',
+      }),
     ...(Object.fromEntries(
       CHANNELS.map((channel) => [channel, CHANNEL_DEFINITIONS[channel].templatePart.optional()]),
     ) as TemplateParts),

@@ -133,6 +133,18 @@ const BODY_RULES: Partial<Record<OperationId, BodyRules>> = {
         // null is valid: it turns quiet hours off.
         fc.oneof(fc.integer(), fc.boolean(), fc.string()),
       ),
+      categories: fc.oneof(
+        fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.array(fc.string())),
+        // A category the installation does not have, a name that is no category name, a switch that is no boolean,
+        // a channel that does not exist, and a required category turned off.
+        fc.constantFrom(
+          { newsletters: { email: false } },
+          { 'Not A Name': { email: false } },
+          { marketing: { email: 'no' } },
+          { marketing: { fax: false } },
+          { security: { sms: false } },
+        ),
+      ),
     },
   },
   putContacts: {
@@ -169,6 +181,7 @@ const BODY_RULES: Partial<Record<OperationId, BodyRules>> = {
         fc.record({ body: fc.constantFrom('{{ x', '{% include "x" %}', '{{ x | nosuch }}', '{% for %}', '') }),
       ),
       critical: fc.oneof(fc.string(), fc.integer()),
+      category: fc.oneof(notAString, fc.constantFrom('newsletters', 'Marketing', '', 'security; drop', 'a'.repeat(40))),
     },
   },
 };
@@ -201,7 +214,7 @@ function badRequests(endpoint: BodyRules): fc.Arbitrary<BadRequest> {
     .filter(
       (name) =>
         !(name in endpoint.valid) &&
-        !['channels', 'critical', 'email', 'push', 'sms', 'locale'].includes(name) &&
+        !['channels', 'critical', 'category', 'categories', 'email', 'push', 'sms', 'locale'].includes(name) &&
         name !== '__proto__',
     )
     .map((name) => ({ body: json({ ...endpoint.valid, [name]: 1 }), contentType: 'application/json', field: name }));

@@ -28,6 +28,7 @@ beforeAll(async () => {
   await saveTemplate(plane, 'order_shipped', ALL_CHANNEL_TEMPLATE);
   await saveTemplate(plane, 'order_email_only', { email: ALL_CHANNEL_TEMPLATE.email });
   await saveTemplate(plane, 'password_reset', { critical: true, sms: { body: 'Your code is {{ code }}' } });
+  await saveTemplate(plane, 'order_offer', { ...ALL_CHANNEL_TEMPLATE, category: 'marketing' });
 });
 afterAll(() => platform.remove());
 
@@ -110,6 +111,41 @@ describe('POST /v1/notifications', () => {
     });
     expect(await jobsFor(all.json.notification_id, 'sms')).toHaveLength(0);
     expect(await jobsFor(all.json.notification_id, 'push')).toHaveLength(0);
+  });
+
+  it("follows the person's choices per category, and the category's defaults until they choose", async () => {
+    const undecided = await createUser(plane);
+    const decided = await createUser(plane, {
+      preferences: {
+        email: true,
+        sms: true,
+        push: true,
+        quiet_hours: null,
+        categories: { marketing: { email: false, sms: true }, orders: { push: false } },
+      },
+    });
+
+    const offerToUndecided = await send({ user_id: undecided, type: 'order_offer', payload: {} });
+    const offerToDecided = await send({ user_id: decided, type: 'order_offer', payload: {} });
+    const orderToDecided = await send({ user_id: decided, type: 'order_shipped', payload: {} });
+
+    // Marketing texts and pushes wait for a yes (the shipped defaults); email is on until turned off.
+    expect(offerToUndecided.json.channels).toEqual({
+      email: { status: 'queued' },
+      sms: { status: 'skipped', reason: 'category_opted_out' },
+      push: { status: 'skipped', reason: 'category_opted_out' },
+    });
+    expect(offerToDecided.json.channels).toEqual({
+      email: { status: 'skipped', reason: 'category_opted_out' },
+      sms: { status: 'queued' },
+      push: { status: 'skipped', reason: 'category_opted_out' },
+    });
+    expect(orderToDecided.json.channels).toEqual({
+      email: { status: 'queued' },
+      sms: { status: 'queued' },
+      push: { status: 'skipped', reason: 'category_opted_out' },
+    });
+    expect(await jobsFor(offerToDecided.json.notification_id, 'email')).toHaveLength(0);
   });
 
   it('answers "suppressed" and queues nothing when every channel is skipped', async () => {

@@ -50,7 +50,7 @@ describe('GET and PUT /v1/preferences/{user_id}', () => {
     const answer = await getPreferences(`new-${randomUUID()}`);
 
     expect(answer.statusCode).toBe(200);
-    expect(answer.json).toEqual({ email: true, sms: true, push: true, quiet_hours: null });
+    expect(answer.json).toEqual({ email: true, sms: true, push: true, quiet_hours: null, categories: {} });
   });
 
   it('stores the document, quiet hours holding back SMS and push by default, and reads it back', async () => {
@@ -58,7 +58,12 @@ describe('GET and PUT /v1/preferences/{user_id}', () => {
 
     const saved = await putPreferences(userId, nightOwl);
 
-    const expected = { ...nightOwl, quiet_hours: { ...nightOwl.quiet_hours, channels: ['sms', 'push'] } };
+    // A client that knows nothing of categories keeps working: it gets them back, empty.
+    const expected = {
+      ...nightOwl,
+      quiet_hours: { ...nightOwl.quiet_hours, channels: ['sms', 'push'] },
+      categories: {},
+    };
     expect(saved.statusCode).toBe(200);
     expect(saved.json).toEqual(expected);
     expect((await getPreferences(userId)).json).toEqual(expected);
@@ -73,6 +78,11 @@ describe('GET and PUT /v1/preferences/{user_id}', () => {
     [{ ...nightOwl, sms: 'no' }, 'sms'],
     [{ email: true, sms: true, quiet_hours: null }, 'push'],
     [{ ...nightOwl, pager: true }, 'pager'],
+    [{ ...nightOwl, categories: { newsletters: { email: false } } }, 'categories.newsletters'],
+    [{ ...nightOwl, categories: { security: { email: false } } }, 'categories.security.email'],
+    [{ ...nightOwl, categories: { marketing: { fax: false } } }, 'categories.marketing.fax'],
+    [{ ...nightOwl, categories: { marketing: { sms: 'yes' } } }, 'categories.marketing.sms'],
+    [{ ...nightOwl, categories: { 'Bad Name': {} } }, 'categories.Bad Name'],
   ])('refuses %j naming %s, and changes nothing', async (body, field) => {
     const userId = `user-${randomUUID()}`;
 
@@ -82,6 +92,34 @@ describe('GET and PUT /v1/preferences/{user_id}', () => {
     expect(answer.json.error.code).toBe('invalid_request');
     expect(answer.json.error.details.map((detail: { field: string }) => detail.field)).toContain(field);
     expect((await getPreferences(userId)).json.quiet_hours).toBeNull();
+  });
+
+  it("stores the person's choices per category and reads them back; a required one may be said on", async () => {
+    const userId = `user-${randomUUID()}`;
+    const choices = { marketing: { email: false, sms: true }, orders: { push: false }, security: { email: true } };
+
+    const saved = await putPreferences(userId, { ...nightOwl, quiet_hours: null, categories: choices });
+
+    expect(saved.statusCode).toBe(200);
+    expect((await getPreferences(userId)).json).toEqual({ ...nightOwl, quiet_hours: null, categories: choices });
+  });
+
+  it('names every category and the required one when refusing, e.g. security turned off', async () => {
+    const answer = await putPreferences(`user-${randomUUID()}`, {
+      ...nightOwl,
+      categories: { security: { email: false, push: false } },
+    });
+
+    expect(answer.json.error.details).toEqual([
+      {
+        field: 'categories.security.email',
+        message: 'security is required and cannot be turned off; turn email off as a whole instead',
+      },
+      {
+        field: 'categories.security.push',
+        message: 'security is required and cannot be turned off; turn push off as a whole instead',
+      },
+    ]);
   });
 
   it('refuses malformed JSON, a body that is not JSON, and a bad user id', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
 import { HOSTILE_TEMPLATES, PAYLOAD_BOMB } from '../../support/hostile-templates.js';
@@ -35,6 +36,37 @@ describe('PUT and GET /v1/templates/{type}', () => {
     const read = await get('order_shipped');
     expect(read.statusCode).toBe(200);
     expect(read.json).toEqual(saved.json);
+  });
+
+  it('keeps the category it names, and otherwise gives it one: the first required for a critical type, the default', async () => {
+    const marketing = await put(`news-${randomUUID().slice(0, 8)}`, { category: 'marketing', sms: { body: 'Sale!' } });
+    const critical = await put(`reset-${randomUUID().slice(0, 8)}`, { critical: true, sms: { body: 'Code' } });
+    const plain = await put(`plain-${randomUUID().slice(0, 8)}`, { sms: { body: 'Hi' } });
+
+    expect([marketing.json.category, critical.json.category, plain.json.category]).toEqual([
+      'marketing',
+      'security',
+      'orders',
+    ]);
+  });
+
+  it.each([
+    [
+      { category: 'newsletters', sms: { body: 'x' } },
+      'is not a category; the categories are security, orders, marketing',
+    ],
+    [
+      { critical: true, category: 'marketing', sms: { body: 'x' } },
+      'a critical type must belong to a required category (security): a person could turn marketing off',
+    ],
+  ])('refuses %j naming its category, and stores nothing', async (body, message) => {
+    const type = `bad-${randomUUID().slice(0, 8)}`;
+
+    const answer = await put(type, body);
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error.details).toEqual([{ field: 'category', message }]);
+    expect((await get(type)).statusCode).toBe(404);
   });
 
   it('refuses a template that does not compile, naming the part, and stores nothing', async () => {
