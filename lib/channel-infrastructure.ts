@@ -1,6 +1,7 @@
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
+import type { ConsentKeys } from './consent-keys.js';
 import type { NotificationFunction } from './notification-function.js';
 import type { NotificationTables } from './notification-tables.js';
 import type { PlatformSettings } from './settings.js';
@@ -8,6 +9,8 @@ import type { PlatformSettings } from './settings.js';
 export interface WorkerContext {
   readonly settings: PlatformSettings;
   readonly tables: NotificationTables;
+  /** The keys of recipients' links, for a worker that puts one in a message (an email's unsubscribe link). */
+  readonly consentKeys: ConsentKeys;
 }
 
 /**

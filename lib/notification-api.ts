@@ -23,7 +23,12 @@ import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
-import { type ApiFunction, OPERATION_LIST, pathParameterNames } from '../lambdas/shared/platform/operations.js';
+import {
+  type ApiFunction,
+  needsApiKey,
+  OPERATION_LIST,
+  pathParameterNames,
+} from '../lambdas/shared/platform/operations.js';
 import type { PlatformSettings, ProducerSettings } from './settings.js';
 
 export interface NotificationApiProps {
@@ -140,8 +145,8 @@ export class NotificationApi extends Construct {
       if (!integrations.has(operation.function)) integrations.set(operation.function, new LambdaIntegration(fn));
       resource.addMethod(operation.method, integrations.get(operation.function), {
         operationName: operation.id,
-        // A provider's webhook carries no API key: its handler checks the provider's signature instead.
-        apiKeyRequired: operation.caller !== 'twilio',
+        // A provider's webhook or a recipient's link carries no API key: its handler checks a signature instead.
+        apiKeyRequired: needsApiKey(operation),
         requestValidator: this.validator,
         requestParameters: Object.fromEntries(
           pathParameterNames(operation.path).map((name) => [`method.request.path.${name}`, true]),

@@ -7,6 +7,7 @@ import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lamb
 import { CHANNEL_QUEUES, HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
 import { ChannelQueue } from './channel-queue.js';
+import type { ConsentKeys } from './consent-keys.js';
 import { NotificationFunction } from './notification-function.js';
 import type { NotificationTables } from './notification-tables.js';
 import { categoryCatalogue, type PlatformSettings } from './settings.js';
@@ -22,6 +23,7 @@ export interface NotificationChannelProps {
   /** The channel's own part: its provider's variables and permissions. */
   readonly infrastructure: ChannelInfrastructure;
   readonly settings: PlatformSettings;
+  readonly consentKeys: ConsentKeys;
 }
 
 /**
@@ -62,10 +64,15 @@ export class NotificationChannel extends Construct {
         [ENV.categories]: JSON.stringify(categoryCatalogue(props.settings)),
       },
     });
-    props.infrastructure.equipWorker(this.worker, { settings: props.settings, tables });
+    props.infrastructure.equipWorker(this.worker, {
+      settings: props.settings,
+      tables,
+      consentKeys: props.consentKeys,
+    });
     props.infrastructure.addFeedback?.(this, {
       settings: props.settings,
       tables,
+      consentKeys: props.consentKeys,
       worker: this.worker,
       alarmAction: props.alarmAction,
     });

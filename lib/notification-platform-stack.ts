@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
 import { acknowledgeEndpointWildcards, pushEndpointArns } from '../lambdas/channels/push/infrastructure.js';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
-import { SWITCH_ATTRIBUTES } from '../lambdas/shared/adapters/users-store.js';
+import { CONSENT_ATTRIBUTES, SWITCH_ATTRIBUTES } from '../lambdas/shared/adapters/users-store.js';
 import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
 import type { ApiFunction } from '../lambdas/shared/platform/operations.js';
 import {
@@ -13,6 +13,7 @@ import {
   USERS_BY_PHONE_NUMBER_INDEX,
 } from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
+import { ConsentKeys } from './consent-keys.js';
 import { NotificationApi } from './notification-api.js';
 import { NotificationChannel } from './notification-channel.js';
 import { NotificationFunction, type NotificationFunctionProps } from './notification-function.js';
@@ -45,6 +46,8 @@ export class NotificationPlatformStack extends Stack {
   public readonly api: NotificationApi;
   public readonly channels: Readonly<Record<Channel, NotificationChannel>>;
   public readonly preferencesCache?: PreferencesCache;
+  /** The keys that sign recipients' links (unsubscribe, preference page). */
+  public readonly consentKeys: ConsentKeys;
 
   constructor(scope: Construct, id: string, props: NotificationPlatformStackProps) {
     super(scope, id, props);
@@ -63,6 +66,7 @@ export class NotificationPlatformStack extends Stack {
       });
     }
 
+    this.consentKeys = new ConsentKeys(this, 'ConsentKeys');
     const channels = {} as Record<Channel, NotificationChannel>;
     for (const channel of CHANNELS) {
       channels[channel] = new NotificationChannel(this, `${capitalize(channel)}Channel`, {
@@ -73,6 +77,7 @@ export class NotificationPlatformStack extends Stack {
         alarmAction: operations.alarmAction,
         infrastructure: props.channelInfrastructure[channel],
         settings,
+        consentKeys: this.consentKeys,
       });
       operations.watchChannel(channels[channel]);
     }
@@ -244,7 +249,19 @@ export class NotificationPlatformStack extends Stack {
     // Who texted STOP: the phone number's index, then that SMS switch and nothing else of the person.
     allowIndexQuery(smsWebhooks, users, USERS_BY_PHONE_NUMBER_INDEX);
     allowAttributeUpdates(smsWebhooks, users, SWITCH_ATTRIBUTES('sms'));
-    props.channelInfrastructure.sms.equipWebhooks?.(smsWebhooks, { settings, tables: this.tables });
+    props.channelInfrastructure.sms.equipWebhooks?.(smsWebhooks, {
+      settings,
+      tables: this.tables,
+      consentKeys: this.consentKeys,
+    });
+
+    const consent = fn('Consent', 'consent', {
+      description: "A recipient's links: one-click unsubscribe and the preference page, their tokens checked",
+    });
+    this.consentKeys.allowRead(consent);
+    // The person as they are, and their own choices written back: preferences and unsubscribes only.
+    allowTableActions(consent, users, 'GetItem');
+    allowAttributeUpdates(consent, users, CONSENT_ATTRIBUTES);
 
     const apiDescription = fn('ApiDescription', 'api-description', {
       description: "Serves the API's OpenAPI description",
@@ -261,6 +278,7 @@ export class NotificationPlatformStack extends Stack {
       'api-description': apiDescription,
       suppressions,
       'sms-webhooks': smsWebhooks,
+      consent,
     };
   }
 }

@@ -5,7 +5,12 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
-import { type ApiFunction, OPERATION_LIST, pathParameterNames } from '../lambdas/shared/platform/operations.js';
+import {
+  type ApiFunction,
+  needsApiKey,
+  OPERATION_LIST,
+  pathParameterNames,
+} from '../lambdas/shared/platform/operations.js';
 import type { ProducerSettings } from '../lib/settings.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -33,7 +38,7 @@ export const ROUTES: readonly Route[] = OPERATION_LIST.map((operation) => ({
   pattern: new RegExp(`^/v1${operation.path.replace(/\{\w+\}/g, '([^/]+)')}/?$`),
   parameters: pathParameterNames(operation.path),
   handler: operation.function,
-  keyless: operation.caller === 'twilio',
+  keyless: !needsApiKey(operation),
 }));
 
 /** A token bucket per producer (rate and burst) and a count per day (quota), as a usage plan keeps them. */

@@ -134,6 +134,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         })),
       ),
       [ENV.categories]: JSON.stringify(categoryCatalogue(settings)),
+      // Links in emails the local platform sent keep working across restarts: a fixed key, which is no secret here.
+      [ENV.consentKeys]:
+        process.env[ENV.consentKeys] || JSON.stringify({ current: 'local-consent-key-not-a-secret-000000000000' }),
       [EMAIL_VARIABLES.sender]: settings.email.sender,
       [SMS_VARIABLES.helpText]: settings.sms.helpText,
       [PUSH_VARIABLES.maxDevicesPerUser]: String(settings.push.maxDevicesPerUser),

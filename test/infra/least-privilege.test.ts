@@ -50,6 +50,12 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:UpdateItem on users (preferences, sms_switched_by, updated_at, user_id only)',
     'secretsmanager:GetSecretValue on the Twilio secret',
   ],
+  Consent: [
+    ...XRAY,
+    'dynamodb:GetItem on users',
+    'dynamodb:UpdateItem on users (preferences, unsubscribes, updated_at, user_id only)',
+    'secretsmanager:GetSecretValue on the link keys',
+  ],
   Suppressions: [...XRAY, 'dynamodb:DeleteItem on suppressions', 'dynamodb:GetItem on suppressions'],
   Preferences: [...XRAY, 'dynamodb:GetItem on users', 'dynamodb:UpdateItem on users'],
   Contacts: [...XRAY, 'dynamodb:UpdateItem on users'],
@@ -198,6 +204,7 @@ function resourceKind(resource: unknown): string {
   if (queue) return `${queue[1]?.toLowerCase()} ${queue[2] === 'Queue' ? 'queue' : 'dead-letter queue'}`;
   if (text.includes('PreferencesCacheCluster')) return 'the preferences cache';
   if (text.includes('TwilioCredentials')) return 'the Twilio secret';
+  if (text.includes('ConsentKeys')) return 'the link keys';
   if (text.includes(':identity/')) return 'the sender identity';
   if (text.includes(':endpoint/GCM/acme/*')) return 'push endpoints';
   if (text.includes(FCM_APPLICATION)) return 'push applications';

@@ -19,6 +19,22 @@ beforeAll(() => {
   template = synthStack(settings);
 });
 
+describe("a recipient's links", () => {
+  it('go to the consent function, which reads the link keys and writes only preferences and unsubscribes', () => {
+    const links = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((method) =>
+      ['unsubscribe', 'getPreferencePage', 'savePreferencePage'].includes(String(method.Properties.OperationName)),
+    );
+    expect(links.map((method) => method.Properties.HttpMethod).sort()).toEqual(['GET', 'POST', 'POST']);
+    expect(links.every((method) => JSON.stringify(method.Properties.Integration.Uri).includes('Consent'))).toBe(true);
+    const secrets = template.findResources('AWS::SecretsManager::Secret');
+    const keys = Object.entries(secrets).find(([id]) => id.startsWith('ConsentKeys'));
+    expect(keys?.[1].Properties.GenerateSecretString).toMatchObject({
+      GenerateStringKey: 'current',
+      PasswordLength: 64,
+    });
+  });
+});
+
 describe('users table', () => {
   it('has an index from phone number to users, with keys only (who texted STOP)', () => {
     const [users] = Object.values(template.findResources('AWS::DynamoDB::GlobalTable')).filter((table) =>
@@ -35,17 +51,23 @@ describe('users table', () => {
 });
 
 describe('API', () => {
-  it('requires an API key on every method but the webhooks, which are signed by their provider instead', () => {
+  it("requires an API key on every method but the webhooks and a recipient's links, which carry a signature instead", () => {
     template.resourceCountIs('AWS::ApiGateway::Method', OPERATION_LIST.length);
     const withoutKey = Object.values(template.findResources('AWS::ApiGateway::Method'))
       .filter((method) => method.Properties.ApiKeyRequired !== true)
       .map((method) => method.Properties.OperationName);
-    expect(withoutKey.sort()).toEqual(['twilioInboundMessage', 'twilioStatusCallback']);
+    expect(withoutKey.sort()).toEqual([
+      'getPreferencePage',
+      'savePreferencePage',
+      'twilioInboundMessage',
+      'twilioStatusCallback',
+      'unsubscribe',
+    ]);
   });
 
   it("routes Twilio's two webhooks, POST only, to the function that checks their signature", () => {
-    const webhooks = Object.values(template.findResources('AWS::ApiGateway::Method')).filter(
-      (method) => method.Properties.ApiKeyRequired !== true,
+    const webhooks = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((method) =>
+      String(method.Properties.OperationName).startsWith('twilio'),
     );
     expect(webhooks.map((method) => method.Properties.HttpMethod)).toEqual(['POST', 'POST']);
     const functions = webhooks.map((method) => JSON.stringify(method.Properties.Integration.Uri));

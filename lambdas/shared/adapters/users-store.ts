@@ -10,6 +10,8 @@ import { CONTACT_FIELDS, type Contacts } from '../schemas/contacts.js';
 export interface UserItem extends Contacts, Partial<Record<`${Channel}_switched_by`, SwitchChange>> {
   readonly user_id: string;
   readonly preferences?: Preferences;
+  /** What the person unsubscribed from by a link, as `<category>/<channel>`: only they turn it back on. */
+  readonly unsubscribes?: ReadonlySet<string>;
   readonly device_ids?: ReadonlySet<string>;
   readonly updated_at?: string;
 }
@@ -25,6 +27,9 @@ export interface SwitchChange {
   readonly keyword?: string;
   readonly at: string;
 }
+
+/** The attributes the person's own links write (unsubscribe, the preference page): a function that only does that may update these. */
+export const CONSENT_ATTRIBUTES = ['user_id', 'preferences', 'unsubscribes', 'updated_at'];
 
 /** The attributes a switch change writes: a function that only switches channels may update these and no other. */
 export const SWITCH_ATTRIBUTES = (channel: Channel) => [
@@ -145,6 +150,61 @@ export class UsersStore {
     return false;
   }
 
+  /**
+   * One-click unsubscribe: the category off on that channel, kept as the person's own word (`unsubscribes`), so no
+   * producer's preference write turns it back on. False when there is no such person (erased since the email).
+   */
+  async unsubscribe(userId: string, category: string, channel: Channel, at: string): Promise<boolean> {
+    // Read, changed and written back only if nobody wrote in between (`updated_at`); a few tries.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const user = await this.findFresh(userId);
+      if (!user) return false;
+      const preferences = preferencesOf(user);
+      const choices = {
+        ...preferences.categories,
+        [category]: { ...preferences.categories[category], [channel]: false },
+      };
+      const written = await conditionHeld(
+        this.client.update({
+          TableName: this.tableName,
+          Key: { user_id: userId },
+          UpdateExpression: 'SET preferences = :preferences, updated_at = :now ADD unsubscribes :unsubscribed',
+          ConditionExpression: user.updated_at
+            ? 'updated_at = :seen'
+            : 'attribute_exists(user_id) AND attribute_not_exists(updated_at)',
+          ExpressionAttributeValues: {
+            ':preferences': { ...preferences, categories: choices },
+            ':now': at,
+            ':unsubscribed': new Set([`${category}/${channel}`]),
+            ...(user.updated_at ? { ':seen': user.updated_at } : {}),
+          },
+        }),
+      );
+      if (written) return true;
+    }
+    throw new Error('the person was changed by others three times while unsubscribing; retry');
+  }
+
+  /**
+   * The preference page's save: the preferences as the person left them, and the categories they turned back on are
+   * no longer unsubscribed. False when there is no such person.
+   */
+  async saveOwnPreferences(userId: string, preferences: Preferences, resubscribed: readonly string[], at: string) {
+    return conditionHeld(
+      this.client.update({
+        TableName: this.tableName,
+        Key: { user_id: userId },
+        UpdateExpression: `SET preferences = :preferences, updated_at = :now${resubscribed.length > 0 ? ' DELETE unsubscribes :resubscribed' : ''}`,
+        ConditionExpression: 'attribute_exists(user_id)',
+        ExpressionAttributeValues: {
+          ':preferences': preferences,
+          ':now': at,
+          ...(resubscribed.length > 0 ? { ':resubscribed': new Set(resubscribed) } : {}),
+        },
+      }),
+    );
+  }
+
   /** Forgets the person's item: preferences, contacts, locale, the list of their devices. */
   async remove(userId: string): Promise<void> {
     await this.client.delete({ TableName: this.tableName, Key: { user_id: userId } });
@@ -159,10 +219,14 @@ export function preferencesOf(user: UserItem | undefined): Preferences {
 
 /**
  * What the person unsubscribed from themselves (channel-resolution's `unsubscribed`): a channel they turned off by
- * its own means, as texting STOP turns off SMS (`<channel>_switched_by`, until START).
+ * its own means, as texting STOP turns off SMS (`<channel>_switched_by`, until START), and each category they left by
+ * an email's link (`<category>/<channel>`, until they turn it back on on their preference page).
  */
 export function unsubscribesOf(user: UserItem | undefined): Set<string> {
-  return new Set(CHANNELS.filter((channel) => user?.[`${channel}_switched_by`]?.on === false));
+  return new Set([
+    ...CHANNELS.filter((channel) => user?.[`${channel}_switched_by`]?.on === false),
+    ...(user?.unsubscribes ?? []),
+  ]);
 }
 
 export function reachabilityOf(user: UserItem | undefined): Reachability {

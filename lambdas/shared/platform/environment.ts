@@ -17,6 +17,10 @@ export const ENV = {
   softBounceWindowSeconds: 'SOFT_BOUNCE_WINDOW_SECONDS',
   /** JSON: the categories of platform.config.ts, {categories: {<name>: {label, required, defaults}}, defaultCategory}. */
   categories: 'CATEGORIES',
+  /** Deployed: the Secrets Manager secret {current, previous?} that signs unsubscribe links and preference pages. */
+  consentKeysSecretArn: 'CONSENT_KEYS_SECRET_ARN',
+  /** Local and in tests: the same keys as JSON, {current, previous?}. */
+  consentKeys: 'CONSENT_KEYS',
   /** JSON: [{ key_id, name, scopes, types }], key_id being the producer's API Gateway key id. */
   producers: 'PRODUCERS',
   /** When set, the ingest path reads users through this DAX cluster endpoint. */

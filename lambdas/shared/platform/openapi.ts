@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { MAX_BODY_BYTES } from '../http/request.js';
 import { errorAnswerSchema, gatewayAnswerSchema } from '../schemas/answers.js';
 import { idempotencyKeySchema } from '../schemas/identifiers.js';
-import { OPERATION_LIST, type Operation, pathParameterNames } from './operations.js';
+import { type Answer, needsApiKey, OPERATION_LIST, type Operation, pathParameterNames } from './operations.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -61,8 +61,27 @@ function errorContent(components: Components): ErrorContent {
   };
 }
 
+/**
+ * A recipient's link answers a person, not a program: its refusals are a page (or plain text) as its answer is, and
+ * API Gateway's limits and the platform's faults are the same JSON as everywhere.
+ */
+function recipientErrorAnswers(operation: Operation, error: ErrorContent) {
+  const mediaType = Object.values(operation.answers as Record<string, Answer>)[0]?.mediaType ?? 'text/html';
+  const page = { content: { [mediaType]: { schema: { type: 'string' } } } };
+  const retry = { ...error, headers: { 'Retry-After': RETRY_AFTER } };
+  return {
+    ...(operation.body ? { 400: { description: 'the body is not what the link takes', ...page } } : {}),
+    403: { description: "the link is not valid: its token is not the platform's, or the form is not its own", ...page },
+    ...(operation.body ? { 413: { description: `the body is larger than ${MAX_BODY_BYTES} bytes`, ...error } } : {}),
+    429: { description: "over the address's rate", ...retry },
+    500: { description: 'a fault of the platform; it has been logged', ...error },
+    503: { description: 'a dependency is throttled or unavailable; retry after Retry-After', ...retry },
+  };
+}
+
 /** The error answers an operation can give, by what it takes. */
 function errorAnswers(operation: Operation, error: ErrorContent) {
+  if (operation.caller === 'recipient') return recipientErrorAnswers(operation, error);
   const retry = { ...error, headers: { 'Retry-After': RETRY_AFTER } };
   const hasPathParameters = pathParameterNames(operation.path).length > 0;
   const takesInput = operation.body !== undefined || hasPathParameters;
@@ -133,7 +152,7 @@ function operationObject(id: string, operation: Operation, components: Component
     ...(operation.description ? { description: operation.description } : {}),
     ...(operation.scope ? { 'x-required-scope': operation.scope } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(operation.caller === 'twilio' ? { security: [] } : {}),
+    ...(needsApiKey(operation) ? {} : { security: [] }),
     ...(operation.body
       ? {
           requestBody: {

@@ -41,6 +41,7 @@ export const API_FUNCTIONS = [
   'api-description',
   'suppressions',
   'sms-webhooks',
+  'consent',
 ] as const;
 export type ApiFunction = (typeof API_FUNCTIONS)[number];
 
@@ -69,10 +70,11 @@ export interface Operation {
   /** The scope a producer needs; null when any producer may call it (the handler may still narrow what it sees). */
   readonly scope: Scope | null;
   /**
-   * Who calls it: a producer with its API key (the default), or Twilio, with no key and its signature instead (a
-   * webhook, which refuses an unsigned or mis-signed request with 403 and changes nothing).
+   * Who calls it: a producer with its API key (the default); Twilio, with no key and its signature instead (a
+   * webhook, which refuses an unsigned or mis-signed request with 403 and changes nothing); or a recipient, with no
+   * key and the signed token of their link instead (the unsubscribe link and the preference page).
    */
-  readonly caller?: 'producer' | 'twilio';
+  readonly caller?: 'producer' | 'twilio' | 'recipient';
   /** A body sent as a form (application/x-www-form-urlencoded) rather than JSON. */
   readonly formBody?: boolean;
   readonly summary: string;
@@ -101,6 +103,14 @@ const twilioInboundSchema = z
     OptOutType: z.string().optional(),
   })
   .loose();
+/** A recipient's link token (lambdas/shared/domain/consent-token.ts); the handler checks its signature. */
+const tokenPath = z.object({
+  token: z
+    .string()
+    .min(1)
+    .max(512, 'must be at most 512 characters')
+    .regex(/^[A-Za-z0-9._-]+$/, 'must be a link token (letters, digits, . _ -)'),
+});
 const userPath = z.object({ user_id: userIdSchema });
 const typePath = z.object({ type: notificationTypeSchema });
 const suppressionPath = z.object({
@@ -308,6 +318,52 @@ export const OPERATIONS = {
       },
     },
   },
+  unsubscribe: {
+    method: 'POST',
+    path: '/unsubscribe/{token}',
+    function: 'consent',
+    scope: null,
+    caller: 'recipient',
+    summary: "An email's one-click unsubscribe (RFC 8058)",
+    description:
+      "The URL of the email's List-Unsubscribe header: a mail provider POSTs List-Unsubscribe=One-Click to it and the " +
+      "person is unsubscribed from the email's category on its channel, with no further step. A token that is not " +
+      "the platform's: 403, nothing changes. A GET (a link checker's) changes nothing.",
+    pathParameters: tokenPath,
+    body: z.object({ 'List-Unsubscribe': z.literal('One-Click') }).loose(),
+    formBody: true,
+    answers: {
+      200: { description: 'unsubscribed (or nothing left to change)', schema: z.string(), mediaType: 'text/plain' },
+    },
+  },
+  getPreferencePage: {
+    method: 'GET',
+    path: '/consent/{token}',
+    function: 'consent',
+    scope: null,
+    caller: 'recipient',
+    summary: "The person's preference page, from the link in an email",
+    description:
+      'Their categories by channel (required ones shown, not switchable) and quiet hours, as a form. A token that is ' +
+      "not the platform's: 403.",
+    pathParameters: tokenPath,
+    answers: { 200: { description: 'the page', schema: z.string(), mediaType: 'text/html' } },
+  },
+  savePreferencePage: {
+    method: 'POST',
+    path: '/consent/{token}',
+    function: 'consent',
+    scope: null,
+    caller: 'recipient',
+    summary: 'Saves the preference page',
+    description:
+      "The page's form: each category's channels on or off, quiet hours, and the form's CSRF field (bound to the " +
+      'token and to a same-site cookie the page set). Anything else: 403, nothing changes.',
+    pathParameters: tokenPath,
+    body: z.record(z.string(), z.string()),
+    formBody: true,
+    answers: { 200: { description: 'the page, saying what was saved', schema: z.string(), mediaType: 'text/html' } },
+  },
   getApiDescription: {
     method: 'GET',
     path: '/openapi.json',
@@ -320,6 +376,11 @@ export const OPERATIONS = {
 } as const satisfies Record<string, Operation>;
 
 export type OperationId = keyof typeof OPERATIONS;
+
+/** Whether API Gateway requires an API key: for a producer's call, not for a webhook or a recipient's link. */
+export function needsApiKey(operation: Pick<Operation, 'caller'>): boolean {
+  return (operation.caller ?? 'producer') === 'producer';
+}
 
 /** The operations as a list, in the table's order. */
 export const OPERATION_LIST = Object.entries(OPERATIONS).map(([id, operation]) => ({

@@ -1,0 +1,78 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type ConsentGrant,
+  isTokenBoundValue,
+  signConsentToken,
+  tokenBoundValue,
+  verifyConsentToken,
+} from '../../lambdas/shared/domain/consent-token.js';
+
+const grant: ConsentGrant = { userId: 'ada', category: 'marketing', channel: 'email', issuedAt: 1_795_000_000 };
+const keys = { current: 'key-2026-11' };
+
+describe('consent tokens', () => {
+  it('carry the grant they were signed with', () => {
+    expect(verifyConsentToken(signConsentToken(grant, keys), keys)).toEqual(grant);
+  });
+
+  it('are accepted with the previous key during a rotation, and refused once it is dropped', () => {
+    const old = signConsentToken(grant, { current: 'key-2026-10' });
+    const rotated = { current: 'key-2026-11', previous: 'key-2026-10' };
+
+    expect(verifyConsentToken(old, rotated)).toEqual(grant);
+    expect(verifyConsentToken(old, { current: 'key-2026-11' })).toBeUndefined();
+    // New tokens are signed with the current key.
+    expect(verifyConsentToken(signConsentToken(grant, rotated), { current: 'key-2026-11' })).toEqual(grant);
+  });
+
+  it('refuses a token signed with another key (a foreign one)', () => {
+    expect(verifyConsentToken(signConsentToken(grant, { current: 'someone-elses' }), keys)).toBeUndefined();
+  });
+
+  it('refuses every truncation of a token', () => {
+    const token = signConsentToken(grant, keys);
+    for (let length = 0; length < token.length; length++)
+      expect(verifyConsentToken(token.slice(0, length), keys)).toBeUndefined();
+  });
+
+  it('refuses a token with any one character changed', () => {
+    const token = signConsentToken(grant, keys);
+    fc.assert(
+      fc.property(
+        fc.nat(token.length - 1),
+        fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.'),
+        (at, character) => {
+          fc.pre(token[at] !== character);
+          const changed = `${token.slice(0, at)}${character}${token.slice(at + 1)}`;
+          // A changed character may decode to the same bytes (base64url's last character has spare bits).
+          const verified = verifyConsentToken(changed, keys);
+          if (verified)
+            expect(Buffer.from(changed.split('.')[2] ?? '', 'base64url')).toEqual(
+              Buffer.from(token.split('.')[2] ?? '', 'base64url'),
+            );
+        },
+      ),
+    );
+  });
+
+  it('refuses a payload re-signed for another person without the key, and garbage', () => {
+    const [version, , signature] = signConsentToken(grant, keys).split('.');
+    const eve = Buffer.from(JSON.stringify({ u: 'eve', c: 'marketing', ch: 'email', iat: 1 })).toString('base64url');
+
+    expect(verifyConsentToken(`${version}.${eve}.${signature}`, keys)).toBeUndefined();
+    for (const garbage of ['', '.', 'v1..', 'v2.a.b', 'v1.a.b.c', 'x'.repeat(10_000)])
+      expect(verifyConsentToken(garbage, keys)).toBeUndefined();
+  });
+
+  it('binds a value (the form’s CSRF field) to one token', () => {
+    const token = signConsentToken(grant, keys);
+    const other = signConsentToken({ ...grant, userId: 'grace' }, keys);
+    const value = tokenBoundValue(token, 'csrf', keys);
+
+    expect(isTokenBoundValue(value, token, 'csrf', keys)).toBe(true);
+    expect(isTokenBoundValue(value, other, 'csrf', keys)).toBe(false);
+    expect(isTokenBoundValue(value, token, 'other-purpose', keys)).toBe(false);
+    expect(isTokenBoundValue('', token, 'csrf', keys)).toBe(false);
+  });
+});
