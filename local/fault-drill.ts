@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 const rate = z.number().min(0).max(1);
 export const faultDrillSchema = z.strictObject({
-  /** Share of SES SendEmail and SNS Publish calls that fail, half throttled and half 5xx. */
+  /** Share of SES SendRawEmail and SNS Publish calls that fail, half throttled and half 5xx. */
   providerFailureRate: rate.default(0),
   /** Share of the ingest path's DynamoDB request attempts that are throttled. */
   ingestThrottleRate: rate.default(0),

@@ -4,10 +4,9 @@
  * HTML from data, it asks the server for the page again and swaps in the entries that changed (outbox-page-script.ts).
  */
 import { createHash } from 'node:crypto';
+import { escapeHtml } from '../lambdas/shared/http/escape-html.js';
 import type { Outbox, OutboxChannel, OutboxEntry, OutboxFilter, SentMessage } from './outbox.js';
 import { OUTBOX_PAGE_SCRIPT } from './outbox-page-script.js';
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
 /**
  * The page's own script (by its hash) and nothing else runs. An email's frame inherits this policy: its inline styles

@@ -11,6 +11,7 @@ import {
   tokenBoundValue,
   verifyConsentToken,
 } from '../shared/domain/consent-token.js';
+import { type Language, languageOf } from '../shared/domain/language.js';
 import { apiHandler } from '../shared/http/api-handler.js';
 import { header } from '../shared/http/request.js';
 import { logger, metrics } from '../shared/observability.js';
@@ -20,7 +21,7 @@ import { ENV, requiredEnv } from '../shared/platform/environment.js';
 import { OPERATIONS } from '../shared/platform/operations.js';
 import { messagePage, PAGE_HEADERS, preferencePage } from './page.js';
 import { readPreferenceForm } from './page-form.js';
-import { PAGE_TEXT, type PageLanguage, pageLanguage } from './page-text.js';
+import { PAGE_TEXT } from './page-text.js';
 
 const users = new UsersStore(requiredEnv(ENV.usersTable), documentClient);
 const publicApiUrl = new URL(requiredEnv(ENV.publicApiUrl));
@@ -85,7 +86,7 @@ async function showPage(
   notice?: { notice?: 'saved'; problem?: string; status?: number },
 ): Promise<APIGatewayProxyResult> {
   const user = await users.findFresh(grant.userId);
-  const language = pageLanguage(user?.locale);
+  const language = languageOf(user?.locale);
   if (!user) return html(200, messagePage(language, PAGE_TEXT[language].goneTitle, PAGE_TEXT[language].gone));
   // A fresh nonce for each page shown: the form's CSRF field is bound to it and to the token.
   const nonce = randomBytes(18).toString('base64url');
@@ -120,7 +121,7 @@ async function savePage(
     return html(403, messagePage('en', PAGE_TEXT.en.invalidTitle, PAGE_TEXT.en.invalid));
   }
   const user = await users.findFresh(grant.userId);
-  const language: PageLanguage = pageLanguage(user?.locale);
+  const language: Language = languageOf(user?.locale);
   if (!user) return html(200, messagePage(language, PAGE_TEXT[language].goneTitle, PAGE_TEXT[language].gone));
   const reading = readPreferenceForm(form, preferencesOf(user), catalogue);
   if ('problem' in reading) {

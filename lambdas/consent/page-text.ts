@@ -1,13 +1,5 @@
 import type { Channel } from '../channels/registry.js';
-
-/** The languages the preference page speaks; a person's locale picks one (de-AT → de), English otherwise. */
-export const PAGE_LANGUAGES = ['en', 'de'] as const;
-export type PageLanguage = (typeof PAGE_LANGUAGES)[number];
-
-export function pageLanguage(locale: string | undefined): PageLanguage {
-  const language = (locale ?? '').split('-')[0]?.toLowerCase();
-  return (PAGE_LANGUAGES as readonly string[]).includes(language ?? '') ? (language as PageLanguage) : 'en';
-}
+import type { Language } from '../shared/domain/language.js';
 
 interface PageText {
   readonly title: string;
@@ -32,7 +24,7 @@ interface PageText {
   readonly badTimeZone: string;
 }
 
-export const PAGE_TEXT: Readonly<Record<PageLanguage, PageText>> = {
+export const PAGE_TEXT: Readonly<Record<Language, PageText>> = {
   en: {
     title: 'Your notification preferences',
     intro: 'Choose what we send you, and how. Required messages (such as security alerts) cannot be turned off here.',

@@ -7,11 +7,13 @@
 import { createHash } from 'node:crypto';
 import { CHANNELS, type Channel } from '../channels/registry.js';
 import type { CategoryCatalogue } from '../shared/domain/categories.js';
+import type { Language } from '../shared/domain/language.js';
 import type { Preferences } from '../shared/domain/preferences.js';
-import { PAGE_TEXT, type PageLanguage } from './page-text.js';
+import { escapeHtml } from '../shared/http/escape-html.js';
+import { PAGE_TEXT } from './page-text.js';
 
 export interface PreferencePageModel {
-  readonly language: PageLanguage;
+  readonly language: Language;
   readonly catalogue: CategoryCatalogue;
   readonly preferences: Preferences;
   /** `<category>/<channel>` the person unsubscribed from by a link. */
@@ -121,11 +123,11 @@ ${category.required ? `<p class="note">${escapeHtml(text.required)}</p>` : ''}${
 }
 
 /** A page with one message: a link that is not valid, nothing left to change. */
-export function messagePage(language: PageLanguage, title: string, message: string): string {
+export function messagePage(language: Language, title: string, message: string): string {
   return page(language, title, `<p>${escapeHtml(message)}</p>`);
 }
 
-function page(language: PageLanguage, title: string, body: string): string {
+function page(language: Language, title: string, body: string): string {
   return `<!doctype html>
 <html lang="${language}">
 <head>
@@ -142,8 +144,4 @@ ${body}
 </main>
 </body>
 </html>`;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { partsOf, type SesRecord } from '../../lambdas/channels/email/outbox.js';
 import { LOCAL_RESOURCE_NAMES, TABLES, type TableKey } from '../../lambdas/shared/platform/resources.js';
 import type { FaultDrill } from '../../local/fault-drill.js';
 import type { CrashReport } from '../../local/fault-injection.js';
@@ -277,8 +278,12 @@ async function providerDeliveries(): Promise<Map<string, number>> {
     for (const ref of new Set(text.match(REF) ?? []))
       counts.set(`${ref}/${channel}`, (counts.get(`${ref}/${channel}`) ?? 0) + 1);
   };
-  const { messages } = await readFromLocalStack<{ messages: { Body: unknown }[] }>('SES', '/_aws/ses');
-  for (const message of messages) count('email', JSON.stringify(message.Body));
+  const { messages } = await readFromLocalStack<{ messages: SesRecord[] }>('SES', '/_aws/ses');
+  // Read as a person's mail program would: a raw message's parts decoded (a line may be encoded or folded).
+  for (const message of messages) {
+    const { text, html } = await partsOf(message);
+    count('email', `${text}\n${html ?? ''}`);
+  }
   const { platform_endpoint_messages: pushes } = await readFromLocalStack<{
     platform_endpoint_messages: Record<string, unknown[]>;
   }>('SNS', '/_aws/sns/platform-endpoint-messages');

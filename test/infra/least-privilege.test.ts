@@ -87,8 +87,10 @@ const EXPECTED: Record<string, string[]> = {
   Templates: [...XRAY, 'dynamodb:GetItem on templates', 'dynamodb:UpdateItem on templates'],
   EmailChannelWorker: [
     ...WORKER('email'),
-    'ses:SendEmail on the sender identity',
-    'ses:SendEmail on the configuration set',
+    'ses:SendRawEmail on the sender identity',
+    'ses:SendRawEmail on the configuration set',
+    // It signs the unsubscribe links of the emails a person may leave.
+    'secretsmanager:GetSecretValue on the link keys',
   ],
   EmailChannelFeedbackFunction: [
     ...XRAY,

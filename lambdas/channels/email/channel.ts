@@ -15,6 +15,11 @@ export const emailChannel = {
     /** A verified SES identity (address or domain) to send from. */
     sender: z.email({ message: 'must be an email address verified in SES' }),
     configurationSet: z.string().min(1).optional(),
+    /**
+     * An address that takes unsubscribe requests by mail, offered in List-Unsubscribe beside the one-click URL (your
+     * own mailbox or an SES receipt rule); the URL alone is what Gmail and Yahoo require.
+     */
+    unsubscribeMailto: z.email().optional(),
   }),
 } as const satisfies ChannelDefinition<'email'>;
 
@@ -22,4 +27,5 @@ export const emailChannel = {
 export const EMAIL_VARIABLES = {
   sender: 'SES_SENDER',
   configurationSet: 'SES_CONFIGURATION_SET',
+  unsubscribeMailto: 'EMAIL_UNSUBSCRIBE_MAILTO',
 } as const;

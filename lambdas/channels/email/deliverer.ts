@@ -12,24 +12,37 @@ import type { TemplateRenderer } from '../../shared/templates/render.js';
 import { classifySesError } from './provider-errors.js';
 import type { RenderedEmail } from './render.js';
 import type { EmailSender } from './sender.js';
+import { type UnsubscribeLinks, unsubscribeHeaders, withUnsubscribeFooter } from './unsubscribe.js';
 
 export class EmailDeliverer implements ChannelDeliverer {
   readonly channel = 'email';
 
+  /** `unsubscribeLinks` answers the person's links for the type's category, or none for a required category. */
   constructor(
     private readonly sender: Pick<EmailSender, 'send'>,
     private readonly renderer: TemplateRenderer,
+    private readonly unsubscribeLinks: (
+      user: UserItem,
+      template: TemplateItem,
+    ) => Promise<UnsubscribeLinks | undefined>,
   ) {}
 
   async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
     if (!user.email_address) return permanent('no_contact');
     if (!template.email) return permanent('not_in_template');
-    const email = await renderedOrFailure(this.renderer.render<RenderedEmail>('email', template.email, job.payload));
-    if (isFailure(email)) return email;
+    const rendered = await renderedOrFailure(this.renderer.render<RenderedEmail>('email', template.email, job.payload));
+    if (isFailure(rendered)) return rendered;
+    const links = await this.unsubscribeLinks(user, template);
+    const email = links ? withUnsubscribeFooter(rendered, links) : rendered;
     try {
       return {
         kind: 'sent',
-        providerMessageId: await this.sender.send(user.email_address, email, job.notification_id),
+        providerMessageId: await this.sender.send(
+          user.email_address,
+          email,
+          job.notification_id,
+          links ? unsubscribeHeaders(links) : {},
+        ),
       };
     } catch (error) {
       return classifySesError(error);

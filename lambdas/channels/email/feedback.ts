@@ -48,7 +48,7 @@ const sesEventSchema = z
   .loose();
 
 export interface EmailFeedback {
-  /** SES's id of the message, as SendEmail answered it and the worker recorded it. */
+  /** SES's id of the message, as SendRawEmail answered it and the worker recorded it. */
   readonly providerMessageId: string;
   /** From the message's tag; absent for an email not sent by this platform (or by a version before the tag). */
   readonly notificationId?: string;

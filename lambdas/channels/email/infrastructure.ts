@@ -23,19 +23,23 @@ const REPUTATION_ALARMS = { bounceRate: 0.04, complaintRate: 0.0008 };
  * bounces, complaints, rejections, delays) come back through SNS to the feedback function.
  */
 export const infrastructure: ChannelInfrastructure = {
-  equipWorker(worker, { settings: { email } }) {
+  equipWorker(worker, { settings: { email }, consentKeys }) {
     worker.addEnvironment(EMAIL_VARIABLES.sender, email.sender);
+    if (email.unsubscribeMailto) worker.addEnvironment(EMAIL_VARIABLES.unsubscribeMailto, email.unsubscribeMailto);
+    // It signs the unsubscribe links of the emails a person may leave.
+    consentKeys.allowRead(worker);
   },
 
   addFeedback(scope, context) {
     const configurationSet = configurationSetOf(scope, context);
     const { worker } = context;
     worker.addEnvironment(EMAIL_VARIABLES.configurationSet, configurationSet.configurationSetName);
-    // SendEmail alone: EmailIdentity.grantSendEmail would add SendRawEmail, which nothing here calls.
+    // SendRawEmail alone (the message is MIME, for its List-Unsubscribe header): EmailIdentity.grantSendEmail would add
+    // SendEmail, which nothing here calls.
     const stack = Stack.of(scope);
     worker.addToRolePolicy(
       new PolicyStatement({
-        actions: ['ses:SendEmail'],
+        actions: ['ses:SendRawEmail'],
         resources: [
           stack.formatArn({ service: 'ses', resource: 'identity', resourceName: context.settings.email.sender }),
           stack.formatArn({

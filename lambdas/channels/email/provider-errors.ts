@@ -11,7 +11,7 @@ const SES_OPERATOR_FIXABLE = new Set([
   'AccountSendingPausedException',
 ]);
 
-/** What an SES SendEmail error means for the delivery (see shared/delivery/provider-failure.ts). */
+/** What an SES SendRawEmail error means for the delivery (see shared/delivery/provider-failure.ts). */
 export function classifySesError(error: unknown): DeliveryFailure {
   return awsProviderFailure('ses', error, { refused: SES_REFUSED, operatorFixable: SES_OPERATOR_FIXABLE });
 }

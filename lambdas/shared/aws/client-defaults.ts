@@ -15,7 +15,7 @@ export const awsClientDefaults = {
 };
 
 /**
- * For the clients that hand a message to a provider (SES SendEmail, SNS Publish): one attempt. The SDK retries
+ * For the clients that hand a message to a provider (SES SendRawEmail, SNS Publish): one attempt. The SDK retries
  * timeouts and 5xx, exactly the answers after which the message may already have gone out; the channel worker
  * releases its claim and retries with its own backoff instead, so every re-send is one the platform decided.
  */

@@ -1,5 +1,6 @@
 import { SetEndpointAttributesCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { partsOf, type SesRecord } from '../../../lambdas/channels/email/outbox.js';
 import { DeviceRegistry } from '../../../lambdas/channels/push/device-registry.js';
 import { PushEndpoints } from '../../../lambdas/channels/push/endpoints.js';
 import { snsClient } from '../../../lambdas/channels/push/sns-clients.js';
@@ -43,11 +44,12 @@ const registry = () =>
     new PushEndpoints(snsClient),
   );
 
-interface SentEmail {
-  Id: string;
-  Destination: { ToAddresses: string[] };
-  Subject: string;
-  Body: { text_part: string | null; html_part: string | null };
+/** The email SES holds for a provider message id, read as a mail program would read it. */
+async function sentEmail(providerMessageId: string) {
+  const { messages } = await readFromLocalStack<{ messages: SesRecord[] }>('SES', `/_aws/ses?email=${SENDER}`);
+  const record = messages.find((message) => message.Id === providerMessageId);
+  expect(record?.RawData, 'the email, sent raw').toBeDefined();
+  return partsOf(record as SesRecord);
 }
 
 describe('each channel delivers', () => {
@@ -65,14 +67,34 @@ describe('each channel delivers', () => {
     expect(result.batchItemFailures).toEqual([]);
     const status = await channelStatus(world, id, 'email');
     expect(status).toMatchObject({ status: 'sent', provider_message_id: expect.any(String) });
-    const { messages } = await readFromLocalStack<{ messages: SentEmail[] }>('SES', `/_aws/ses?email=${SENDER}`);
-    const email = messages.find((message) => message.Id === status.provider_message_id);
-    expect(email?.Destination.ToAddresses).toEqual([`${userId}@example.com`]);
-    expect(email?.Subject).toBe('Order A-1 shipped');
-    expect(email?.Body.html_part).toContain('&lt;script&gt;x&lt;/script&gt;Ada');
-    expect(email?.Body.html_part).toContain('<b>A-1</b>');
-    expect(email?.Body.text_part).toContain('your order A-1 is on its way.');
-    expect(email?.Body.text_part).not.toContain('<p>');
+    const email = await sentEmail(status.provider_message_id);
+    expect(email.to).toBe(`${userId}@example.com`);
+    expect(email.subject).toBe('Order A-1 shipped');
+    expect(email.html).toContain('&lt;script&gt;x&lt;/script&gt;Ada');
+    expect(email.html).toContain('<b>A-1</b>');
+    expect(email.text).toContain('your order A-1 is on its way.');
+    expect(email.text).not.toContain('<p>');
+    // An order (the default category) is one a person may leave: RFC 8058's two headers, a footer to the page.
+    const oneClick = `${process.env.PUBLIC_API_URL}/unsubscribe/v1.`;
+    expect(String(email.headers?.get('list-unsubscribe'))).toContain(`<${oneClick}`);
+    expect(email.headers?.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+    expect(email.text).toContain(`${process.env.PUBLIC_API_URL}/consent/v1.`);
+  });
+
+  it('email: a required category (a critical type) carries no unsubscribe link', async () => {
+    const userId = await createUser(world.plane, { phone: false, device: false });
+    await saveTemplate(world.plane, 'security_alert', {
+      critical: true,
+      email: { subject: 'New sign-in', body: '<p>Was it you?</p>' },
+    });
+    const id = await notify(world, { user_id: userId, type: 'security_alert', payload: {} });
+    const records = await receiveRecords(world.platform.resources.queues.email.url, 1);
+
+    await runWorker(world, 'email', sqsEvent(records));
+
+    const email = await sentEmail((await channelStatus(world, id, 'email')).provider_message_id);
+    expect(email.headers?.has('list-unsubscribe')).toBe(false);
+    expect(email.text).not.toContain('/consent/');
   });
 
   it('sms: Twilio receives exactly the expected form fields, with Basic auth', async () => {
