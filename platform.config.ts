@@ -36,9 +36,13 @@ export default {
   // What messages are about: each template names one. A person turns categories on and off per channel, except
   // the required ones; `defaults` says what holds until they choose (marketing texts need their yes first).
   categories: {
-    security: { label: 'Security alerts', required: true },
-    orders: { label: 'Your orders' },
-    marketing: { label: 'News and offers', defaults: { sms: false, push: false } },
+    security: { label: 'Security alerts', labels: { de: 'Sicherheitswarnungen' }, required: true },
+    orders: { label: 'Your orders', labels: { de: 'Ihre Bestellungen' } },
+    marketing: {
+      label: 'News and offers',
+      labels: { de: 'Neuigkeiten und Angebote' },
+      defaults: { sms: false, push: false },
+    },
   },
   defaultCategory: 'orders',
   email: { sender: 'notifications@example.com' },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../lambdas/channels/registry.js';
 import { CATEGORY_NAME, type CategoryCatalogue } from '../lambdas/shared/domain/categories.js';
+import { LANGUAGES } from '../lambdas/shared/domain/language.js';
 import { SCOPES, TYPE_PATTERN } from '../lambdas/shared/domain/producer.js';
 
 /**
@@ -29,6 +30,8 @@ const producerSchema = z.strictObject({
 const categorySchema = z.strictObject({
   /** What the person reads on their preference page, e.g. "Security alerts". */
   label: z.string().min(1).max(80),
+  /** The label in the other languages the preference page speaks, e.g. { de: 'Sicherheitswarnungen' }. */
+  labels: z.partialRecord(z.enum(LANGUAGES), z.string().min(1).max(80)).default({}),
   /** A person cannot turn a required category off (security, legal); critical types must belong to one. */
   required: z.boolean().default(false),
   /** Whether each channel is on for the category until the person chooses; a channel left out is on. */
@@ -153,6 +156,7 @@ export function categoryCatalogue(settings: PlatformSettings): CategoryCatalogue
         name,
         {
           label: category.label,
+          labels: category.labels,
           required: category.required,
           defaults: Object.fromEntries(
             CHANNELS.map((channel) => [channel, category.defaults[channel] ?? true]),

@@ -32,13 +32,15 @@ const STYLE = `
   :root { color-scheme: light; }
   body { font: 1.05rem/1.5 system-ui, sans-serif; margin: 0; color: #1b1b1f; background: #f6f6f8; }
   main { max-width: 38rem; margin: 0 auto; padding: 1.25rem; }
-  h1 { font-size: 1.5rem; margin: 0.5rem 0 1rem; }
-  fieldset { background: #fff; border: 1px solid #c8c8d0; border-radius: 0.5rem; margin: 0 0 1rem; padding: 0.75rem 1rem; }
+  h1 { font-size: 1.5rem; margin: 0.5rem 0 1rem; hyphens: auto; overflow-wrap: break-word; }
+  fieldset { background: #fff; border: 1px solid #c8c8d0; border-radius: 0.5rem; margin: 0 0 1rem; padding: 0.75rem 1rem; min-width: 0; }
   legend { font-weight: 600; padding: 0 0.25rem; }
   .channels { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; margin-top: 0.25rem; }
   label { display: inline-flex; align-items: center; gap: 0.5rem; min-height: 2.75rem; }
-  input[type=checkbox] { width: 1.4rem; height: 1.4rem; }
+  input[type=checkbox] { width: 1.4rem; height: 1.4rem; flex: none; }
   input, select, button { font: inherit; }
+  .zone { display: flex; flex-wrap: wrap; }
+  .zone select { flex: 1 1 12rem; min-width: 0; }
   select, input[type=time] { min-height: 2.75rem; padding: 0 0.5rem; border: 1px solid #6b6b76; border-radius: 0.375rem; }
   .note { color: #44444e; margin: 0.25rem 0 0; }
   .notice { background: #e7f5ec; border: 1px solid #1f7a45; border-radius: 0.5rem; padding: 0.75rem 1rem; }
@@ -60,7 +62,9 @@ export const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
+  // Not no-referrer: a form posted under it says Origin: null, which the CSRF check refuses. The token in the URL
+  // still never leaves for another site.
+  'Referrer-Policy': 'same-origin',
   'X-Content-Type-Options': 'nosniff',
 };
 
@@ -90,7 +94,7 @@ ${categories}
 <label>${escapeHtml(text.from)} <input type="time" name="quiet_start" value="${escapeHtml(quiet?.start ?? '22:00')}"></label>
 <label>${escapeHtml(text.until)} <input type="time" name="quiet_end" value="${escapeHtml(quiet?.end ?? '07:00')}"></label>
 </div>
-<label>${escapeHtml(text.timeZone)} <select name="quiet_timezone">${zones
+<label class="zone">${escapeHtml(text.timeZone)} <select name="quiet_timezone">${zones
       .map((name) => `<option${name === zone ? ' selected' : ''}>${escapeHtml(name)}</option>`)
       .join('')}</select></label>
 <p class="note">${escapeHtml(text.quietNote)}</p>
@@ -114,7 +118,7 @@ function categoryFieldset(model: PreferencePageModel, name: string): string {
   }).join('\n');
   const off = CHANNELS.filter((channel) => !model.preferences[channel]);
   return `<fieldset>
-<legend>${escapeHtml(category.label)}</legend>
+<legend>${escapeHtml(category.labels[model.language] ?? category.label)}</legend>
 <div class="channels">
 ${boxes}
 </div>

@@ -33,7 +33,7 @@ export const handler = channelWorkerHandler(
         oneClick: `${publicApiUrl}${OPERATIONS.unsubscribe.path.replace('{token}', token)}`,
         page: `${publicApiUrl}${OPERATIONS.getPreferencePage.path.replace('{token}', token)}`,
         ...(mailto ? { mailto } : {}),
-        categoryLabel: category.label,
+        categoryLabel: category.labels[languageOf(user.locale)] ?? category.label,
         language: languageOf(user.locale),
       };
     },

@@ -1,4 +1,5 @@
 import { CHANNELS, type Channel } from '../../channels/registry.js';
+import type { Language } from './language.js';
 
 /**
  * What a message is about, as a person chooses what to receive: security alerts, their orders, marketing. Each
@@ -8,6 +9,8 @@ import { CHANNELS, type Channel } from '../../channels/registry.js';
  */
 export interface Category {
   readonly label: string;
+  /** The label in other languages the platform speaks (`de`: ...), where the installation gives one. */
+  readonly labels: Readonly<Partial<Record<Language, string>>>;
   readonly required: boolean;
   /** Whether each channel is on for this category until the person chooses. */
   readonly defaults: Readonly<Record<Channel, boolean>>;

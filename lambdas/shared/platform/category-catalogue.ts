@@ -8,6 +8,7 @@ const catalogueSchema = z.object({
     z.string(),
     z.object({
       label: z.string(),
+      labels: z.record(z.string(), z.string()),
       required: z.boolean(),
       defaults: z.object(Object.fromEntries(CHANNELS.map((channel) => [channel, z.boolean()]))),
     }),

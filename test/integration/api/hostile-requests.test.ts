@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signConsentToken } from '../../../lambdas/shared/domain/consent-token.js';
 import {
   API_FUNCTIONS,
   type ApiFunction,
@@ -9,7 +10,8 @@ import {
   pathParameterNames,
 } from '../../../lambdas/shared/platform/operations.js';
 import { HANDLER_MODULES } from '../../../lambdas/shared/platform/resources.js';
-import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
+import { apiEvent, invoke, lambdaContext, TEST_KEYS } from '../../support/api-gateway.js';
+import { TEST_CONSENT_KEYS } from '../../support/categories.js';
 import {
   ALL_CHANNEL_TEMPLATE,
   type ControlPlane,
@@ -289,15 +291,19 @@ const VALID_SEGMENTS: Record<string, string> = {
   address: 'ada@example.com',
 };
 
-/** Every operation with a path parameter, with a valid value for each and a valid body where it takes one. */
-const pathRoutes = OPERATION_LIST.filter((operation) => pathParameterNames(operation.path).length > 0).map(
-  (operation) => ({
-    operation: operation.id,
-    name: nameOf(operation.id),
-    valid: Object.fromEntries(pathParameterNames(operation.path).map((name) => [name, VALID_SEGMENTS[name] ?? ''])),
-    body: BODY_RULES[operation.id]?.valid,
-  }),
-);
+/**
+ * Every operation with a path parameter, with a valid value for each and a valid body where it takes one. A
+ * recipient's link is the exception: its one parameter is a signed token, and any other is refused as not the
+ * platform's (below).
+ */
+const pathRoutes = OPERATION_LIST.filter(
+  (operation) => pathParameterNames(operation.path).length > 0 && operation.caller !== 'recipient',
+).map((operation) => ({
+  operation: operation.id,
+  name: nameOf(operation.id),
+  valid: Object.fromEntries(pathParameterNames(operation.path).map((name) => [name, VALID_SEGMENTS[name] ?? ''])),
+  body: BODY_RULES[operation.id]?.valid,
+}));
 
 const PATH_RULES: Record<string, RegExp> = {
   user_id: /^[A-Za-z0-9_.:@-]{1,128}$/,
@@ -342,6 +348,63 @@ describe('hostile path parameters', () => {
             expect(answer.statusCode).toBe(400);
             const fields = (answer.json.error.details ?? []).map((detail: { field: string }) => detail.field);
             expect(fields).toContain(name);
+          },
+        ),
+        { numRuns: RUNS },
+      );
+
+      expect(await footprint(platform)).toBe(before);
+    },
+    300_000,
+  );
+});
+
+describe("hostile requests to a recipient's links", () => {
+  const links = OPERATION_LIST.filter((operation) => operation.caller === 'recipient');
+  const token = signConsentToken(
+    { userId: 'hostile-person', category: 'marketing', channel: 'email', issuedAt: 1_795_000_000 },
+    TEST_CONSENT_KEYS,
+  );
+
+  it.each(links.map((operation) => ({ operation: operation.id, name: nameOf(operation.id) })))(
+    '$name: refuses every token that is not the platform’s with 403, and any body with a genuine one changes nothing',
+    async ({ operation }) => {
+      // The person exists: a request that changed them would show in the footprint.
+      await invoke(plane.contacts, {
+        operation: 'putContacts',
+        pathParameters: { user_id: 'hostile-person' },
+        body: { email_address: 'hostile-person@example.com' },
+      });
+      const before = await footprint(platform);
+      const genuine = fc.constant(token);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            // A token that is not the platform's: any text, a genuine one changed, truncated or extended.
+            fc.record({
+              token: fc.oneof(hostileText, fc.constantFrom(token.slice(0, -1), `${token}x`, token.toUpperCase())),
+              body: fc.constant('List-Unsubscribe=One-Click'),
+              expect: fc.constant(403),
+            }),
+            // The genuine token with a body that is no one-click request and no form of the page's own.
+            fc.record({
+              token: genuine,
+              body: hostileText.filter((text) => !/One-Click/.test(text)),
+              expect: fc.constant(
+                OPERATIONS[operation].method === 'GET' ? 200 : operation === 'unsubscribe' ? 400 : 403,
+              ),
+            }),
+          ),
+          async (request) => {
+            generated++;
+            const answer = await handlerOf(operation)(
+              {
+                ...apiEvent({ operation, pathParameters: { token: request.token }, body: request.body, apiKeyId: '' }),
+                headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+              },
+              lambdaContext('hostile'),
+            );
+            expect(answer.statusCode).toBe(request.expect);
           },
         ),
         { numRuns: RUNS },

@@ -170,7 +170,7 @@ describe('the preference page', () => {
     expect(page.headers?.['Content-Type']).toBe('text/html; charset=utf-8');
     expect(page.headers?.['Content-Security-Policy']).toContain("default-src 'none'");
     expect(page.body).toContain('<html lang="de">');
-    expect(page.body).toContain('<legend>Security alerts</legend>');
+    expect(page.body).toContain('<legend>Sicherheitswarnungen</legend>');
     expect(page.body).toMatch(/name="security\.email" checked disabled/);
     // Marketing texts wait for a yes; its email is on until turned off.
     expect(page.body).toMatch(/name="marketing\.email" checked>/);
