@@ -23,6 +23,7 @@ function view(type: string, template: TemplateDocument & { updated_at?: string; 
     critical: template.critical,
     category: categoryOf(template, categoryCatalogue()),
     ...parts,
+    ...(template.locales ? { locales: template.locales } : {}),
     owner: template.owner,
     updated_at: template.updated_at,
   };
@@ -34,10 +35,13 @@ function view(type: string, template: TemplateDocument & { updated_at?: string; 
  * notification later. Other render errors are left to the payloads: an empty one proves nothing about them.
  */
 async function renderLimitProblems(template: TemplateDocument): Promise<FieldProblem[]> {
-  const renders = CHANNELS.flatMap((channel) => {
-    const part = template[channel];
-    return part ? [templateRenderer.render(channel, part, {})] : [];
-  });
+  // The default content and each locale's.
+  const renders = [template, ...Object.values(template.locales ?? {})].flatMap((content) =>
+    CHANNELS.flatMap((channel) => {
+      const part = content[channel];
+      return part ? [templateRenderer.render(channel, part, {})] : [];
+    }),
+  );
   const outcomes = await Promise.allSettled(renders);
   const problems: FieldProblem[] = [];
   for (const outcome of outcomes) {

@@ -1,4 +1,4 @@
-import { CHANNELS } from '../channels/registry.js';
+import { CHANNELS, type Channel } from '../channels/registry.js';
 import { type CategoryCatalogue, requiredCategories } from '../shared/domain/categories.js';
 import type { FieldProblem } from '../shared/http/api-error.js';
 import type { TemplateDocument } from '../shared/schemas/template.js';
@@ -9,15 +9,31 @@ import { liquid } from '../shared/templates/liquid-engine.js';
  * required categories, each part that does not compile (e.g. "email.subject").
  */
 export function templateProblems(template: TemplateDocument, catalogue: CategoryCatalogue): FieldProblem[] {
-  const problems: FieldProblem[] = [...categoryProblems(template, catalogue)];
+  const problems: FieldProblem[] = [...categoryProblems(template, catalogue), ...compileProblems(template, '')];
+  for (const [locale, parts] of Object.entries(template.locales ?? {})) {
+    for (const channel of CHANNELS) {
+      // A locale says the default's channels in another language; it adds none (a person would get it only there).
+      if (parts[channel] !== undefined && template[channel] === undefined)
+        problems.push({ field: `locales.${locale}.${channel}`, message: `the default content has no ${channel}` });
+    }
+    problems.push(...compileProblems(parts, `locales.${locale}.`));
+  }
+  return problems;
+}
+
+/** Each part that does not compile, named by its field under `prefix`. */
+function compileProblems(
+  parts: Partial<Record<Channel, Readonly<Record<string, string>>>>,
+  prefix: string,
+): FieldProblem[] {
+  const problems: FieldProblem[] = [];
   for (const channel of CHANNELS) {
-    const parts: Record<string, string> | undefined = template[channel];
-    for (const [part, text] of Object.entries(parts ?? {})) {
+    for (const [part, text] of Object.entries(parts[channel] ?? {})) {
       try {
         liquid.parse(text);
       } catch (error) {
         problems.push({
-          field: `${channel}.${part}`,
+          field: `${prefix}${channel}.${part}`,
           message: `does not compile: ${firstLine((error as Error).message)}`,
         });
       }

@@ -6,6 +6,7 @@ import {
   isFailure,
   renderedOrFailure,
 } from '../../shared/delivery/channel-deliverer.js';
+import { localizedPart } from '../../shared/delivery/localized-part.js';
 import { permanent } from '../../shared/domain/delivery-failure.js';
 import type { ChannelJob } from '../../shared/schemas/channel-job.js';
 import type { TemplateRenderer } from '../../shared/templates/render.js';
@@ -29,14 +30,18 @@ export class EmailDeliverer implements ChannelDeliverer {
 
   async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
     if (!user.email_address) return permanent('no_contact');
-    if (!template.email) return permanent('not_in_template');
-    const rendered = await renderedOrFailure(this.renderer.render<RenderedEmail>('email', template.email, job.payload));
+    const localized = localizedPart(template, 'email', user.locale);
+    if (!localized) return permanent('not_in_template');
+    const rendered = await renderedOrFailure(
+      this.renderer.render<RenderedEmail>('email', localized.part, job.payload, localized.locale),
+    );
     if (isFailure(rendered)) return rendered;
     const links = await this.unsubscribeLinks(user, template);
     const email = links ? withUnsubscribeFooter(rendered, links) : rendered;
     try {
       return {
         kind: 'sent',
+        ...(localized.locale ? { locale: localized.locale } : {}),
         providerMessageId: await this.sender.send(
           user.email_address,
           email,

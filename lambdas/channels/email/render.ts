@@ -10,9 +10,13 @@ export interface RenderedEmail {
 }
 
 /** An email: its subject on one line, its body as HTML (payload values escaped) and as the text the HTML shows. */
-export async function render(part: TemplatePart, payload: Record<string, unknown>): Promise<RenderedEmail> {
-  const subject = await renderLiquid(textLiquid, 'email.subject', part.subject ?? '', payload);
-  const html = await renderLiquid(htmlLiquid, 'email.body', part.body ?? '', payload);
+export async function render(
+  part: TemplatePart,
+  payload: Record<string, unknown>,
+  locale?: string,
+): Promise<RenderedEmail> {
+  const subject = await renderLiquid(textLiquid, 'email.subject', part.subject ?? '', payload, locale);
+  const html = await renderLiquid(htmlLiquid, 'email.body', part.body ?? '', payload, locale);
   // Converting the escaped HTML, rather than an unescaped render, shows a payload's "a<b" or "&lt;" as the HTML
   // part does, instead of reading it as markup.
   return { subject: oneHeaderLine(subject), html, text: htmlToText(html) };

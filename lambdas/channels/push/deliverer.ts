@@ -6,6 +6,7 @@ import {
   isFailure,
   renderedOrFailure,
 } from '../../shared/delivery/channel-deliverer.js';
+import { localizedPart } from '../../shared/delivery/localized-part.js';
 import { type DeliveryFailure, permanent } from '../../shared/domain/delivery-failure.js';
 import { logger } from '../../shared/observability.js';
 import type { ChannelJob } from '../../shared/schemas/channel-job.js';
@@ -29,8 +30,11 @@ export class PushDeliverer implements ChannelDeliverer {
   ) {}
 
   async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
-    if (!template.push) return permanent('not_in_template');
-    const rendered = await renderedOrFailure(this.renderer.render<RenderedPush>('push', template.push, job.payload));
+    const localized = localizedPart(template, 'push', user.locale);
+    if (!localized) return permanent('not_in_template');
+    const rendered = await renderedOrFailure(
+      this.renderer.render<RenderedPush>('push', localized.part, job.payload, localized.locale),
+    );
     if (isFailure(rendered)) return rendered;
     const devices = await this.devices.devicesOf(user.user_id, user.device_ids ?? []);
     const message = { ...rendered, data: { notification_id: job.notification_id, type: job.type } };
@@ -54,7 +58,12 @@ export class PushDeliverer implements ChannelDeliverer {
       }),
     );
     // One device reached is a delivery: retrying for the others would buzz that one again.
-    if (sent.length > 0) return { kind: 'sent', providerMessageId: sent.join(',') };
+    if (sent.length > 0)
+      return {
+        kind: 'sent',
+        providerMessageId: sent.join(','),
+        ...(localized.locale ? { locale: localized.locale } : {}),
+      };
     const transient = failures.find((failure) => failure.kind === 'transient');
     if (transient) return transient;
     if (failures[0]) return failures[0];

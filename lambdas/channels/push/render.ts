@@ -7,8 +7,12 @@ export interface RenderedPush {
 }
 
 /** A push: its title and body, trimmed. */
-export async function render(part: TemplatePart, payload: Record<string, unknown>): Promise<RenderedPush> {
-  const title = await renderLiquid(textLiquid, 'push.title', part.title ?? '', payload);
-  const body = await renderLiquid(textLiquid, 'push.body', part.body ?? '', payload);
+export async function render(
+  part: TemplatePart,
+  payload: Record<string, unknown>,
+  locale?: string,
+): Promise<RenderedPush> {
+  const title = await renderLiquid(textLiquid, 'push.title', part.title ?? '', payload, locale);
+  const body = await renderLiquid(textLiquid, 'push.body', part.body ?? '', payload, locale);
   return { title: title.trim(), body: body.trim() };
 }

@@ -6,6 +6,7 @@ import {
   isFailure,
   renderedOrFailure,
 } from '../../shared/delivery/channel-deliverer.js';
+import { localizedPart } from '../../shared/delivery/localized-part.js';
 import { permanent } from '../../shared/domain/delivery-failure.js';
 import { logger } from '../../shared/observability.js';
 import type { ChannelJob } from '../../shared/schemas/channel-job.js';
@@ -29,8 +30,11 @@ export class SmsDeliverer implements ChannelDeliverer {
 
   async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
     if (!user.phone_number) return permanent('no_contact');
-    if (!template.sms) return permanent('not_in_template');
-    const sms = await renderedOrFailure(this.renderer.render<RenderedSms>('sms', template.sms, job.payload));
+    const localized = localizedPart(template, 'sms', user.locale);
+    if (!localized) return permanent('not_in_template');
+    const sms = await renderedOrFailure(
+      this.renderer.render<RenderedSms>('sms', localized.part, job.payload, localized.locale),
+    );
     if (isFailure(sms)) return sms;
     if (sms.segments > 1) {
       // Sent whole, never cut: but each segment is billed, which the template's author should know.
@@ -38,7 +42,11 @@ export class SmsDeliverer implements ChannelDeliverer {
     }
     try {
       const sender = await this.sender();
-      return { kind: 'sent', providerMessageId: await sender.send(user.phone_number, sms.body, job.notification_id) };
+      return {
+        kind: 'sent',
+        providerMessageId: await sender.send(user.phone_number, sms.body, job.notification_id),
+        ...(localized.locale ? { locale: localized.locale } : {}),
+      };
     } catch (error) {
       const failure = classifyTwilioError(error);
       if (failure.reason === UNSUBSCRIBED) {

@@ -7,8 +7,12 @@ export interface RenderedSms extends SmsSegmentation {
 }
 
 /** A text: its body, trimmed, and the segments it will be billed as. */
-export async function render(part: TemplatePart, payload: Record<string, unknown>): Promise<RenderedSms> {
+export async function render(
+  part: TemplatePart,
+  payload: Record<string, unknown>,
+  locale?: string,
+): Promise<RenderedSms> {
   // Whitespace that a template's tags leave at either end would cost characters, and sometimes a segment.
-  const body = (await renderLiquid(textLiquid, 'sms.body', part.body ?? '', payload)).trim();
+  const body = (await renderLiquid(textLiquid, 'sms.body', part.body ?? '', payload, locale)).trim();
   return { body, ...smsSegments(body) };
 }

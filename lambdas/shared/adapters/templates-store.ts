@@ -74,12 +74,14 @@ export class TemplatesStore {
       ':now': new Date().toISOString(),
       ':producer': producer,
     };
-    // A PUT replaces the document: a category left out is removed (the type then takes the default one).
-    names['#category'] = 'category';
-    if (template.category === undefined) remove.push('#category');
-    else {
-      set.push('#category = :category');
-      values[':category'] = template.category;
+    // A PUT replaces the document: a category or locales left out are removed (the type then takes the default).
+    for (const field of ['category', 'locales'] as const) {
+      names[`#${field}`] = field;
+      if (template[field] === undefined) remove.push(`#${field}`);
+      else {
+        set.push(`#${field} = :${field}`);
+        values[`:${field}`] = template[field];
+      }
     }
     for (const channel of CHANNELS) {
       names[`#${channel}`] = channel;

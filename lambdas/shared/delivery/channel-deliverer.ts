@@ -6,7 +6,10 @@ import type { ChannelJob } from '../schemas/channel-job.js';
 import { RenderInterrupted, RenderLimitExceeded } from '../templates/bounded-renderer.js';
 import { TemplateRenderError } from '../templates/render.js';
 
-export type DeliveryResult = { readonly kind: 'sent'; readonly providerMessageId: string } | DeliveryFailure;
+/** Sent (with the provider's id, and the template locale it was written in, when not the default), or why not. */
+export type DeliveryResult =
+  | { readonly kind: 'sent'; readonly providerMessageId: string; readonly locale?: string }
+  | DeliveryFailure;
 
 /**
  * What differs between channels: render the channel's template and hand it to the provider, turning every

@@ -137,7 +137,11 @@ export class ChannelWorker {
 
     const result = await this.deps.deliverer.deliver(job, user ?? { user_id: job.user_id }, template);
     if (result.kind === 'sent') {
-      await this.finish(job, token, { status: 'sent', provider_message_id: result.providerMessageId });
+      await this.finish(job, token, {
+        status: 'sent',
+        provider_message_id: result.providerMessageId,
+        ...(result.locale ? { locale: result.locale } : {}),
+      });
       metrics.addMetric('Delivered', MetricUnit.Count, 1);
       return;
     }

@@ -13,6 +13,8 @@ export interface ChannelState {
   readonly reason?: SkipReason | string;
   readonly not_before?: string;
   readonly provider_message_id?: string;
+  /** The template locale the message was written in (e.g. de), when not the default content. */
+  readonly locale?: string;
   readonly updated_at: string;
   /** What the provider said after the send, in the order it arrived. */
   readonly events?: readonly ProviderEvent[];

@@ -62,6 +62,7 @@ const channelStateSchema = z.object({
   reason: z.string().optional(),
   not_before: z.iso.datetime().optional(),
   provider_message_id: z.string().optional(),
+  locale: z.string().optional().meta({ description: 'the template locale it was written in, when not the default' }),
   updated_at: z.string(),
   events: z.array(providerEventSchema).optional().meta({ description: 'what the provider said after the send' }),
 });

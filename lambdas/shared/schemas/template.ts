@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
 import { CATEGORY_NAME } from '../domain/categories.js';
+import { LOCALE_TAG } from '../domain/locale.js';
 
 type TemplateParts = { [Name in Channel]: z.ZodOptional<(typeof CHANNEL_DEFINITIONS)[Name]['templatePart']> };
 
@@ -20,6 +21,21 @@ export const templateSchema = z
     ...(Object.fromEntries(
       CHANNELS.map((channel) => [channel, CHANNEL_DEFINITIONS[channel].templatePart.optional()]),
     ) as TemplateParts),
+    locales: z
+      .record(
+        z.string().regex(LOCALE_TAG, 'must be a language tag such as "de" or "pt-BR"'),
+        z.strictObject(
+          Object.fromEntries(
+            CHANNELS.map((channel) => [channel, CHANNEL_DEFINITIONS[channel].templatePart.optional()]),
+          ) as TemplateParts,
+        ),
+      )
+      .optional()
+      .meta({
+        description:
+          'the content in other languages, by language tag: {"de": {"email": {...}}, "pt-BR": {...}}; each may give ' +
+          "any of the default's channels. A person gets their locale's (de-AT), else its language's (de), else the default",
+      }),
   })
   .refine((template) => CHANNELS.some((channel) => template[channel] !== undefined), {
     message: `must have at least one of ${CHANNELS.join(', ')}`,

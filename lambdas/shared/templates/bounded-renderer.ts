@@ -100,8 +100,13 @@ export class BoundedRenderer implements TemplateRenderer {
     private readonly onEvent: (event: string, details: Record<string, unknown>) => void = () => {},
   ) {}
 
-  render<Rendered>(channel: string, part: TemplatePart, payload: Record<string, unknown>): Promise<Rendered> {
-    return this.renderRequest({ channel, part, payload }) as Promise<Rendered>;
+  render<Rendered>(
+    channel: string,
+    part: TemplatePart,
+    payload: Record<string, unknown>,
+    locale?: string,
+  ): Promise<Rendered> {
+    return this.renderRequest({ channel, part, payload, ...(locale ? { locale } : {}) }) as Promise<Rendered>;
   }
 
   /**

@@ -56,6 +56,92 @@ function boundedCapture(Capture: TagClass): TagClass {
   };
 }
 
+/**
+ * The locale each render formats for, by its payload (the render's scope): not a variable the template could read or
+ * a payload could set, since templates see the payload's own properties and nothing else.
+ */
+export const RENDER_LOCALES = new WeakMap<object, string>();
+
+type FilterThis = { context: Context };
+
+/** The locale of the render, as Intl takes it (a malformed one falls back to English rather than failing). */
+function localeOf(filter: FilterThis): string {
+  const locale = RENDER_LOCALES.get(filter.context.environments as object);
+  try {
+    return Intl.getCanonicalLocales(typeof locale === 'string' ? locale : 'en')[0] ?? 'en';
+  } catch {
+    return 'en';
+  }
+}
+
+/**
+ * Dates and numbers written as the person reads them (Intl): `{{ shipped_at | local_date }}` (a date: short, medium,
+ * long or full; `| local_date: "long", "Europe/Berlin"` in a time zone), `| local_datetime`, `{{ total | local_number }}`,
+ * `{{ total | money: "EUR" }}`. A value that is not a date or a number is written as it is.
+ */
+const INTL_FILTERS: Record<string, (this: FilterThis, value: unknown, ...args: unknown[]) => string> = {
+  local_date(value, style = 'medium', timeZone = 'UTC') {
+    const at = dateOf(value);
+    return at
+      ? format(() =>
+          new Intl.DateTimeFormat(localeOf(this), { dateStyle: dateStyle(style), timeZone: String(timeZone) }).format(
+            at,
+          ),
+        )
+      : String(value ?? '');
+  },
+  local_datetime(value, style = 'medium', timeZone = 'UTC') {
+    const at = dateOf(value);
+    return at
+      ? format(() =>
+          new Intl.DateTimeFormat(localeOf(this), {
+            dateStyle: dateStyle(style),
+            timeStyle: 'short',
+            timeZone: String(timeZone),
+          }).format(at),
+        )
+      : String(value ?? '');
+  },
+  local_number(value, digits) {
+    const number = Number(value);
+    return Number.isFinite(number) && value !== '' && value !== null
+      ? format(() =>
+          new Intl.NumberFormat(
+            localeOf(this),
+            digits === undefined ? {} : { maximumFractionDigits: Number(digits) },
+          ).format(number),
+        )
+      : String(value ?? '');
+  },
+  money(value, currency = 'USD') {
+    const number = Number(value);
+    return Number.isFinite(number) && value !== '' && value !== null
+      ? format(() =>
+          new Intl.NumberFormat(localeOf(this), { style: 'currency', currency: String(currency) }).format(number),
+        )
+      : String(value ?? '');
+  },
+};
+
+function dateOf(value: unknown): Date | undefined {
+  if (!(typeof value === 'string' || typeof value === 'number')) return undefined;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
+function dateStyle(style: unknown): 'short' | 'medium' | 'long' | 'full' {
+  return style === 'short' || style === 'long' || style === 'full' ? style : 'medium';
+}
+
+/** A bad argument (an unknown currency or time zone) is the template's fault: it fails the render, naming why. */
+function format(write: () => string): string {
+  try {
+    return write();
+  } catch (error) {
+    throw new Error(`cannot format: ${(error as Error).message}`);
+  }
+}
+
 function engine(outputEscape?: 'escape'): Liquid {
   const configured = new Liquid({
     strictFilters: true,
@@ -68,6 +154,7 @@ function engine(outputEscape?: 'escape'): Liquid {
     ...(outputEscape ? { outputEscape } : {}),
   });
   for (const name of REFUSED_TAGS) configured.registerTag(name, RefusedTag);
+  for (const [name, filter] of Object.entries(INTL_FILTERS)) configured.registerFilter(name, filter);
   const capture = configured.tags.capture;
   if (capture) configured.registerTag('capture', boundedCapture(capture));
   return configured;

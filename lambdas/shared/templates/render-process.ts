@@ -11,7 +11,7 @@ import type { RenderReply, RenderRequest } from './render-protocol.js';
 process.on('message', async ({ id, request }: { id: number; request: RenderRequest }) => {
   let reply: RenderReply;
   try {
-    reply = { id, rendered: await renderInProcess(request.channel, request.part, request.payload) };
+    reply = { id, rendered: await renderInProcess(request.channel, request.part, request.payload, request.locale) };
   } catch (error) {
     reply =
       error instanceof TemplateRenderError

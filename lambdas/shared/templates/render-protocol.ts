@@ -5,6 +5,7 @@ export interface RenderRequest {
   readonly channel: string;
   readonly part: TemplatePart;
   readonly payload: Record<string, unknown>;
+  readonly locale?: string;
 }
 
 export type RenderReply =

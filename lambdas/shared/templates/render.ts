@@ -1,4 +1,5 @@
 import type { Liquid, Template } from 'liquidjs';
+import { RENDER_LOCALES } from './liquid-engine.js';
 
 /**
  * A template part that cannot be turned into a message, named by its field (e.g. "email.body"). `limitExceeded`
@@ -23,7 +24,13 @@ export type TemplatePart = Readonly<Record<string, string>>;
  * what): bounded in render processes (bounded-renderer.ts), or in this process (render-process.ts, tests).
  */
 export interface TemplateRenderer {
-  render<Rendered>(channel: string, part: TemplatePart, payload: Record<string, unknown>): Promise<Rendered>;
+  /** `locale` is what the Intl-backed filters format dates and numbers for (the locale chosen, or the person's). */
+  render<Rendered>(
+    channel: string,
+    part: TemplatePart,
+    payload: Record<string, unknown>,
+    locale?: string,
+  ): Promise<Rendered>;
 }
 
 // A render past a million characters is a runaway (Gmail clips an email at 102 KB, SES refuses one above 10 MB).
@@ -32,17 +39,18 @@ const MAX_RENDERED_LENGTH = 1_000_000;
 const MAX_MESSAGE_LENGTH = 200;
 
 /** A channel's renderer: lambdas/channels/<name>/render.ts exports it as `render`. */
-export type ChannelRender = (part: TemplatePart, payload: Record<string, unknown>) => Promise<object>;
+export type ChannelRender = (part: TemplatePart, payload: Record<string, unknown>, locale?: string) => Promise<object>;
 
 /** Renders in this process with the channel's own render.ts, loaded on first use. */
 export async function renderInProcess(
   channel: string,
   part: TemplatePart,
   payload: Record<string, unknown>,
+  locale?: string,
 ): Promise<object> {
   // A template literal esbuild bundles every channel's render.ts for (the render process's bundle holds them all).
   const { render } = (await import(`../../channels/${channel}/render.ts`)) as { render: ChannelRender };
-  return render(part, payload);
+  return render(part, payload, locale);
 }
 
 /** One field of a template, rendered by `engine` over the payload; a failure names the field (e.g. "email.body"). */
@@ -51,6 +59,7 @@ export async function renderLiquid(
   field: string,
   source: string,
   payload: Record<string, unknown>,
+  locale?: string,
 ): Promise<string> {
   let parsed: Template[];
   try {
@@ -60,6 +69,8 @@ export async function renderLiquid(
   }
   let rendered: unknown;
   try {
+    // The Intl-backed filters read the locale by the render's scope, the payload: no template variable holds it.
+    RENDER_LOCALES.set(payload, locale ?? 'en');
     rendered = await engine.render(parsed, payload);
   } catch (error) {
     const message = shortMessage(error);

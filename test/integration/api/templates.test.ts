@@ -138,3 +138,34 @@ describe('PUT and GET /v1/templates/{type}', () => {
     expect(answer.json.error.code).toBe('not_found');
   });
 });
+
+describe('a template in several languages', () => {
+  const german = {
+    sms: { body: 'Hallo' },
+    locales: { de: { sms: { body: 'Bestellung {{ n | local_number }}' } }, 'pt-BR': { sms: { body: 'Olá' } } },
+  };
+
+  it('keeps its locales and reads them back', async () => {
+    const type = `lang-${randomUUID().slice(0, 8)}`;
+
+    const saved = await put(type, german);
+
+    expect(saved.statusCode).toBe(200);
+    expect((await get(type)).json.locales).toEqual(german.locales);
+  });
+
+  it.each([
+    [{ sms: { body: 'x' }, locales: { 'not a tag': { sms: { body: 'y' } } } }, 'locales.not a tag'],
+    [{ sms: { body: 'x' }, locales: { de: { push: { title: 't', body: 'b' } } } }, 'locales.de.push'],
+    [{ sms: { body: 'x' }, locales: { de: { sms: { body: '{{ x' } } } }, 'locales.de.sms.body'],
+    [{ sms: { body: 'x' }, locales: { de: { fax: {} } } }, 'locales.de.fax'],
+  ])('refuses %j naming %s, and stores nothing', async (body, field) => {
+    const type = `bad-${randomUUID().slice(0, 8)}`;
+
+    const answer = await put(type, body);
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error.details.map((detail: { field: string }) => detail.field)).toContain(field);
+    expect((await get(type)).statusCode).toBe(404);
+  });
+});

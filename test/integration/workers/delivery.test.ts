@@ -97,6 +97,41 @@ describe('each channel delivers', () => {
     expect(email.text).not.toContain('/consent/');
   });
 
+  it("email: written in the person's language (de-AT gets de), dates and money as they read them, and the status says which", async () => {
+    const userId = await createUser(world.plane, { phone: false, device: false });
+    await invoke(world.plane.contacts, {
+      operation: 'putContacts',
+      pathParameters: { user_id: userId },
+      body: { email_address: `${userId}@example.com`, locale: 'de-AT' },
+    });
+    await saveTemplate(world.plane, 'order_paid', {
+      email: { subject: 'Paid {{ total | money: "EUR" }}', body: '<p>Paid on {{ at | local_date: "long" }}</p>' },
+      locales: {
+        de: {
+          email: {
+            subject: 'Bezahlt: {{ total | money: "EUR" }}',
+            body: '<p>Bezahlt am {{ at | local_date: "long" }}</p>',
+          },
+        },
+        fr: { email: { subject: 'Payé', body: '<p>Payé</p>' } },
+      },
+    });
+    const id = await notify(world, {
+      user_id: userId,
+      type: 'order_paid',
+      payload: { total: 1234.5, at: '2026-11-26T10:00:00Z' },
+    });
+    const records = await receiveRecords(world.platform.resources.queues.email.url, 1);
+
+    await runWorker(world, 'email', sqsEvent(records));
+
+    const status = await channelStatus(world, id, 'email');
+    expect(status).toMatchObject({ status: 'sent', locale: 'de' });
+    const email = await sentEmail(status.provider_message_id);
+    expect(email.subject).toBe('Bezahlt: 1.234,50\u00a0€');
+    expect(email.text).toContain('Bezahlt am 26. November 2026');
+  });
+
   it('sms: Twilio receives exactly the expected form fields, with Basic auth', async () => {
     const userId = await createUser(world.plane, { email: false, device: false });
     const id = await notify(world, { user_id: userId, type: 'order_shipped', payload: { order_id: 'A-2' } });
