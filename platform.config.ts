@@ -46,10 +46,18 @@ export default {
   },
   defaultCategory: 'orders',
   email: { sender: 'notifications@example.com' },
-  // helpText answers HELP texted to your number: name your service and say how to stop.
+  // helpText answers HELP texted to your number: name your service and say how to stop. optOutLine ends each text
+  // of a category a person may leave. translations: the same in the other languages the platform speaks.
   sms: {
     helpText:
       'Notifications from Example Inc. Reply STOP to unsubscribe, START to subscribe again. Msg & data rates may apply.',
+    optOutLine: 'Reply STOP to opt out.',
+    translations: {
+      de: {
+        helpText: 'Benachrichtigungen von Example Inc. Antworten Sie STOP zum Abmelden, START zum erneuten Anmelden.',
+        optOutLine: 'Abmelden: Antwort STOP.',
+      },
+    },
   },
   push: { maxDevicesPerUser: 10 },
   preferencesCache: { enabled: true, nodeType: 'dax.t3.small', nodes: 3, itemTtlSeconds: 60, queryTtlSeconds: 60 },

@@ -246,8 +246,10 @@ export class NotificationPlatformStack extends Stack {
     });
     // Outcomes on notifications; receipts of texts acted on beside them (put, and deleted when acting failed).
     allowTableActions(smsWebhooks, notifications, 'UpdateItem', 'PutItem', 'DeleteItem');
-    // Who texted STOP: the phone number's index, then that SMS switch and nothing else of the person.
+    // Who texted STOP: the phone number's index, then that SMS switch and nothing else of the person; HELP is
+    // answered in the person's language (their item).
     allowIndexQuery(smsWebhooks, users, USERS_BY_PHONE_NUMBER_INDEX);
+    allowTableActions(smsWebhooks, users, 'GetItem');
     allowAttributeUpdates(smsWebhooks, users, SWITCH_ATTRIBUTES('sms'));
     props.channelInfrastructure.sms.equipWebhooks?.(smsWebhooks, {
       settings,

@@ -13,7 +13,7 @@ import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { EMAIL_VARIABLES } from '../lambdas/channels/email/channel.js';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
 import type { Channel } from '../lambdas/channels/registry.js';
-import { SMS_VARIABLES } from '../lambdas/channels/sms/channel.js';
+import { SMS_VARIABLES, smsWording } from '../lambdas/channels/sms/channel.js';
 import { SCOPES } from '../lambdas/shared/domain/producer.js';
 import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import { ENV } from '../lambdas/shared/platform/environment.js';
@@ -138,7 +138,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       [ENV.consentKeys]:
         process.env[ENV.consentKeys] || JSON.stringify({ current: 'local-consent-key-not-a-secret-000000000000' }),
       [EMAIL_VARIABLES.sender]: settings.email.sender,
-      [SMS_VARIABLES.helpText]: settings.sms.helpText,
+      [SMS_VARIABLES.wording]: JSON.stringify(smsWording(settings.sms)),
       [PUSH_VARIABLES.maxDevicesPerUser]: String(settings.push.maxDevicesPerUser),
       [ENV.templateCacheSeconds]: '5',
       // Where Twilio (the local server) reports each text's status, as the deployed workers give the API's URL.

@@ -45,8 +45,9 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:UpdateItem on notifications',
     'dynamodb:PutItem on notifications',
     'dynamodb:DeleteItem on notifications',
-    // Who texted STOP, and their SMS switch only.
+    // Who texted STOP, and their SMS switch only; the language to answer HELP in.
     'dynamodb:Query on users/index/by_phone_number',
+    'dynamodb:GetItem on users',
     'dynamodb:UpdateItem on users (preferences, sms_switched_by, updated_at, user_id only)',
     'secretsmanager:GetSecretValue on the Twilio secret',
   ],

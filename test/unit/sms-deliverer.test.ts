@@ -46,4 +46,23 @@ describe('the SMS deliverer', () => {
 
     expect(await deliverer.deliver(job, user, template)).toEqual({ kind: 'sent', providerMessageId: 'SM123' });
   });
+
+  it('ends the text with the opt-out line it is given, and counts the segments again', async () => {
+    let sent = '';
+    const deliverer = new SmsDeliverer(
+      async () => ({
+        send: async (_to: string, body: string) => {
+          sent = body;
+          return 'SM1';
+        },
+      }),
+      renderer,
+      vi.fn(),
+      () => 'Reply STOP to opt out.',
+    );
+
+    await deliverer.deliver(job, user, template);
+
+    expect(sent).toBe('Your code\nReply STOP to opt out.');
+  });
 });

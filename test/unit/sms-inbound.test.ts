@@ -3,12 +3,19 @@ import { answerInboundText } from '../../lambdas/channels/sms/inbound-message.js
 import { twimlReply } from '../../lambdas/channels/sms/twiml.js';
 
 const AT = '2026-11-26T10:00:00.000Z';
-const settings = { helpText: 'Example Inc. Reply STOP to stop <any> time & more.', at: AT };
+const settings = {
+  wording: {
+    helpText: { en: 'Example Inc. Reply STOP to stop <any> time & more.', de: 'Beispiel AG. STOP zum Abmelden.' },
+    optOutLine: {},
+  },
+  at: AT,
+};
 
-function usersWith(byNumber: Record<string, string[]>) {
+function usersWith(byNumber: Record<string, string[]>, locales: Record<string, string> = {}) {
   return {
     userIdsWithPhoneNumber: vi.fn(async (number: string) => byNumber[number] ?? []),
     switchChannel: vi.fn(async (_userId: string) => true),
+    findFresh: vi.fn(async (userId: string) => ({ user_id: userId, locale: locales[userId] })),
   };
 }
 
@@ -67,7 +74,15 @@ describe('a text to the platform', () => {
     expect(answer.twiml).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Example Inc. Reply STOP to stop &lt;any&gt; time &amp; more.</Message></Response>',
     );
-    expect(users.userIdsWithPhoneNumber).not.toHaveBeenCalled();
+    expect(users.switchChannel).not.toHaveBeenCalled();
+  });
+
+  it("HELP is answered in the number's person's language, where the settings give one", async () => {
+    const users = usersWith({ '+4915112345678': ['ada'] }, { ada: 'de-AT' });
+
+    const answer = await answerInboundText({ From: '+4915112345678', Body: 'help' }, users, settings);
+
+    expect(answer.twiml).toContain('<Message>Beispiel AG. STOP zum Abmelden.</Message>');
   });
 
   it('an ordinary text is not the platform to answer: an empty reply, nothing looked up', async () => {

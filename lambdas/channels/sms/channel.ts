@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LANGUAGES, type Language } from '../../shared/domain/language.js';
 import type { ChannelDefinition } from '../channel-definition.js';
 import { liquidSource } from '../liquid-source.js';
 
@@ -25,6 +26,21 @@ export const smsChannel = {
      * Carriers require one; at most one segment of plain characters keeps it cheap.
      */
     helpText: z.string().min(1).max(160).default(DEFAULT_HELP_TEXT),
+    /**
+     * A line a text of a category a person may leave ends with, e.g. "Reply STOP to opt out." (US carriers expect
+     * one on marketing texts). None: texts end as their template does.
+     */
+    optOutLine: z.string().min(1).max(60).optional(),
+    /** The help text and opt-out line in the other languages the platform speaks, e.g. { de: { helpText: '...' } }. */
+    translations: z
+      .partialRecord(
+        z.enum(LANGUAGES),
+        z.strictObject({
+          helpText: z.string().min(1).max(160).optional(),
+          optOutLine: z.string().min(1).max(60).optional(),
+        }),
+      )
+      .default({}),
   }),
 } as const satisfies ChannelDefinition<'sms'>;
 
@@ -39,6 +55,30 @@ export const SMS_VARIABLES = {
   twilioFromNumber: 'TWILIO_FROM_NUMBER',
   /** Where the Twilio client sends requests; the local Twilio-compatible server in tests and `npm start`. */
   twilioApiBaseUrl: 'TWILIO_API_BASE_URL',
-  /** The webhook's answer to HELP (the channel's helpText setting). */
-  helpText: 'SMS_HELP_TEXT',
+  /** JSON SmsWording: the answer to HELP and the opt-out line, by language (the channel's settings). */
+  wording: 'SMS_WORDING',
 } as const;
+
+/** What the platform itself says by text, by language: English always, others where the settings give them. */
+export interface SmsWording {
+  readonly helpText: Readonly<Partial<Record<Language, string>>> & { readonly en: string };
+  readonly optOutLine: Readonly<Partial<Record<Language, string>>>;
+}
+
+export function smsWording(settings: z.output<typeof smsChannel.settings>): SmsWording {
+  const translated = (field: 'helpText' | 'optOutLine') =>
+    Object.fromEntries(
+      Object.entries(settings.translations).flatMap(([language, words]) =>
+        words?.[field] ? [[language, words[field]]] : [],
+      ),
+    );
+  return {
+    helpText: { ...translated('helpText'), en: settings.helpText },
+    optOutLine: { ...translated('optOutLine'), ...(settings.optOutLine ? { en: settings.optOutLine } : {}) },
+  };
+}
+
+/** The wording in a language, English where it has none. */
+export function wordIn(words: Readonly<Partial<Record<Language, string>>>, language: Language): string | undefined {
+  return words[language] ?? words.en;
+}

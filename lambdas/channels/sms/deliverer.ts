@@ -13,6 +13,7 @@ import type { ChannelJob } from '../../shared/schemas/channel-job.js';
 import type { TemplateRenderer } from '../../shared/templates/render.js';
 import { classifyTwilioError, UNSUBSCRIBED } from './provider-errors.js';
 import type { RenderedSms } from './render.js';
+import { smsSegments } from './segments.js';
 import type { SmsSender } from './sender.js';
 
 export class SmsDeliverer implements ChannelDeliverer {
@@ -26,16 +27,20 @@ export class SmsDeliverer implements ChannelDeliverer {
     private readonly sender: () => Promise<Pick<SmsSender, 'send'>>,
     private readonly renderer: TemplateRenderer,
     private readonly unsubscribed: (userId: string) => Promise<unknown>,
+    /** The line a text of a category the person may leave ends with ("Reply STOP to opt out."), if any. */
+    private readonly optOutLine: (user: UserItem, template: TemplateItem) => string | undefined = () => undefined,
   ) {}
 
   async deliver(job: ChannelJob, user: UserItem, template: TemplateItem): Promise<DeliveryResult> {
     if (!user.phone_number) return permanent('no_contact');
     const localized = localizedPart(template, 'sms', user.locale);
     if (!localized) return permanent('not_in_template');
-    const sms = await renderedOrFailure(
+    const rendered = await renderedOrFailure(
       this.renderer.render<RenderedSms>('sms', localized.part, job.payload, localized.locale),
     );
-    if (isFailure(sms)) return sms;
+    if (isFailure(rendered)) return rendered;
+    const line = this.optOutLine(user, template);
+    const sms = line ? { body: `${rendered.body}\n${line}`, ...smsSegments(`${rendered.body}\n${line}`) } : rendered;
     if (sms.segments > 1) {
       // Sent whole, never cut: but each segment is billed, which the template's author should know.
       logger.warn('SMS longer than one segment', { segments: sms.segments, encoding: sms.encoding });

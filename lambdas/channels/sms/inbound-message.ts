@@ -5,6 +5,8 @@
  * the answer to STOP and START is an empty reply: a second confirmation would be one text too many.
  */
 import type { SwitchChange, UsersStore } from '../../shared/adapters/users-store.js';
+import { languageOf } from '../../shared/domain/language.js';
+import { type SmsWording, wordIn } from './channel.js';
 import { inboundKeyword, type Keyword } from './keywords.js';
 import { twimlReply } from './twiml.js';
 
@@ -25,13 +27,18 @@ export interface InboundAnswer {
 
 export async function answerInboundText(
   text: InboundText,
-  users: Pick<UsersStore, 'userIdsWithPhoneNumber' | 'switchChannel'>,
-  settings: { readonly helpText: string; readonly at: string },
+  users: Pick<UsersStore, 'userIdsWithPhoneNumber' | 'switchChannel' | 'findFresh'>,
+  settings: { readonly wording: SmsWording; readonly at: string },
 ): Promise<InboundAnswer> {
   const keyword = inboundKeyword(text);
   if (!keyword) return { twiml: twimlReply(), switched: 0 };
-  if (keyword.request === 'help') return { twiml: twimlReply(settings.helpText), keyword, switched: 0 };
   const userIds = text.From ? await users.userIdsWithPhoneNumber(text.From) : [];
+  if (keyword.request === 'help') {
+    // In the language of the number's person, where the settings give one.
+    const person = userIds[0] ? await users.findFresh(userIds[0]) : undefined;
+    const helpText = wordIn(settings.wording.helpText, languageOf(person?.locale)) ?? settings.wording.helpText.en;
+    return { twiml: twimlReply(helpText), keyword, switched: 0 };
+  }
   const change: SwitchChange = {
     on: keyword.request === 'opt_in',
     source: 'sms_keyword',

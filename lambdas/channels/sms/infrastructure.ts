@@ -5,18 +5,19 @@ import type { ChannelInfrastructure, WorkerContext } from '../../../lib/channel-
 import type { NotificationFunction } from '../../../lib/notification-function.js';
 import { allowAttributeUpdates } from '../../../lib/table-access.js';
 import { SWITCH_ATTRIBUTES } from '../../shared/adapters/users-store.js';
-import { SMS_VARIABLES } from './channel.js';
+import { SMS_VARIABLES, smsWording } from './channel.js';
 
 /** The SMS worker reads Twilio's credentials from a secret: the configured one, or one created empty to fill in. */
 export const infrastructure: ChannelInfrastructure = {
   equipWorker: (worker, context) => {
     readsTwilioCredentials(worker, context);
+    worker.addEnvironment(SMS_VARIABLES.wording, JSON.stringify(smsWording(context.settings.sms)));
     // Twilio's 21610 (the person texted STOP) turns that person's SMS switch off, and nothing else of theirs.
     allowAttributeUpdates(worker, context.tables.users, SWITCH_ATTRIBUTES('sms'));
   },
   equipWebhooks: (fn, context) => {
     readsTwilioCredentials(fn, context);
-    fn.addEnvironment(SMS_VARIABLES.helpText, context.settings.sms.helpText);
+    fn.addEnvironment(SMS_VARIABLES.wording, JSON.stringify(smsWording(context.settings.sms)));
   },
 };
 

@@ -12,18 +12,18 @@ import { noContent } from '../../shared/http/responses.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { ENV, requiredEnv } from '../../shared/platform/environment.js';
 import { OPERATIONS } from '../../shared/platform/operations.js';
-import { DEFAULT_HELP_TEXT, SMS_VARIABLES } from './channel.js';
 import { NOTIFICATION_PARAMETER, parseTwilioStatus } from './feedback.js';
 import { answerInboundText } from './inbound-message.js';
 import { loadTwilioSettings, statusCallbackUrl } from './sender.js';
 import { signedByTwilio } from './twilio-signature.js';
 import { twimlReply } from './twiml.js';
+import { smsWordingFromEnv } from './wording.js';
 
 const notifications = new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient);
 const users = new UsersStore(requiredEnv(ENV.usersTable), documentClient);
 const receipts = new WebhookReceipts(requiredEnv(ENV.notificationsTable), documentClient);
 const publicApiUrl = requiredEnv(ENV.publicApiUrl);
-const helpText = process.env[SMS_VARIABLES.helpText] || DEFAULT_HELP_TEXT;
+const wording = smsWordingFromEnv();
 let authToken: Promise<string> | undefined;
 
 /** The account's auth token, read once per instance (deployed, from the secret); a failed read is not kept. */
@@ -108,7 +108,7 @@ async function answerText(parameters: Parameters): Promise<APIGatewayProxyResult
     return twiml(twimlReply());
   }
   try {
-    const answer = await answerInboundText(parameters, users, { helpText, at: new Date().toISOString() });
+    const answer = await answerInboundText(parameters, users, { wording, at: new Date().toISOString() });
     // The word a person texted is safe to log; their number and any other message are not.
     logger.info('text received', { keyword: answer.keyword?.word ?? null, switched: answer.switched });
     if (answer.keyword) metrics.addMetric(`SmsKeyword_${answer.keyword.request}`, MetricUnit.Count, 1);

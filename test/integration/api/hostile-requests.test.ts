@@ -184,6 +184,16 @@ const BODY_RULES: Partial<Record<OperationId, BodyRules>> = {
       ),
       critical: fc.oneof(fc.string(), fc.integer()),
       category: fc.oneof(notAString, fc.constantFrom('newsletters', 'Marketing', '', 'security; drop', 'a'.repeat(40))),
+      locales: fc.oneof(
+        notAString,
+        fc.constantFrom(
+          { 'not a tag': { sms: { body: 'x' } } },
+          { de: { push: { title: 't', body: 'b' } } },
+          { de: { sms: { body: '{{ x' } } },
+          { de: { sms: 'x' } },
+          { de: { fax: {} } },
+        ),
+      ),
     },
   },
 };
@@ -216,7 +226,9 @@ function badRequests(endpoint: BodyRules): fc.Arbitrary<BadRequest> {
     .filter(
       (name) =>
         !(name in endpoint.valid) &&
-        !['channels', 'critical', 'category', 'categories', 'email', 'push', 'sms', 'locale'].includes(name) &&
+        !['channels', 'critical', 'category', 'categories', 'locales', 'email', 'push', 'sms', 'locale'].includes(
+          name,
+        ) &&
         name !== '__proto__',
     )
     .map((name) => ({ body: json({ ...endpoint.valid, [name]: 1 }), contentType: 'application/json', field: name }));

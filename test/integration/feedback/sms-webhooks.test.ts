@@ -33,7 +33,7 @@ beforeAll(async () => {
     TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000001',
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     TWILIO_MESSAGING_SERVICE_SID: 'MG00000000000000000000000000000001',
-    SMS_HELP_TEXT: HELP_TEXT,
+    SMS_WORDING: JSON.stringify({ helpText: { en: HELP_TEXT }, optOutLine: {} }),
   });
   users = new UsersStore(platform.resources.tables.users, documentClient);
   notifications = new NotificationsStore(platform.resources.tables.notifications, documentClient);
