@@ -59,10 +59,17 @@ expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5x
 [checks.negative_data_rejection]
 expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 
-# Quiet hours must not start when they end, and name a time zone that exists: JSON Schema can say neither (one
-# field against another; a lookup), so a valid-looking window may still be refused, with 400 naming the field.
+# Quiet hours must not start when they end, and name a time zone that exists; a category must be one of this
+# installation's (platform.config.ts), and a required one cannot be turned off: JSON Schema can say none of that (one
+# field against another; a lookup; the installation's settings), so a valid-looking document may still be refused,
+# with 400 naming the field. The same for a template's category, and a critical type in a category not required.
 [[operations]]
 include-operation-id = "putPreferences"
+[operations.checks.positive_data_acceptance]
+expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
+
+[[operations]]
+include-operation-id = "putTemplate"
 [operations.checks.positive_data_acceptance]
 expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
 

@@ -91,7 +91,7 @@ describe('DELETE /v1/users/{user_id}', () => {
       operation: 'getPreferences',
       pathParameters: { user_id: userId },
     });
-    expect(preferences.json).toEqual({ email: true, sms: true, push: true, quiet_hours: null });
+    expect(preferences.json).toEqual({ email: true, sms: true, push: true, quiet_hours: null, categories: {} });
   });
 
   it('answers 204 again, and for a person never seen: erasing is idempotent', async () => {

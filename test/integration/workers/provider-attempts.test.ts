@@ -16,7 +16,7 @@ import {
 // worker's clients must then make one attempt, not the SDK's three, and leave the retry to the platform's backoff.
 let world: WorkerPlatform;
 let provider: Server;
-/** The actions the stub received, in order ("SendEmail", "Publish"). */
+/** The actions the stub received, in order ("SendRawEmail", "Publish"). */
 const received: string[] = [];
 
 beforeAll(async () => {
@@ -71,12 +71,12 @@ async function deliverOnce(userId: string, type: string, channel: 'email' | 'pus
 }
 
 describe('a provider that answers 500', () => {
-  it('gets one SendEmail from the email worker; the job is retried by the platform, later', async () => {
+  it('gets one SendRawEmail from the email worker; the job is retried by the platform, later', async () => {
     const userId = await createUser(world.plane, { phone: false, device: false });
 
     const attempt = await deliverOnce(userId, 'order_shipped', 'email');
 
-    expect(attempt.received).toEqual(['SendEmail']);
+    expect(attempt.received).toEqual(['SendRawEmail']);
     expect(attempt.failures).toHaveLength(1);
     expect(attempt.status).toMatchObject({ status: 'queued' });
   });
@@ -87,7 +87,7 @@ describe('a provider that answers 500', () => {
 
     const attempt = await deliverOnce(userId, 'order_hang', 'email');
 
-    expect(attempt.received).toEqual(['SendEmail']);
+    expect(attempt.received).toEqual(['SendRawEmail']);
     expect(attempt.failures).toHaveLength(1);
     expect(attempt.status).toMatchObject({ status: 'queued' });
   });
