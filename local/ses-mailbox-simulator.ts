@@ -52,8 +52,16 @@ const SIMULATED: Readonly<Record<string, Outcome>> = {
   }),
 };
 
+/** How many outcomes the simulator remembers, to publish the same again for a Delivery it is handed twice. */
+const REMEMBERED_OUTCOMES = 10_000;
+
 export class SesMailboxSimulator {
   private running = true;
+  /**
+   * Each outcome published, by message and address: a Delivery handed over again (SQS delivers at least once) gets
+   * the very same event again, as SES's own duplicates are, not a second bounce with a time and id of its own.
+   */
+  private readonly published = new Map<string, string>();
   private readonly loop: Promise<void>;
 
   private constructor(
@@ -125,11 +133,16 @@ export class SesMailboxSimulator {
     for (const address of event.mail.destination ?? []) {
       const [local = '', domain = ''] = address.toLowerCase().split('@');
       if (domain !== 'simulator.amazonses.com') continue;
-      const outcome = SIMULATED[local.split('+')[0] ?? '']?.(address, event.mail);
-      if (!outcome) continue;
-      await this.clients.sns.send(
-        new PublishCommand({ TopicArn: this.topicArn, Message: JSON.stringify({ ...outcome, mail: event.mail }) }),
-      );
+      const key = `${String(event.mail.messageId)}/${address}`;
+      let message = this.published.get(key);
+      if (message === undefined) {
+        const outcome = SIMULATED[local.split('+')[0] ?? '']?.(address, event.mail);
+        if (!outcome) continue;
+        message = JSON.stringify({ ...outcome, mail: event.mail });
+        this.published.set(key, message);
+        if (this.published.size > REMEMBERED_OUTCOMES) this.published.delete(this.published.keys().next().value ?? '');
+      }
+      await this.clients.sns.send(new PublishCommand({ TopicArn: this.topicArn, Message: message }));
     }
   }
 }

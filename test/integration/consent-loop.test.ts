@@ -5,13 +5,13 @@
  * refused. Then the preference page, in headless Chromium, from the link in an email SES holds: a category turned
  * off there is what GET /v1/preferences says.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createNotificationClient, type NotificationClient } from '@notification-platform/client';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partsOf, type SesRecord } from '../../lambdas/channels/email/outbox.js';
+import { launchBrowser } from '../support/browser.js';
 import { readFromLocalStack } from '../support/emulator-clients.js';
 import { eventually } from '../support/eventually.js';
 import { type RunningLocalPlatform, startLocalPlatformProcess } from '../support/local-runtime-process.js';
@@ -21,16 +21,9 @@ let client: NotificationClient;
 let browser: Browser;
 
 beforeAll(async () => {
-  const executablePath = execFileSync('bash', [fileURLToPath(new URL('../../scripts/browser.sh', import.meta.url))], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
   platform = await startLocalPlatformProcess(['--demo']);
   client = createNotificationClient({ baseUrl: `${platform.url}/v1`, apiKey: 'local-dev-key' });
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 }, 300_000);
 afterAll(async () => {
   await browser?.close();
@@ -137,7 +130,7 @@ describe('the preference page, in headless Chromium', () => {
     expect(preferences.categories.marketing).toMatchObject({ email: false });
     expect(preferences.quiet_hours).toMatchObject({ start: '22:00', end: '07:00', timezone: 'Europe/Berlin' });
     await page.screenshot({
-      path: fileURLToPath(new URL('../../docs/preference-page.png', import.meta.url)),
+      path: fileURLToPath(new URL('../../.emulator/preference-page.png', import.meta.url)),
       fullPage: true,
     });
     await page.close();

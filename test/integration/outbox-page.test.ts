@@ -2,13 +2,13 @@
  * The outbox page of `npm start` in headless Chromium, as a developer watches it: it follows each notification by
  * itself (no reload), shows each channel's decision and its provider's events, and narrows to one user.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createNotificationClient, type NotificationClient } from '@notification-platform/client';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Outbox } from '../../local/outbox.js';
+import { launchBrowser } from '../support/browser.js';
 import { eventually } from '../support/eventually.js';
 import { type RunningLocalPlatform, startLocalPlatformProcess } from '../support/local-runtime-process.js';
 
@@ -17,25 +17,9 @@ let client: NotificationClient;
 let browser: Browser;
 
 beforeAll(async () => {
-  const executablePath = execFileSync('bash', [fileURLToPath(new URL('../../scripts/browser.sh', import.meta.url))], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
   platform = await startLocalPlatformProcess(['--demo']);
   client = createNotificationClient({ baseUrl: `${platform.url}/v1`, apiKey: 'local-dev-key' });
-  // The flags that keep Chromium from reaching for the network at start-up (there is none here).
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchBrowser();
 }, 300_000);
 afterAll(async () => {
   await browser?.close();
