@@ -39,7 +39,12 @@ import type { NotificationRequest } from '../shared/schemas/notification-request
 export const IDEMPOTENCY_LEASE_MS = 15_000;
 const DUPLICATE_WAIT = { attempts: 15, intervalMs: 200 };
 /** Skips that the user item decides, and that a stale read of it could decide wrongly. */
-const USER_DECIDED: ReadonlySet<SkipReason> = new Set(['opted_out', 'no_contact']);
+const USER_DECIDED: ReadonlySet<SkipReason> = new Set([
+  'opted_out',
+  'category_opted_out',
+  'unsubscribed',
+  'no_contact',
+]);
 
 export interface IntakeDependencies {
   readonly users: Pick<UsersStore, 'find' | 'findFresh'>;

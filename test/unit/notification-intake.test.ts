@@ -4,6 +4,7 @@ import type { IdempotencyItem, Reservation } from '../../lambdas/shared/adapters
 import type { NotificationItem } from '../../lambdas/shared/adapters/notifications-store.js';
 import type { TemplateItem } from '../../lambdas/shared/adapters/templates-store.js';
 import type { UserItem } from '../../lambdas/shared/adapters/users-store.js';
+import { DEFAULT_PREFERENCES } from '../../lambdas/shared/domain/preferences.js';
 import { requestFingerprint } from '../../lambdas/shared/domain/request-fingerprint.js';
 import type { ChannelJob } from '../../lambdas/shared/schemas/channel-job.js';
 import { SHIPPED_CATEGORIES } from '../support/categories.js';
@@ -217,6 +218,23 @@ describe('NotificationIntake reading a cached user', () => {
     expect(sent.map((job) => job.channel)).toEqual(['email', 'sms']);
     expect(freshReads).toBe(1);
   });
+
+  it.each([
+    ['a category turned back on', { preferences: { ...DEFAULT_PREFERENCES, categories: { orders: { sms: false } } } }],
+    ['a START texted', { sms_switched_by: { on: false, source: 'sms_keyword' as const, keyword: 'STOP', at: '' } }],
+  ])(
+    'confirms a skip for the person’s own choice on a consistent read: %s a moment ago is honoured',
+    async (_, was) => {
+      const sent: ChannelJob[] = [];
+      const accepting = intake(fakeTable(), sent, {
+        users: { find: async () => ({ ...user, ...was }), findFresh: async () => user },
+      });
+
+      const accepted = await accepting.accept({ request, producer });
+
+      expect(accepted.channels.sms).toEqual({ status: 'queued' });
+    },
+  );
 
   it('skips for good only what the consistent read confirms', async () => {
     const sent: ChannelJob[] = [];
