@@ -61,6 +61,8 @@ export default {
   },
   push: { maxDevicesPerUser: 10 },
   preferencesCache: { enabled: true, nodeType: 'dax.t3.small', nodes: 3, itemTtlSeconds: 60, queryTtlSeconds: 60 },
+  // Each worker reserves maxConcurrency (reserveConcurrency: false reserves nothing): cdk synth says how much quota
+  // the account needs.
   channels: {
     email: { batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 20 },
     sms: { batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 10 },

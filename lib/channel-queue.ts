@@ -7,6 +7,7 @@ import {
   type ChannelQueueSettings,
   channelQueueProblems,
   DEAD_LETTER_RETENTION_DAYS,
+  JOB_RETENTION_DAYS,
   maxReceiveCount,
   visibilityTimeoutSeconds,
 } from '../lambdas/shared/platform/resources.js';
@@ -46,6 +47,7 @@ export class ChannelQueue extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(settings)),
+      retentionPeriod: Duration.days(JOB_RETENTION_DAYS),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: maxReceiveCount(settings) },
     });
   }

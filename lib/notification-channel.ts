@@ -50,7 +50,7 @@ export class NotificationChannel extends Construct {
       description: `Delivers ${channel} jobs`,
       rendersTemplates: true,
       timeout: Duration.seconds(settings.workerTimeoutSeconds),
-      reservedConcurrentExecutions: throughput.maxConcurrency,
+      ...(throughput.reserveConcurrency ? { reservedConcurrentExecutions: throughput.maxConcurrency } : {}),
       environment: {
         [ENV.channel]: channel,
         [ENV.deliveryAttempts]: String(settings.deliveryAttempts),

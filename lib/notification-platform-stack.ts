@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
@@ -82,6 +82,7 @@ export class NotificationPlatformStack extends Stack {
       operations.watchChannel(channels[channel]);
     }
     this.channels = channels;
+    announceReservedConcurrency(this, settings);
 
     this.api = new NotificationApi(this, 'Api', {
       environment: settings.environment,
@@ -283,6 +284,19 @@ export class NotificationPlatformStack extends Stack {
       consent,
     };
   }
+}
+
+/** What the workers reserve, said at synth: an account whose Lambda quota is too low refuses the stack at deploy. */
+function announceReservedConcurrency(stack: Stack, settings: PlatformSettings): void {
+  const reserving = CHANNELS.filter((channel) => settings.channels[channel].reserveConcurrency);
+  if (reserving.length === 0) return;
+  const total = reserving.reduce((sum, channel) => sum + settings.channels[channel].maxConcurrency, 0);
+  Annotations.of(stack).addInfo(
+    `The channel workers reserve ${total} concurrent executions (${reserving.map((channel) => `${channel} ${settings.channels[channel].maxConcurrency}`).join(', ')}): ` +
+      `the account's Lambda concurrency quota must be at least ${total + 100} (Lambda keeps 100 unreserved). ` +
+      'A new account may have a quota of 10: request an increase (Service Quotas, "Concurrent executions"), or set ' +
+      'channels.<channel>.reserveConcurrency: false in platform.config.ts.',
+  );
 }
 
 function capitalize(word: string): string {

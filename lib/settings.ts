@@ -51,6 +51,12 @@ const channelThroughputSchema = z.strictObject({
   batchingWindowSeconds: z.number().int().min(0).max(300),
   /** Concurrent invocations the event source may drive (SQS maximum concurrency, at least 2). */
   maxConcurrency: z.number().int().min(2).max(1000),
+  /**
+   * Reserve maxConcurrency for the channel's worker, so that no other function can starve it (or it them). An account
+   * must keep 100 executions unreserved (10 on a new account with a quota of 10): one whose quota is below the workers'
+   * reservations plus that refuses the stack. false: no reservation; the event source's maximum still caps the worker.
+   */
+  reserveConcurrency: z.boolean().default(true),
 });
 
 export const platformSettingsSchema = z

@@ -29,6 +29,16 @@ describe('ChannelQueue', () => {
     );
   });
 
+  it('refuses so many delivery attempts that a job could outwait the queue that keeps it', () => {
+    // 130 attempts, 390 receives, up to 15 minutes apart: 98 hours, past the 4 days a job queue keeps a message.
+    expect(() =>
+      synthChannelQueue({ workerTimeoutSeconds: 30, claimLeaseSeconds: 120, deliveryAttempts: 130 }),
+    ).toThrow(/sms: deliveryAttempts \(130\) let a job wait 98 hours, longer than the queue keeps it \(4 days\)/);
+    expect(() =>
+      synthChannelQueue({ workerTimeoutSeconds: 30, claimLeaseSeconds: 120, deliveryAttempts: 100 }),
+    ).not.toThrow();
+  });
+
   it("refuses a worker timeout beyond Lambda's 15 minutes", () => {
     expect(() =>
       synthChannelQueue({ workerTimeoutSeconds: 901, claimLeaseSeconds: 1000, deliveryAttempts: 5 }),

@@ -1,14 +1,15 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../lambdas/channels/registry.js';
 import { API_FUNCTIONS, OPERATION_LIST } from '../../lambdas/shared/platform/operations.js';
 import {
   CHANNEL_QUEUES,
+  JOB_RETENTION_DAYS,
   maxReceiveCount,
   TABLES,
   type TableDefinition,
 } from '../../lambdas/shared/platform/resources.js';
-import { allowedActions, channelInfrastructure, settingsWith, synthStack } from './stack-fixture.js';
+import { allowedActions, buildStack, channelInfrastructure, settingsWith, synthStack } from './stack-fixture.js';
 
 /** The channels whose provider tells the platform what became of a message. */
 const FEEDBACK_CHANNELS = CHANNELS.filter((channel) => channelInfrastructure[channel].addFeedback);
@@ -287,9 +288,31 @@ describe('channels', () => {
       template.hasResourceProperties('AWS::SQS::Queue', {
         VisibilityTimeout: 6 * CHANNEL_QUEUES[channel].workerTimeoutSeconds,
         RedrivePolicy: { maxReceiveCount: maxReceiveCount(CHANNEL_QUEUES[channel]) },
+        // Said, not left to SQS's default: longer than any job may wait (channelQueueProblems checks it).
+        MessageRetentionPeriod: JOB_RETENTION_DAYS * 24 * 3600,
       });
     },
   );
+
+  it('says at synth what the workers reserve, and reserves nothing for a channel told not to', () => {
+    const stack = buildStack(
+      settingsWith((changed) => {
+        changed.channels.sms.reserveConcurrency = false;
+      }),
+    );
+    const unreserved = Template.fromStack(stack);
+
+    const sms = Object.entries(unreserved.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('SmsChannelWorker'),
+    )?.[1];
+    expect(sms?.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const total = settings.channels.email.maxConcurrency + settings.channels.push.maxConcurrency;
+    unreserved.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: settings.channels.sms.maxConcurrency },
+    });
+    const notes = Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp(`reserve ${total} concurrent`));
+    expect(notes).toHaveLength(1);
+  });
 
   it('alarms on every dead-letter queue, queue age and worker errors', () => {
     const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));

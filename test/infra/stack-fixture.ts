@@ -14,12 +14,18 @@ export function settingsWith(change: (settings: PlatformSettings) => void = () =
   return settings;
 }
 
-/** The stack's template, without bundling the functions (their code does not change the template's shape). */
-export function synthStack(settings: PlatformSettings = settingsWith(), protectData?: boolean): Template {
+/** The stack, without bundling the functions (their code does not change the template's shape). */
+export function buildStack(
+  settings: PlatformSettings = settingsWith(),
+  protectData?: boolean,
+): NotificationPlatformStack {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(
-    new NotificationPlatformStack(app, 'Test', { settings, protectData, channelInfrastructure }),
-  );
+  return new NotificationPlatformStack(app, 'Test', { settings, protectData, channelInfrastructure });
+}
+
+/** The stack's template. */
+export function synthStack(settings: PlatformSettings = settingsWith(), protectData?: boolean): Template {
+  return Template.fromStack(buildStack(settings, protectData));
 }
 
 /** Every action the default policy of a role whose logical id starts with `rolePrefix` allows. */

@@ -6,6 +6,7 @@
  */
 
 import { CHANNELS, type Channel } from '../../channels/registry.js';
+import { RETRY_CAP_SECONDS } from '../domain/retry-policy.js';
 import type { ApiFunction } from './operations.js';
 
 export interface ChannelQueueSettings {
@@ -46,6 +47,13 @@ export function channelQueueProblems(settings: ChannelQueueSettings): string[] {
     problems.push('deliveryAttempts must be a whole number of at least 1');
   if (settings.workerTimeoutSeconds < 1 || settings.workerTimeoutSeconds > 900)
     problems.push("workerTimeoutSeconds must be 1 to 900 (Lambda's limit)");
+  const longestWaitSeconds =
+    maxReceiveCount(settings) * Math.max(RETRY_CAP_SECONDS, visibilityTimeoutSeconds(settings));
+  if (longestWaitSeconds >= JOB_RETENTION_DAYS * 24 * 3600)
+    problems.push(
+      `deliveryAttempts (${settings.deliveryAttempts}) let a job wait ${Math.ceil(longestWaitSeconds / 3600)} hours, longer than ` +
+        `the queue keeps it (${JOB_RETENTION_DAYS} days): it would expire unseen`,
+    );
   if (settings.claimLeaseSeconds <= settings.workerTimeoutSeconds + CLAIM_LEASE_MARGIN_SECONDS)
     problems.push(
       `claimLeaseSeconds (${settings.claimLeaseSeconds}) must be longer than workerTimeoutSeconds ` +
@@ -76,6 +84,12 @@ export const VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT = 6;
 export function visibilityTimeoutSeconds(settings: ChannelQueueSettings): number {
   return settings.workerTimeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT;
 }
+
+/**
+ * How long a job queue keeps a message (SQS's default, now said): far beyond a job's longest legitimate wait, its
+ * every receive backing off by at most RETRY_CAP_SECONDS, so that no job expires unseen (channelQueueProblems checks).
+ */
+export const JOB_RETENTION_DAYS = 4;
 
 /** SQS keeps a message for at most 14 days; a DLQ keeps it that long for inspection and redrive. */
 export const DEAD_LETTER_RETENTION_DAYS = 14;
