@@ -273,6 +273,16 @@ export class NotificationApi extends Construct {
           },
           visibilityConfig: visibility('aws-common-rule-set'),
         },
+        {
+          // Requests known to exploit software (Log4j's JNDI lookups among them), refused before any function runs.
+          name: 'aws-known-bad-inputs',
+          priority: 3,
+          overrideAction: { none: {} },
+          statement: {
+            managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesKnownBadInputsRuleSet' },
+          },
+          visibilityConfig: visibility('aws-known-bad-inputs'),
+        },
       ],
     });
     new CfnWebACLAssociation(this, 'FirewallAssociation', {

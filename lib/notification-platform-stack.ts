@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
@@ -13,6 +13,7 @@ import {
   USERS_BY_PHONE_NUMBER_INDEX,
 } from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
+import { CheckovAcknowledgements } from './checkov-acknowledgements.js';
 import { ConsentKeys } from './consent-keys.js';
 import { NotificationApi } from './notification-api.js';
 import { NotificationChannel } from './notification-channel.js';
@@ -66,6 +67,8 @@ export class NotificationPlatformStack extends Stack {
       });
     }
 
+    // checkov's findings that do not apply here, acknowledged in the template with their reasons.
+    Aspects.of(this).add(new CheckovAcknowledgements());
     this.consentKeys = new ConsentKeys(this, 'ConsentKeys');
     const channels = {} as Record<Channel, NotificationChannel>;
     for (const channel of CHANNELS) {

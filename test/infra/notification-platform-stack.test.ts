@@ -140,7 +140,7 @@ describe('API', () => {
     });
   });
 
-  it('puts AWS WAF in front: a rate per source IP (429), bodies over 64 KiB (413), then AWS common rule set', () => {
+  it('puts AWS WAF in front: a rate per source IP (429), bodies over 64 KiB (413), AWS common rules and known bad inputs', () => {
     template.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'REGIONAL',
       Rules: [
@@ -174,6 +174,13 @@ describe('API', () => {
                 { Name: 'CrossSiteScripting_BODY', ActionToUse: { Count: {} } },
               ],
             },
+          },
+        }),
+        Match.objectLike({
+          Name: 'aws-known-bad-inputs',
+          OverrideAction: { None: {} },
+          Statement: {
+            ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesKnownBadInputsRuleSet' },
           },
         }),
       ],

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { synthStack } from './stack-fixture.js';
+
+const template = synthStack();
+const skipped = (resource: { Metadata?: { checkov?: { skip?: { id: string; comment: string }[] } } }) =>
+  (resource.Metadata?.checkov?.skip ?? []).map((skip) => skip.id);
+
+describe("checkov's acknowledged findings", () => {
+  it('acknowledge a missing API key only on the methods that carry a signature instead', () => {
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    const keyless = methods.filter((method) => method.Properties.ApiKeyRequired !== true);
+
+    expect(keyless.length).toBeGreaterThan(0);
+    for (const method of methods)
+      expect(skipped(method).includes('CKV_AWS_59')).toBe(method.Properties.ApiKeyRequired !== true);
+  });
+
+  it('acknowledge a function concurrency limit only where none is reserved, and give each a reason', () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      expect(skipped(fn).includes('CKV_AWS_115')).toBe(fn.Properties.ReservedConcurrentExecutions === undefined);
+      for (const skip of fn.Metadata?.checkov?.skip ?? []) expect(skip.comment.length).toBeGreaterThan(40);
+    }
+  });
+});
