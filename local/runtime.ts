@@ -13,7 +13,7 @@ import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { EMAIL_VARIABLES } from '../lambdas/channels/email/channel.js';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
 import type { Channel } from '../lambdas/channels/registry.js';
-import { SMS_VARIABLES, smsWording } from '../lambdas/channels/sms/channel.js';
+import { e164PhoneNumberSchema, SMS_VARIABLES, smsWording } from '../lambdas/channels/sms/channel.js';
 import { SCOPES } from '../lambdas/shared/domain/producer.js';
 import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import { ENV } from '../lambdas/shared/platform/environment.js';
@@ -338,7 +338,7 @@ export const TEXT_THE_PLATFORM_PATH = '/_local/twilio/inbound';
 async function textThePlatform(body: Buffer, twilio: TwilioSandbox, response: ServerResponse) {
   const form = new URLSearchParams(body.toString('utf8'));
   const from = form.get('From') ?? '';
-  if (!/^\+[1-9]\d{1,14}$/.test(from)) {
+  if (!e164PhoneNumberSchema.safeParse(from).success) {
     response.writeHead(400, { 'Content-Type': 'application/json' });
     // A form's "+" is a space: curl --data-urlencode, or %2B, keeps it.
     response.end(

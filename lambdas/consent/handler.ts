@@ -13,7 +13,7 @@ import {
 } from '../shared/domain/consent-token.js';
 import { type Language, languageOf } from '../shared/domain/language.js';
 import { apiHandler } from '../shared/http/api-handler.js';
-import { header } from '../shared/http/request.js';
+import { bodyText, formFields, header } from '../shared/http/request.js';
 import { logger, metrics } from '../shared/observability.js';
 import { categoryCatalogue } from '../shared/platform/category-catalogue.js';
 import { consentKeys } from '../shared/platform/consent-keys.js';
@@ -69,7 +69,7 @@ async function unsubscribe(
   grant: ConsentGrant,
   catalogue: CategoryCatalogue,
 ): Promise<APIGatewayProxyResult> {
-  if (!/List-Unsubscribe["']?\s*(=|\r?\n\r?\n)\s*One-Click/.test(bodyOf(event)))
+  if (!/List-Unsubscribe["']?\s*(=|\r?\n\r?\n)\s*One-Click/.test(bodyText(event)))
     return plain(400, 'A one-click unsubscribe posts List-Unsubscribe=One-Click.');
   if (catalogue.categories[grant.category]?.required) return plain(200, 'There is nothing to unsubscribe from here.');
   const unsubscribed = await users.unsubscribe(grant.userId, grant.category, grant.channel, new Date().toISOString());
@@ -111,7 +111,7 @@ async function savePage(
   keys: ConsentTokenKeys,
   catalogue: CategoryCatalogue,
 ): Promise<APIGatewayProxyResult> {
-  const form = Object.fromEntries(new URLSearchParams(bodyOf(event)));
+  const form = formFields(event);
   const nonce = cookie(event, CSRF_COOKIE);
   const origin = header(event, 'Origin');
   const sameOrigin = origin === undefined || origin === publicApiUrl.origin;
@@ -145,10 +145,6 @@ function cookie(event: APIGatewayProxyEvent, name: string): string | undefined {
     if (key === name) return value.join('=');
   }
   return undefined;
-}
-
-function bodyOf(event: APIGatewayProxyEvent): string {
-  return event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
 }
 
 function html(statusCode: number, body: string, headers: Record<string, string> = {}): APIGatewayProxyResult {

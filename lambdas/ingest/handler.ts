@@ -13,7 +13,7 @@ import { operationsHandler } from '../shared/http/operation-handler.js';
 import { requireTypeOwnership } from '../shared/http/producer.js';
 import { header, validate } from '../shared/http/request.js';
 import { json } from '../shared/http/responses.js';
-import { logger, metrics } from '../shared/observability.js';
+import { countWith, logger, metrics } from '../shared/observability.js';
 import { categoryCatalogue } from '../shared/platform/category-catalogue.js';
 import { ENV, numberEnv, queueUrlsFromEnv, requiredEnv } from '../shared/platform/environment.js';
 import { idempotencyKeySchema } from '../shared/schemas/identifiers.js';
@@ -51,11 +51,8 @@ export const handler = operationsHandler({
       MetricUnit.Count,
       1,
     );
-    for (const [channel, decision] of Object.entries(accepted.channels)) {
-      const perChannel = metrics.singleMetric();
-      perChannel.addDimensions({ channel, decision: decision?.status ?? 'unknown' });
-      perChannel.addMetric('ChannelDecisions', MetricUnit.Count, 1);
-    }
+    for (const [channel, decision] of Object.entries(accepted.channels))
+      countWith('ChannelDecisions', { channel, decision: decision?.status ?? 'unknown' });
     return json(202, accepted);
   },
 }).use(logMetrics(metrics, { captureColdStartMetric: true }));

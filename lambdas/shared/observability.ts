@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
@@ -10,3 +10,13 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 export const logger = new Logger();
 export const metrics = new Metrics({ logger });
 export const tracer = new Tracer();
+
+/**
+ * One count under dimensions of its own (which channel, which reason), published beside the function's other
+ * metrics rather than adding those dimensions to them.
+ */
+export function countWith(name: string, dimensions: Record<string, string>, value = 1): void {
+  const metric = metrics.singleMetric();
+  metric.addDimensions(dimensions);
+  metric.addMetric(name, MetricUnit.Count, value);
+}

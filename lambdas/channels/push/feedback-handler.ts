@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { documentClient } from '../../shared/aws/dynamodb.js';
 import { feedbackHandler } from '../../shared/delivery/feedback-consumer.js';
-import { logger, metrics } from '../../shared/observability.js';
+import { countWith, logger, metrics } from '../../shared/observability.js';
 import { ENV, requiredEnv } from '../../shared/platform/environment.js';
 import { DeviceRegistry } from './device-registry.js';
 import { PushEndpoints } from './endpoints.js';
@@ -20,7 +20,7 @@ const devices = new DeviceRegistry(
  * finds it so, but at once. Logs name devices by their id (a hash), never a token or an endpoint.
  */
 async function act(feedback: PushFeedback): Promise<void> {
-  count('PushEvents', {
+  countWith('PushEvents', {
     event: feedback.event,
     ...(feedback.failureType ? { failure_type: feedback.failureType } : {}),
   });
@@ -53,13 +53,6 @@ async function checkDevices(feedback: PushFeedback): Promise<void> {
     });
     if (forgotten) metrics.addMetric('DevicesRemoved', MetricUnit.Count, 1);
   }
-}
-
-/** One count under its own dimensions (which event, why dropped), beside the function's. */
-function count(name: string, dimensions: Record<string, string>): void {
-  const metric = metrics.singleMetric();
-  metric.addDimensions(dimensions);
-  metric.addMetric(name, MetricUnit.Count, 1);
 }
 
 /** Consumes the push feedback queue (the platform applications' events, through SNS). */

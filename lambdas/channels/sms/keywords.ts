@@ -27,11 +27,6 @@ export interface Keyword {
   readonly request: KeywordRequest;
 }
 
-/** The request a message makes, or undefined for an ordinary message. */
-export function keywordRequest(body: string): KeywordRequest | undefined {
-  return keywordOf(body)?.request;
-}
-
 function keywordOf(body: string): Keyword | undefined {
   const word = body
     .trim()

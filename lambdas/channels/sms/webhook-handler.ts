@@ -7,7 +7,7 @@ import { documentClient } from '../../shared/aws/dynamodb.js';
 import { countOutcome } from '../../shared/delivery/outcome-metrics.js';
 import { ApiError } from '../../shared/http/api-error.js';
 import { apiHandler } from '../../shared/http/api-handler.js';
-import { header } from '../../shared/http/request.js';
+import { formFields, header } from '../../shared/http/request.js';
 import { noContent } from '../../shared/http/responses.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { ENV, requiredEnv } from '../../shared/platform/environment.js';
@@ -69,7 +69,8 @@ export const handler = apiHandler(async (event) => {
   const webhook = WEBHOOKS[event.resource.replace(/^\/v1(?=\/)/, '')];
   if (!webhook || event.httpMethod !== 'POST')
     throw new ApiError(405, 'method_not_allowed', `${event.httpMethod} is not supported here`);
-  const parameters = formParameters(event);
+  // The form Twilio posts (it sends no name twice).
+  const parameters = formFields(event);
   if (
     !signedByTwilio(await twilioAuthToken(), header(event, 'X-Twilio-Signature'), webhook.signedUrl(event), parameters)
   ) {
@@ -126,10 +127,4 @@ function twiml(body: string): APIGatewayProxyResult {
 
 function notificationOf(event: APIGatewayProxyEvent): string {
   return event.queryStringParameters?.[NOTIFICATION_PARAMETER] ?? '';
-}
-
-/** The form Twilio posts; a repeated name keeps its last value (Twilio sends none twice). */
-function formParameters(event: APIGatewayProxyEvent): Record<string, string> {
-  const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
-  return Object.fromEntries(new URLSearchParams(body));
 }

@@ -7,14 +7,13 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Channel } from '../../channels/registry.js';
 import { sqsClient } from '../aws/sqs.js';
-import { logger, metrics } from '../observability.js';
+import { countWith, logger, metrics } from '../observability.js';
 import { FEEDBACK_DEAD_LETTER_QUEUE_URL_VARIABLE, requiredEnv } from '../platform/environment.js';
 
 export interface FeedbackConsumer<Feedback> {
@@ -46,9 +45,7 @@ export function feedbackHandler<Feedback>(consumer: FeedbackConsumer<Feedback>) 
       reason: feedback,
       message_id: record.messageId,
     });
-    const metric = metrics.singleMetric();
-    metric.addDimensions({ reason: feedback });
-    metric.addMetric(unreadable ? 'FeedbackSetAside' : 'FeedbackDropped', MetricUnit.Count, 1);
+    countWith(unreadable ? 'FeedbackSetAside' : 'FeedbackDropped', { reason: feedback });
   }
 
   return middy(

@@ -1,8 +1,7 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Channel } from '../../channels/registry.js';
 import type { NotificationItem } from '../adapters/notifications-store.js';
 import type { ProviderEvent } from '../domain/provider-outcome.js';
-import { metrics } from '../observability.js';
+import { countWith } from '../observability.js';
 
 /**
  * Counts a provider's outcome (ProviderOutcomes) by channel, outcome, producer and notification type, and a bounce by
@@ -13,13 +12,11 @@ export function countOutcome(
   event: Pick<ProviderEvent, 'status' | 'detail'>,
   notification: Pick<NotificationItem, 'producer' | 'type'>,
 ): void {
-  const metric = metrics.singleMetric();
-  metric.addDimensions({
+  countWith('ProviderOutcomes', {
     channel,
     outcome: event.status,
     producer: notification.producer,
     notification_type: notification.type,
     ...(event.detail?.bounce_type ? { bounce_type: event.detail.bounce_type } : {}),
   });
-  metric.addMetric('ProviderOutcomes', MetricUnit.Count, 1);
 }

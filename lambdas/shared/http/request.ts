@@ -15,6 +15,17 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
   return undefined;
 }
 
+/** The body as text, as the caller sent it (API Gateway hands a binary one over in base64); empty when none. */
+export function bodyText(event: APIGatewayProxyEvent): string {
+  const body = event.body ?? '';
+  return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+}
+
+/** A form's fields (application/x-www-form-urlencoded); a repeated name keeps its last value. */
+export function formFields(event: APIGatewayProxyEvent): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(bodyText(event)));
+}
+
 /** Reads, parses and validates a JSON body; anything else is a 4xx that names what is wrong. */
 export function parseJsonBody<Schema extends z.ZodType>(event: APIGatewayProxyEvent, schema: Schema): z.infer<Schema> {
   const contentType = header(event, 'content-type');
@@ -26,7 +37,7 @@ export function parseJsonBody<Schema extends z.ZodType>(event: APIGatewayProxyEv
   if (event.body === null || event.body === '')
     throw invalidRequest([{ field: 'body', message: 'a JSON body is required' }]);
 
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const text = bodyText(event);
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
     throw new ApiError(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
   }
