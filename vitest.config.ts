@@ -7,8 +7,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-// Five suites, each with its own script (npm run test:unit | test:infra | test:integration | test:contract |
-// test:faults).
+// Six suites, each with its own script (npm run test:unit | test:infra | test:integration | test:contract |
+// test:deploy | test:faults).
 export default defineConfig({
   test: {
     projects: [
@@ -35,6 +35,17 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Bounded by the test itself (15 minutes), which then says what was still running.
           testTimeout: 16 * 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'deploy',
+          include: ['test/deploy/**/*.test.ts'],
+          // Starts the deploy emulator (LocalStack with CloudFormation) when nothing answers, stops what it started.
+          globalSetup: ['test/deploy/cloud-global-setup.ts'],
+          // Each cdk command is bounded by the test itself (10 minutes), which then says which one was running.
+          hookTimeout: 21 * 60_000,
+          testTimeout: 11 * 60_000,
         },
       },
       {

@@ -8,7 +8,7 @@ import type { NotificationFunction } from './notification-function.js';
 /**
  * The keys that sign recipients' links (an email's unsubscribe link, the preference page): a secret {current,
  * previous?} created with a random current key. To rotate: move `current` to `previous`, put a new `current`; links
- * already sent keep working until `previous` is removed (README, "Rotating the link keys").
+ * already sent keep working until `previous` is removed (README, "One-click unsubscribe and the preference page").
  */
 export class ConsentKeys extends Construct {
   readonly secret: Secret;

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, type ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -33,7 +33,14 @@ export interface FeedbackPath {
  * 'FeedbackTopic', 'Feedback', 'FeedbackFunction'.
  */
 export function addFeedbackPath(scope: Construct, props: FeedbackPathProps): FeedbackPath {
-  const key = new Key(scope, 'FeedbackKey', { enableKeyRotation: true, description: props.keyDescription });
+  // The key guards events in flight only (a topic stores nothing), so deleting the stack schedules it for deletion
+  // after the shortest window rather than leaving it billed for good, as CDK's default (retain) would.
+  const key = new Key(scope, 'FeedbackKey', {
+    enableKeyRotation: true,
+    description: props.keyDescription,
+    removalPolicy: RemovalPolicy.DESTROY,
+    pendingWindow: Duration.days(7),
+  });
   key.addToResourcePolicy(
     new PolicyStatement({
       principals: [props.publisher],

@@ -67,7 +67,13 @@ export class NotificationApi extends Construct {
   public readonly api: RestApi;
   /** Each producer's API key, by producer name. */
   public readonly keys: ReadonlyMap<string, ApiKey>;
-  private readonly validator: RequestValidator;
+  /** For an operation with a JSON body: its model and its path parameters. */
+  private readonly bodyValidator: RequestValidator;
+  /**
+   * For the others (no body, or a form): path parameters only. AWS skips body validation when no model matches the
+   * content type; LocalStack instead checks the body as JSON, and would refuse every Twilio webhook with 400.
+   */
+  private readonly parameterValidator: RequestValidator;
 
   constructor(scope: Construct, id: string, props: NotificationApiProps) {
     super(scope, id);
@@ -93,10 +99,15 @@ export class NotificationApi extends Construct {
       },
       defaultMethodOptions: { apiKeyRequired: true },
     });
-    this.validator = new RequestValidator(this, 'Requests', {
+    this.bodyValidator = new RequestValidator(this, 'Requests', {
       restApi: this.api,
       validateRequestParameters: true,
       validateRequestBody: true,
+    });
+    this.parameterValidator = new RequestValidator(this, 'Parameters', {
+      restApi: this.api,
+      validateRequestParameters: true,
+      validateRequestBody: false,
     });
     // A body API Gateway refuses is answered in the platform's error format, naming what is wrong.
     this.api.addGatewayResponse('InvalidBody', {
@@ -147,12 +158,12 @@ export class NotificationApi extends Construct {
         operationName: operation.id,
         // A provider's webhook or a recipient's link carries no API key: its handler checks a signature instead.
         apiKeyRequired: needsApiKey(operation),
-        requestValidator: this.validator,
         requestParameters: Object.fromEntries(
           pathParameterNames(operation.path).map((name) => [`method.request.path.${name}`, true]),
         ),
         ...(operation.body && !operation.formBody
           ? {
+              requestValidator: this.bodyValidator,
               requestModels: {
                 'application/json': this.api.addModel(`${operation.id}Body`, {
                   contentType: 'application/json',
@@ -161,7 +172,7 @@ export class NotificationApi extends Construct {
                 }),
               },
             }
-          : {}),
+          : { requestValidator: this.parameterValidator }),
       });
     }
   }

@@ -13,7 +13,6 @@ import {
   USERS_BY_PHONE_NUMBER_INDEX,
 } from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
-import { CheckovAcknowledgements } from './checkov-acknowledgements.js';
 import { ConsentKeys } from './consent-keys.js';
 import { NotificationApi } from './notification-api.js';
 import { NotificationChannel } from './notification-channel.js';
@@ -23,6 +22,7 @@ import { PlatformOperations } from './platform-operations.js';
 import { PreferencesCache } from './preferences-cache.js';
 import { categoryCatalogue, type PlatformSettings } from './settings.js';
 import { allowAttributeUpdates, allowIndexQuery, allowTableActions } from './table-access.js';
+import { TemplateAcknowledgements } from './template-acknowledgements.js';
 
 export interface NotificationPlatformStackProps extends StackProps {
   /** The validated contents of platform.config.ts. */
@@ -67,8 +67,8 @@ export class NotificationPlatformStack extends Stack {
       });
     }
 
-    // checkov's findings that do not apply here, acknowledged in the template with their reasons.
-    Aspects.of(this).add(new CheckovAcknowledgements());
+    // The template linters' findings that do not apply here, acknowledged in the template with their reasons.
+    Aspects.of(this).add(new TemplateAcknowledgements());
     this.consentKeys = new ConsentKeys(this, 'ConsentKeys');
     const channels = {} as Record<Channel, NotificationChannel>;
     for (const channel of CHANNELS) {
@@ -117,6 +117,11 @@ export class NotificationPlatformStack extends Stack {
       new CfnOutput(this, `${name}TableName`, { value: table.tableName });
     }
     new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
+    new CfnOutput(this, 'ConsentKeysSecretArn', {
+      description:
+        "The keys that sign recipients' links, JSON {current, previous?}; the README says how to rotate them",
+      value: this.consentKeys.secret.secretArn,
+    });
   }
 
   /**

@@ -25,12 +25,12 @@ fail() { say "$*"; exit 2; }
 source "$PROJECT_ROOT/scripts/lib/python-tool.sh"
 
 install() {
-  is_installed "$REQUIREMENTS" "$HOME_DIR/.installed" && return 0
-  python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null ||
-    fail "python3 3.11 or newer is required (Schemathesis 4 needs it) but was not found on PATH"
+  is_installed "$HOME_DIR/.installed" "$REQUIREMENTS" && return 0
+  python313 >/dev/null || exit 2
   say "installing Schemathesis into $VENV (once)"
   mkdir -p "$HOME_DIR"
-  install_python_venv "$REQUIREMENTS" "$VENV" "$HOME_DIR/.installed"
+  install_python_venv "$VENV" "$REQUIREMENTS"
+  stamp "$HOME_DIR/.installed" "$REQUIREMENTS"
 }
 
 # Schemathesis and Hypothesis write into the working directory (.schemathesis/, .hypothesis/, schemathesis-report/)

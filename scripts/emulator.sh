@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The local AWS emulators the tests and `npm start` talk to, on loopback, with no Docker and no internet:
-#   LocalStack (SQS, SNS, SES) on its edge port, run on the host from PyPI in a virtualenv;
-#   AWS's DynamoDB Local beside it, from Maven Central, on the machine's Java.
-# LocalStack's own DynamoDB downloads DynamoDB Local and a JRE at run time, which cannot work offline,
-# so DynamoDB is served by DynamoDB Local directly and reached through AWS_ENDPOINT_URL_DYNAMODB.
+#   localstack: LocalStack (SQS, SNS, SES) on its edge port, run on the host from PyPI in a Python 3.13 virtualenv;
+#   dynamodb:   AWS's DynamoDB Local beside it, from Maven Central, on the machine's Java;
+#   cloud:      a second LocalStack, on its own port and filesystem, with what `cdk deploy` needs (CloudFormation,
+#               S3, IAM, Lambda, API Gateway, DynamoDB, ...), for the deploy test (test/deploy). Its Lambda creates
+#               functions and runs none (scripts/emulator/no-run-executor): LocalStack runs code only in Docker.
+# LocalStack's own DynamoDB downloads DynamoDB Local, a loader agent and a JRE at run time, which cannot work
+# offline: the runtime suites reach DynamoDB Local directly (AWS_ENDPOINT_URL_DYNAMODB), and for `cloud` this script
+# places DynamoDB Local, a no-op agent and a link to the machine's Java where LocalStack looks before downloading.
 #
-# usage: scripts/emulator.sh install | start [NAME...] | stop [NAME...] | status | env
-#   NAME is localstack or dynamodb (default: both). `start` leaves alone whatever already answers,
-#   and `stop` stops only what `start` started (it keeps a pid file for each).
+# usage: scripts/emulator.sh install | start [NAME...] | stop [NAME...] | status | env | url NAME
+#   NAME is localstack, dynamodb or cloud (default: localstack and dynamodb). `start` leaves alone whatever already
+#   answers, and `stop` stops only what `start` started (it keeps a pid file for each).
 set -euo pipefail
 
 PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,12 +19,17 @@ RECIPES="$PROJECT_ROOT/scripts/emulator"
 HOME_DIR="${EMULATOR_HOME:-$PROJECT_ROOT/.emulator}"
 LOCALSTACK_PORT="${LOCALSTACK_PORT:-4566}"
 DYNAMODB_PORT="${DYNAMODB_LOCAL_PORT:-4569}"
+CLOUD_PORT="${CLOUD_EMULATOR_PORT:-4599}"
 START_TIMEOUT_SECONDS="${EMULATOR_START_TIMEOUT:-120}"
 
 LOCALSTACK_URL="http://127.0.0.1:$LOCALSTACK_PORT"
 DYNAMODB_URL="http://127.0.0.1:$DYNAMODB_PORT"
+CLOUD_URL="http://127.0.0.1:$CLOUD_PORT"
 LOCALSTACK_VENV="$HOME_DIR/localstack/venv"
 DYNAMODB_LIB="$HOME_DIR/dynamodb-local/lib"
+CLOUD_ROOT="$HOME_DIR/cloud/filesystem"
+# What a deploy of the stack (and `cdk bootstrap`) calls; anything else stays off.
+CLOUD_SERVICES=cloudformation,s3,ssm,sts,iam,kms,lambda,apigateway,dynamodb,sqs,sns,ses,secretsmanager,logs,cloudwatch
 RUN_DIR="$HOME_DIR/run"
 
 say() { printf 'emulator: %s\n' "$*" >&2; }
@@ -35,16 +44,20 @@ need() {
 source "$PROJECT_ROOT/scripts/lib/python-tool.sh"
 
 install_localstack() {
-  local recipe="$RECIPES/localstack-requirements.txt" stamp="$HOME_DIR/localstack/.installed"
-  is_installed "$recipe" "$stamp" && return 0
-  need python3 "LocalStack runs on the host's Python 3.11"
+  local stamp="$HOME_DIR/localstack/.installed" executor="$HOME_DIR/localstack/no-run-executor"
+  local recipe=("$RECIPES/localstack-requirements.txt" "$RECIPES"/no-run-executor/*)
+  is_installed "$stamp" "${recipe[@]}" && return 0
+  python313 >/dev/null || fail "cannot install LocalStack"
   say "installing LocalStack into $LOCALSTACK_VENV (once)"
-  install_python_venv "$recipe" "$LOCALSTACK_VENV" "$stamp"
+  # pip builds a local project inside its folder; build a copy, so the checkout stays clean.
+  rm -rf "$executor" && cp -R "$RECIPES/no-run-executor" "$executor"
+  install_python_venv "$LOCALSTACK_VENV" "$RECIPES/localstack-requirements.txt" "$executor"
+  stamp "$stamp" "${recipe[@]}"
 }
 
 install_dynamodb() {
   local recipe="$RECIPES/dynamodb-local/pom.xml" stamp="$HOME_DIR/dynamodb-local/.installed"
-  is_installed "$recipe" "$stamp" && return 0
+  is_installed "$stamp" "$recipe" && return 0
   need java "DynamoDB Local runs on Java 17 or newer"
   need mvn "DynamoDB Local and its native SQLite library come from Maven Central"
   say "installing DynamoDB Local into $DYNAMODB_LIB (once)"
@@ -52,7 +65,36 @@ install_dynamodb() {
   mvn --batch-mode --quiet --file "$recipe" \
     -Dmaven.repo.local="$HOME_DIR/dynamodb-local/m2" \
     dependency:copy-dependencies -DoutputDirectory="$DYNAMODB_LIB" -DincludeScope=runtime
-  recipe_hash "$recipe" >"$stamp"
+  stamp "$stamp" "$recipe"
+}
+
+install_cloud() {
+  install_localstack
+  install_dynamodb
+  local libs="$CLOUD_ROOT/var/lib/localstack/lib" stamp="$HOME_DIR/cloud/.installed"
+  local recipe=("$RECIPES/dynamodb-local/pom.xml" "$RECIPES/dynamodb-local/NoOpAgent.java")
+  is_installed "$stamp" "${recipe[@]}" && return 0
+  need javac "the deploy emulator's DynamoDB needs a JDK (javac and jar) to build its stand-ins"
+  say "placing DynamoDB Local and Java where the deploy emulator's DynamoDB looks (once)"
+  local ddb="$libs/dynamodb-local/2" build="$HOME_DIR/cloud/build"
+  rm -rf "$ddb" "$libs/java/21" "$build"
+  mkdir -p "$ddb" "$libs/java" "$build"
+  # LocalStack pins Java 21 for DynamoDB Local; DynamoDB Local needs 17 or newer, which the machine has.
+  ln -s "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")" "$libs/java/21"
+  ln -s "$DYNAMODB_LIB" "$ddb/DynamoDBLocal_lib"
+  # LocalStack runs `java -jar DynamoDBLocal.jar`: a jar of nothing but a manifest naming the main class and, as
+  # the class path, the Maven jars (manifest lines hold at most 72 bytes; a continuation starts with a space).
+  echo "Main-Class: software.amazon.dynamodb.services.local.main.ServerRunner" >"$build/manifest.txt"
+  {
+    printf 'Class-Path:'
+    for jar in "$DYNAMODB_LIB"/*.jar; do printf ' DynamoDBLocal_lib/%s' "$(basename "$jar")"; done
+    echo
+  } | fold -b -w 70 | sed '2,$s/^/ /' >>"$build/manifest.txt"
+  jar --create --file "$ddb/DynamoDBLocal.jar" --manifest "$build/manifest.txt"
+  javac -d "$build/classes" "$RECIPES/dynamodb-local/NoOpAgent.java"
+  echo "Premain-Class: NoOpAgent" >"$build/agent-manifest.txt"
+  jar --create --file "$ddb/ddb-local-loader-0.1.jar" --manifest "$build/agent-manifest.txt" -C "$build/classes" .
+  stamp "$stamp" "${recipe[@]}"
 }
 
 localstack_healthy() {
@@ -60,6 +102,14 @@ localstack_healthy() {
   local health
   health="$(curl --silent --max-time 2 "$LOCALSTACK_URL/_localstack/health" 2>/dev/null)" || return 1
   for service in sqs sns ses; do
+    grep -Eq "\"$service\": *\"(running|available)\"" <<<"$health" || return 1
+  done
+}
+
+cloud_healthy() {
+  local health service
+  health="$(curl --silent --max-time 2 "$CLOUD_URL/_localstack/health" 2>/dev/null)" || return 1
+  for service in ${CLOUD_SERVICES//,/ }; do
     grep -Eq "\"$service\": *\"(running|available)\"" <<<"$health" || return 1
   done
 }
@@ -75,15 +125,27 @@ dynamodb_healthy() {
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-launch_localstack() {
-  # Settings read from LocalStack 4.13.1's config.py: no certificate download, no analytics events,
-  # no DNS server (it would need port 53), the gateway on loopback only, and queue URLs that
-  # point back at loopback so they resolve offline.
-  exec setsid env SERVICES=sqs,sns,ses EAGER_SERVICE_LOADING=1 \
-    SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 DNS_ADDRESS=0 \
-    GATEWAY_LISTEN="127.0.0.1:$LOCALSTACK_PORT" LOCALSTACK_HOST="127.0.0.1:$LOCALSTACK_PORT" \
-    SQS_ENDPOINT_STRATEGY=path FILESYSTEM_ROOT="$HOME_DIR/localstack/filesystem" \
+# run_localstack PORT FILESYSTEM_ROOT SERVICES [NAME=VALUE...]: LocalStack on the host, with settings read from
+# LocalStack 4.13.1's config.py: no certificate download, no analytics events, no DNS server (it would need port 53),
+# the gateway on loopback only, and queue URLs that point back at loopback so they resolve offline. In a container
+# LocalStack ignores FILESYSTEM_ROOT unless told it is not in one (OVERRIDE_IN_DOCKER=0): without it every instance
+# would share /var/lib/localstack.
+run_localstack() {
+  local port="$1" root="$2" services="$3"
+  shift 3
+  exec setsid env SERVICES="$services" EAGER_SERVICE_LOADING=1 \
+    SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 DNS_ADDRESS=0 OVERRIDE_IN_DOCKER=0 \
+    GATEWAY_LISTEN="127.0.0.1:$port" LOCALSTACK_HOST="127.0.0.1:$port" \
+    SQS_ENDPOINT_STRATEGY=path FILESYSTEM_ROOT="$root" "$@" \
     "$LOCALSTACK_VENV/bin/python" -m localstack.runtime.main
+}
+
+launch_localstack() { run_localstack "$LOCALSTACK_PORT" "$HOME_DIR/localstack/filesystem" sqs,sns,ses; }
+
+# Every start of the deploy emulator is a clean account: its state is thrown away first.
+launch_cloud() {
+  rm -rf "$CLOUD_ROOT/tmp"
+  run_localstack "$CLOUD_PORT" "$CLOUD_ROOT" "$CLOUD_SERVICES" LAMBDA_RUNTIME_EXECUTOR=no-run
 }
 
 launch_dynamodb() {
@@ -99,6 +161,7 @@ start_one() {
   case "$name" in
     localstack) url="$LOCALSTACK_URL" port="$LOCALSTACK_PORT" ;;
     dynamodb) url="$DYNAMODB_URL" port="$DYNAMODB_PORT" ;;
+    cloud) url="$CLOUD_URL" port="$CLOUD_PORT" ;;
   esac
   if "${name}_healthy"; then
     say "$name already answers at $url; leaving it alone"
@@ -165,7 +228,7 @@ names_or_all() {
     return
   fi
   for name in "$@"; do
-    [[ "$name" == localstack || "$name" == dynamodb ]] || fail "unknown emulator '$name' (localstack or dynamodb)"
+    [[ "$name" =~ ^(localstack|dynamodb|cloud)$ ]] || fail "unknown emulator '$name' (localstack, dynamodb or cloud)"
   done
   echo "$@"
 }
@@ -176,6 +239,7 @@ case "$command" in
   install)
     install_localstack
     install_dynamodb
+    install_cloud
     say "installed under $HOME_DIR"
     ;;
   start)
@@ -189,7 +253,17 @@ case "$command" in
     up=0
     status_one localstack "$LOCALSTACK_URL" || up=1
     status_one dynamodb "$DYNAMODB_URL" || up=1
+    status_one cloud "$CLOUD_URL" || true
     exit "$up"
+    ;;
+  url)
+    # Where one emulator answers: scripts/emulator.sh url cloud
+    case "${1:-}" in
+      localstack) echo "$LOCALSTACK_URL" ;;
+      dynamodb) echo "$DYNAMODB_URL" ;;
+      cloud) echo "$CLOUD_URL" ;;
+      *) fail "usage: scripts/emulator.sh url localstack|dynamodb|cloud" ;;
+    esac
     ;;
   env)
     # What a shell (or a test runner) needs to reach these emulators: eval "$(scripts/emulator.sh env)"
@@ -197,6 +271,6 @@ case "$command" in
     echo "AWS_ENDPOINT_URL_DYNAMODB=$DYNAMODB_URL"
     ;;
   *)
-    fail "usage: scripts/emulator.sh install | start [localstack|dynamodb] | stop [localstack|dynamodb] | status | env"
+    fail "usage: scripts/emulator.sh install | start [NAME...] | stop [NAME...] | status | env | url NAME (NAME: localstack, dynamodb or cloud)"
     ;;
 esac

@@ -95,10 +95,17 @@ describe('API', () => {
     });
     // Only the shape: the handler checks values, naming the field (API Gateway's message would not).
     expect(JSON.stringify(models)).not.toMatch(/"(pattern|enum|maxLength|minLength)"/);
-    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
-      ValidateRequestBody: true,
-      ValidateRequestParameters: true,
-    });
+    const validators = template.findResources('AWS::ApiGateway::RequestValidator');
+    const validatorOf = (method: ReturnType<Template['findResources']>[string]) =>
+      validators[method.Properties.RequestValidatorId.Ref]?.Properties;
+    for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
+      // The body is checked where a JSON model says what it is, and nowhere else (a form is not JSON).
+      expect(validatorOf(method)).toEqual({
+        RestApiId: expect.anything(),
+        ValidateRequestParameters: true,
+        ValidateRequestBody: method.Properties.RequestModels?.['application/json'] !== undefined,
+      });
+    }
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'BAD_REQUEST_BODY',
       StatusCode: '400',

@@ -1,7 +1,10 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadChannelInfrastructure } from '../../lib/channel-infrastructure.js';
-import { NotificationPlatformStack } from '../../lib/notification-platform-stack.js';
+import {
+  NotificationPlatformStack,
+  type NotificationPlatformStackProps,
+} from '../../lib/notification-platform-stack.js';
 import { type PlatformSettings, validatePlatformSettings } from '../../lib/settings.js';
 import config from '../../platform.config.js';
 
@@ -14,18 +17,20 @@ export function settingsWith(change: (settings: PlatformSettings) => void = () =
   return settings;
 }
 
+type StackOptions = Pick<NotificationPlatformStackProps, 'protectData' | 'firewall'>;
+
 /** The stack, without bundling the functions (their code does not change the template's shape). */
 export function buildStack(
   settings: PlatformSettings = settingsWith(),
-  protectData?: boolean,
+  options: StackOptions = {},
 ): NotificationPlatformStack {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return new NotificationPlatformStack(app, 'Test', { settings, protectData, channelInfrastructure });
+  return new NotificationPlatformStack(app, 'Test', { settings, ...options, channelInfrastructure });
 }
 
 /** The stack's template. */
-export function synthStack(settings: PlatformSettings = settingsWith(), protectData?: boolean): Template {
-  return Template.fromStack(buildStack(settings, protectData));
+export function synthStack(settings: PlatformSettings = settingsWith(), options: StackOptions = {}): Template {
+  return Template.fromStack(buildStack(settings, options));
 }
 
 /** Every action the default policy of a role whose logical id starts with `rolePrefix` allows. */

@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ChannelInfrastructure, WorkerContext } from '../../../lib/channel-infrastructure.js';
@@ -47,6 +47,10 @@ function createTwilioSecret(stack: Stack): Secret {
   Validations.of(secret).acknowledge({
     id: 'AwsSolutions::AwsSolutions-SMG4',
     reason: "Twilio's auth token is issued and rotated in Twilio's console, then stored here; AWS cannot rotate it",
+  });
+  new CfnOutput(stack, 'TwilioCredentialsSecretArn', {
+    description: 'Put the Twilio credentials here after the first deploy (README, "In your AWS account")',
+    value: secret.secretArn,
   });
   return secret;
 }

@@ -2,8 +2,10 @@ import { CfnResource, type IAspect } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
- * checkov's findings that do not apply to this stack, acknowledged in the template with their reason (checkov reads a
- * resource's Metadata.checkov.skip), as cdk-nag's acknowledgements are: each names why, none hides a defect.
+ * The template linters' findings that do not apply to this stack, acknowledged in the template with their reason, as
+ * cdk-nag's acknowledgements are: each names why, none hides a defect. checkov reads a resource's
+ * Metadata.checkov.skip (id and comment); cfn-lint reads Metadata.cfn-lint.config.ignore_checks (ids only, so the
+ * reason is here). test/infra/template-linters.test.ts runs both linters on every variant of the stack.
  */
 interface Acknowledgement {
   readonly id: string;
@@ -12,7 +14,17 @@ interface Acknowledgement {
   readonly when?: (resource: Record<string, unknown>) => boolean;
 }
 
-const BY_TYPE: Readonly<Record<string, readonly Acknowledgement[]>> = {
+/**
+ * cfn-lint's, by resource type. W3005 (a DependsOn that a GetAtt already implies): CDK makes each function depend on
+ * its role and the role's policy, so the policy exists before the function can be invoked; the role's half is
+ * redundant, and CDK writes it anyway.
+ */
+const CFN_LINT_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
+  'AWS::Lambda::Function': ['W3005'],
+};
+
+/** checkov's, by resource type. */
+const CHECKOV_BY_TYPE: Readonly<Record<string, readonly Acknowledgement[]>> = {
   'AWS::Lambda::Function': [
     {
       id: 'CKV_AWS_116',
@@ -80,15 +92,15 @@ const BY_TYPE: Readonly<Record<string, readonly Acknowledgement[]>> = {
   ],
 };
 
-export class CheckovAcknowledgements implements IAspect {
+export class TemplateAcknowledgements implements IAspect {
   visit(node: IConstruct): void {
     if (!CfnResource.isCfnResource(node)) return;
-    const acknowledgements = BY_TYPE[node.cfnResourceType];
-    if (!acknowledgements) return;
     const resource = node as unknown as Record<string, unknown>;
-    const skip = acknowledgements
+    const skip = (CHECKOV_BY_TYPE[node.cfnResourceType] ?? [])
       .filter((acknowledgement) => acknowledgement.when?.(resource) ?? true)
       .map(({ id, comment }) => ({ id, comment }));
     if (skip.length > 0) node.addMetadata('checkov', { skip });
+    const ignored = CFN_LINT_BY_TYPE[node.cfnResourceType];
+    if (ignored) node.addMetadata('cfn-lint', { config: { ignore_checks: ignored } });
   }
 }
