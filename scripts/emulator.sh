@@ -50,7 +50,7 @@ install_localstack() {
   python313 >/dev/null || fail "cannot install LocalStack"
   say "installing LocalStack into $LOCALSTACK_VENV (once)"
   # pip builds a local project inside its folder; build a copy, so the checkout stays clean.
-  rm -rf "$executor" && cp -R "$RECIPES/no-run-executor" "$executor"
+  rm -rf "$executor" && mkdir -p "$HOME_DIR/localstack" && cp -R "$RECIPES/no-run-executor" "$executor"
   install_python_venv "$LOCALSTACK_VENV" "$RECIPES/localstack-requirements.txt" "$executor"
   stamp "$stamp" "${recipe[@]}"
 }
