@@ -65,4 +65,14 @@ describe('npx cdk synth', () => {
       expect(code).not.toContain('fault drill');
     }
   });
+
+  it("bundles of the twilio package only the parts a function calls: the SMS worker has the Messages API, and none has Twilio's other products", () => {
+    const code = readdirSync(outdir)
+      .filter((entry) => entry.startsWith('asset.') && readdirSync(join(outdir, entry)).includes('index.mjs'))
+      .map((bundle) => readFileSync(join(outdir, bundle, 'index.mjs'), 'utf8'));
+
+    expect(code.filter((bundle) => bundle.includes('/Messages.json'))).toHaveLength(1);
+    // The package's entry point would bring every product (Verify, Voice, Conversations, ...): 3.3 MB a bundle.
+    for (const bundle of code) expect(bundle).not.toContain('verify.twilio.com');
+  });
 });

@@ -8,7 +8,8 @@ import { ENV, requiredEnv } from '../../shared/platform/environment.js';
 import { templateRenderer } from '../../shared/templates/bounded-renderer.js';
 import { wordIn } from './channel.js';
 import { SmsDeliverer } from './deliverer.js';
-import { loadTwilioSettings, SmsSender } from './sender.js';
+import { SmsSender } from './sender.js';
+import { loadTwilioSettings } from './twilio-settings.js';
 import { smsWordingFromEnv } from './wording.js';
 
 let sender: Promise<SmsSender> | undefined;

@@ -1,62 +1,16 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import twilio from 'twilio';
-import { z } from 'zod';
-import { ENV, optionalEnv, requiredEnv } from '../../shared/platform/environment.js';
-import { OPERATIONS } from '../../shared/platform/operations.js';
-import { SMS_VARIABLES } from './channel.js';
-import { NOTIFICATION_PARAMETER } from './feedback.js';
-
-const twilioSettingsSchema = z
-  .object({
-    account_sid: z.string().min(1),
-    auth_token: z.string().min(1),
-    messaging_service_sid: z.string().min(1).optional(),
-    from_number: z.string().min(1).optional(),
-  })
-  .refine((settings) => settings.messaging_service_sid || settings.from_number, {
-    message: 'needs messaging_service_sid or from_number',
-  });
-
-export type TwilioSettings = z.infer<typeof twilioSettingsSchema> & {
-  readonly api_base_url?: string;
-  /** Where Twilio reports each text's status: the platform's webhook (none: no status callbacks). */
-  readonly status_callback_url?: string;
-};
-
-/**
- * Deployed, the credentials live in Secrets Manager (TWILIO_SECRET_ARN), read once per instance and
- * cached by Powertools; locally and in tests, in the environment.
- */
-export async function loadTwilioSettings(): Promise<TwilioSettings> {
-  const secretArn = optionalEnv(SMS_VARIABLES.twilioSecretArn);
-  const raw = secretArn
-    ? await getSecret(secretArn, { transform: 'json', maxAge: 300 })
-    : {
-        account_sid: requiredEnv(SMS_VARIABLES.twilioAccountSid),
-        auth_token: requiredEnv(SMS_VARIABLES.twilioAuthToken),
-        messaging_service_sid: optionalEnv(SMS_VARIABLES.twilioMessagingServiceSid),
-        from_number: optionalEnv(SMS_VARIABLES.twilioFromNumber),
-      };
-  const publicApiUrl = optionalEnv(ENV.publicApiUrl);
-  return {
-    ...twilioSettingsSchema.parse(raw),
-    api_base_url: optionalEnv(SMS_VARIABLES.twilioApiBaseUrl),
-    ...(publicApiUrl ? { status_callback_url: `${publicApiUrl}${OPERATIONS.twilioStatusCallback.path}` } : {}),
-  };
-}
+import { twilioMessages } from './twilio-messages.js';
+import { statusCallbackUrl, type TwilioSettings } from './twilio-settings.js';
 
 /** Sends one SMS through Twilio's Messages API; answers Twilio's message sid. */
 export class SmsSender {
-  private readonly client: ReturnType<typeof twilio>;
+  private readonly messages: ReturnType<typeof twilioMessages>;
 
   constructor(private readonly settings: TwilioSettings) {
-    // No automatic retries inside the client: a failed attempt goes back to the queue with backoff.
-    this.client = twilio(settings.account_sid, settings.auth_token, { timeout: 5_000, autoRetry: false });
-    if (settings.api_base_url) this.client.api.baseUrl = settings.api_base_url;
+    this.messages = twilioMessages(settings);
   }
 
   async send(to: string, body: string, notificationId: string): Promise<string> {
-    const message = await this.client.messages.create({
+    const message = await this.messages.create({
       to,
       body,
       // The notification's id rides in the callback's URL, which Twilio signs with the rest.
@@ -69,9 +23,4 @@ export class SmsSender {
     });
     return message.sid;
   }
-}
-
-/** The StatusCallback of one text: the webhook, naming its notification. Twilio signs exactly this URL. */
-export function statusCallbackUrl(webhook: string, notificationId: string): string {
-  return `${webhook}?${NOTIFICATION_PARAMETER}=${encodeURIComponent(notificationId)}`;
 }

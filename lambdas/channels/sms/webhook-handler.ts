@@ -14,7 +14,7 @@ import { ENV, requiredEnv } from '../../shared/platform/environment.js';
 import { OPERATIONS } from '../../shared/platform/operations.js';
 import { NOTIFICATION_PARAMETER, parseTwilioStatus } from './feedback.js';
 import { answerInboundText } from './inbound-message.js';
-import { loadTwilioSettings, statusCallbackUrl } from './sender.js';
+import { loadTwilioSettings, statusCallbackUrl } from './twilio-settings.js';
 import { signedByTwilio } from './twilio-signature.js';
 import { twimlReply } from './twiml.js';
 import { smsWordingFromEnv } from './wording.js';
