@@ -6,7 +6,7 @@ import {
   type NotificationItem,
   type NotificationsStore,
 } from '../shared/adapters/notifications-store.js';
-import type { SuppressionList } from '../shared/adapters/suppression-list.js';
+import { addressKey, type SuppressionList } from '../shared/adapters/suppression-list.js';
 import { type TemplatesStore, templateChannels } from '../shared/adapters/templates-store.js';
 import {
   addressesOf,
@@ -137,7 +137,7 @@ export class NotificationIntake {
       ),
       expires_at: Math.floor(now.getTime() / 1000) + NOTIFICATION_RETENTION_SECONDS,
     };
-    const jobs = jobsFor(item, request, response, now);
+    const jobs = jobsFor(item, request, response, now, addressesOf(decidedOn));
 
     if (!idempotencyKey) {
       await this.deps.notifications.create(item);
@@ -260,7 +260,7 @@ export class NotificationIntake {
     retryAdvice: string,
   ): Promise<void> {
     const results = await Promise.allSettled(
-      jobs.map(({ job, delaySeconds }) => this.deps.queues.send(job, delaySeconds)),
+      jobs.map(({ job, delaySeconds, addressKey }) => this.deps.queues.send(job, delaySeconds, addressKey)),
     );
     const refused = jobs.filter((_, index) => results[index]?.status === 'rejected').map(({ job }) => job.channel);
     const resumed = previous !== undefined;
@@ -295,6 +295,8 @@ interface QueuedJob {
   readonly job: ChannelJob;
   readonly delaySeconds: number;
   readonly decided: ChannelState;
+  /** The suppression key of the address the channel was decided on, when it is known (not on a resume). */
+  readonly addressKey?: string;
 }
 
 function acceptedNotification(
@@ -319,6 +321,7 @@ function jobsFor(
   request: NotificationRequest,
   response: AcceptedNotification,
   now: Date,
+  addresses: Partial<Record<Channel, string>> = {},
 ): QueuedJob[] {
   const jobs: QueuedJob[] = [];
   for (const [channel, answer] of Object.entries(response.channels) as [
@@ -338,10 +341,12 @@ function jobsFor(
       not_before: answer.not_before,
     };
     const decided: ChannelState = { ...answer, updated_at: now.toISOString() } as ChannelState;
+    const address = addresses[channel];
     jobs.push({
       job,
       delaySeconds: answer.not_before ? delaySecondsUntil(new Date(answer.not_before), now) : 0,
       decided,
+      ...(address ? { addressKey: addressKey(channel, address) } : {}),
     });
   }
   return jobs;

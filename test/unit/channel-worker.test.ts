@@ -1,5 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { ADDRESS_KEY_ATTRIBUTE } from '../../lambdas/shared/adapters/channel-queues.js';
+import { addressKey } from '../../lambdas/shared/adapters/suppression-list.js';
 import type { TemplateItem } from '../../lambdas/shared/adapters/templates-store.js';
 import type { UserItem } from '../../lambdas/shared/adapters/users-store.js';
 import type { ChannelDeliverer, DeliveryResult } from '../../lambdas/shared/delivery/channel-deliverer.js';
@@ -23,6 +25,7 @@ const job = {
   accepted_at: NOW.toISOString(),
 };
 const user: UserItem = { user_id: 'user-1', phone_number: '+4915112345678' };
+const USER_ADDRESS_KEY = addressKey('sms', '+4915112345678');
 const template = {
   type: 'order_shipped',
   critical: false,
@@ -32,13 +35,15 @@ const template = {
   owner: 'order-service',
 } satisfies TemplateItem;
 
-function record(body: unknown, receiveCount = 1): SQSRecord {
+function record(body: unknown, receiveCount = 1, sentToAddressKey?: string): SQSRecord {
   return {
     messageId: 'm-1',
     receiptHandle: 'r-1',
     body: typeof body === 'string' ? body : JSON.stringify(body),
     attributes: { ApproximateReceiveCount: String(receiveCount) },
-    messageAttributes: {},
+    messageAttributes: sentToAddressKey
+      ? { [ADDRESS_KEY_ATTRIBUTE]: { stringValue: sentToAddressKey, dataType: 'String' } }
+      : {},
   } as unknown as SQSRecord;
 }
 
@@ -56,7 +61,14 @@ function worker(options: { result?: DeliveryResult; completes?: boolean; suppres
   const deps: WorkerDependencies = {
     deliverer,
     categories: SHIPPED_CATEGORIES,
-    users: { findFresh: async () => user },
+    users: {
+      // Written down when the read answers, so the order shows what waited for it.
+      findFresh: async () => {
+        await Promise.resolve();
+        calls.push('user');
+        return user;
+      },
+    },
     templates: { find: async () => template },
     notifications: {
       recordChannelState: async (_id, _channel, state) => {
@@ -79,9 +91,9 @@ function worker(options: { result?: DeliveryResult; completes?: boolean; suppres
     },
     queues: { send: async () => {} },
     suppressions: {
-      suppressedChannels: async (addresses) => {
-        calls.push(`suppressed?${Object.keys(addresses).join(',')}`);
-        return new Set(options.suppressed ? (['sms'] as const) : []);
+      isKeySuppressed: async (key) => {
+        calls.push(key === USER_ADDRESS_KEY ? 'suppressed?' : 'suppressed?another-address');
+        return options.suppressed ?? false;
       },
     },
     retryLater: async (_record, seconds) => {
@@ -104,8 +116,40 @@ describe('ChannelWorker', () => {
 
     await sms.handle(record(job));
 
-    expect(calls).toEqual(['claim', 'suppressed?sms', 'deliver', 'complete:token-1']);
+    expect(calls).toEqual(['claim', 'user', 'suppressed?', 'deliver', 'complete:token-1']);
     expect(states).toEqual([{ status: 'sent', provider_message_id: 'SM1', updated_at: NOW.toISOString() }]);
+  });
+
+  it("reads the suppression list beside the claim when ingest sent the job's address key, and once", async () => {
+    const { worker: sms, calls } = worker();
+
+    await sms.handle(record(job, 1, USER_ADDRESS_KEY));
+
+    expect(calls).toEqual(['claim', 'suppressed?', 'user', 'deliver', 'complete:token-1']);
+  });
+
+  it('skips, on the read made beside the claim, an address suppressed since ingest', async () => {
+    const { worker: sms, calls, states } = worker({ suppressed: true });
+
+    await sms.handle(record(job, 1, USER_ADDRESS_KEY));
+
+    expect(calls).toEqual(['claim', 'suppressed?', 'user', 'complete:token-1']);
+    expect(states).toEqual([{ status: 'skipped', reason: 'suppressed', updated_at: NOW.toISOString() }]);
+  });
+
+  it('reads the suppression list again for an address the person changed since ingest', async () => {
+    const { worker: sms, calls } = worker();
+
+    await sms.handle(record(job, 1, addressKey('sms', '+4915100000000')));
+
+    expect(calls).toEqual([
+      'claim',
+      'suppressed?another-address',
+      'user',
+      'suppressed?',
+      'deliver',
+      'complete:token-1',
+    ]);
   });
 
   it('skips an address suppressed since the job was queued, completing its claim without calling the provider', async () => {
@@ -113,7 +157,7 @@ describe('ChannelWorker', () => {
 
     await sms.handle(record(job));
 
-    expect(calls).toEqual(['claim', 'suppressed?sms', 'complete:token-1']);
+    expect(calls).toEqual(['claim', 'user', 'suppressed?', 'complete:token-1']);
     expect(states).toEqual([{ status: 'skipped', reason: 'suppressed', updated_at: NOW.toISOString() }]);
   });
 
@@ -135,7 +179,7 @@ describe('ChannelWorker', () => {
 
     await sms.handle(record(job));
 
-    expect(calls).toEqual(['claim', 'suppressed?sms', 'deliver', 'complete:token-1']);
+    expect(calls).toEqual(['claim', 'user', 'suppressed?', 'deliver', 'complete:token-1']);
     expect(states.map((state) => state.status)).toEqual(['sent']);
   });
 
@@ -144,7 +188,7 @@ describe('ChannelWorker', () => {
 
     await expect(sms.handle(record(job))).rejects.toBeInstanceOf(DeliveryDeferred);
 
-    expect(calls).toEqual(['claim', 'suppressed?sms', 'deliver', 'release:token-1', 'retryLater:10']);
+    expect(calls).toEqual(['claim', 'user', 'suppressed?', 'deliver', 'release:token-1', 'retryLater:10']);
   });
 
   it('gives up on the last attempt: the status says why, then the job moves to the DLQ with the reason', async () => {

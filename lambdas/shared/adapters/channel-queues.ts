@@ -2,6 +2,14 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Channel } from '../../channels/registry.js';
 import type { ChannelJob } from '../schemas/channel-job.js';
 
+/**
+ * The message attribute that carries the suppression key of the address a job is for (addressKey, a hash), when the
+ * sender knew the address: the worker then reads the suppression list at once, beside the user and its claim,
+ * instead of after the user. An attribute rather than a field of the job, so that a worker of an earlier release,
+ * whose job schema is strict, still takes the job during a deploy.
+ */
+export const ADDRESS_KEY_ATTRIBUTE = 'address_key';
+
 /** Puts each channel's jobs on that channel's own queue, so one slow provider never holds up another. */
 export class ChannelQueues {
   constructor(
@@ -11,7 +19,7 @@ export class ChannelQueues {
   ) {}
 
   /** `delaySeconds` at most 900 (SQS's limit); longer waits hop through the worker. */
-  async send(job: ChannelJob, delaySeconds = 0): Promise<void> {
+  async send(job: ChannelJob, delaySeconds = 0, addressKey?: string): Promise<void> {
     const queueUrl = this.queueUrls[job.channel];
     if (!queueUrl) throw new Error(`no queue is known here for ${job.channel} jobs`);
     await this.client.send(
@@ -24,6 +32,7 @@ export class ChannelQueues {
           notification_id: { DataType: 'String', StringValue: job.notification_id },
           type: { DataType: 'String', StringValue: job.type },
           producer: { DataType: 'String', StringValue: job.producer },
+          ...(addressKey ? { [ADDRESS_KEY_ATTRIBUTE]: { DataType: 'String', StringValue: addressKey } } : {}),
         },
       }),
     );

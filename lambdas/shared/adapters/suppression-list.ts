@@ -78,6 +78,17 @@ export class SuppressionList {
     return suppressed;
   }
 
+  /** Whether the address of this key is suppressed (a consistent read of one item). */
+  async isKeySuppressed(key: string): Promise<boolean> {
+    const { Item } = await this.client.get({
+      TableName: this.tableName,
+      Key: { address_key: key },
+      ConsistentRead: true,
+      ProjectionExpression: 'since',
+    });
+    return Item?.since !== undefined;
+  }
+
   async isSuppressed(channel: Channel, address: string): Promise<boolean> {
     return (await this.find(channel, address))?.since !== undefined;
   }

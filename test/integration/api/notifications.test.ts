@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel } from '../../../lambdas/channels/registry.js';
+import { ADDRESS_KEY_ATTRIBUTE } from '../../../lambdas/shared/adapters/channel-queues.js';
 import { SuppressionList } from '../../../lambdas/shared/adapters/suppression-list.js';
 import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
 import { channelJobSchema } from '../../../lambdas/shared/schemas/channel-job.js';
@@ -83,6 +84,11 @@ describe('POST /v1/notifications', () => {
         type: { StringValue: 'order_shipped' },
         producer: { StringValue: 'order-service' },
       });
+      // The suppression key of the address the job goes to (a hash, never the address), for the worker to read the
+      // suppression list beside its claim; push has no address of its own.
+      const addressKey = jobs[0]?.MessageAttributes?.[ADDRESS_KEY_ATTRIBUTE]?.StringValue;
+      if (channel === 'push') expect(addressKey).toBeUndefined();
+      else expect(addressKey).toMatch(/^[0-9a-f]{64}$/);
     }
   });
 
