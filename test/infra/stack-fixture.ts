@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadChannelInfrastructure } from '../../lib/channel-infrastructure.js';
@@ -17,15 +18,22 @@ export function settingsWith(change: (settings: PlatformSettings) => void = () =
   return settings;
 }
 
-type StackOptions = Pick<NotificationPlatformStackProps, 'protectData' | 'firewall'>;
+/** The context `npx cdk synth` runs with: cdk.json's feature flags. */
+const PROJECT_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context;
+
+type StackOptions = Pick<NotificationPlatformStackProps, 'protectData' | 'firewall'> & {
+  /** Synthesize with cdk.json's feature flags, as `npx cdk synth` does (some add resources, e.g. a custom resource). */
+  readonly projectContext?: boolean;
+};
 
 /** The stack, without bundling the functions (their code does not change the template's shape). */
 export function buildStack(
   settings: PlatformSettings = settingsWith(),
   options: StackOptions = {},
 ): NotificationPlatformStack {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return new NotificationPlatformStack(app, 'Test', { settings, ...options, channelInfrastructure });
+  const { projectContext, ...props } = options;
+  const app = new App({ context: { ...(projectContext ? PROJECT_CONTEXT : {}), 'aws:cdk:bundling-stacks': [] } });
+  return new NotificationPlatformStack(app, 'Test', { settings, ...props, channelInfrastructure });
 }
 
 /** The stack's template. */

@@ -14,17 +14,21 @@ import { settingsWith, synthStack } from './stack-fixture.js';
 
 const LINT_SCRIPT = fileURLToPath(new URL('../../scripts/template-lint.sh', import.meta.url));
 
-/** What `cdk synth` can produce: as shipped, each of its switches (-c dax=false, -c waf=false), both, production. */
+/**
+ * What `cdk synth` can produce, with cdk.json's feature flags as the CLI has them: as shipped, each of its switches
+ * (-c dax=false, -c waf=false), both, and production.
+ */
+const noDax = () => settingsWith((settings) => (settings.preferencesCache.enabled = false));
 const VARIANTS = {
-  'as-shipped': () => synthStack(),
-  'dax-false': () => synthStack(settingsWith((settings) => (settings.preferencesCache.enabled = false))),
-  'waf-false': () => synthStack(settingsWith(), { firewall: false }),
-  'dax-false-waf-false': () =>
+  'as-shipped': () => synthStack(settingsWith(), { projectContext: true }),
+  'dax-false': () => synthStack(noDax(), { projectContext: true }),
+  'waf-false': () => synthStack(settingsWith(), { firewall: false, projectContext: true }),
+  'dax-false-waf-false': () => synthStack(noDax(), { firewall: false, projectContext: true }),
+  production: () =>
     synthStack(
-      settingsWith((settings) => (settings.preferencesCache.enabled = false)),
-      { firewall: false },
+      settingsWith((settings) => (settings.environment = 'production')),
+      { projectContext: true },
     ),
-  production: () => synthStack(settingsWith((settings) => (settings.environment = 'production'))),
 };
 
 const outdir = mkdtempSync(join(tmpdir(), 'template-lint-'));
