@@ -110,8 +110,8 @@ export class NotificationChannel extends Construct {
     allowTableActions(this.worker, tables.users, 'GetItem');
     allowTableActions(this.worker, tables.templates, 'GetItem');
     allowTableActions(this.worker, tables.notifications, 'PutItem', 'UpdateItem');
-    // Whether the address became suppressed since the job was queued.
-    allowTableActions(this.worker, tables.suppressions, 'BatchGetItem');
+    // Whether the address became suppressed since the job was queued: one GetItem, beside the claim.
+    allowTableActions(this.worker, tables.suppressions, 'GetItem');
 
     this.alarms = [
       new Alarm(this, 'DeadLetters', {

@@ -22,7 +22,7 @@ const WORKER = (channel: Channel) => [
   'dynamodb:GetItem on templates',
   'dynamodb:PutItem on notifications',
   'dynamodb:UpdateItem on notifications',
-  'dynamodb:BatchGetItem on suppressions',
+  'dynamodb:GetItem on suppressions',
 ];
 
 const EXPECTED: Record<string, string[]> = {
