@@ -60,7 +60,10 @@ export default {
     },
   },
   push: { maxDevicesPerUser: 10 },
-  preferencesCache: { enabled: true, nodeType: 'dax.t3.small', nodes: 3, itemTtlSeconds: 60, queryTtlSeconds: 60 },
+  // DAX before ingest's user reads: off, since on cost it pays for itself only past about 1.6 billion notifications a
+  // month (docs/capacity.md); turn it on for lower read latency or a person who receives hundreds a second
+  // (enabled: true here, or `npx cdk deploy -c dax=true`).
+  preferencesCache: { enabled: false, nodeType: 'dax.t3.small', nodes: 3, itemTtlSeconds: 60, queryTtlSeconds: 60 },
   // Each worker reserves maxConcurrency (reserveConcurrency: false reserves nothing): cdk synth says how much quota
   // the account needs.
   channels: {

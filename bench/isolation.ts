@@ -3,6 +3,7 @@
  * Twilio server answering, then with it stalled (every SMS request held). Email latency (POST accepted ->
  * the email in the emulator's SES record) should not move.
  */
+import { partsOf, type SesRecord } from '../lambdas/channels/email/outbox.js';
 import type { LocalPlatform } from '../local/runtime.js';
 import { percentile, round, sleep } from './measure.js';
 
@@ -15,11 +16,6 @@ export interface IsolationResult {
   readonly normal: number[];
   readonly stalled: number[];
   readonly figures: Record<string, number>;
-}
-
-interface SesRecord {
-  Id: string;
-  Subject?: string;
 }
 
 export async function measureIsolation(
@@ -46,20 +42,28 @@ export async function measureIsolation(
     users.push(userId);
   }
 
+  let missing = 0;
   const phase = async (label: string, seconds = options.seconds): Promise<number[]> => {
     await fetch(`${localStackUrl}/_aws/ses`, { method: 'DELETE' });
     const acceptedAt = new Map<string, number>();
     const latencies: number[] = [];
     let sending = true;
+    // Emails are sent raw (MIME): each message's subject is read once, and kept.
+    const subjects = new Map<string, string>();
     const watcher = (async () => {
       while (sending || acceptedAt.size > 0) {
         const { messages } = (await (await fetch(`${localStackUrl}/_aws/ses`)).json()) as { messages: SesRecord[] };
         const now = performance.now();
         for (const message of messages) {
-          const started = acceptedAt.get(message.Subject ?? '');
+          let subject = subjects.get(message.Id);
+          if (subject === undefined) {
+            subject = (await partsOf(message)).subject;
+            subjects.set(message.Id, subject);
+          }
+          const started = acceptedAt.get(subject);
           if (started === undefined) continue;
           latencies.push(now - started);
-          acceptedAt.delete(message.Subject ?? '');
+          acceptedAt.delete(subject);
         }
         await sleep(20);
       }
@@ -85,6 +89,9 @@ export async function measureIsolation(
     await Promise.all(sends);
     sending = false;
     await Promise.race([watcher, sleep(60_000)]);
+    // An email still not seen a minute after the last send is counted, not silently left out of the latencies.
+    missing += acceptedAt.size;
+    acceptedAt.clear();
     return latencies;
   };
 
@@ -113,6 +120,7 @@ export async function measureIsolation(
       email_p99_ms_stalled: p(stalled, 99),
       email_p50_ratio: round(percentile(stalled, 50) / percentile(normal, 50), 3),
       email_p99_ratio: round(percentile(stalled, 99) / percentile(normal, 99), 3),
+      emails_missing: missing,
       samples_normal: normal.length,
       samples_stalled: stalled.length,
     },

@@ -10,9 +10,12 @@ import { documentClient } from '../lambdas/shared/aws/dynamodb.js';
 import { sqsClient } from '../lambdas/shared/aws/sqs.js';
 import { ENV } from '../lambdas/shared/platform/environment.js';
 import { CHANNEL_QUEUES } from '../lambdas/shared/platform/resources.js';
+import { validatePlatformSettings } from '../lib/settings.js';
 import { endpointFor } from '../local/emulator-environment.js';
 import { startLocalPlatform } from '../local/runtime.js';
+import shippedSettings from '../platform.config.js';
 import prices from './aws-prices.json' with { type: 'json' };
+import { capacityDocument } from './capacity.js';
 import { measureColdStart } from './coldstart.js';
 import { costPerMillion } from './cost.js';
 import { measureIngest } from './ingest.js';
@@ -56,21 +59,36 @@ try {
   const { handler: ingestHandler } = await import('../lambdas/ingest/handler.js');
   const { handler: smsWorker } = await import('../lambdas/channels/sms/handler.js');
 
-  say('1/5 channel isolation (email latency, SMS provider normal, then stalled)');
-  const isolation = await measureIsolation(platform, endpointFor('SES', process.env) ?? '', call, {
-    ratePerSecond: quick ? 5 : 10,
-    seconds: quick ? 8 : 30,
-  });
+  // Three runs, each its own alternation of normal and stalled rounds: a p99 ratio is a tail, and one run's tail is
+  // noise as often as it is signal. The report gives every run and their spread; the goal holds only if every run meets it.
+  const isolationRuns = [];
+  for (let run = 1; run <= 3; run++) {
+    say(`1/5 channel isolation, run ${run} of 3 (email latency, SMS provider normal, then stalled)`);
+    isolationRuns.push(
+      await measureIsolation(platform, endpointFor('SES', process.env) ?? '', call, {
+        ratePerSecond: quick ? 5 : 10,
+        seconds: quick ? 8 : 30,
+      }),
+    );
+  }
+  const isolation = isolationRuns[0] as (typeof isolationRuns)[number];
+  const ratios = isolationRuns.map((run) => run.figures.email_p99_ratio ?? Number.NaN);
   say('2/5 ingest');
   const ingest = await measureIngest(platform, ingestHandler, counter, { requests: quick ? 150 : 600, concurrency: 8 });
   say('3/5 workers');
   const worker = await measureWorker(platform, smsWorker, counter, call, { batches: quick ? 5 : 30 });
   say('4/5 cold start');
+  // Fresh processes on a quiet machine: the platform's own workers must not be delivering meanwhile.
+  platform.pauseDeliveries(true);
   const coldstart = await measureColdStart(quick ? 3 : 7);
+  platform.pauseDeliveries(false);
   say('5/5 template rendering (normal, then hostile)');
   const rendering = await measureRendering(quick ? 300 : 2_000);
 
   const notificationsPerMonth = 10_000_000;
+  // The preferences cache as shipped (off: docs/capacity.md says when it pays).
+  const cache = validatePlatformSettings(shippedSettings).preferencesCache;
+  const daxNodes = cache.enabled ? cache.nodes : 0;
   const cost: Record<string, number> = {
     ...costPerMillion({
       ingestCalls: ingest.calls_by_operation as Record<string, number>,
@@ -80,9 +98,9 @@ try {
       workerBatchMs: worker.stream_batch_p50_ms as number,
       memoryMb: 512,
       notificationsPerMonth,
-      daxNodes: 3,
+      daxNodes,
     }),
-    dax_nodes: 3,
+    dax_nodes: daxNodes,
     notifications_per_month: notificationsPerMonth,
   };
 
@@ -91,7 +109,12 @@ try {
     quick,
     machine: { cores: availableParallelism(), node: process.version, platform: `${process.platform}-${process.arch}` },
     prices_as_of: prices.as_of,
-    isolation: isolation.figures,
+    isolation: {
+      ...isolation.figures,
+      runs: isolationRuns.map((run) => run.figures),
+      p99_ratio_worst: Math.max(...ratios),
+      p99_ratio_spread: Math.round((Math.max(...ratios) - Math.min(...ratios)) * 1000) / 1000,
+    },
     ingest,
     worker,
     coldstart,
@@ -101,7 +124,8 @@ try {
   writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(new URL('./email-latency.svg', import.meta.url), latencyChart(isolation.normal, isolation.stalled));
   writeFileSync(new URL('./REPORT.md', import.meta.url), report(results, quick));
-  say('wrote bench/results.json, bench/REPORT.md, bench/email-latency.svg');
+  writeFileSync(new URL('../docs/capacity.md', import.meta.url), capacityDocument(results));
+  say('wrote bench/results.json, bench/REPORT.md, bench/email-latency.svg, docs/capacity.md');
   process.stdout.write(
     `${JSON.stringify(
       {

@@ -8,8 +8,10 @@ import config from '../platform.config.js';
 
 const app = new App();
 const settings = validatePlatformSettings(config);
-// `-c dax=false`: no DAX cluster and no VPC (LocalStack deploys, small installs); ingest reads DynamoDB directly.
-if (app.node.tryGetContext('dax') === 'false') settings.preferencesCache.enabled = false;
+// `-c dax=true` / `-c dax=false` override preferencesCache.enabled: with it, a DAX cluster in a VPC of its own before
+// ingest's user reads; without it (as shipped, and on LocalStack, which has no DAX), ingest reads DynamoDB directly.
+const dax = app.node.tryGetContext('dax');
+if (dax === 'true' || dax === 'false') settings.preferencesCache.enabled = dax === 'true';
 
 new NotificationPlatformStack(app, `NotificationPlatform-${settings.environment}`, {
   description: 'Notification platform: one HTTPS endpoint for email, SMS and push, honouring user preferences',

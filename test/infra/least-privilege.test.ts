@@ -135,9 +135,11 @@ const EXPECTED: Record<string, string[]> = {
 
 let template: Template;
 beforeAll(() => {
+  // With the preferences cache, whose cluster role and ingest's DAX grants are rows too.
   template = synthStack(
     settingsWith((settings) => {
       settings.push.fcmPlatformApplicationArn = FCM_APPLICATION;
+      settings.preferencesCache.enabled = true;
     }),
   );
 });

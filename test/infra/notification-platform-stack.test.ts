@@ -365,7 +365,15 @@ describe('functions', () => {
 });
 
 describe('preferences cache', () => {
+  it('is off as shipped: no cluster, no VPC (docs/capacity.md: on cost it pays for itself only at very high volume)', () => {
+    expect(settings.preferencesCache.enabled).toBe(false);
+    template.resourceCountIs('AWS::DAX::Cluster', 0);
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+  });
+
   it('runs a DAX cluster with its subnet group and parameter group, and ingest in its VPC', () => {
+    const template = synthStack(settingsWith((settings) => (settings.preferencesCache.enabled = true)));
+
     template.resourceCountIs('AWS::DAX::Cluster', 1);
     template.hasResourceProperties('AWS::DAX::Cluster', {
       NodeType: settings.preferencesCache.nodeType,

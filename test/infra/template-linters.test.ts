@@ -15,15 +15,15 @@ import { settingsWith, synthStack } from './stack-fixture.js';
 const LINT_SCRIPT = fileURLToPath(new URL('../../scripts/template-lint.sh', import.meta.url));
 
 /**
- * What `cdk synth` can produce, with cdk.json's feature flags as the CLI has them: as shipped, each of its switches
- * (-c dax=false, -c waf=false), both, and production.
+ * What `cdk synth` can produce, with cdk.json's feature flags as the CLI has them: as shipped (no DAX), each of its
+ * switches (-c dax=true, -c waf=false), both, and production.
  */
-const noDax = () => settingsWith((settings) => (settings.preferencesCache.enabled = false));
+const withDax = () => settingsWith((settings) => (settings.preferencesCache.enabled = true));
 const VARIANTS = {
   'as-shipped': () => synthStack(settingsWith(), { projectContext: true }),
-  'dax-false': () => synthStack(noDax(), { projectContext: true }),
+  'dax-true': () => synthStack(withDax(), { projectContext: true }),
   'waf-false': () => synthStack(settingsWith(), { firewall: false, projectContext: true }),
-  'dax-false-waf-false': () => synthStack(noDax(), { firewall: false, projectContext: true }),
+  'dax-true-waf-false': () => synthStack(withDax(), { firewall: false, projectContext: true }),
   production: () =>
     synthStack(
       settingsWith((settings) => (settings.environment = 'production')),
