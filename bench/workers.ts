@@ -6,14 +6,9 @@
  * round trip that completes the claims and records the statuses (twenty writes at once).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  CreateQueueCommand,
-  DeleteQueueCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ADDRESS_KEY_ATTRIBUTE } from '../lambdas/shared/adapters/channel-queues.js';
+import { ChannelQueues } from '../lambdas/shared/adapters/channel-queues.js';
 import { DeliveryClaims } from '../lambdas/shared/adapters/delivery-claims.js';
 import { addressKey, SuppressionList } from '../lambdas/shared/adapters/suppression-list.js';
 import { UsersStore } from '../lambdas/shared/adapters/users-store.js';
@@ -43,6 +38,7 @@ export async function measureWorker(
   await call('PUT', '/v1/users/bench-sms-user/contacts', { phone_number: PHONE });
   // A queue of the benchmark's own: the local pollers must not take these jobs.
   const { QueueUrl = '' } = await sqsClient.send(new CreateQueueCommand({ QueueName: 'bench-worker-jobs' }));
+  const queues = new ChannelQueues({ sms: QueueUrl }, sqsClient);
 
   const runBatch = async (): Promise<number> => {
     const jobs: ChannelJob[] = Array.from({ length: BATCH }, () => ({
@@ -55,19 +51,8 @@ export async function measureWorker(
       payload: { code: '123456' },
       accepted_at: new Date().toISOString(),
     }));
-    await sqsClient.send(
-      new SendMessageBatchCommand({
-        QueueUrl,
-        // As ingest sends them: with the suppression key of the address (lambdas/shared/adapters/channel-queues.ts).
-        Entries: jobs.map((job, index) => ({
-          Id: String(index),
-          MessageBody: JSON.stringify(job),
-          MessageAttributes: {
-            [ADDRESS_KEY_ATTRIBUTE]: { DataType: 'String', StringValue: addressKey('sms', PHONE) },
-          },
-        })),
-      }),
-    );
+    // Sent as ingest sends them, by its own ChannelQueues: with the suppression key of the address.
+    await Promise.all(jobs.map((job) => queues.send(job, 0, addressKey('sms', PHONE))));
     const records: SQSRecord[] = [];
     while (records.length < BATCH) {
       const { Messages = [] } = await sqsClient.send(
@@ -103,9 +88,10 @@ export async function measureWorker(
   const singleCallCount = counter.total();
   const stream: number[] = [];
   const bare: { before: number; after: number }[] = [];
+  const adapters = workerAdapters();
   for (let index = 0; index < options.batches; index++) {
     stream.push(await runBatch());
-    bare.push(await bareRoundTrips());
+    bare.push(await bareRoundTrips(adapters));
   }
   await sqsClient.send(new DeleteQueueCommand({ QueueUrl }));
   platform.pauseDeliveries(false);
@@ -133,15 +119,31 @@ export async function measureWorker(
   };
 }
 
+interface WorkerAdapters {
+  readonly claims: DeliveryClaims;
+  readonly users: UsersStore;
+  readonly suppressions: SuppressionList;
+}
+
+/** The worker's own adapters, on the tables its function is given. */
+function workerAdapters(): WorkerAdapters {
+  return {
+    claims: new DeliveryClaims(requiredEnv(ENV.notificationsTable), documentClient, 120),
+    users: new UsersStore(requiredEnv(ENV.usersTable), documentClient),
+    suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient),
+  };
+}
+
 /**
  * The DynamoDB round trips a batch of ten cannot avoid, made bare through the worker's own adapters and tables: the
  * user read, the claim and the suppression read of ten jobs at once; then the completion of ten claims and ten
  * statuses (twenty writes) at once.
  */
-async function bareRoundTrips(): Promise<{ before: number; after: number }> {
-  const claims = new DeliveryClaims(requiredEnv(ENV.notificationsTable), documentClient, 120);
-  const users = new UsersStore(requiredEnv(ENV.usersTable), documentClient);
-  const suppressions = new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient);
+async function bareRoundTrips({
+  claims,
+  users,
+  suppressions,
+}: WorkerAdapters): Promise<{ before: number; after: number }> {
   const ids = Array.from({ length: BATCH }, () => randomUUID());
   const expires = Math.floor(Date.now() / 1000) + 3600;
 

@@ -1,4 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
 import type { Channel } from '../../channels/registry.js';
 import type { ChannelJob } from '../schemas/channel-job.js';
 
@@ -9,6 +10,11 @@ import type { ChannelJob } from '../schemas/channel-job.js';
  * whose job schema is strict, still takes the job during a deploy.
  */
 export const ADDRESS_KEY_ATTRIBUTE = 'address_key';
+
+/** The address key a received job carries, if its sender knew the address. */
+export function addressKeyOf(record: Pick<SQSRecord, 'messageAttributes'>): string | undefined {
+  return record.messageAttributes?.[ADDRESS_KEY_ATTRIBUTE]?.stringValue;
+}
 
 /** Puts each channel's jobs on that channel's own queue, so one slow provider never holds up another. */
 export class ChannelQueues {

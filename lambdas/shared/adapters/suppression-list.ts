@@ -90,7 +90,7 @@ export class SuppressionList {
   }
 
   async isSuppressed(channel: Channel, address: string): Promise<boolean> {
-    return (await this.find(channel, address))?.since !== undefined;
+    return this.isKeySuppressed(addressKey(channel, address));
   }
 
   /** Suppresses the address from `at` on; an address already suppressed keeps its first reason and time. */

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import type { Channel } from '../../channels/registry.js';
-import { ADDRESS_KEY_ATTRIBUTE, type ChannelQueues } from '../adapters/channel-queues.js';
+import { addressKeyOf, type ChannelQueues } from '../adapters/channel-queues.js';
 import type { DeliveryClaims } from '../adapters/delivery-claims.js';
 import { NOTIFICATION_RETENTION_SECONDS, type NotificationsStore } from '../adapters/notifications-store.js';
 import { addressKey, type SuppressionList } from '../adapters/suppression-list.js';
@@ -77,7 +77,7 @@ export class ChannelWorker {
     logger.appendKeys({ notification_id: job.notification_id, type: job.type, user_id: job.user_id });
     const now = this.clock();
 
-    const expectedKey = record.messageAttributes?.[ADDRESS_KEY_ATTRIBUTE]?.stringValue;
+    const expectedKey = addressKeyOf(record);
     if (job.not_before && new Date(job.not_before) > now) {
       await this.sendBack(job, new Date(job.not_before), now, expectedKey);
       return;
