@@ -28,6 +28,8 @@ CLOUD_URL="http://127.0.0.1:$CLOUD_PORT"
 LOCALSTACK_VENV="$HOME_DIR/localstack/venv"
 DYNAMODB_LIB="$HOME_DIR/dynamodb-local/lib"
 CLOUD_ROOT="$HOME_DIR/cloud/filesystem"
+# What the tests and `npm start` call; DynamoDB is DynamoDB Local's.
+LOCALSTACK_SERVICES=sqs,sns,ses
 # What a deploy of the stack (and `cdk bootstrap`) calls; anything else stays off.
 CLOUD_SERVICES=cloudformation,s3,ssm,sts,iam,kms,lambda,apigateway,dynamodb,sqs,sns,ses,secretsmanager,logs,cloudwatch
 RUN_DIR="$HOME_DIR/run"
@@ -97,22 +99,18 @@ install_cloud() {
   stamp "$stamp" "${recipe[@]}"
 }
 
-localstack_healthy() {
-  # Healthy means every service we need is up, not merely that something answers on the port.
-  local health
-  health="$(curl --silent --max-time 2 "$LOCALSTACK_URL/_localstack/health" 2>/dev/null)" || return 1
-  for service in sqs sns ses; do
+# serves URL SERVICES: the LocalStack at URL reports every service of the comma-separated list up, not merely that
+# something answers on the port.
+serves() {
+  local health service
+  health="$(curl --silent --max-time 2 "$1/_localstack/health" 2>/dev/null)" || return 1
+  for service in ${2//,/ }; do
     grep -Eq "\"$service\": *\"(running|available)\"" <<<"$health" || return 1
   done
 }
 
-cloud_healthy() {
-  local health service
-  health="$(curl --silent --max-time 2 "$CLOUD_URL/_localstack/health" 2>/dev/null)" || return 1
-  for service in ${CLOUD_SERVICES//,/ }; do
-    grep -Eq "\"$service\": *\"(running|available)\"" <<<"$health" || return 1
-  done
-}
+localstack_healthy() { serves "$LOCALSTACK_URL" "$LOCALSTACK_SERVICES"; }
+cloud_healthy() { serves "$CLOUD_URL" "$CLOUD_SERVICES"; }
 
 dynamodb_healthy() {
   # DynamoDB Local checks that a request is signed, not the signature itself.
@@ -140,7 +138,7 @@ run_localstack() {
     "$LOCALSTACK_VENV/bin/python" -m localstack.runtime.main
 }
 
-launch_localstack() { run_localstack "$LOCALSTACK_PORT" "$HOME_DIR/localstack/filesystem" sqs,sns,ses; }
+launch_localstack() { run_localstack "$LOCALSTACK_PORT" "$HOME_DIR/localstack/filesystem" "$LOCALSTACK_SERVICES"; }
 
 # Every start of the deploy emulator is a clean account: its state is thrown away first.
 launch_cloud() {
