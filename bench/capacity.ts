@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { validatePlatformSettings } from '../lib/settings.js';
 import shippedSettings from '../platform.config.js';
-import { MIX } from './cost.js';
+import { JOBS_PER_NOTIFICATION, MIX, shareOf } from './cost.js';
+import { markdownTable } from './measure.js';
 
 type Figures = Record<string, unknown>;
 /** The figures of a benchmark run this reads (bench/results.json). */
@@ -27,9 +28,6 @@ const RATES = [1_000, 10_000, 100_000];
 const VOLUMES = [1_000_000, 10_000_000, 100_000_000];
 const HOURS_A_MONTH = 730;
 
-const share = (channel: string) =>
-  MIX.reduce((sum, mix) => sum + ((mix.channels as readonly string[]).includes(channel) ? mix.share : 0), 0);
-const JOBS_PER_NOTIFICATION = MIX.reduce((sum, mix) => sum + mix.share * mix.channels.length, 0);
 // Measured by the benchmark's call counts: ingest writes the notification once; a worker claims (PutItem), completes
 // the claim and records the status (two UpdateItems) for each job. Items are under 1 KB: one unit each.
 const WRITE_UNITS_PER_NOTIFICATION = 1 + 3 * JOBS_PER_NOTIFICATION;
@@ -44,12 +42,6 @@ const source = (key: string) => {
   const [where, when] = PRICES.sources[key] ?? ['?', '?'];
   return `${where}, ${when}`;
 };
-const table = (header: string[], rows: (string | number)[][]) =>
-  [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
-  ].join('\n');
 
 interface Limit {
   readonly name: string;
@@ -75,11 +67,11 @@ function limits(results: Results): Limit[] {
   );
   const workerLimit = (channel: 'email' | 'sms' | 'push'): Limit => ({
     short: `the ${channel} workers' maximum concurrency`,
-    name: `${channel} workers: maxConcurrency ${settings.channels[channel].maxConcurrency} × batch ${settings.channels[channel].batchSize} / ${results.worker.stream_batch_p50_ms} ms a batch (${Math.round(share(channel) * 100)}% of notifications)`,
+    name: `${channel} workers: maxConcurrency ${settings.channels[channel].maxConcurrency} × batch ${settings.channels[channel].batchSize} / ${results.worker.stream_batch_p50_ms} ms a batch (${Math.round(shareOf(channel) * 100)}% of notifications)`,
     capacity:
       (settings.channels[channel].maxConcurrency * settings.channels[channel].batchSize) /
       batchSeconds /
-      share(channel),
+      shareOf(channel),
     moves: `channels.${channel}.maxConcurrency (up to ${price('quota_sqs_event_source_max_concurrency')}), within the account's Lambda quota`,
   });
   return [
@@ -139,8 +131,8 @@ function limits(results: Results): Limit[] {
     },
     {
       short: 'Twilio (A2P 10DLC, high trust)',
-      name: `Twilio, SMS (${Math.round(share('sms') * 100)}% of notifications): A2P 10DLC ${price('quota_twilio_10dlc_mps_low_trust')}-${price('quota_twilio_10dlc_mps_high_trust')} MPS a campaign, toll-free ${price('quota_twilio_toll_free_mps')}, short code ${price('quota_twilio_short_code_mps')}`,
-      capacity: price('quota_twilio_10dlc_mps_high_trust') / share('sms'),
+      name: `Twilio, SMS (${Math.round(shareOf('sms') * 100)}% of notifications): A2P 10DLC ${price('quota_twilio_10dlc_mps_low_trust')}-${price('quota_twilio_10dlc_mps_high_trust')} MPS a campaign, toll-free ${price('quota_twilio_toll_free_mps')}, short code ${price('quota_twilio_short_code_mps')}`,
+      capacity: price('quota_twilio_10dlc_mps_high_trust') / shareOf('sms'),
       moves: 'a higher trust score, more campaigns or a short code; Twilio queues up to 10 hours of segments a sender',
     },
   ];
@@ -153,7 +145,7 @@ function capacitySection(results: Results): string {
     Number.isNaN(limit.capacity) ? "the account's quota" : count(limit.capacity),
     ...RATES.map((rate) =>
       Number.isNaN(limit.capacity)
-        ? `${count(rate * share('email'))} emails/s needed`
+        ? `${count(rate * shareOf('email'))} emails/s needed`
         : `${Math.round((rate / limit.capacity) * 100)}%`,
     ),
     limit.moves,
@@ -163,7 +155,7 @@ function capacitySection(results: Results): string {
       .filter((limit) => !limit.scope && !Number.isNaN(limit.capacity) && limit.capacity < rate)
       .sort((a, b) => a.capacity - b.capacity);
     const order = over.map((limit) => `${limit.short} at ${count(limit.capacity)}`).join('; then ');
-    return `- **${count(rate)} a second**: ${over.length === 0 ? 'no platform limit above is reached' : `in the order they bind: ${order}`}. And SES must allow ${count(rate * share('email'))} emails a second.`;
+    return `- **${count(rate)} a second**: ${over.length === 0 ? 'no platform limit above is reached' : `in the order they bind: ${order}`}. And SES must allow ${count(rate * shareOf('email'))} emails a second.`;
   });
   return `## Capacity: which limit binds first
 
@@ -173,7 +165,7 @@ The mix is the benchmark's (${MIX.map((mix) => `${Math.round(mix.share * 100)}% 
 against emulators slower than AWS (ingest p50 ${results.ingest.p50_ms} ms, a worker batch ${results.worker.stream_batch_p50_ms} ms with the provider at
 ${results.worker.provider_latency_ms} ms): on AWS the same concurrency carries more.
 
-${table(['limit', 'notifications/s it allows', ...RATES.map((rate) => `at ${count(rate)}/s`), 'what moves it'], rows)}
+${markdownTable(['limit', 'notifications/s it allows', ...RATES.map((rate) => `at ${count(rate)}/s`), 'what moves it'], rows)}
 
 ${binding.join('\n')}
 
@@ -195,7 +187,7 @@ interface CostRow {
 function costRows(results: Results, sesPlan: 'a_la_carte' | 'essentials'): CostRow[] {
   const perMillion = (key: string) => (notifications: number) => (results.cost[key] ?? 0) * (notifications / 1e6);
   const ses = (notifications: number) => {
-    const emails = notifications * share('email');
+    const emails = notifications * shareOf('email');
     if (sesPlan === 'a_la_carte') return (emails / 1000) * price('ses_per_thousand_emails');
     const tier = (from: number, to: number, key: string) =>
       (Math.max(0, Math.min(emails, to) - from) / 1000) * price(key);
@@ -248,7 +240,7 @@ function costSection(results: Results): string {
     const daxRow = rows.find((row) => row.name.startsWith('DAX'));
     const total = (n: number, withDax: boolean) =>
       rows.filter((row) => withDax || row !== daxRow).reduce((sum, row) => sum + row.monthly(n), 0);
-    return table(
+    return markdownTable(
       ['USD a month', ...VOLUMES.map((volume) => `${count(volume / 1e6)}M notifications`)],
       [
         ...rows.map((row) => [`${row.name}${row.fixed ? ' (fixed)' : ''}`, ...VOLUMES.map((v) => usd(row.monthly(v)))]),
@@ -269,7 +261,7 @@ function costSection(results: Results): string {
 
 Per message, from the benchmark's measured calls and durations (512 MB functions; Lambda's share is an upper bound,
 the emulators being slower than AWS) and the list prices below; fixed costs apart. Twilio is not in the totals: at
-${Math.round(share('sms') * 100)}% SMS it adds about ${usd(sms)} USD a million notifications in the US (${price('twilio_us_sms_per_segment_reference')} USD a segment plus carrier fees).
+${Math.round(shareOf('sms') * 100)}% SMS it adds about ${usd(sms)} USD a million notifications in the US (${price('twilio_us_sms_per_segment_reference')} USD a segment plus carrier fees).
 
 SES sells plans since 2026-07-21: an account that has sent since 2025-06-01 keeps the a la carte price; a new
 account is on Essentials. Both:
@@ -327,7 +319,7 @@ ${competitorSection()}
 
 ## Prices and quotas used
 
-${table(['figure', 'value', 'source, date'], prices)}
+${markdownTable(['figure', 'value', 'source, date'], prices)}
 `;
 }
 

@@ -19,6 +19,14 @@ export const MIX = [
   { share: 0.1, channels: ['email', 'sms', 'push'] },
 ] as const;
 
+/** The share of notifications that go to `channel`. */
+export function shareOf(channel: string): number {
+  return MIX.reduce((sum, mix) => sum + ((mix.channels as readonly string[]).includes(channel) ? mix.share : 0), 0);
+}
+
+/** Channel jobs a notification makes, on average over the mix. */
+export const JOBS_PER_NOTIFICATION = MIX.reduce((sum, mix) => sum + mix.share * mix.channels.length, 0);
+
 export interface CostInputs {
   /** Measured AWS calls per accepted notification, by operation (for two queued channels). */
   readonly ingestCalls: Record<string, number>;
@@ -38,10 +46,9 @@ const READS = /GetItem|Query/;
 
 export function costPerMillion(inputs: CostInputs): Record<string, number> {
   const million = 1_000_000;
-  const jobsPerNotification = MIX.reduce((sum, mix) => sum + mix.share * mix.channels.length, 0);
-  const emails = MIX.reduce((sum, mix) => sum + (mix.channels.includes('email' as never) ? mix.share : 0), 0) * million;
-  const pushes = MIX.reduce((sum, mix) => sum + (mix.channels.includes('push' as never) ? mix.share : 0), 0) * million;
-  const sms = MIX.reduce((sum, mix) => sum + (mix.channels.includes('sms' as never) ? mix.share : 0), 0) * million;
+  const emails = shareOf('email') * million;
+  const pushes = shareOf('push') * million;
+  const sms = shareOf('sms') * million;
 
   const perNotification = (counts: Record<string, number>, divisor: number, pattern: RegExp) =>
     Object.entries(counts)
@@ -59,16 +66,16 @@ export function costPerMillion(inputs: CostInputs): Record<string, number> {
   const lambdaIngest =
     million * (gbSeconds(inputs.ingestP50Ms) * price('lambda_arm_per_gb_second')) +
     price('lambda_per_million_requests');
-  const workerInvocations = (million * jobsPerNotification) / 10;
+  const workerInvocations = (million * JOBS_PER_NOTIFICATION) / 10;
   const lambdaWorkers =
     workerInvocations * gbSeconds(inputs.workerBatchMs) * price('lambda_arm_per_gb_second') +
     (workerInvocations / million) * price('lambda_per_million_requests');
   // Ingest sends; the event source receives and deletes once a batch.
-  const sqsRequests = million * jobsPerNotification * ingestSends + workerInvocations * 2;
+  const sqsRequests = million * JOBS_PER_NOTIFICATION * ingestSends + workerInvocations * 2;
   const sqs = (sqsRequests / million) * price('sqs_standard_per_million_requests');
-  const dynamoWrites = million * ingestWrites + million * jobsPerNotification * workerWrites;
+  const dynamoWrites = million * ingestWrites + million * JOBS_PER_NOTIFICATION * workerWrites;
   // Eventually consistent reads are half a read unit; the workers read consistently.
-  const dynamoReads = million * ingestReads * 0.5 + million * jobsPerNotification * workerReads;
+  const dynamoReads = million * ingestReads * 0.5 + million * JOBS_PER_NOTIFICATION * workerReads;
   const dynamodb =
     (dynamoWrites / million) * price('dynamodb_on_demand_per_million_write_request_units') +
     (dynamoReads / million) * price('dynamodb_on_demand_per_million_read_request_units');

@@ -15,6 +15,14 @@ export const round = (value: number, digits = 2) => Math.round(value * 10 ** dig
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A Markdown table: its header row, then one row per entry. */
+export const markdownTable = (header: readonly string[], rows: readonly (readonly unknown[])[]) =>
+  [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+
 interface MiddlewareClient {
   middlewareStack: {
     add(

@@ -1,5 +1,5 @@
 /** bench/REPORT.md and the email latency chart, written from one run's results. */
-import { percentile } from './measure.js';
+import { markdownTable, percentile } from './measure.js';
 
 /** Empirical distribution of email latency, normal (blue) and with SMS stalled (orange), as an SVG. */
 export function latencyChart(normal: readonly number[], stalled: readonly number[]): string {
@@ -35,8 +35,7 @@ type Figures = Record<string, any>;
 
 const INGEST_LEVELS = [1, 8, 32];
 
-const table = (rows: [string, unknown][]) =>
-  ['| figure | value |', '|---|---|', ...rows.map(([name, value]) => `| ${name} | ${value} |`)].join('\n');
+const table = (rows: [string, unknown][]) => markdownTable(['figure', 'value'], rows);
 
 export function report(results: Figures, quick: boolean): string {
   const { isolation, ingest, worker, coldstart, rendering, cost, machine } = results;
@@ -301,9 +300,8 @@ function goals(results: Figures): string {
       bundleWorst <= 2,
     ],
   ];
-  return [
-    '| goal | this run | |',
-    '|---|---|---|',
-    ...rows.map(([goal, value, ok]) => `| ${goal} | ${value} | ${holds(ok)} |`),
-  ].join('\n');
+  return markdownTable(
+    ['goal', 'this run', ''],
+    rows.map(([goal, value, ok]) => [goal, value, holds(ok)]),
+  );
 }
