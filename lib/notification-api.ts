@@ -21,7 +21,6 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { z } from 'zod';
 import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import {
   type ApiFunction,
@@ -29,6 +28,7 @@ import {
   OPERATION_LIST,
   pathParameterNames,
 } from '../lambdas/shared/platform/operations.js';
+import * as z from '../lambdas/shared/schemas/zod.js';
 import type { PlatformSettings, ProducerSettings } from './settings.js';
 
 export interface NotificationApiProps {
@@ -365,7 +365,7 @@ function sourceRestriction(
  * names a missing or unknown property, but not the path of a value of the wrong type, enum or length. Everything else
  * is left to the handler, which names the field (and reads regular expressions as JavaScript does, not as Java).
  */
-function gatewayModelSchema(schema: z.ZodType): JsonSchema {
+function gatewayModelSchema(schema: z.ZodMiniType): JsonSchema {
   const converted = z.toJSONSchema(schema, { target: 'draft-04', io: 'input', unrepresentable: 'any' }) as {
     properties?: Record<string, unknown>;
     required?: string[];

@@ -8,6 +8,7 @@ import { CONSENT_ATTRIBUTES, SWITCH_ATTRIBUTES } from '../lambdas/shared/adapter
 import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
 import type { ApiFunction } from '../lambdas/shared/platform/operations.js';
 import {
+  DAX_CLIENT_PACKAGE,
   HANDLER_MODULES,
   NOTIFICATIONS_BY_USER_INDEX,
   USERS_BY_PHONE_NUMBER_INDEX,
@@ -164,7 +165,9 @@ export class NotificationPlatformStack extends Stack {
         ),
         ...(cache ? { [ENV.daxEndpoint]: cache.endpoint } : {}),
       },
-      ...(cache ? { vpc: cache.vpc, securityGroups: [cache.clientSecurityGroup] } : {}),
+      ...(cache
+        ? { vpc: cache.vpc, securityGroups: [cache.clientSecurityGroup] }
+        : { bundling: { externalModules: [DAX_CLIENT_PACKAGE] } }),
     });
     cache?.grantRead(ingest);
     // GetItem on the table itself even with the cache: a skip is confirmed on a consistent read.

@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../lambdas/channels/registry.js';
 import { CATEGORY_NAME, type CategoryCatalogue } from '../lambdas/shared/domain/categories.js';
 import { LANGUAGES } from '../lambdas/shared/domain/language.js';
 import { SCOPES, TYPE_PATTERN } from '../lambdas/shared/domain/producer.js';
+import * as z from '../lambdas/shared/schemas/zod.js';
 
 /**
  * What a team sets for its installation: producers and their limits, senders, the preferences cache,
@@ -10,53 +10,58 @@ import { SCOPES, TYPE_PATTERN } from '../lambdas/shared/domain/producer.js';
  * `cdk synth` with the field named, not a deployment half an hour later.
  */
 const producerSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be 1 to 64 characters of a-z 0-9 -'),
-  scopes: z.array(z.enum(SCOPES)).min(1, 'must grant at least one scope'),
+  name: z.string().check(z.regex(/^[a-z0-9-]{1,64}$/, 'must be 1 to 64 characters of a-z 0-9 -')),
+  scopes: z.array(z.enum(SCOPES)).check(z.minLength(1, 'must grant at least one scope')),
   /**
    * The notification types it owns: it may send these and write their templates, and no others. A type's name,
    * a prefix ending in "*" ("order.*"), or "*" for every type.
    */
   types: z
     .array(
-      z.string().regex(TYPE_PATTERN, 'must be a type ("order_shipped"), a prefix ending in "*" ("order.*"), or "*"'),
+      z
+        .string()
+        .check(z.regex(TYPE_PATTERN, 'must be a type ("order_shipped"), a prefix ending in "*" ("order.*"), or "*"')),
     )
-    .min(1, 'must name at least one type or prefix'),
+    .check(z.minLength(1, 'must name at least one type or prefix')),
   /** Steady requests per second (API Gateway usage plan). */
-  rateLimit: z.number().positive('must be a positive number of requests per second'),
-  burstLimit: z.number().int().positive('must be a positive whole number of requests'),
-  dailyQuota: z.number().int().positive('must be a positive whole number of requests per day'),
+  rateLimit: z.number().check(z.positive('must be a positive number of requests per second')),
+  burstLimit: z.int().check(z.positive('must be a positive whole number of requests')),
+  dailyQuota: z.int().check(z.positive('must be a positive whole number of requests per day')),
 });
+
+const categoryLabel = z.string().check(z.minLength(1), z.maxLength(80));
 
 const categorySchema = z.strictObject({
   /** What the person reads on their preference page, e.g. "Security alerts". */
-  label: z.string().min(1).max(80),
+  label: categoryLabel,
   /** The label in the other languages the preference page speaks, e.g. { de: 'Sicherheitswarnungen' }. */
-  labels: z.partialRecord(z.enum(LANGUAGES), z.string().min(1).max(80)).default({}),
+  labels: z._default(z.partialRecord(z.enum(LANGUAGES), categoryLabel), {}),
   /** A person cannot turn a required category off (security, legal); critical types must belong to one. */
-  required: z.boolean().default(false),
+  required: z._default(z.boolean(), false),
   /** Whether each channel is on for the category until the person chooses; a channel left out is on. */
-  defaults: z
-    .strictObject(
-      Object.fromEntries(CHANNELS.map((channel) => [channel, z.boolean().optional()])) as Record<
+  defaults: z._default(
+    z.strictObject(
+      Object.fromEntries(CHANNELS.map((channel) => [channel, z.optional(z.boolean())])) as Record<
         Channel,
-        z.ZodOptional<z.ZodBoolean>
+        z.ZodMiniOptional<z.ZodMiniBoolean>
       >,
-    )
-    .default({}),
+    ),
+    {},
+  ),
 });
 
 const channelThroughputSchema = z.strictObject({
   /** Records per worker invocation (1 to 10 for SQS with partial batch responses). */
-  batchSize: z.number().int().min(1).max(10),
-  batchingWindowSeconds: z.number().int().min(0).max(300),
+  batchSize: z.int().check(z.gte(1), z.lte(10)),
+  batchingWindowSeconds: z.int().check(z.gte(0), z.lte(300)),
   /** Concurrent invocations the event source may drive (SQS maximum concurrency, at least 2). */
-  maxConcurrency: z.number().int().min(2).max(1000),
+  maxConcurrency: z.int().check(z.gte(2), z.lte(1000)),
   /**
    * Reserve maxConcurrency for the channel's worker, so that no other function can starve it (or it them). An account
    * must keep 100 executions unreserved (10 on a new account with a quota of 10): one whose quota is below the workers'
    * reservations plus that refuses the stack. false: no reservation; the event source's maximum still caps the worker.
    */
-  reserveConcurrency: z.boolean().default(true),
+  reserveConcurrency: z._default(z.boolean(), true),
 });
 
 export const platformSettingsSchema = z
@@ -64,63 +69,73 @@ export const platformSettingsSchema = z
     /** Names the stack's resources and decides data protection: "production" retains tables. */
     environment: z
       .string()
-      .regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be 1 to 21 characters of a-z 0-9 -, starting with a letter'),
-    producers: z
-      .array(producerSchema)
-      .min(1, 'must name at least one producer')
-      .refine((producers) => new Set(producers.map((producer) => producer.name)).size === producers.length, {
+      .check(z.regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be 1 to 21 characters of a-z 0-9 -, starting with a letter')),
+    producers: z.array(producerSchema).check(
+      z.minLength(1, 'must name at least one producer'),
+      z.refine((producers) => new Set(producers.map((producer) => producer.name)).size === producers.length, {
         message: 'must not name a producer twice',
       }),
+    ),
     api: z.strictObject({
       /** Stage-wide defaults, above every producer's own plan. */
-      rateLimit: z.number().positive(),
-      burstLimit: z.number().int().positive(),
+      rateLimit: z.number().check(z.positive()),
+      burstLimit: z.int().check(z.positive()),
       /**
        * Where requests may come from, enforced by the API's resource policy: anything else gets 403 at the edge.
        * Leave out to accept any source that holds a key (API keys identify producers; they are not an access control).
        */
-      allowedSources: z
-        .strictObject({
-          /** IPv4 or IPv6 ranges, e.g. "10.0.0.0/8" (the public addresses of your NAT gateways, for a regional API). */
-          cidrs: z.array(z.cidrv4().or(z.cidrv6())).min(1).optional(),
-          /** Interface VPC endpoints for execute-api ("vpce-..."); with them, the API becomes a private API. */
-          vpcEndpoints: z
-            .array(
-              z.string().regex(/^vpce-[0-9a-f]{8,17}$/, 'must be a VPC endpoint id such as vpce-0123456789abcdef0'),
-            )
-            .min(1)
-            .optional(),
-        })
-        .refine((sources) => sources.cidrs || sources.vpcEndpoints, {
-          message: 'must name cidrs, vpcEndpoints or both; leave allowedSources out to accept any source',
-        })
-        .optional(),
+      allowedSources: z.optional(
+        z
+          .strictObject({
+            /** IPv4 or IPv6 ranges, e.g. "10.0.0.0/8" (the public addresses of your NAT gateways, for a regional API). */
+            cidrs: z.optional(z.array(z.union([z.cidrv4(), z.cidrv6()])).check(z.minLength(1))),
+            /** Interface VPC endpoints for execute-api ("vpce-..."); with them, the API becomes a private API. */
+            vpcEndpoints: z.optional(
+              z
+                .array(
+                  z
+                    .string()
+                    .check(
+                      z.regex(/^vpce-[0-9a-f]{8,17}$/, 'must be a VPC endpoint id such as vpce-0123456789abcdef0'),
+                    ),
+                )
+                .check(z.minLength(1)),
+            ),
+          })
+          .check(
+            z.refine((sources) => sources.cidrs || sources.vpcEndpoints, {
+              message: 'must name cidrs, vpcEndpoints or both; leave allowedSources out to accept any source',
+            }),
+          ),
+      ),
       /**
        * AWS WAF's rate-based rule: requests one source IP may make in any five minutes before WAF answers 429.
        * Set it above the busiest producer's rate behind one address (a NAT gateway is one address).
        */
-      requestsPerSourceIpPer5Minutes: z.number().int().min(10).max(2_000_000_000),
+      requestsPerSourceIpPer5Minutes: z.int().check(z.gte(10), z.lte(2_000_000_000)),
     }),
     /** What messages are about, as a person chooses what to receive (lambdas/shared/domain/categories.ts). */
     categories: z
       .record(
-        z.string().regex(CATEGORY_NAME, 'must be 1 to 32 characters of a-z 0-9 _, starting with a letter'),
+        z.string().check(z.regex(CATEGORY_NAME, 'must be 1 to 32 characters of a-z 0-9 _, starting with a letter')),
         categorySchema,
       )
-      .refine((categories) => Object.values(categories).some((category) => category.required), {
-        message: 'must have a required category (security, for instance): critical types belong to one',
-      }),
+      .check(
+        z.refine((categories) => Object.values(categories).some((category) => category.required), {
+          message: 'must have a required category (security, for instance): critical types belong to one',
+        }),
+      ),
     /** The category of a non-critical type whose template names none. */
     defaultCategory: z.string(),
     // Each channel's own block (sender, credentials, applications), as its definition declares it.
     ...channelSettingsSchemas(),
     preferencesCache: z.strictObject({
       enabled: z.boolean(),
-      nodeType: z.string().startsWith('dax.'),
+      nodeType: z.string().check(z.startsWith('dax.')),
       /** Nodes in the cluster; 3 or more spreads it over availability zones. */
-      nodes: z.number().int().min(1).max(10),
-      itemTtlSeconds: z.number().int().min(1).max(3600),
-      queryTtlSeconds: z.number().int().min(1).max(3600),
+      nodes: z.int().check(z.gte(1), z.lte(10)),
+      itemTtlSeconds: z.int().check(z.gte(1), z.lte(3600)),
+      queryTtlSeconds: z.int().check(z.gte(1), z.lte(3600)),
     }),
     channels: z.strictObject(
       Object.fromEntries(CHANNELS.map((channel) => [channel, channelThroughputSchema])) as Record<
@@ -130,19 +145,21 @@ export const platformSettingsSchema = z
     ),
     alarms: z.strictObject({
       /** Alarm when a channel's oldest job has waited longer than this. */
-      oldestJobAgeSeconds: z.number().int().positive(),
+      oldestJobAgeSeconds: z.int().check(z.positive()),
       /** Alarm when the API answers this many 5xx in five minutes. */
-      api5xxPerFiveMinutes: z.number().int().positive(),
+      api5xxPerFiveMinutes: z.int().check(z.positive()),
       /** Alarm when a worker's invocations fail this many times in five minutes. */
-      workerErrorsPerFiveMinutes: z.number().int().positive(),
+      workerErrorsPerFiveMinutes: z.int().check(z.positive()),
       /** Where alarms are emailed; leave out to subscribe to the ops topic yourself. */
-      notifyEmail: z.email().optional(),
+      notifyEmail: z.optional(z.email()),
     }),
   })
-  .refine((settings) => settings.categories[settings.defaultCategory] !== undefined, {
-    message: 'must name one of the categories',
-    path: ['defaultCategory'],
-  });
+  .check(
+    z.refine((settings) => settings.categories[settings.defaultCategory] !== undefined, {
+      message: 'must name one of the categories',
+      path: ['defaultCategory'],
+    }),
+  );
 
 /** The block of platform.config.ts each channel declares, under the channel's name. */
 function channelSettingsSchemas() {

@@ -4,9 +4,9 @@
  * event source mapping invokes the function; a crash takes down this channel's batches and nothing else, and the
  * platform starts a new process, as Lambda would start a new instance.
  */
-import { z } from 'zod';
 import { CHANNELS } from '../lambdas/channels/registry.js';
 import { HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
+import * as z from '../lambdas/shared/schemas/zod.js';
 import { lambdaContext } from './api-gateway-emulation.js';
 import { CHANNEL_WORKER_VARIABLE, type Invocation, type WorkerMessage } from './channel-worker-protocol.js';
 import { faultDrillFromEnv } from './fault-drill.js';

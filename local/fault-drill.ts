@@ -4,39 +4,40 @@
  * knows about it: the deployed functions are bundled from lambdas/ alone, so no setting of the stack can turn
  * the drill on. local/fault-injection.ts does what they say.
  */
-import { z } from 'zod';
+import * as z from '../lambdas/shared/schemas/zod.js';
 
-const rate = z.number().min(0).max(1);
+const rate = z.number().check(z.gte(0), z.lte(1));
+const atLeastOne = z.int().check(z.gte(1));
 export const faultDrillSchema = z.strictObject({
   /** Share of SES SendRawEmail and SNS Publish calls that fail, half throttled and half 5xx. */
-  providerFailureRate: rate.default(0),
+  providerFailureRate: z._default(rate, 0),
   /** Share of the ingest path's DynamoDB request attempts that are throttled. */
-  ingestThrottleRate: rate.default(0),
+  ingestThrottleRate: z._default(rate, 0),
   /**
    * A channel worker's process kills itself at its Nth provider call (SES, SNS or Twilio), just before or just after
    * it: once per process, so a worker restarted after each crash crashes about once every N calls...
    */
-  crashAtCall: z.int().min(1).optional(),
+  crashAtCall: z.optional(atLeastOne),
   /**
    * ...and at most this many times per channel: each crash sends jobs round again, and re-sends must not feed more
    * crashes, or how long a drill takes would depend on the machine's speed.
    */
-  crashesPerChannel: z.int().min(1).default(2),
+  crashesPerChannel: z._default(atLeastOne, 2),
   /** Every SQS batch is handed to the worker twice, at once or one after the other. */
-  duplicateDeliveries: z.boolean().default(false),
+  duplicateDeliveries: z._default(z.boolean(), false),
   /**
    * Every batch of provider events (the feedback queues) is handed to its feedback function twice, its records in a
    * random order each time: events arrive twice and out of order, as SES and SNS say they may.
    */
-  disorderFeedback: z.boolean().default(false),
+  disorderFeedback: z._default(z.boolean(), false),
   /** Where the SMS worker sends: a Twilio-compatible server that outlives this process. */
-  twilioUrl: z.url().optional(),
+  twilioUrl: z.optional(z.url()),
   /** A file the process appends its crash reports to (JSON lines). */
-  journal: z.string().min(1).optional(),
+  journal: z.optional(z.string().check(z.minLength(1))),
   // The drill's clock runs fast: the same rules, with shorter waits.
-  visibilityTimeoutSeconds: z.int().min(1).optional(),
-  claimLeaseSeconds: z.int().min(1).optional(),
-  retryBaseSeconds: z.int().min(1).optional(),
+  visibilityTimeoutSeconds: z.optional(atLeastOne),
+  claimLeaseSeconds: z.optional(atLeastOne),
+  retryBaseSeconds: z.optional(atLeastOne),
 });
 
 export type FaultDrill = z.infer<typeof faultDrillSchema>;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../shared/schemas/zod.js';
 
 /** Whom the platform can reach: their contacts (by field of the contacts document) and how many devices they hold. */
 export interface Reachability {
@@ -15,9 +15,9 @@ export interface ChannelDefinition<Name extends string = string> {
   /** Its name everywhere: preferences, templates, queues, statuses. */
   readonly name: Name;
   /** Its part of a template: each field a Liquid source (e.g. email's subject and body). */
-  readonly templatePart: z.ZodObject;
+  readonly templatePart: z.ZodMiniObject;
   /** Where a person is reached on it, in their contacts; none for a channel that reaches devices instead. */
-  readonly contact?: { readonly field: string; readonly schema: z.ZodType };
+  readonly contact?: { readonly field: string; readonly schema: z.ZodMiniType<string, string> };
   /** Whether a person can be reached on it; by default, whether they have its contact. */
   readonly reachable?: (person: Reachability) => boolean;
   /**
@@ -28,5 +28,5 @@ export interface ChannelDefinition<Name extends string = string> {
   /** Whether quiet hours hold it back when the person names no channels (a text wakes people; an email does not). */
   readonly quietByDefault: boolean;
   /** Its block of platform.config.ts (sender, credentials, applications), checked at synth. */
-  readonly settings: z.ZodObject;
+  readonly settings: z.ZodMiniObject;
 }

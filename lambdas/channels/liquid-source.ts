@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from '../shared/schemas/zod.js';
 
 /** A field of a template: Liquid source, not empty, at most `max` characters. */
 export function liquidSource(max: number) {
-  return z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+  return z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`));
 }

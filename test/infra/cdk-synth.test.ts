@@ -5,21 +5,39 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../lambdas/channels/registry.js';
 import { API_FUNCTIONS } from '../../lambdas/shared/platform/operations.js';
+import { DAX_CLIENT_PACKAGE } from '../../lambdas/shared/platform/resources.js';
 import { loadChannelInfrastructure } from '../../lib/channel-infrastructure.js';
 
 // The real app, as `npx cdk synth` runs it: platform.config.ts validated, every function bundled by esbuild,
 // cdk-nag's AwsSolutions checks on. Any unacknowledged finding makes the command fail.
 const outdir = mkdtempSync(join(tmpdir(), 'cdk-synth-'));
+// The same, with the preferences cache (DAX) on.
+const daxOutdir = mkdtempSync(join(tmpdir(), 'cdk-synth-dax-'));
 let output: string;
 
-beforeAll(() => {
-  output = execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', outdir, '--no-notices'], {
+function synth(into: string, ...context: string[]): string {
+  return execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', into, '--no-notices', ...context], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
   });
-}, 180_000);
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+}
+
+/** The code of every function's bundle in a cloud assembly. */
+function bundlesOf(assembly: string): string[] {
+  return readdirSync(assembly)
+    .filter((entry) => entry.startsWith('asset.') && readdirSync(join(assembly, entry)).includes('index.mjs'))
+    .map((bundle) => readFileSync(join(assembly, bundle, 'index.mjs'), 'utf8'));
+}
+
+beforeAll(() => {
+  output = synth(outdir);
+  synth(daxOutdir, '-c', 'dax=true');
+}, 360_000);
+afterAll(() => {
+  rmSync(outdir, { recursive: true, force: true });
+  rmSync(daxOutdir, { recursive: true, force: true });
+});
 
 describe('npx cdk synth', () => {
   it('succeeds offline with no credentials and writes the template', () => {
@@ -67,12 +85,22 @@ describe('npx cdk synth', () => {
   });
 
   it("bundles of the twilio package only the parts a function calls: the SMS worker has the Messages API, and none has Twilio's other products", () => {
-    const code = readdirSync(outdir)
-      .filter((entry) => entry.startsWith('asset.') && readdirSync(join(outdir, entry)).includes('index.mjs'))
-      .map((bundle) => readFileSync(join(outdir, bundle, 'index.mjs'), 'utf8'));
+    const code = bundlesOf(outdir);
 
     expect(code.filter((bundle) => bundle.includes('/Messages.json'))).toHaveLength(1);
     // The package's entry point would bring every product (Verify, Voice, Conversations, ...): 3.3 MB a bundle.
     for (const bundle of code) expect(bundle).not.toContain('verify.twilio.com');
+  });
+
+  it('bundles the DAX client only into a stack with the preferences cache, and there only into ingest', () => {
+    // A class of the DAX client that minifying keeps by name.
+    const withDaxClient = (assembly: string) => bundlesOf(assembly).filter((code) => code.includes('DaxClient'));
+    const daxImport = `import("${DAX_CLIENT_PACKAGE}")`;
+
+    expect(withDaxClient(outdir)).toHaveLength(0);
+    // Without the cache, ingest still names the package, left out of its bundle and never loaded.
+    expect(bundlesOf(outdir).filter((code) => code.includes(daxImport))).toHaveLength(1);
+    expect(withDaxClient(daxOutdir)).toHaveLength(1);
+    expect(bundlesOf(daxOutdir).filter((code) => code.includes(daxImport))).toHaveLength(0);
   });
 });

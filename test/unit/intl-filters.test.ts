@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { htmlLiquid, textLiquid } from '../../lambdas/shared/templates/liquid-engine.js';
-import { renderLiquid } from '../../lambdas/shared/templates/render.js';
+import { renderLiquid } from '../../lambdas/shared/templates/render-in-process.js';
 
 const render = (source: string, payload: Record<string, unknown>, locale?: string) =>
   renderLiquid(textLiquid, 'sms.body', source, payload, locale);

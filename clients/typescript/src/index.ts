@@ -8,7 +8,7 @@
  * after Retry-After when the answer says (else exponential backoff with jitter), and a connection refused, dropped
  * or timed out where a retry cannot do a thing twice (GET, PUT, DELETE, and a POST with an Idempotency-Key).
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   type HttpMethod,
   OPERATION_LIST,
@@ -24,11 +24,13 @@ type Operations = typeof OPERATIONS;
 export type PathParameters<Id extends OperationId> = z.input<Operations[Id]['pathParameters']>;
 
 /** An operation's body, as its schema accepts it; never for an operation without one. */
-export type RequestBody<Id extends OperationId> = Operations[Id] extends { readonly body: infer Body extends z.ZodType }
+export type RequestBody<Id extends OperationId> = Operations[Id] extends {
+  readonly body: infer Body extends z.ZodMiniType;
+}
   ? z.input<Body>
   : never;
 
-type SuccessAnswer<Entry> = Entry extends { readonly schema: infer Schema extends z.ZodType }
+type SuccessAnswer<Entry> = Entry extends { readonly schema: infer Schema extends z.ZodMiniType }
   ? z.output<Schema>
   : undefined;
 
@@ -41,7 +43,7 @@ export type Answer<Id extends OperationId> = {
 export type OperationRequest<Id extends OperationId> = (PathParameters<Id> extends Record<string, never>
   ? { readonly path?: undefined }
   : { readonly path: PathParameters<Id> }) &
-  (Operations[Id] extends { readonly body: z.ZodType }
+  (Operations[Id] extends { readonly body: z.ZodMiniType }
     ? { readonly body: RequestBody<Id> }
     : { readonly body?: undefined }) &
   (Operations[Id] extends { readonly idempotent: true }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../shared/schemas/zod.js';
 import type { ChannelDefinition } from '../channel-definition.js';
 import { liquidSource } from '../liquid-source.js';
 
@@ -8,18 +8,18 @@ export const emailChannel = {
   templatePart: z.strictObject({ subject: liquidSource(998), body: liquidSource(100_000) }),
   contact: {
     field: 'email_address',
-    schema: z.email({ message: 'must be an email address' }).max(254, 'must be at most 254 characters'),
+    schema: z.email({ message: 'must be an email address' }).check(z.maxLength(254, 'must be at most 254 characters')),
   },
   quietByDefault: false,
   settings: z.strictObject({
     /** A verified SES identity (address or domain) to send from. */
     sender: z.email({ message: 'must be an email address verified in SES' }),
-    configurationSet: z.string().min(1).optional(),
+    configurationSet: z.optional(z.string().check(z.minLength(1))),
     /**
      * An address that takes unsubscribe requests by mail, offered in List-Unsubscribe beside the one-click URL (your
      * own mailbox or an SES receipt rule); the URL alone is what Gmail and Yahoo require.
      */
-    unsubscribeMailto: z.email().optional(),
+    unsubscribeMailto: z.optional(z.email()),
   }),
 } as const satisfies ChannelDefinition<'email'>;
 

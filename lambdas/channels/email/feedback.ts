@@ -4,48 +4,43 @@
  * status and for the suppression list; no AWS call.
  * https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
  */
-import { z } from 'zod';
 import { eventJson } from '../../shared/delivery/event-json.js';
 import type { ProviderOutcome } from '../../shared/domain/provider-outcome.js';
+import * as z from '../../shared/schemas/zod.js';
 
 /** The message tag every email is sent with, so that its events name their notification without a lookup. */
 export const NOTIFICATION_TAG = 'notification_id';
 
-const recipients = z.array(z.object({ emailAddress: z.string() }).loose()).default([]);
+const recipients = z._default(z.array(z.looseObject({ emailAddress: z.string() })), []);
+const timestamp = z.optional(z.string());
 
-const sesEventSchema = z
-  .object({
-    eventType: z.string(),
-    mail: z
-      .object({
-        messageId: z.string().min(1),
-        timestamp: z.string(),
-        tags: z.record(z.string(), z.array(z.string())).default({}),
-      })
-      .loose(),
-    bounce: z
-      .object({
-        bounceType: z.string(),
-        bounceSubType: z.string().default('Undetermined'),
-        bouncedRecipients: recipients,
-        timestamp: z.string().optional(),
-        feedbackId: z.string().optional(),
-      })
-      .loose()
-      .optional(),
-    complaint: z
-      .object({
-        complainedRecipients: recipients,
-        complaintFeedbackType: z.string().nullish(),
-        timestamp: z.string().optional(),
-      })
-      .loose()
-      .optional(),
-    delivery: z.object({ timestamp: z.string().optional() }).loose().optional(),
-    deliveryDelay: z.object({ delayType: z.string().optional(), timestamp: z.string().optional() }).loose().optional(),
-    reject: z.object({ reason: z.string().optional() }).loose().optional(),
-  })
-  .loose();
+const sesEventSchema = z.looseObject({
+  eventType: z.string(),
+  mail: z.looseObject({
+    messageId: z.string().check(z.minLength(1)),
+    timestamp: z.string(),
+    tags: z._default(z.record(z.string(), z.array(z.string())), {}),
+  }),
+  bounce: z.optional(
+    z.looseObject({
+      bounceType: z.string(),
+      bounceSubType: z._default(z.string(), 'Undetermined'),
+      bouncedRecipients: recipients,
+      timestamp,
+      feedbackId: z.optional(z.string()),
+    }),
+  ),
+  complaint: z.optional(
+    z.looseObject({
+      complainedRecipients: recipients,
+      complaintFeedbackType: z.nullish(z.string()),
+      timestamp,
+    }),
+  ),
+  delivery: z.optional(z.looseObject({ timestamp })),
+  deliveryDelay: z.optional(z.looseObject({ delayType: z.optional(z.string()), timestamp })),
+  reject: z.optional(z.looseObject({ reason: z.optional(z.string()) })),
+});
 
 export interface EmailFeedback {
   /** SES's id of the message, as SendRawEmail answered it and the worker recorded it. */

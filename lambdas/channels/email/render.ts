@@ -1,6 +1,7 @@
 import { htmlToText } from '../../shared/templates/html-to-text.js';
 import { htmlLiquid, textLiquid } from '../../shared/templates/liquid-engine.js';
-import { renderLiquid, type TemplatePart } from '../../shared/templates/render.js';
+import type { TemplatePart } from '../../shared/templates/render.js';
+import { renderLiquid } from '../../shared/templates/render-in-process.js';
 
 export interface RenderedEmail {
   readonly subject: string;

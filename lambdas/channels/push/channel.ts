@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../shared/schemas/zod.js';
 import type { ChannelDefinition } from '../channel-definition.js';
 import { liquidSource } from '../liquid-source.js';
 
@@ -9,10 +9,10 @@ export const pushChannel = {
   reachable: (person) => person.deviceCount > 0,
   quietByDefault: true,
   settings: z.strictObject({
-    apnsPlatformApplicationArn: z.string().startsWith('arn:').optional(),
-    fcmPlatformApplicationArn: z.string().startsWith('arn:').optional(),
+    apnsPlatformApplicationArn: z.optional(z.string().check(z.startsWith('arn:'))),
+    fcmPlatformApplicationArn: z.optional(z.string().check(z.startsWith('arn:'))),
     /** Devices one person may hold; registering one more forgets the oldest. */
-    maxDevicesPerUser: z.number().int().min(1).max(100),
+    maxDevicesPerUser: z.int().check(z.gte(1), z.lte(100)),
   }),
 } as const satisfies ChannelDefinition<'push'>;
 

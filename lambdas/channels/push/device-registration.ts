@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../shared/schemas/zod.js';
 
 export const PUSH_PLATFORMS = ['apns', 'fcm'] as const;
 export type PushPlatform = (typeof PUSH_PLATFORMS)[number];
@@ -14,20 +14,22 @@ export const deviceRegistrationSchema = z
     platform: z.enum(PUSH_PLATFORMS, { message: 'must be "apns" or "fcm"' }),
     token: z.string(),
   })
-  .superRefine((device, context) => {
-    const format = TOKEN_FORMATS[device.platform];
-    if (!format.pattern.test(device.token)) {
-      context.addIssue({ code: 'custom', path: ['token'], message: `must be ${format.description}` });
-    }
-  })
-  // The same rule, for the OpenAPI description: each platform's token format.
-  .meta({
-    anyOf: PUSH_PLATFORMS.map((platform) => ({
-      properties: {
-        platform: { enum: [platform] },
-        token: { pattern: TOKEN_FORMATS[platform].pattern.source, description: TOKEN_FORMATS[platform].description },
-      },
-    })),
-  });
+  .check(
+    z.superRefine((device, context) => {
+      const format = TOKEN_FORMATS[device.platform];
+      if (!format.pattern.test(device.token)) {
+        context.addIssue({ code: 'custom', path: ['token'], message: `must be ${format.description}` });
+      }
+    }),
+    // The same rule, for the OpenAPI description: each platform's token format.
+    z.meta({
+      anyOf: PUSH_PLATFORMS.map((platform) => ({
+        properties: {
+          platform: { enum: [platform] },
+          token: { pattern: TOKEN_FORMATS[platform].pattern.source, description: TOKEN_FORMATS[platform].description },
+        },
+      })),
+    }),
+  );
 
 export type DeviceRegistration = z.infer<typeof deviceRegistrationSchema>;

@@ -6,8 +6,8 @@
  * EndpointArn, FailureType), loosely: any other field may come and go.
  * https://docs.aws.amazon.com/sns/latest/dg/application-event-notifications.html
  */
-import { z } from 'zod';
 import { eventJson } from '../../shared/delivery/event-json.js';
+import * as z from '../../shared/schemas/zod.js';
 
 /**
  * The platform applications' attributes that send these events to a topic (the stack and the local platform set
@@ -32,13 +32,11 @@ const MESSAGE_ONLY_FAILURES = new Set(['NotificationTTLExpired']);
 // arn:aws:sns:<region>:<account>:endpoint/<platform>/<application>/<id>: never a token.
 const ENDPOINT_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:endpoint\/[A-Z_]+\/[^/\s]+\/[^/\s]+$/;
 
-const pushEventSchema = z
-  .object({
-    EventType: z.string(),
-    EndpointArn: z.string().optional(),
-    FailureType: z.string().optional(),
-  })
-  .loose();
+const pushEventSchema = z.looseObject({
+  EventType: z.string(),
+  EndpointArn: z.optional(z.string()),
+  FailureType: z.optional(z.string()),
+});
 
 export interface PushFeedback {
   readonly event: PushEventType;

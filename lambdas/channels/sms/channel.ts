@@ -1,16 +1,20 @@
-import { z } from 'zod';
 import { LANGUAGES, type Language } from '../../shared/domain/language.js';
+import * as z from '../../shared/schemas/zod.js';
 import type { ChannelDefinition } from '../channel-definition.js';
 import { liquidSource } from '../liquid-source.js';
 
 /** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
 export const e164PhoneNumberSchema = z
   .string()
-  .regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 phone number such as +4915112345678');
+  .check(z.regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 phone number such as +4915112345678'));
 
 /** What HELP is answered with when platform.config.ts says nothing. */
 export const DEFAULT_HELP_TEXT =
   'Notifications from our service. Reply STOP to unsubscribe, START to subscribe again. Msg & data rates may apply.';
+
+/** At most one segment of plain characters keeps the answer to HELP cheap. */
+const helpText = z.string().check(z.minLength(1), z.maxLength(160));
+const optOutLine = z.string().check(z.minLength(1), z.maxLength(60));
 
 /** SMS through Twilio. */
 export const smsChannel = {
@@ -20,27 +24,25 @@ export const smsChannel = {
   quietByDefault: true,
   settings: z.strictObject({
     /** An existing secret {account_sid, auth_token, messaging_service_sid | from_number}; created empty when absent. */
-    twilioSecretArn: z.string().startsWith('arn:').optional(),
+    twilioSecretArn: z.optional(z.string().check(z.startsWith('arn:'))),
     /**
      * The answer to HELP (or INFO) texted to the platform's number: who sends these texts and how to stop them.
      * Carriers require one; at most one segment of plain characters keeps it cheap.
      */
-    helpText: z.string().min(1).max(160).default(DEFAULT_HELP_TEXT),
+    helpText: z._default(helpText, DEFAULT_HELP_TEXT),
     /**
      * A line a text of a category a person may leave ends with, e.g. "Reply STOP to opt out." (US carriers expect
      * one on marketing texts). None: texts end as their template does.
      */
-    optOutLine: z.string().min(1).max(60).optional(),
+    optOutLine: z.optional(optOutLine),
     /** The help text and opt-out line in the other languages the platform speaks, e.g. { de: { helpText: '...' } }. */
-    translations: z
-      .partialRecord(
+    translations: z._default(
+      z.partialRecord(
         z.enum(LANGUAGES),
-        z.strictObject({
-          helpText: z.string().min(1).max(160).optional(),
-          optOutLine: z.string().min(1).max(60).optional(),
-        }),
-      )
-      .default({}),
+        z.strictObject({ helpText: z.optional(helpText), optOutLine: z.optional(optOutLine) }),
+      ),
+      {},
+    ),
   }),
 } as const satisfies ChannelDefinition<'sms'>;
 

@@ -1,5 +1,6 @@
 import { textLiquid } from '../../shared/templates/liquid-engine.js';
-import { renderLiquid, type TemplatePart } from '../../shared/templates/render.js';
+import type { TemplatePart } from '../../shared/templates/render.js';
+import { renderLiquid } from '../../shared/templates/render-in-process.js';
 import { type SmsSegmentation, smsSegments } from './segments.js';
 
 export interface RenderedSms extends SmsSegmentation {

@@ -1,21 +1,23 @@
 /** Where the SMS worker and the webhooks find Twilio's credentials, and the StatusCallback each text carries. */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
 import { ENV, optionalEnv, requiredEnv } from '../../shared/platform/environment.js';
 import { OPERATIONS } from '../../shared/platform/operations.js';
+import * as z from '../../shared/schemas/zod.js';
 import { SMS_VARIABLES } from './channel.js';
 import { NOTIFICATION_PARAMETER } from './feedback.js';
 
 const twilioSettingsSchema = z
   .object({
-    account_sid: z.string().min(1),
-    auth_token: z.string().min(1),
-    messaging_service_sid: z.string().min(1).optional(),
-    from_number: z.string().min(1).optional(),
+    account_sid: z.string().check(z.minLength(1)),
+    auth_token: z.string().check(z.minLength(1)),
+    messaging_service_sid: z.optional(z.string().check(z.minLength(1))),
+    from_number: z.optional(z.string().check(z.minLength(1))),
   })
-  .refine((settings) => settings.messaging_service_sid || settings.from_number, {
-    message: 'needs messaging_service_sid or from_number',
-  });
+  .check(
+    z.refine((settings) => settings.messaging_service_sid || settings.from_number, {
+      message: 'needs messaging_service_sid or from_number',
+    }),
+  );
 
 export type TwilioSettings = z.infer<typeof twilioSettingsSchema> & {
   readonly api_base_url?: string;

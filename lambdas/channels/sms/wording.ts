@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import * as z from '../../shared/schemas/zod.js';
 import { DEFAULT_HELP_TEXT, SMS_VARIABLES, type SmsWording } from './channel.js';
 
 const wordingSchema = z.object({
-  helpText: z.object({ en: z.string() }).catchall(z.string()),
+  helpText: z.catchall(z.object({ en: z.string() }), z.string()),
   optOutLine: z.record(z.string(), z.string()),
 });
 

@@ -6,7 +6,8 @@ import { documentClient } from './dynamodb.js';
  * The client the ingest path reads users with: the DAX cluster when DAX_ENDPOINT is set (deployed with
  * the preferences cache), DynamoDB itself otherwise (local runtime, small installs). A cached read may be
  * a few minutes old; the channel workers read the user fresh before they deliver, so an opt-out is
- * always honoured. The DAX client is loaded only when used, to keep it out of every other cold start.
+ * always honoured. The DAX client is loaded only when used, and bundled only into a stack with the cache
+ * (DAX_CLIENT_PACKAGE, which must name the package imported here).
  */
 async function userReadClient(): Promise<DynamoDBDocument> {
   const daxEndpoint = optionalEnv(ENV.daxEndpoint);

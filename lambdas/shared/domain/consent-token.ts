@@ -5,8 +5,8 @@
  * links in emails already sent keep working until the previous key is retired.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
 import { CHANNELS, type Channel } from '../../channels/registry.js';
+import * as z from '../schemas/zod.js';
 import { CATEGORY_NAME } from './categories.js';
 
 export interface ConsentTokenKeys {
@@ -28,10 +28,10 @@ const VERSION = 'v1';
 const MAX_TOKEN_LENGTH = 512;
 
 const payloadSchema = z.strictObject({
-  u: z.string().min(1).max(128),
-  c: z.string().regex(CATEGORY_NAME),
+  u: z.string().check(z.minLength(1), z.maxLength(128)),
+  c: z.string().check(z.regex(CATEGORY_NAME)),
   ch: z.enum(CHANNELS),
-  iat: z.int().nonnegative(),
+  iat: z.int().check(z.nonnegative()),
 });
 
 export function signConsentToken(grant: ConsentGrant, keys: ConsentTokenKeys): string {

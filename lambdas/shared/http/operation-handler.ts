@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
 import type { Producer } from '../domain/producer.js';
 import { logger } from '../observability.js';
 import { OPERATION_LIST, type OPERATIONS, type OperationId } from '../platform/operations.js';
+import type * as z from '../schemas/zod.js';
 import { ApiError } from './api-error.js';
 import { apiHandler } from './api-handler.js';
 import { producerOf, requireScope } from './producer.js';
@@ -14,7 +14,7 @@ type OperationOf<Id extends OperationId> = (typeof OPERATIONS)[Id];
 export interface OperationRequest<Id extends OperationId> {
   readonly producer: Producer;
   readonly path: z.infer<OperationOf<Id>['pathParameters']>;
-  readonly body: OperationOf<Id> extends { body: infer Body extends z.ZodType } ? z.infer<Body> : undefined;
+  readonly body: OperationOf<Id> extends { body: infer Body extends z.ZodMiniType } ? z.infer<Body> : undefined;
   readonly event: APIGatewayProxyEvent;
 }
 

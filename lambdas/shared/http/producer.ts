@@ -1,15 +1,15 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { z } from 'zod';
 import { hasScope, ownsType, type Producer, SCOPES, type Scope, TYPE_PATTERN } from '../domain/producer.js';
 import { ENV, requiredEnv } from '../platform/environment.js';
+import * as z from '../schemas/zod.js';
 import { ApiError } from './api-error.js';
 
 const producersSchema = z.array(
   z.object({
-    key_id: z.string().min(1),
-    name: z.string().min(1),
+    key_id: z.string().check(z.minLength(1)),
+    name: z.string().check(z.minLength(1)),
     scopes: z.array(z.enum(SCOPES)),
-    types: z.array(z.string().regex(TYPE_PATTERN)),
+    types: z.array(z.string().check(z.regex(TYPE_PATTERN))),
   }),
 );
 

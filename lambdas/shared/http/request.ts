@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../schemas/zod.js';
 import { ApiError, type FieldProblem, invalidRequest } from './api-error.js';
 
 /** A request body larger than this is refused before it is parsed. API Gateway enforces the same limit. */
@@ -27,7 +27,10 @@ export function formFields(event: APIGatewayProxyEvent): Record<string, string> 
 }
 
 /** Reads, parses and validates a JSON body; anything else is a 4xx that names what is wrong. */
-export function parseJsonBody<Schema extends z.ZodType>(event: APIGatewayProxyEvent, schema: Schema): z.infer<Schema> {
+export function parseJsonBody<Schema extends z.ZodMiniType>(
+  event: APIGatewayProxyEvent,
+  schema: Schema,
+): z.infer<Schema> {
   const contentType = header(event, 'content-type');
   if (!contentType || !/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
     throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json', [
@@ -51,14 +54,18 @@ export function parseJsonBody<Schema extends z.ZodType>(event: APIGatewayProxyEv
 }
 
 /** Validates path parameters; a bad one is a 400 naming it (e.g. `user_id`). */
-export function parsePathParameters<Schema extends z.ZodType>(
+export function parsePathParameters<Schema extends z.ZodMiniType>(
   event: APIGatewayProxyEvent,
   schema: Schema,
 ): z.infer<Schema> {
   return validate(schema, event.pathParameters ?? {}, '');
 }
 
-export function validate<Schema extends z.ZodType>(schema: Schema, value: unknown, prefix: string): z.infer<Schema> {
+export function validate<Schema extends z.ZodMiniType>(
+  schema: Schema,
+  value: unknown,
+  prefix: string,
+): z.infer<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw invalidRequest(result.error.issues.flatMap((issue) => problemsOf(issue, prefix)));

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { CHANNELS } from '../../channels/registry.js';
 import type { CategoryCatalogue } from '../domain/categories.js';
+import * as z from '../schemas/zod.js';
 import { ENV, requiredEnv } from './environment.js';
 
 const catalogueSchema = z.object({

@@ -1,11 +1,11 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
 import type { ConsentTokenKeys } from '../domain/consent-token.js';
+import * as z from '../schemas/zod.js';
 import { ENV, optionalEnv, requiredEnv } from './environment.js';
 
 const keysSchema = z.object({
-  current: z.string().min(32, 'must be at least 32 characters'),
-  previous: z.string().min(32).optional(),
+  current: z.string().check(z.minLength(32, 'must be at least 32 characters')),
+  previous: z.optional(z.string().check(z.minLength(32))),
 });
 
 /**

@@ -2,20 +2,20 @@
  * The OpenAPI 3.1 description of the API, generated from the operations table and its zod schemas, so that it cannot
  * say other than what the handlers check. Served at GET /v1/openapi.json and committed as docs/openapi.json.
  */
-import { z } from 'zod';
 import { MAX_BODY_BYTES } from '../http/request.js';
 import { errorAnswerSchema, gatewayAnswerSchema } from '../schemas/answers.js';
 import { idempotencyKeySchema } from '../schemas/identifiers.js';
+import * as z from '../schemas/zod.js';
 import { type Answer, needsApiKey, OPERATION_LIST, type Operation, pathParameterNames } from './operations.js';
 
 type JsonSchema = Record<string, unknown>;
 
-/** Schemas that carry a `.meta({ id })` become components, referenced wherever they appear. */
+/** Schemas that carry an id (`z.meta({ id })`) become components, referenced wherever they appear. */
 class Components {
   readonly schemas: Record<string, JsonSchema> = {};
 
   /** JSON Schema 2020-12 (OpenAPI 3.1's own dialect); `input` for what a caller sends, `output` for answers. */
-  schema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  schema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
     const {
       $schema: _dialect,
       $defs,
@@ -115,7 +115,7 @@ function errorAnswers(operation: Operation, error: ErrorContent) {
 }
 
 function operationObject(id: string, operation: Operation, components: Components, error: ErrorContent) {
-  const shape = operation.pathParameters.shape as Record<string, z.ZodType>;
+  const shape = operation.pathParameters.shape as Record<string, z.ZodMiniType>;
   const parameters: Record<string, unknown>[] = pathParameterNames(operation.path).map((name) => {
     const schema = shape[name];
     if (!schema) throw new Error(`operation ${id}: the path names {${name}} but its pathParameters do not`);

@@ -3,7 +3,6 @@
  * API Gateway's resources, methods and request models from it, the local gateway routes by it, the handlers parse
  * and authorize by it, and docs/openapi.json is generated from it (lambdas/shared/platform/openapi.ts).
  */
-import { z } from 'zod';
 import { deviceRegistrationSchema } from '../../channels/push/device-registration.js';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
 import type { Scope } from '../domain/producer.js';
@@ -22,6 +21,7 @@ import { deviceIdSchema, notificationIdSchema, notificationTypeSchema, userIdSch
 import { notificationRequestSchema } from '../schemas/notification-request.js';
 import { preferencesSchema } from '../schemas/preferences.js';
 import { templateSchema } from '../schemas/template.js';
+import * as z from '../schemas/zod.js';
 
 /** The channels that reach an address (an email address, a phone number), which a suppression names. */
 const CHANNELS_WITH_ADDRESSES = CHANNELS.filter((channel) => 'contact' in CHANNEL_DEFINITIONS[channel]) as [
@@ -50,7 +50,7 @@ export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 export interface Answer {
   readonly description: string;
   /** The body; none for 204. */
-  readonly schema?: z.ZodType;
+  readonly schema?: z.ZodMiniType;
   /** Its media type, when not JSON (TwiML is text/xml). */
   readonly mediaType?: string;
   /**
@@ -80,10 +80,10 @@ export interface Operation {
   readonly summary: string;
   readonly description?: string;
   /** One schema per {parameter} of the path. */
-  readonly pathParameters: z.ZodObject;
+  readonly pathParameters: z.ZodMiniObject;
   /** Path parameters that are personal data (an address): never written to a log line. */
   readonly personalPathParameters?: readonly string[];
-  readonly body?: z.ZodType;
+  readonly body?: z.ZodMiniType;
   /** Takes an Idempotency-Key header. */
   readonly idempotent?: boolean;
   /** The successful answers; the errors are the same for every operation (see openapi.ts). */
@@ -92,24 +92,26 @@ export interface Operation {
 
 const noParameters = z.object({});
 /** What Twilio posts (it adds parameters without notice, so others are allowed). */
-const twilioCallbackSchema = z
-  .object({ MessageSid: z.string(), MessageStatus: z.string(), ErrorCode: z.string().optional() })
-  .loose();
-const twilioInboundSchema = z
-  .object({
-    MessageSid: z.string(),
-    From: z.string(),
-    Body: z.string().optional(),
-    OptOutType: z.string().optional(),
-  })
-  .loose();
+const twilioCallbackSchema = z.looseObject({
+  MessageSid: z.string(),
+  MessageStatus: z.string(),
+  ErrorCode: z.optional(z.string()),
+});
+const twilioInboundSchema = z.looseObject({
+  MessageSid: z.string(),
+  From: z.string(),
+  Body: z.optional(z.string()),
+  OptOutType: z.optional(z.string()),
+});
 /** A recipient's link token (lambdas/shared/domain/consent-token.ts); the handler checks its signature. */
 const tokenPath = z.object({
   token: z
     .string()
-    .min(1)
-    .max(512, 'must be at most 512 characters')
-    .regex(/^[A-Za-z0-9._-]+$/, 'must be a link token (letters, digits, . _ -)'),
+    .check(
+      z.minLength(1),
+      z.maxLength(512, 'must be at most 512 characters'),
+      z.regex(/^[A-Za-z0-9._-]+$/, 'must be a link token (letters, digits, . _ -)'),
+    ),
 });
 const userPath = z.object({ user_id: userIdSchema });
 const typePath = z.object({ type: notificationTypeSchema });
@@ -117,9 +119,11 @@ const suppressionPath = z.object({
   channel: z.enum(CHANNELS_WITH_ADDRESSES, { message: `must be one of ${CHANNELS_WITH_ADDRESSES.join(', ')}` }),
   address: z
     .string()
-    .min(1)
-    .max(254, 'must be at most 254 characters')
-    .meta({ examples: ['ada@example.com'] }),
+    .check(
+      z.minLength(1),
+      z.maxLength(254, 'must be at most 254 characters'),
+      z.meta({ examples: ['ada@example.com'] }),
+    ),
 });
 
 export const OPERATIONS = {
@@ -330,7 +334,7 @@ export const OPERATIONS = {
       "person is unsubscribed from the email's category on its channel, with no further step. A token that is not " +
       "the platform's: 403, nothing changes. A GET (a link checker's) changes nothing.",
     pathParameters: tokenPath,
-    body: z.object({ 'List-Unsubscribe': z.literal('One-Click') }).loose(),
+    body: z.looseObject({ 'List-Unsubscribe': z.literal('One-Click') }),
     formBody: true,
     answers: {
       200: { description: 'unsubscribed (or nothing left to change)', schema: z.string(), mediaType: 'text/plain' },

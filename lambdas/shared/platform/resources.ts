@@ -181,6 +181,12 @@ export const HANDLER_MODULES = {
   feedback: (channel: Channel) => `channels/${channel}/feedback-handler.ts`,
 };
 
+/**
+ * The DAX client, which ingest loads (lambdas/shared/aws/user-reads.ts) only where the stack has the preferences
+ * cache. Elsewhere the stack leaves it out of the bundle: 400 KB that every cold start would read for nothing.
+ */
+export const DAX_CLIENT_PACKAGE = '@amazon-dax-sdk/lib-dax';
+
 /** The names the local platform gives its resources under a prefix; `npm run dlq` and the tests find them so. */
 export const LOCAL_RESOURCE_NAMES = {
   table: (prefix: string, key: TableKey) => `${prefix}-${key}`,

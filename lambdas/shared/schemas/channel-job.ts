@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { CHANNELS } from '../../channels/registry.js';
 import { notificationIdSchema, notificationTypeSchema, userIdSchema } from './identifiers.js';
 import { payloadSchema } from './notification-request.js';
+import * as z from './zod.js';
 
 /**
  * One channel's job on that channel's queue: everything its worker needs to deliver, so the worker reads
@@ -12,12 +12,12 @@ export const channelJobSchema = z.strictObject({
   channel: z.enum(CHANNELS),
   user_id: userIdSchema,
   type: notificationTypeSchema,
-  producer: z.string().min(1),
+  producer: z.string().check(z.minLength(1)),
   critical: z.boolean(),
   payload: payloadSchema,
   accepted_at: z.iso.datetime(),
   /** Quiet hours: the job must not be delivered before this instant. */
-  not_before: z.iso.datetime().optional(),
+  not_before: z.optional(z.iso.datetime()),
 });
 
 export type ChannelJob = z.infer<typeof channelJobSchema>;

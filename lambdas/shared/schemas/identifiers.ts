@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.js';
 
 /**
  * A producer's own user id: opaque to us, bounded and safe to put in a key and a log line. It is both, so it must not
@@ -8,29 +8,33 @@ import { z } from 'zod';
 const EMAIL_LIKE = /^[^@]+@[^@]+\.[A-Za-z]{2,}$/;
 const PHONE_LIKE = /^\+?\d{7,15}$/;
 
-export const userIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1 to 128 characters of A-Z a-z 0-9 _ . : @ -')
-  .refine((id) => !EMAIL_LIKE.test(id), {
+export const userIdSchema = z.string().check(
+  z.regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1 to 128 characters of A-Z a-z 0-9 _ . : @ -'),
+  z.refine((id) => !EMAIL_LIKE.test(id), {
     message: 'must be an opaque id, not an email address: ids are written to keys and logs',
-  })
-  .refine((id) => !PHONE_LIKE.test(id), {
+  }),
+  z.refine((id) => !PHONE_LIKE.test(id), {
     message: 'must be an opaque id, not a phone number: ids are written to keys and logs',
-  })
+  }),
   // The same rules, for the OpenAPI description.
-  .meta({ not: { anyOf: [{ pattern: EMAIL_LIKE.source }, { pattern: PHONE_LIKE.source }] }, examples: ['ada'] });
+  z.meta({ not: { anyOf: [{ pattern: EMAIL_LIKE.source }, { pattern: PHONE_LIKE.source }] }, examples: ['ada'] }),
+);
 
 /** A notification type names its template, e.g. "order_shipped". */
 export const notificationTypeSchema = z
   .string()
-  .regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1 to 64 characters of a-z 0-9 _ . -')
-  .meta({ examples: ['order_shipped'] });
+  .check(
+    z.regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1 to 64 characters of a-z 0-9 _ . -'),
+    z.meta({ examples: ['order_shipped'] }),
+  );
 
 export const notificationIdSchema = z.uuid({ message: 'must be a notification id (a UUID)' });
 
-export const deviceIdSchema = z.string().regex(/^[a-f0-9]{32}$/, 'must be a device id as returned on registration');
+export const deviceIdSchema = z
+  .string()
+  .check(z.regex(/^[a-f0-9]{32}$/, 'must be a device id as returned on registration'));
 
 /** Idempotency keys are the producer's; we bound them and keep only their hash. */
 export const idempotencyKeySchema = z
   .string()
-  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
+  .check(z.regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters'));

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { CHANNELS } from '../../channels/registry.js';
 import { notificationTypeSchema, userIdSchema } from './identifiers.js';
+import * as z from './zod.js';
 
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
 /** Objects and arrays inside one another; the payload itself is level 1. */
@@ -11,15 +11,15 @@ export const MAX_PAYLOAD_DEPTH = 32;
  * transfer. The depth is checked first, without recursion: a deeper value would overflow the stack of every
  * recursive walk after it, JSON.stringify's included.
  */
-export const payloadSchema = z
-  .record(z.string(), z.unknown(), { message: 'must be a JSON object' })
-  .refine((payload) => nestingDepth(payload, MAX_PAYLOAD_DEPTH) <= MAX_PAYLOAD_DEPTH, {
+export const payloadSchema = z.record(z.string(), z.unknown(), { message: 'must be a JSON object' }).check(
+  z.refine((payload) => nestingDepth(payload, MAX_PAYLOAD_DEPTH) <= MAX_PAYLOAD_DEPTH, {
     message: `must not nest objects and arrays more than ${MAX_PAYLOAD_DEPTH} levels deep`,
     abort: true,
-  })
-  .refine((payload) => Buffer.byteLength(JSON.stringify(payload), 'utf8') <= MAX_PAYLOAD_BYTES, {
+  }),
+  z.refine((payload) => Buffer.byteLength(JSON.stringify(payload), 'utf8') <= MAX_PAYLOAD_BYTES, {
     message: `must be at most ${MAX_PAYLOAD_BYTES} bytes as JSON`,
-  });
+  }),
+);
 
 /** How deep objects and arrays nest in `value`, counted with a stack of its own; stops counting past `limit`. */
 export function nestingDepth(value: unknown, limit: number): number {
@@ -35,17 +35,17 @@ export function nestingDepth(value: unknown, limit: number): number {
   return deepest;
 }
 
-export const channelListSchema = z
-  .array(z.enum(CHANNELS, { message: `must be one of ${CHANNELS.join(', ')}` }))
-  .min(1, 'must name at least one channel; leave it out to use every channel of the template')
-  .refine((channels) => new Set(channels).size === channels.length, { message: 'must not name a channel twice' })
-  .meta({ uniqueItems: true });
+export const channelListSchema = z.array(z.enum(CHANNELS, { message: `must be one of ${CHANNELS.join(', ')}` })).check(
+  z.minLength(1, 'must name at least one channel; leave it out to use every channel of the template'),
+  z.refine((channels) => new Set(channels).size === channels.length, { message: 'must not name a channel twice' }),
+  z.meta({ uniqueItems: true }),
+);
 
 export const notificationRequestSchema = z.strictObject({
   user_id: userIdSchema,
   type: notificationTypeSchema,
   payload: payloadSchema,
-  channels: channelListSchema.optional(),
+  channels: z.optional(channelListSchema),
 });
 
 export type NotificationRequest = z.infer<typeof notificationRequestSchema>;

@@ -1,14 +1,16 @@
-import { z } from 'zod';
 import type { ChannelDefinition } from '../../channels/channel-definition.js';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
 import { CATEGORY_NAME } from '../domain/categories.js';
 import { DEFAULT_QUIET_CHANNELS } from '../domain/preferences.js';
 import { CLOCK_TIME, isClockTime, isValidTimeZone } from '../domain/quiet-hours.js';
+import * as z from './zod.js';
 
 const clockTime = z
   .string()
-  .refine(isClockTime, { message: 'must be a time of day as "HH:MM" (00:00 to 23:59)' })
-  .meta({ pattern: CLOCK_TIME.source, examples: ['22:00'] });
+  .check(
+    z.refine(isClockTime, { message: 'must be a time of day as "HH:MM" (00:00 to 23:59)' }),
+    z.meta({ pattern: CLOCK_TIME.source, examples: ['22:00'] }),
+  );
 
 export const quietHoursSchema = z
   .strictObject({
@@ -16,29 +18,37 @@ export const quietHoursSchema = z
     end: clockTime,
     timezone: z
       .string()
-      .refine(isValidTimeZone, { message: 'must be an IANA time zone such as "Europe/Berlin"' })
-      .meta({ description: 'an IANA time zone, e.g. Europe/Berlin', examples: ['Europe/Berlin'] }),
-    channels: z
-      .array(z.enum(CHANNELS, { message: `must be one of ${CHANNELS.join(', ')}` }))
-      .min(1, 'must name at least one channel; set quiet_hours to null to turn quiet hours off')
-      .refine((channels) => new Set(channels).size === channels.length, { message: 'must not name a channel twice' })
-      .meta({ uniqueItems: true })
-      .default([...DEFAULT_QUIET_CHANNELS]),
+      .check(
+        z.refine(isValidTimeZone, { message: 'must be an IANA time zone such as "Europe/Berlin"' }),
+        z.meta({ description: 'an IANA time zone, e.g. Europe/Berlin', examples: ['Europe/Berlin'] }),
+      ),
+    channels: z._default(
+      z.array(z.enum(CHANNELS, { message: `must be one of ${CHANNELS.join(', ')}` })).check(
+        z.minLength(1, 'must name at least one channel; set quiet_hours to null to turn quiet hours off'),
+        z.refine((channels) => new Set(channels).size === channels.length, {
+          message: 'must not name a channel twice',
+        }),
+        z.meta({ uniqueItems: true }),
+      ),
+      [...DEFAULT_QUIET_CHANNELS],
+    ),
   })
-  .refine((window) => window.start !== window.end, {
-    message: 'must not start and end at the same time',
-    path: ['end'],
-  })
-  .meta({
-    description:
-      "a window of the day in the person's time zone; it may cross midnight, and must not start when it ends",
-  });
+  .check(
+    z.refine((window) => window.start !== window.end, {
+      message: 'must not start and end at the same time',
+      path: ['end'],
+    }),
+    z.meta({
+      description:
+        "a window of the day in the person's time zone; it may cross midnight, and must not start when it ends",
+    }),
+  );
 
 /** One category's choices: each channel on or off; a channel left out follows the category's default. */
 const categoryChoicesSchema = z.strictObject(
-  Object.fromEntries(CHANNELS.map((channel) => [channel, z.boolean().optional()])) as Record<
+  Object.fromEntries(CHANNELS.map((channel) => [channel, z.optional(z.boolean())])) as Record<
     Channel,
-    z.ZodOptional<z.ZodBoolean>
+    z.ZodMiniOptional<z.ZodMiniBoolean>
   >,
 );
 
@@ -48,27 +58,31 @@ const categoryChoicesSchema = z.strictObject(
  */
 export const preferencesSchema = z.strictObject({
   ...(Object.fromEntries(CHANNELS.map((channel) => [channel, channelSwitch(channel)])) as ChannelSwitches),
-  quiet_hours: quietHoursSchema.nullable(),
+  quiet_hours: z.nullable(quietHoursSchema),
   categories: z
-    .record(
-      z.string().regex(CATEGORY_NAME, 'must be a category name (a-z 0-9 _, starting with a letter)'),
-      categoryChoicesSchema,
+    ._default(
+      z.record(
+        z.string().check(z.regex(CATEGORY_NAME, 'must be a category name (a-z 0-9 _, starting with a letter)')),
+        categoryChoicesSchema,
+      ),
+      {},
     )
-    .default({})
-    .meta({
-      description:
-        'the person\'s choices per category, e.g. {"marketing": {"email": false}}; the installation\'s categories ' +
-        'are in platform.config.ts, and a required one cannot be turned off',
-    }),
+    .check(
+      z.meta({
+        description:
+          'the person\'s choices per category, e.g. {"marketing": {"email": false}}; the installation\'s categories ' +
+          'are in platform.config.ts, and a required one cannot be turned off',
+      }),
+    ),
 });
 
 type ChannelSwitches = {
   [Name in Channel]: (typeof CHANNEL_DEFINITIONS)[Name] extends { switchDefault: boolean }
-    ? z.ZodDefault<z.ZodBoolean>
-    : z.ZodBoolean;
+    ? z.ZodMiniDefault<z.ZodMiniBoolean>
+    : z.ZodMiniBoolean;
 };
 
 function channelSwitch(channel: Channel) {
   const definition: ChannelDefinition = CHANNEL_DEFINITIONS[channel];
-  return definition.switchDefault === undefined ? z.boolean() : z.boolean().default(definition.switchDefault);
+  return definition.switchDefault === undefined ? z.boolean() : z._default(z.boolean(), definition.switchDefault);
 }

@@ -5,7 +5,8 @@
  * and starts another. It ends when its parent does.
  */
 
-import { renderInProcess, TemplateRenderError } from './render.js';
+import { TemplateRenderError } from './render.js';
+import { renderInProcess } from './render-in-process.js';
 import type { RenderReply, RenderRequest } from './render-protocol.js';
 
 process.on('message', async ({ id, request }: { id: number; request: RenderRequest }) => {
