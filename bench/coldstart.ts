@@ -64,7 +64,7 @@ const SDK_CLIENTS: Readonly<Record<string, string>> = {
 async function bundle(
   entry: string | { contents: string },
   outfile: string,
-  project = PROJECT,
+  { project, external }: Required<Checkout>,
 ): Promise<{ bytes: number; packages: Set<string> }> {
   const { metafile } = await build({
     ...(typeof entry === 'string'
@@ -77,8 +77,7 @@ async function bundle(
     target: 'node20',
     minify: true,
     mainFields: ['module', 'main'],
-    // As shipped, without the preferences cache: the stack leaves the DAX client out of ingest's bundle.
-    external: [DAX_CLIENT_PACKAGE],
+    external: [...external],
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     metafile: true,
     logLevel: 'error',
@@ -96,7 +95,9 @@ async function bundle(
 export function sdkBaseline(packages: ReadonlySet<string>): { clients: string[]; contents: string } {
   const unknown = [...packages].filter((name) => name.startsWith('@aws-sdk/client-') && !(name in SDK_CLIENTS));
   if (unknown.length > 0) throw new Error(`bench/coldstart.ts: name the client class of ${unknown.join(', ')}`);
-  const clients = Object.entries(SDK_CLIENTS).filter(([name]) => packages.has(name));
+  const held = Object.entries(SDK_CLIENTS).filter(([name]) => packages.has(name));
+  // A function that calls no AWS service (the API description) is held to a bare SQS client, as all were before.
+  const clients: [string, string][] = held.length > 0 ? held : [['@aws-sdk/client-sqs', 'SQSClient']];
   const document = packages.has('@aws-sdk/lib-dynamodb');
   const contents = [
     ...clients.map(([name, client]) => `import { ${client} } from '${name}';`),
@@ -107,7 +108,7 @@ export function sdkBaseline(packages: ReadonlySet<string>): { clients: string[];
         : `export const ${client.charAt(0).toLowerCase()}${client.slice(1)} = new ${client}({});`,
     ),
   ].join('\n');
-  return { clients: clients.map(([, client]) => client.replace(/Client$/, '')), contents };
+  return { clients: held.length > 0 ? held.map(([, client]) => client.replace(/Client$/, '')) : ['none'], contents };
 }
 
 function importMs(file: string): number {
@@ -143,32 +144,41 @@ export interface ColdStart {
   readonly init_ratio_sqs?: number;
 }
 
+/** Whose functions to measure: this checkout by default, or another commit's (for a before), bundled as it shipped. */
+export interface Checkout {
+  readonly project?: string;
+  /** Left out of the bundles. As shipped, without the preferences cache, the stack leaves out the DAX client. */
+  readonly external?: readonly string[];
+}
+
 /**
  * Each function's bundle and import time, against a bare SQS client and against a baseline of its own: bare clients
- * of the SDK packages it holds. `project` is a checkout whose lambdas/ to measure (another commit's, for a before).
+ * of the SDK packages it holds.
  */
-export async function measureColdStart(runs: number, project = PROJECT): Promise<Record<string, ColdStart>> {
+export async function measureColdStart(runs: number, checkout: Checkout = {}): Promise<Record<string, ColdStart>> {
+  const options = { project: checkout.project ?? PROJECT, external: checkout.external ?? [DAX_CLIENT_PACKAGE] };
+  const { project } = options;
   const dir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
   try {
     const sqsFile = join(dir, 'baseline.mjs');
     const sqs = await bundle(
       { contents: "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const client = new SQSClient({});\n" },
       sqsFile,
-      project,
+      options,
     );
     const [sqsMs = Number.NaN] = alternatingImportMs([sqsFile], runs);
 
     // The functions that render start their render process from the file beside them, as deployed.
-    await bundle(join(project, 'lambdas/shared/templates/render-process.ts'), join(dir, 'render-process.mjs'), project);
+    await bundle(join(project, 'lambdas/shared/templates/render-process.ts'), join(dir, 'render-process.mjs'), options);
     const results: Record<string, ColdStart> = {
       baseline_sqs_client: { bundle_bytes: sqs.bytes, import_ms_p50: round(sqsMs, 1), init_ratio: 1 },
     };
     for (const [name, module] of Object.entries(FUNCTIONS)) {
       const file = join(dir, `${name}.mjs`);
-      const measured = await bundle(join(project, 'lambdas', module), file, project);
+      const measured = await bundle(join(project, 'lambdas', module), file, options);
       const baseline = sdkBaseline(measured.packages);
       const baselineFile = join(dir, `${name}.baseline.mjs`);
-      const baselineBundle = await bundle({ contents: baseline.contents }, baselineFile, project);
+      const baselineBundle = await bundle({ contents: baseline.contents }, baselineFile, options);
       const [ms = Number.NaN, baselineMs = Number.NaN] = alternatingImportMs([file, baselineFile], runs);
       results[name] = {
         bundle_bytes: measured.bytes,

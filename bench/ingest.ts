@@ -3,15 +3,16 @@
  * clients), and, at concurrency 1, 8 and 32, its p50 and p99 against the same AWS calls made bare alongside.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, DeleteQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import * as dynamodb from '@aws-sdk/client-dynamodb';
+import * as sqs from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { addressKey } from '../lambdas/shared/adapters/suppression-list.js';
 import { documentClient } from '../lambdas/shared/aws/dynamodb.js';
 import { sqsClient } from '../lambdas/shared/aws/sqs.js';
 import { OPERATIONS } from '../lambdas/shared/platform/operations.js';
 import { lambdaContext, proxyEvent } from '../local/api-gateway-emulation.js';
 import type { LocalPlatform } from '../local/runtime.js';
-import { type AwsCallCounter, median, percentile, round, runConcurrently } from './measure.js';
+import { type AwsCallCounter, concurrentGroups, median, percentile, round, runConcurrently } from './measure.js';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -34,51 +35,32 @@ export async function measureIngest(
   const invoke = async (idempotencyKey?: string) => {
     const result = await counter.measure(() => handler(event(idempotencyKey), lambdaContext('ingest')));
     if (result.statusCode !== 202) throw new Error(`ingest answered ${result.statusCode}: ${result.body}`);
+    return (JSON.parse(result.body) as { notification_id: string }).notification_id;
   };
   // The jobs this queues are delivered later: the workers must not compete for the CPU meanwhile.
   platform.pauseDeliveries(true);
-  await runConcurrently(20, options.concurrency, () => invoke()); // warm the module, the clients and the template cache
+  await runConcurrently(20, options.concurrency, async () => void (await invoke())); // warm the module, the clients and the template cache
 
   counter.reset();
   const started = performance.now();
-  const durations = await runConcurrently(options.requests, options.concurrency, () => invoke());
+  const durations = await runConcurrently(options.requests, options.concurrency, async () => void (await invoke()));
   const elapsed = (performance.now() - started) / 1000;
   const callsWithoutKey = counter.total() / options.requests;
   const operationsWithoutKey = counter.byOperation();
 
   counter.reset();
-  const keyedDurations = await runConcurrently(options.requests, options.concurrency, () => invoke(randomUUID()));
+  const keyedDurations = await runConcurrently(
+    options.requests,
+    options.concurrency,
+    async () => void (await invoke(randomUUID())),
+  );
   const callsWithKey = counter.total() / options.requests;
 
-  // The same calls, bare: read the user, then the suppression list for its two addresses, write the record, send the
-  // two jobs in parallel (to a queue of their own, so that no worker receives them).
-  const { tables } = platform.resources;
+  // The same calls, bare: the requests one notification made, recorded as they went on the wire and made again as
+  // they were made (one after another, the jobs at once), with a fresh notification id each time (its write is
+  // conditional on the id being new), the jobs sent to a queue of their own, so that no worker receives them.
   const { QueueUrl: bareQueue } = await sqsClient.send(new CreateQueueCommand({ QueueName: 'bench-bare-jobs' }));
-  const bareCalls = async () => {
-    await documentClient.get({ TableName: tables.users, Key: { user_id: 'bench-user-0' } });
-    await documentClient.batchGet({
-      RequestItems: {
-        [tables.suppressions]: {
-          Keys: [addressKey('email', 'bench-user-0@example.com'), addressKey('sms', '+4915112345678')].map(
-            (address_key) => ({ address_key }),
-          ),
-          ConsistentRead: true,
-        },
-      },
-    });
-    const id = randomUUID();
-    await documentClient.put({
-      TableName: tables.notifications,
-      Item: { pk: `bench#${id}`, sk: 'notification', expires_at: 0 },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
-    await Promise.all(
-      [1, 2].map(() =>
-        sqsClient.send(new SendMessageCommand({ QueueUrl: bareQueue, MessageBody: JSON.stringify({ bench: id }) })),
-      ),
-    );
-  };
-  const bare = await runConcurrently(options.requests, options.concurrency, bareCalls);
+  const bareCalls = await recordedCalls(counter, () => invoke(), bareQueue ?? '');
 
   // At each concurrency: the handler, then the bare calls, in alternating rounds so that drift falls on both.
   const byConcurrency: Record<string, number> = {};
@@ -86,7 +68,7 @@ export async function measureIngest(
     const handlerSamples: number[] = [];
     const bareSamples: number[] = [];
     for (let round = 0; round < 4; round++) {
-      handlerSamples.push(...(await runConcurrently(options.requests / 4, level, () => invoke())));
+      handlerSamples.push(...(await runConcurrently(options.requests / 4, level, async () => void (await invoke()))));
       bareSamples.push(...(await runConcurrently(options.requests / 4, level, bareCalls)));
     }
     const [p50, p99, bareP50, bareP99] = [
@@ -112,12 +94,47 @@ export async function measureIngest(
     p50_ms: round(median(durations), 2),
     p99_ms: round(percentile(durations, 99), 2),
     p50_ms_with_idempotency_key: round(median(keyedDurations), 2),
-    bare_calls_p50_ms: round(median(bare), 2),
-    overhead_ratio_p50: round(median(durations) / median(bare), 3),
     aws_calls_per_notification: round(callsWithoutKey, 3),
     aws_calls_per_notification_with_idempotency_key: round(callsWithKey, 3),
     queued_channels_per_notification: 2,
     calls_by_operation: operationsWithoutKey,
     by_concurrency: byConcurrency,
+  };
+}
+
+/**
+ * The requests one notification's ingest makes, to make again bare: recorded on the handler's own clients (after the
+ * template is cached, as it is for all but one request in TEMPLATE_CACHE_SECONDS), replayed through the same clients.
+ */
+export async function recordedCalls(
+  counter: AwsCallCounter,
+  invoke: () => Promise<string>,
+  bareQueue: string,
+): Promise<() => Promise<void>> {
+  const { result: notificationId, calls } = await counter.record(invoke);
+  const groups = concurrentGroups(calls).map((group) =>
+    group.map((call) => {
+      const input = call.command === 'SendMessageCommand' ? { ...call.input, QueueUrl: bareQueue } : call.input;
+      return { ...call, input: JSON.stringify(input) };
+    }),
+  );
+  const commandOf = (service: string, command: string, input: object) => {
+    const commands = (service === 'sqs' ? sqs : dynamodb) as unknown as Record<string, new (input: object) => object>;
+    const Command = commands[command];
+    if (!Command) throw new Error(`bench/ingest.ts: no ${service} command ${command}`);
+    return new Command(input);
+  };
+  return async () => {
+    const id = randomUUID();
+    for (const group of groups) {
+      await Promise.all(
+        group.map(({ service, command, input }) => {
+          const made = commandOf(service, command, JSON.parse(input.replaceAll(notificationId, id)));
+          return service === 'sqs'
+            ? sqsClient.send(made as sqs.SendMessageCommand)
+            : documentClient.send(made as dynamodb.GetItemCommand);
+        }),
+      );
+    }
   };
 }

@@ -27,29 +27,47 @@ interface MiddlewareClient {
   middlewareStack: {
     add(
       middleware: (
-        next: (args: unknown) => Promise<unknown>,
+        next: (args: { input?: object }) => Promise<unknown>,
         context: { commandName?: string; clientName?: string },
-      ) => (args: unknown) => Promise<unknown>,
+      ) => (args: { input?: object }) => Promise<unknown>,
       options: object,
     ): void;
   };
 }
 
+/** One AWS request as a client sent it: its command, and its input as the service reads it (DynamoDB's marshalled). */
+export interface RecordedCall {
+  readonly service: string;
+  readonly command: string;
+  readonly input: object;
+  readonly startedAt: number;
+  finishedAt: number;
+}
+
 /**
  * Counts the AWS calls a client makes, by operation: attached to the very clients the handlers use, so the
- * count is what the code does, not an estimate.
+ * count is what the code does, not an estimate. It can also record the requests themselves, to make them again bare.
  */
 export class AwsCallCounter {
   private readonly counts = new Map<string, number>();
   /** Only calls made inside `measure` count: the same clients serve other functions in this process. */
   private readonly measuring = new AsyncLocalStorage<boolean>();
+  private readonly recording = new AsyncLocalStorage<RecordedCall[]>();
 
   measure<T>(work: () => Promise<T>): Promise<T> {
     return this.measuring.run(true, work);
   }
 
+  /** Runs `work` and answers the requests it made, in the order they were sent. */
+  async record<T>(work: () => Promise<T>): Promise<{ result: T; calls: RecordedCall[] }> {
+    const calls: RecordedCall[] = [];
+    const result = await this.recording.run(calls, work);
+    return { result, calls };
+  }
+
   attach(client: unknown, service: string): void {
-    (client as MiddlewareClient).middlewareStack.add(
+    const { middlewareStack } = client as MiddlewareClient;
+    middlewareStack.add(
       (next, context) => async (args) => {
         if (this.measuring.getStore()) {
           const name = `${service}:${context.commandName ?? 'unknown'}`;
@@ -58,6 +76,27 @@ export class AwsCallCounter {
         return next(args);
       },
       { step: 'initialize', name: `countAwsCalls-${service}` },
+    );
+    // At the build step the input is what goes on the wire (the document client has marshalled it by then).
+    middlewareStack.add(
+      (next, context) => async (args) => {
+        const calls = this.recording.getStore();
+        if (!calls) return next(args);
+        const call: RecordedCall = {
+          service,
+          command: context.commandName ?? 'unknown',
+          input: structuredClone(args.input ?? {}),
+          startedAt: performance.now(),
+          finishedAt: Number.NaN,
+        };
+        calls.push(call);
+        try {
+          return await next(args);
+        } finally {
+          call.finishedAt = performance.now();
+        }
+      },
+      { step: 'build', name: `recordAwsCalls-${service}` },
     );
   }
 
@@ -93,4 +132,21 @@ export async function runConcurrently(
     }),
   );
   return durations;
+}
+
+/** Calls in the order they were sent, grouped where they overlapped: each group was in flight at once. */
+export function concurrentGroups(calls: readonly RecordedCall[]): RecordedCall[][] {
+  const groups: RecordedCall[][] = [];
+  let groupEnds = Number.NEGATIVE_INFINITY;
+  for (const call of [...calls].sort((a, b) => a.startedAt - b.startedAt)) {
+    const current = groups.at(-1);
+    if (current && call.startedAt < groupEnds) {
+      current.push(call);
+      groupEnds = Math.max(groupEnds, call.finishedAt);
+    } else {
+      groups.push([call]);
+      groupEnds = call.finishedAt;
+    }
+  }
+  return groups;
 }

@@ -129,11 +129,11 @@ try {
   process.stdout.write(
     `${JSON.stringify(
       {
-        'isolation.email_p99_ratio': isolation.figures.email_p99_ratio,
+        'isolation.email_p99_ratio_worst': Math.max(...ratios),
         'ingest.aws_calls_per_notification': ingest.aws_calls_per_notification,
-        'ingest.overhead_ratio_p50': ingest.overhead_ratio_p50,
+        'ingest.by_concurrency': ingest.by_concurrency,
         'ingest.rps': ingest.rps,
-        'worker.throughput_ratio': worker.throughput_ratio,
+        'worker.batch_to_limit_ratio': worker.batch_to_limit_ratio,
         'worker.aws_calls_per_message': worker.aws_calls_per_message,
         'rendering.overhead_p50_ms': rendering.figures.overhead_p50_ms,
         'cost.usd_per_million': cost.usd_per_million,

@@ -11,12 +11,16 @@ export const logger = new Logger();
 export const metrics = new Metrics({ logger });
 export const tracer = new Tracer();
 
+/** Publishes each metric it is given at once, under the dimensions given with it (which it then forgets). */
+let singleMetrics: Metrics | undefined;
+
 /**
  * One count under dimensions of its own (which channel, which reason), published beside the function's other
- * metrics rather than adding those dimensions to them.
+ * metrics rather than adding those dimensions to them. One emitter serves every count: Powertools' singleMetric()
+ * builds a new Metrics, console and all, a tenth of a millisecond that ingest paid three times a notification.
  */
 export function countWith(name: string, dimensions: Record<string, string>, value = 1): void {
-  const metric = metrics.singleMetric();
-  metric.addDimensions(dimensions);
-  metric.addMetric(name, MetricUnit.Count, value);
+  singleMetrics ??= metrics.singleMetric();
+  singleMetrics.addDimensions(dimensions);
+  singleMetrics.addMetric(name, MetricUnit.Count, value);
 }
