@@ -16,6 +16,9 @@ import { type AwsCallCounter, concurrentGroups, median, percentile, round, runCo
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
+/** Alternating rounds of the handler and its bare calls at each concurrency. */
+const ROUNDS = 12;
+
 export async function measureIngest(
   platform: LocalPlatform,
   handler: Handler,
@@ -67,9 +70,11 @@ export async function measureIngest(
   for (const level of options.levels ?? [1, 8, 32]) {
     const handlerSamples: number[] = [];
     const bareSamples: number[] = [];
-    for (let round = 0; round < 4; round++) {
-      handlerSamples.push(...(await runConcurrently(options.requests / 4, level, async () => void (await invoke()))));
-      bareSamples.push(...(await runConcurrently(options.requests / 4, level, bareCalls)));
+    // Short rounds, so that a stall of the emulators (a JVM's collection, LocalStack's) falls on both sides alike.
+    for (let round = 0; round < ROUNDS; round++) {
+      const requests = Math.max(level, Math.round(options.requests / ROUNDS));
+      handlerSamples.push(...(await runConcurrently(requests, level, async () => void (await invoke()))));
+      bareSamples.push(...(await runConcurrently(requests, level, bareCalls)));
     }
     const [p50, p99, bareP50, bareP99] = [
       median(handlerSamples),
