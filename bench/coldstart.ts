@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { CHANNELS } from '../lambdas/channels/registry.js';
 import { DEAD_LETTER_QUEUE_URL_VARIABLE, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
 import { API_FUNCTIONS } from '../lambdas/shared/platform/operations.js';
@@ -60,11 +60,28 @@ const SDK_CLIENTS: Readonly<Record<string, string>> = {
   '@aws-sdk/client-sqs': 'SQSClient',
 };
 
+/** Powertools' Tracer as a no-op, for the one measurement of what tracing every AWS call costs a cold start. */
+const NO_TRACER: Plugin = {
+  name: 'no-tracer',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-lambda-powertools\/tracer(\/middleware)?$/ }, ({ path }) => ({
+      path,
+      namespace: 'no-tracer',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'no-tracer' }, () => ({
+      contents:
+        'export class Tracer { captureAWSv3Client(client) { return client; } }\n' +
+        'export const captureLambdaHandler = () => ({ before: () => {} });\n',
+    }));
+  },
+};
+
 /** Bundles as the stack does; the packages bundled, from esbuild's metafile. */
 async function bundle(
   entry: string | { contents: string },
   outfile: string,
   { project, external }: Required<Checkout>,
+  plugins: Plugin[] = [],
 ): Promise<{ bytes: number; packages: Set<string> }> {
   const { metafile } = await build({
     ...(typeof entry === 'string'
@@ -80,6 +97,7 @@ async function bundle(
     external: [...external],
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     metafile: true,
+    plugins,
     logLevel: 'error',
   });
   const packages = new Set(
@@ -192,6 +210,39 @@ export async function measureColdStart(runs: number, checkout: Checkout = {}): P
       };
     }
     return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What Powertools' Tracer (the X-Ray SDK under it, a subsegment for every AWS call) costs one function's cold start:
+ * the function as shipped and with the Tracer a no-op, each against its SDK baseline, in turn.
+ */
+export async function measureTracerShare(runs: number, name = 'contacts'): Promise<Record<string, number | string>> {
+  const module = FUNCTIONS[name];
+  if (!module) throw new Error(`bench/coldstart.ts: no function ${name}`);
+  const options = { project: PROJECT, external: [DAX_CLIENT_PACKAGE] };
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tracer-'));
+  try {
+    const [shipped, untraced, baseline] = ['shipped', 'untraced', 'baseline'].map((file) => join(dir, `${file}.mjs`));
+    const entry = join(PROJECT, 'lambdas', module);
+    const withTracer = await bundle(entry, shipped as string, options);
+    const withoutTracer = await bundle(entry, untraced as string, options, [NO_TRACER]);
+    await bundle({ contents: sdkBaseline(withTracer.packages).contents }, baseline as string, options);
+    const [ms = Number.NaN, untracedMs = Number.NaN, baselineMs = Number.NaN] = alternatingImportMs(
+      [shipped, untraced, baseline] as string[],
+      runs,
+    );
+    return {
+      function: name,
+      bundle_bytes: withTracer.bytes,
+      bundle_bytes_without_tracer: withoutTracer.bytes,
+      import_ms_p50: round(ms, 1),
+      import_ms_p50_without_tracer: round(untracedMs, 1),
+      init_ratio: round(ms / baselineMs, 2),
+      init_ratio_without_tracer: round(untracedMs / baselineMs, 2),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

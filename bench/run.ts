@@ -16,7 +16,7 @@ import { startLocalPlatform } from '../local/runtime.js';
 import shippedSettings from '../platform.config.js';
 import prices from './aws-prices.json' with { type: 'json' };
 import { capacityDocument } from './capacity.js';
-import { measureColdStart } from './coldstart.js';
+import { measureColdStart, measureTracerShare } from './coldstart.js';
 import { costPerMillion } from './cost.js';
 import { measureIngest } from './ingest.js';
 import { measureIsolation } from './isolation.js';
@@ -81,6 +81,7 @@ try {
   // Fresh processes on a quiet machine: the platform's own workers must not be delivering meanwhile.
   platform.pauseDeliveries(true);
   const coldstart = await measureColdStart(quick ? 3 : 7);
+  const tracer = await measureTracerShare(quick ? 3 : 7);
   platform.pauseDeliveries(false);
   say('5/5 template rendering (normal, then hostile)');
   const rendering = await measureRendering(quick ? 300 : 2_000);
@@ -118,6 +119,7 @@ try {
     ingest,
     worker,
     coldstart,
+    coldstart_tracer: tracer,
     rendering,
     cost,
   };
