@@ -17,7 +17,7 @@ let singleMetrics: Metrics | undefined;
 /**
  * One count under dimensions of its own (which channel, which reason), published beside the function's other
  * metrics rather than adding those dimensions to them. One emitter serves every count: Powertools' singleMetric()
- * builds a new Metrics, console and all, a tenth of a millisecond that ingest paid three times a notification.
+ * builds a new Metrics, console and all, which cost ingest (three counts a notification) 0.1 ms a request.
  */
 export function countWith(name: string, dimensions: Record<string, string>, value = 1): void {
   singleMetrics ??= metrics.singleMetric();

@@ -12,7 +12,7 @@ export const e164PhoneNumberSchema = z
 export const DEFAULT_HELP_TEXT =
   'Notifications from our service. Reply STOP to unsubscribe, START to subscribe again. Msg & data rates may apply.';
 
-/** At most one segment of plain characters keeps the answer to HELP cheap. */
+/** The answer to HELP and the opt-out line, in English and in each translation. */
 const helpText = z.string().check(z.minLength(1), z.maxLength(160));
 const optOutLine = z.string().check(z.minLength(1), z.maxLength(60));
 

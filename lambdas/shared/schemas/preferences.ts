@@ -38,10 +38,7 @@ export const quietHoursSchema = z
       message: 'must not start and end at the same time',
       path: ['end'],
     }),
-    z.meta({
-      description:
-        "a window of the day in the person's time zone; it may cross midnight, and must not start when it ends",
-    }),
+    z.describe("a window of the day in the person's time zone; it may cross midnight, and must not start when it ends"),
   );
 
 /** One category's choices: each channel on or off; a channel left out follows the category's default. */
@@ -68,11 +65,10 @@ export const preferencesSchema = z.strictObject({
       {},
     )
     .check(
-      z.meta({
-        description:
-          'the person\'s choices per category, e.g. {"marketing": {"email": false}}; the installation\'s categories ' +
+      z.describe(
+        'the person\'s choices per category, e.g. {"marketing": {"email": false}}; the installation\'s categories ' +
           'are in platform.config.ts, and a required one cannot be turned off',
-      }),
+      ),
     ),
 });
 

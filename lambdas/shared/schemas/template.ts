@@ -18,11 +18,10 @@ export const templateSchema = z
     category: z
       .optional(z.string().check(z.regex(CATEGORY_NAME, 'must be a category name (a-z 0-9 _, starting with a letter)')))
       .check(
-        z.meta({
-          description:
-            "what the type is about, one of the installation's categories (platform.config.ts); a critical type must " +
+        z.describe(
+          "what the type is about, one of the installation's categories (platform.config.ts); a critical type must " +
             'belong to a required one. Left out: the first required category for a critical type, the default otherwise',
-        }),
+        ),
       ),
     ...templateParts(),
     locales: z
@@ -33,11 +32,10 @@ export const templateSchema = z
         ),
       )
       .check(
-        z.meta({
-          description:
-            'the content in other languages, by language tag: {"de": {"email": {...}}, "pt-BR": {...}}; each may give ' +
+        z.describe(
+          'the content in other languages, by language tag: {"de": {"email": {...}}, "pt-BR": {...}}; each may give ' +
             "any of the default's channels. A person gets their locale's (de-AT), else its language's (de), else the default",
-        }),
+        ),
       ),
   })
   .check(
