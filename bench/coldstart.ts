@@ -162,6 +162,9 @@ export interface ColdStart {
   readonly init_ratio_sqs?: number;
 }
 
+/** This checkout, bundled as shipped: without the preferences cache, the stack leaves out the DAX client. */
+const AS_SHIPPED: Required<Checkout> = { project: PROJECT, external: [DAX_CLIENT_PACKAGE] };
+
 /** Whose functions to measure: this checkout by default, or another commit's (for a before), bundled as it shipped. */
 export interface Checkout {
   readonly project?: string;
@@ -174,10 +177,9 @@ export interface Checkout {
  * of the SDK packages it holds.
  */
 export async function measureColdStart(runs: number, checkout: Checkout = {}): Promise<Record<string, ColdStart>> {
-  const options = { project: checkout.project ?? PROJECT, external: checkout.external ?? [DAX_CLIENT_PACKAGE] };
+  const options = { ...AS_SHIPPED, ...checkout };
   const { project } = options;
-  const dir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
-  try {
+  return inScratchDirectory(async (dir) => {
     const sqsFile = join(dir, 'baseline.mjs');
     const sqs = await bundle(
       { contents: "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const client = new SQSClient({});\n" },
@@ -210,9 +212,7 @@ export async function measureColdStart(runs: number, checkout: Checkout = {}): P
       };
     }
     return results;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
@@ -222,14 +222,12 @@ export async function measureColdStart(runs: number, checkout: Checkout = {}): P
 export async function measureTracerShare(runs: number, name = 'contacts'): Promise<Record<string, number | string>> {
   const module = FUNCTIONS[name];
   if (!module) throw new Error(`bench/coldstart.ts: no function ${name}`);
-  const options = { project: PROJECT, external: [DAX_CLIENT_PACKAGE] };
-  const dir = mkdtempSync(join(tmpdir(), 'bench-tracer-'));
-  try {
+  return inScratchDirectory(async (dir) => {
     const [shipped, untraced, baseline] = ['shipped', 'untraced', 'baseline'].map((file) => join(dir, `${file}.mjs`));
     const entry = join(PROJECT, 'lambdas', module);
-    const withTracer = await bundle(entry, shipped as string, options);
-    const withoutTracer = await bundle(entry, untraced as string, options, [NO_TRACER]);
-    await bundle({ contents: sdkBaseline(withTracer.packages).contents }, baseline as string, options);
+    const withTracer = await bundle(entry, shipped as string, AS_SHIPPED);
+    const withoutTracer = await bundle(entry, untraced as string, AS_SHIPPED, [NO_TRACER]);
+    await bundle({ contents: sdkBaseline(withTracer.packages).contents }, baseline as string, AS_SHIPPED);
     const [ms = Number.NaN, untracedMs = Number.NaN, baselineMs = Number.NaN] = alternatingImportMs(
       [shipped, untraced, baseline] as string[],
       runs,
@@ -243,6 +241,14 @@ export async function measureTracerShare(runs: number, name = 'contacts'): Promi
       init_ratio: round(ms / baselineMs, 2),
       init_ratio_without_tracer: round(untracedMs / baselineMs, 2),
     };
+  });
+}
+
+/** Runs `work` with a directory of its own for bundles, removed after. */
+async function inScratchDirectory<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
+  try {
+    return await work(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
