@@ -23,11 +23,16 @@ function synth(into: string, ...context: string[]): string {
   });
 }
 
+/** The folders of a cloud assembly that hold a function's bundle. */
+function bundleFolders(assembly: string): string[] {
+  return readdirSync(assembly).filter(
+    (entry) => entry.startsWith('asset.') && readdirSync(join(assembly, entry)).includes('index.mjs'),
+  );
+}
+
 /** The code of every function's bundle in a cloud assembly. */
 function bundlesOf(assembly: string): string[] {
-  return readdirSync(assembly)
-    .filter((entry) => entry.startsWith('asset.') && readdirSync(join(assembly, entry)).includes('index.mjs'))
-    .map((bundle) => readFileSync(join(assembly, bundle, 'index.mjs'), 'utf8'));
+  return bundleFolders(assembly).map((bundle) => readFileSync(join(assembly, bundle, 'index.mjs'), 'utf8'));
 }
 
 beforeAll(() => {
@@ -48,9 +53,7 @@ describe('npx cdk synth', () => {
   });
 
   it('bundles each function (one per API function, a worker per channel, and its feedback) into an ESM module with its source map', async () => {
-    const bundles = readdirSync(outdir).filter(
-      (entry) => entry.startsWith('asset.') && readdirSync(join(outdir, entry)).includes('index.mjs'),
-    );
+    const bundles = bundleFolders(outdir);
 
     const feedback = Object.values(await loadChannelInfrastructure()).filter((channel) => channel.addFeedback);
     expect(bundles).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + feedback.length);
@@ -72,13 +75,9 @@ describe('npx cdk synth', () => {
 
   it('ships no part of the fault drill: no function reads LOCAL_FAULT_DRILL or sets it', () => {
     const template = readFileSync(join(outdir, 'NotificationPlatform-dev.template.json'), 'utf8');
-    const bundles = readdirSync(outdir).filter((entry) => entry.startsWith('asset.'));
 
     expect(template).not.toContain('LOCAL_FAULT_DRILL');
-    for (const bundle of bundles) {
-      const code = readdirSync(join(outdir, bundle)).includes('index.mjs')
-        ? readFileSync(join(outdir, bundle, 'index.mjs'), 'utf8')
-        : '';
+    for (const code of bundlesOf(outdir)) {
       expect(code).not.toContain('LOCAL_FAULT_DRILL');
       expect(code).not.toContain('fault drill');
     }
