@@ -22,8 +22,26 @@ export default {
       dailyQuota: 200_000,
     },
     {
+      // Owns people's accounts: where their email and texts go, their devices, their choices, and erasing them.
+      name: 'account-service',
+      scopes: ['notifications:send', 'users:read', 'preferences:write', 'contacts:write', 'users:erase'],
+      types: ['account.*'],
+      rateLimit: 20,
+      burstLimit: 50,
+      dailyQuota: 200_000,
+    },
+    {
       name: 'admin-console',
-      scopes: ['notifications:send', 'notifications:read_all', 'preferences:write', 'templates:write', 'admin'],
+      scopes: [
+        'notifications:send',
+        'notifications:read_all',
+        'users:read',
+        'preferences:write',
+        'contacts:write',
+        'users:erase',
+        'templates:write',
+        'admin',
+      ],
       types: ['*'],
       rateLimit: 5,
       burstLimit: 10,
@@ -31,8 +49,20 @@ export default {
     },
   ],
   // One address may use the stage's whole rate (200/s for five minutes) and no more; allowedSources (e.g.
-  // { cidrs: ['203.0.113.0/24'] }) limits the API to your producers' addresses.
-  api: { rateLimit: 200, burstLimit: 400, requestsPerSourceIpPer5Minutes: 60_000 },
+  // { cidrs: ['203.0.113.0/24'] }) limits the producers' routes to your producers' addresses (recipients' links and
+  // Twilio's webhooks stay reachable from anywhere). The routes without a key have lower limits of their own: 100/s
+  // each, so that all of them together never take more than 500/s of the account's, and 3,000 requests from one
+  // address in five minutes (Twilio calls back about three times a text: raise both if you send more than 30 texts a
+  // second). domainName: { name, certificateArn } gives the API a domain of yours.
+  api: {
+    rateLimit: 200,
+    burstLimit: 400,
+    requestsPerSourceIpPer5Minutes: 60_000,
+    keyless: { rateLimit: 100, burstLimit: 200, requestsPerSourceIpPer5Minutes: 3_000 },
+  },
+  // A link in an email opens the person's preference page with every choice for 30 days; until a year it may still
+  // unsubscribe (never re-subscribe), so a forwarded email does not hand over someone's choices for good.
+  links: { changeAnythingForDays: 30, unsubscribeForDays: 365 },
   // What messages are about: each template names one. A person turns categories on and off per channel, except
   // the required ones; `defaults` says what holds until they choose (marketing texts need their yes first).
   categories: {

@@ -10,11 +10,12 @@ import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ChannelQueues } from '../lambdas/shared/adapters/channel-queues.js';
 import { DeliveryClaims } from '../lambdas/shared/adapters/delivery-claims.js';
-import { addressKey, SuppressionList } from '../lambdas/shared/adapters/suppression-list.js';
+import { SuppressionList } from '../lambdas/shared/adapters/suppression-list.js';
 import { UsersStore } from '../lambdas/shared/adapters/users-store.js';
 import { documentClient } from '../lambdas/shared/aws/dynamodb.js';
 import { sqsClient } from '../lambdas/shared/aws/sqs.js';
 import { ENV, requiredEnv } from '../lambdas/shared/platform/environment.js';
+import { suppressionPeppers } from '../lambdas/shared/platform/suppression-keys.js';
 import type { ChannelJob } from '../lambdas/shared/schemas/channel-job.js';
 import { lambdaContext } from '../local/api-gateway-emulation.js';
 import { toSqsRecord } from '../local/queue-pollers.js';
@@ -39,6 +40,7 @@ export async function measureWorker(
   // A queue of the benchmark's own: the local pollers must not take these jobs.
   const { QueueUrl = '' } = await sqsClient.send(new CreateQueueCommand({ QueueName: 'bench-worker-jobs' }));
   const queues = new ChannelQueues({ sms: QueueUrl }, sqsClient);
+  const adapters = workerAdapters();
 
   const runBatch = async (): Promise<number> => {
     const jobs: ChannelJob[] = Array.from({ length: BATCH }, () => ({
@@ -51,8 +53,9 @@ export async function measureWorker(
       payload: { code: '123456' },
       accepted_at: new Date().toISOString(),
     }));
-    // Sent as ingest sends them, by its own ChannelQueues: with the suppression key of the address.
-    await Promise.all(jobs.map((job) => queues.send(job, 0, addressKey('sms', PHONE))));
+    // Sent as ingest sends them, by its own ChannelQueues: with the suppression keys of the address.
+    const keys = await adapters.suppressions.lookupKeysOf('sms', PHONE);
+    await Promise.all(jobs.map((job) => queues.send(job, 0, keys)));
     const records: SQSRecord[] = [];
     while (records.length < BATCH) {
       const { Messages = [] } = await sqsClient.send(
@@ -88,7 +91,6 @@ export async function measureWorker(
   const singleCallCount = counter.total();
   const stream: number[] = [];
   const bare: { before: number; after: number }[] = [];
-  const adapters = workerAdapters();
   for (let index = 0; index < options.batches; index++) {
     stream.push(await runBatch());
     bare.push(await bareRoundTrips(adapters));
@@ -130,7 +132,7 @@ function workerAdapters(): WorkerAdapters {
   return {
     claims: new DeliveryClaims(requiredEnv(ENV.notificationsTable), documentClient, 120),
     users: new UsersStore(requiredEnv(ENV.usersTable), documentClient),
-    suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient),
+    suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers),
   };
 }
 
@@ -145,6 +147,7 @@ async function bareRoundTrips({
   suppressions,
 }: WorkerAdapters): Promise<{ before: number; after: number }> {
   const ids = Array.from({ length: BATCH }, () => randomUUID());
+  const keys = await suppressions.lookupKeysOf('sms', PHONE);
   const expires = Math.floor(Date.now() / 1000) + 3600;
 
   const started = performance.now();
@@ -153,7 +156,7 @@ async function bareRoundTrips({
       const [, claim] = await Promise.all([
         users.findFresh('bench-sms-user'),
         claims.claim(id, 'sms', expires),
-        suppressions.isKeySuppressed(addressKey('sms', PHONE)),
+        suppressions.anySuppressed(keys),
       ]);
       return { id, token: claim.outcome === 'claimed' ? claim.token : '' };
     }),

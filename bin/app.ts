@@ -7,7 +7,14 @@ import { validatePlatformSettings } from '../lib/settings.js';
 import config from '../platform.config.js';
 
 const app = new App();
-const settings = validatePlatformSettings(config);
+// `-c allowedCidrs=203.0.113.0/24,198.51.100.0/24` fences the producers' routes to those addresses without editing
+// platform.config.ts (its api.allowedSources), as the deploy test does.
+const allowedCidrs = app.node.tryGetContext('allowedCidrs');
+const settings = validatePlatformSettings(
+  typeof allowedCidrs === 'string'
+    ? { ...config, api: { ...config.api, allowedSources: { cidrs: allowedCidrs.split(',') } } }
+    : config,
+);
 // `-c dax=true` / `-c dax=false` override preferencesCache.enabled: with it, a DAX cluster in a VPC of its own before
 // ingest's user reads; without it (as shipped, and on LocalStack, which has no DAX), ingest reads DynamoDB directly.
 const dax = app.node.tryGetContext('dax');

@@ -1,7 +1,7 @@
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
-import type { ConsentKeys } from './consent-keys.js';
+import type { PlatformKeys } from './platform-keys.js';
 import type { NotificationFunction } from './notification-function.js';
 import type { NotificationTables } from './notification-tables.js';
 import type { PlatformSettings } from './settings.js';
@@ -10,7 +10,9 @@ export interface WorkerContext {
   readonly settings: PlatformSettings;
   readonly tables: NotificationTables;
   /** The keys of recipients' links, for a worker that puts one in a message (an email's unsubscribe link). */
-  readonly consentKeys: ConsentKeys;
+  readonly consentKeys: PlatformKeys;
+  /** The peppers of the suppression list's keys, for a function that reads or writes the list. */
+  readonly suppressionKeys: PlatformKeys;
 }
 
 /**
@@ -33,6 +35,13 @@ export interface ChannelInfrastructure {
   addFeedback?(scope: Construct, context: FeedbackContext): void;
   /** Gives the function of the provider's webhooks what they read: the provider's credentials, the channel's settings. */
   equipWebhooks?(fn: NotificationFunction, context: WorkerContext): void;
+  /**
+   * Gives a function that erases people what it needs to delete the provider's copies of what was sent to them: for a
+   * channel whose provider keeps copies (Twilio keeps each text).
+   */
+  equipErasure?(fn: NotificationFunction, context: WorkerContext): void;
+  /** Gives the templates function what it checks a saved template against (the opt-out line a text ends with). */
+  equipTemplates?(fn: NotificationFunction, context: WorkerContext): void;
 }
 
 /** Every channel's infrastructure, loaded from its folder; a channel without one is named. */

@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-
 import {
   AccessLogFormat,
   ApiKey,
+  DomainName,
   EndpointType,
   type JsonSchema,
   JsonSchemaType,
@@ -9,17 +10,20 @@ import {
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  type MethodOptions,
   Period,
   RequestValidator,
   ResponseType,
   RestApi,
-  type RestApiProps,
+  SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigateway';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { InterfaceVpcEndpoint } from 'aws-cdk-lib/aws-ec2';
-import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { CfnSamplingRule } from 'aws-cdk-lib/aws-xray';
 import { Construct } from 'constructs';
 import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import {
@@ -29,21 +33,33 @@ import {
   pathParameterNames,
 } from '../lambdas/shared/platform/operations.js';
 import * as z from '../lambdas/shared/schemas/zod.js';
+import { keylessRoutesApart, producerApiPolicy } from './api-resource-policy.js';
 import type { PlatformSettings, ProducerSettings } from './settings.js';
+
+/** The stage every API of the platform serves: its paths start /v1, as do a custom domain's. */
+const STAGE = 'v1';
+const KEYLESS_OPERATIONS = OPERATION_LIST.filter((operation) => !needsApiKey(operation));
 
 export interface NotificationApiProps {
   readonly environment: string;
   readonly producers: readonly ProducerSettings[];
   readonly stageThrottle: Pick<PlatformSettings['api'], 'rateLimit' | 'burstLimit'>;
   /**
-   * Where requests may come from, enforced by the API's resource policy (403 at the edge for anything else).
-   * VPC endpoints make the API private (reachable only through them); CIDRs are then the callers' addresses
-   * inside the VPC, else their public addresses.
+   * Where producers may call from, enforced by the API's resource policy (403 at the edge for anything else), on the
+   * producers' routes only (lib/api-resource-policy.ts). VPC endpoints make the producers' API private (reachable only
+   * through them), and the keyless routes then live on a regional API of their own.
    * @default any source (a key is still required)
    */
   readonly allowedSources?: PlatformSettings['api']['allowedSources'];
   /** WAF's rate-based rule: requests one source IP may make in five minutes before it gets 429. */
   readonly requestsPerSourceIpPer5Minutes: number;
+  /** The keyless routes' own limits: each method's throttle, and WAF's rate per source IP on them. */
+  readonly keyless: PlatformSettings['api']['keyless'];
+  /**
+   * A domain of the installation's for the API that recipients and Twilio call, with a regional ACM certificate.
+   * @default the API's execute-api address
+   */
+  readonly domainName?: PlatformSettings['api']['domainName'];
   /**
    * Largest request body accepted, in bytes; larger ones are refused at the edge by AWS WAF.
    * @default MAX_BODY_BYTES, 64 KiB (the handlers refuse larger bodies too)
@@ -57,23 +73,36 @@ export interface NotificationApiProps {
   readonly firewall?: boolean;
 }
 
+/** An API's validators: one for a JSON body and its path parameters, one for path parameters alone. */
+interface Validators {
+  readonly body: RequestValidator;
+  /**
+   * For the others (no body, or a form). AWS skips body validation when no model matches the content type; LocalStack
+   * instead checks the body as JSON, and would refuse every Twilio webhook with 400.
+   */
+  readonly parameters: RequestValidator;
+}
+
 /**
- * The producers' REST API (REST, because usage plans need it): every method needs an API key, each producer
- * has its own key and usage plan (rate, burst, daily quota), access logs are JSON, and AWS WAF refuses
- * oversized bodies before they cost an invocation. Key values are never in the template: API Gateway
- * generates them, and the outputs say how to read one.
+ * The platform's REST API (REST, because usage plans need it): every producer's method needs an API key, each producer
+ * has its own key and usage plan (rate, burst, daily quota), access logs are JSON, and AWS WAF refuses oversized
+ * bodies and floods before they cost an invocation. The keyless routes (a recipient's links, Twilio's webhooks) have
+ * throttles and a per-address limit of their own, are never fenced by `allowedSources`, and their tokens are kept out
+ * of sampled traces. Key values are never in the template: API Gateway generates them, and the outputs say how to read
+ * one.
  */
 export class NotificationApi extends Construct {
+  /** The producers' API (a private API, with VPC endpoints). */
   public readonly api: RestApi;
+  /** The API of the keyless routes: the same one, or, when the producers' API is private, a regional one of its own. */
+  public readonly publicApi: RestApi;
+  /** Where recipients' links and Twilio's callbacks point, stage included: the custom domain's, or publicApi's. */
+  public readonly publicUrl: string;
   /** Each producer's API key, by producer name. */
   public readonly keys: ReadonlyMap<string, ApiKey>;
-  /** For an operation with a JSON body: its model and its path parameters. */
-  private readonly bodyValidator: RequestValidator;
-  /**
-   * For the others (no body, or a form): path parameters only. AWS skips body validation when no model matches the
-   * content type; LocalStack instead checks the body as JSON, and would refuse every Twilio webhook with 400.
-   */
-  private readonly parameterValidator: RequestValidator;
+  /** The custom domain, when there is one. */
+  public readonly domain?: DomainName;
+  private readonly validators = new Map<RestApi, Validators>();
 
   constructor(scope: Construct, id: string, props: NotificationApiProps) {
     super(scope, id);
@@ -81,15 +110,76 @@ export class NotificationApi extends Construct {
       retention: RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.api = new RestApi(this, 'Api', {
-      restApiName: `notification-platform-${props.environment}`,
+    const apart = keylessRoutesApart(props.allowedSources);
+    this.api = this.restApi('Api', `notification-platform-${props.environment}`, accessLogs, props, {
+      keylessRoutes: !apart,
+      description: 'Producers send notifications and manage people, devices and templates',
       ...sourceRestriction(this, props.allowedSources),
-      description: 'Producers send notifications and manage preferences, contacts, devices and templates',
+    });
+    this.publicApi = apart
+      ? this.restApi('PublicApi', `notification-platform-${props.environment}-public`, accessLogs, props, {
+          keylessRoutes: true,
+          description: "A recipient's links and Twilio's webhooks, reachable from the internet",
+          endpointConfiguration: { types: [EndpointType.REGIONAL] },
+        })
+      : this.api;
+    this.keys = this.addProducers(props);
+    if (props.firewall ?? true)
+      this.protectWithWaf(props.maxBodyBytes ?? MAX_BODY_BYTES, props.requestsPerSourceIpPer5Minutes, props.keyless);
+    this.keepTokensOutOfTraces(props.environment);
+    if (props.domainName) {
+      this.domain = new DomainName(this, 'Domain', {
+        domainName: props.domainName.name,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', props.domainName.certificateArn),
+        endpointType: EndpointType.REGIONAL,
+        securityPolicy: SecurityPolicy.TLS_1_2,
+      });
+      this.domain.addBasePathMapping(this.publicApi, { basePath: STAGE, stage: this.publicApi.deploymentStage });
+    }
+    // Made from the id rather than from the deployment, which depends on the functions that need the URL.
+    const stack = Stack.of(this);
+    this.publicUrl = props.domainName
+      ? `https://${props.domainName.name}/${STAGE}`
+      : `https://${this.publicApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${STAGE}`;
+  }
+
+  /** One REST API of the platform, with its stage, validators and error format; the keyless routes' throttles on it. */
+  private restApi(
+    id: string,
+    restApiName: string,
+    accessLogs: LogGroup,
+    props: NotificationApiProps,
+    options: { keylessRoutes: boolean; description: string } & Pick<
+      ConstructorParameters<typeof RestApi>[2] & object,
+      'policy' | 'endpointConfiguration'
+    >,
+  ): RestApi {
+    const { keylessRoutes, ...restOptions } = options;
+    const api = new RestApi(this, id, {
+      restApiName,
+      ...restOptions,
       cloudWatchRole: true,
       deployOptions: {
-        stageName: 'v1',
+        stageName: STAGE,
         throttlingRateLimit: props.stageThrottle.rateLimit,
         throttlingBurstLimit: props.stageThrottle.burstLimit,
+        // Each keyless method a throttle of its own, below the producers': garbage posted at a link or a webhook uses
+        // up that method's capacity, never a producer's.
+        methodOptions: keylessRoutes
+          ? Object.fromEntries(
+              KEYLESS_OPERATIONS.map((operation) => [
+                `${operation.path}/${operation.method}`,
+                {
+                  throttlingRateLimit: props.keyless.rateLimit,
+                  throttlingBurstLimit: props.keyless.burstLimit,
+                  // A method's setting replaces the stage's whole: it keeps its metrics and error logs.
+                  metricsEnabled: true,
+                  loggingLevel: MethodLoggingLevel.ERROR,
+                  dataTraceEnabled: false,
+                },
+              ]),
+            )
+          : undefined,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
         loggingLevel: MethodLoggingLevel.ERROR,
@@ -99,18 +189,20 @@ export class NotificationApi extends Construct {
       },
       defaultMethodOptions: { apiKeyRequired: true },
     });
-    this.bodyValidator = new RequestValidator(this, 'Requests', {
-      restApi: this.api,
-      validateRequestParameters: true,
-      validateRequestBody: true,
-    });
-    this.parameterValidator = new RequestValidator(this, 'Parameters', {
-      restApi: this.api,
-      validateRequestParameters: true,
-      validateRequestBody: false,
+    this.validators.set(api, {
+      body: new RequestValidator(api, 'Requests', {
+        restApi: api,
+        validateRequestParameters: true,
+        validateRequestBody: true,
+      }),
+      parameters: new RequestValidator(api, 'Parameters', {
+        restApi: api,
+        validateRequestParameters: true,
+        validateRequestBody: false,
+      }),
     });
     // A body API Gateway refuses is answered in the platform's error format, naming what is wrong.
-    this.api.addGatewayResponse('InvalidBody', {
+    api.addGatewayResponse('InvalidBody', {
       type: ResponseType.BAD_REQUEST_BODY,
       statusCode: '400',
       templates: {
@@ -118,10 +210,7 @@ export class NotificationApi extends Construct {
           '{"error":{"code":"invalid_request","message":"$util.escapeJavaScript($context.error.validationErrorString)"}}',
       },
     });
-    this.keys = this.addProducers(props);
-    if (props.firewall ?? true)
-      this.protectWithWaf(props.maxBodyBytes ?? MAX_BODY_BYTES, props.requestsPerSourceIpPer5Minutes);
-    Validations.of(this.api).acknowledge(
+    Validations.of(api).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-APIG2',
         reason:
@@ -130,7 +219,7 @@ export class NotificationApi extends Construct {
       {
         id: 'AwsSolutions::AwsSolutions-APIG4',
         reason:
-          'Callers are internal services, each authenticated by its own API key and limited by its usage plan; the handler checks its scopes',
+          'Callers are internal services, each authenticated by its own API key and limited by its usage plan; the handler checks its scopes. Keyless routes check a signature or a signed token',
       },
       {
         id: 'AwsSolutions::AwsSolutions-COG4',
@@ -141,6 +230,12 @@ export class NotificationApi extends Construct {
         reason: "API Gateway's account-level role for execution logs; AWS provides exactly this policy for it",
       },
     );
+    return api;
+  }
+
+  /** The APIs, each once: one, or the producers' and the public one. */
+  private get apis(): RestApi[] {
+    return this.publicApi === this.api ? [this.api] : [this.api, this.publicApi];
   }
 
   /**
@@ -151,7 +246,9 @@ export class NotificationApi extends Construct {
   route(functions: Readonly<Record<ApiFunction, IFunction>>): void {
     const integrations = new Map<ApiFunction, LambdaIntegration>();
     for (const operation of OPERATION_LIST) {
-      const resource = this.api.root.resourceForPath(operation.path);
+      const api = needsApiKey(operation) ? this.api : this.publicApi;
+      const validators = this.validators.get(api) as Validators;
+      const resource = api.root.resourceForPath(operation.path);
       const fn = functions[operation.function];
       if (!integrations.has(operation.function)) integrations.set(operation.function, new LambdaIntegration(fn));
       resource.addMethod(operation.method, integrations.get(operation.function), {
@@ -161,18 +258,18 @@ export class NotificationApi extends Construct {
         requestParameters: Object.fromEntries(
           pathParameterNames(operation.path).map((name) => [`method.request.path.${name}`, true]),
         ),
-        ...(operation.body && !operation.formBody
+        ...((operation.body && !operation.formBody
           ? {
-              requestValidator: this.bodyValidator,
+              requestValidator: validators.body,
               requestModels: {
-                'application/json': this.api.addModel(`${operation.id}Body`, {
+                'application/json': api.addModel(`${operation.id}Body`, {
                   contentType: 'application/json',
                   modelName: `${operation.id}Body`,
                   schema: gatewayModelSchema(operation.body),
                 }),
               },
             }
-          : { requestValidator: this.parameterValidator }),
+          : { requestValidator: validators.parameters }) satisfies MethodOptions),
       });
     }
   }
@@ -203,17 +300,35 @@ export class NotificationApi extends Construct {
   }
 
   /**
-   * AWS WAF before the stage, three rules in order: a source IP over its rate gets 429; a body over the limit gets
-   * 413 before it costs an invocation; AWS's common rule set refuses known attack patterns (bad bots, SSRF to the
-   * instance metadata address, path traversal), with two of its rules counting instead of blocking, for this API's
-   * own reasons below.
+   * AWS WAF before every stage, in order: a source IP over its rate gets 429, and over a far lower one on the keyless
+   * routes; a body over the limit gets 413 before it costs an invocation; AWS's common rule set refuses known attack
+   * patterns (bad bots, SSRF to the instance metadata address, path traversal), with two of its rules counting instead
+   * of blocking, for this API's own reasons below; and AWS's known-bad-inputs rule set.
    */
-  private protectWithWaf(maxBodyBytes: number, requestsPerSourceIpPer5Minutes: number): void {
+  private protectWithWaf(
+    maxBodyBytes: number,
+    requestsPerSourceIpPer5Minutes: number,
+    keyless: NotificationApiProps['keyless'],
+  ): void {
     const visibility = (metricName: string) => ({
       cloudWatchMetricsEnabled: true,
       metricName,
       sampledRequestsEnabled: false,
     });
+    const tooMany = {
+      block: {
+        customResponse: {
+          responseCode: 429,
+          customResponseBodyKey: 'tooMany',
+          responseHeaders: [{ name: 'Retry-After', value: '60' }],
+        },
+      },
+    };
+    // The keyless routes by the start of their paths, as a request names them (the stage, or a custom domain's base
+    // path, first).
+    const keylessPrefixes = [
+      ...new Set(KEYLESS_OPERATIONS.map((operation) => `/${STAGE}${operation.path.replace(/\{\w+\}.*$/, '')}`)),
+    ];
     const acl = new CfnWebACL(this, 'Firewall', {
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
@@ -234,15 +349,7 @@ export class NotificationApi extends Construct {
         {
           name: 'rate-per-source-ip',
           priority: 0,
-          action: {
-            block: {
-              customResponse: {
-                responseCode: 429,
-                customResponseBodyKey: 'tooMany',
-                responseHeaders: [{ name: 'Retry-After', value: '60' }],
-              },
-            },
-          },
+          action: tooMany,
           statement: {
             rateBasedStatement: {
               limit: requestsPerSourceIpPer5Minutes,
@@ -253,8 +360,34 @@ export class NotificationApi extends Construct {
           visibilityConfig: visibility('rate-per-source-ip'),
         },
         {
-          name: 'body-size-limit',
+          // Anyone on the internet can reach these: one address may not use more than a person or Twilio would.
+          name: 'keyless-rate-per-source-ip',
           priority: 1,
+          action: tooMany,
+          statement: {
+            rateBasedStatement: {
+              limit: keyless.requestsPerSourceIpPer5Minutes,
+              aggregateKeyType: 'IP',
+              evaluationWindowSec: 300,
+              scopeDownStatement: {
+                orStatement: {
+                  statements: keylessPrefixes.map((prefix) => ({
+                    byteMatchStatement: {
+                      searchString: prefix,
+                      fieldToMatch: { uriPath: {} },
+                      positionalConstraint: 'STARTS_WITH',
+                      textTransformations: [{ priority: 0, type: 'NONE' }],
+                    },
+                  })),
+                },
+              },
+            },
+          },
+          visibilityConfig: visibility('keyless-rate-per-source-ip'),
+        },
+        {
+          name: 'body-size-limit',
+          priority: 2,
           action: { block: { customResponse: { responseCode: 413, customResponseBodyKey: 'tooLarge' } } },
           statement: {
             sizeConstraintStatement: {
@@ -268,7 +401,7 @@ export class NotificationApi extends Construct {
         },
         {
           name: 'aws-common-rule-set',
-          priority: 2,
+          priority: 3,
           overrideAction: { none: {} },
           statement: {
             managedRuleGroupStatement: {
@@ -287,7 +420,7 @@ export class NotificationApi extends Construct {
         {
           // Requests known to exploit software (Log4j's JNDI lookups among them), refused before any function runs.
           name: 'aws-known-bad-inputs',
-          priority: 3,
+          priority: 4,
           overrideAction: { none: {} },
           statement: {
             managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesKnownBadInputsRuleSet' },
@@ -296,9 +429,39 @@ export class NotificationApi extends Construct {
         },
       ],
     });
-    new CfnWebACLAssociation(this, 'FirewallAssociation', {
-      resourceArn: this.api.deploymentStage.stageArn,
-      webAclArn: acl.attrArn,
+    this.apis.forEach((api, index) => {
+      new CfnWebACLAssociation(this, index === 0 ? 'FirewallAssociation' : 'PublicFirewallAssociation', {
+        resourceArn: api.deploymentStage.stageArn,
+        webAclArn: acl.attrArn,
+      });
+    });
+  }
+
+  /**
+   * API Gateway's trace of a request records its URL, and a recipient's link carries its token in the path: X-Ray
+   * samples none of those requests (a rule of rate 0 for each such path, which API Gateway honours). The functions'
+   * own segments record no URL.
+   */
+  private keepTokensOutOfTraces(environment: string): void {
+    const tokenPaths = KEYLESS_OPERATIONS.filter((operation) => operation.path.includes('{token}')).map(
+      (operation) => `*${operation.path.replace(/\{\w+\}/g, '*')}`,
+    );
+    [...new Set(tokenPaths)].forEach((urlPath, index) => {
+      new CfnSamplingRule(this, `NoTokenTraces${index}`, {
+        samplingRule: {
+          ruleName: `notify-${environment}-t${index}`,
+          priority: 1,
+          fixedRate: 0,
+          reservoirSize: 0,
+          serviceName: `${this.publicApi.restApiName}/${STAGE}`,
+          serviceType: 'AWS::ApiGateway::Stage',
+          host: '*',
+          httpMethod: '*',
+          urlPath,
+          resourceArn: '*',
+          version: 1,
+        },
+      });
     });
   }
 
@@ -314,49 +477,36 @@ export class NotificationApi extends Construct {
     );
   }
 
-  /** Answers 5xx: a fault of ours or of a dependency. */
+  /** Answers 5xx: a fault of ours or of a dependency, on any of the APIs. */
   metricServerErrors() {
-    return this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
+    return this.apis.map((api) => api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }));
   }
 }
 
 /**
- * The API's endpoint type and resource policy for `allowedSources`. API keys identify producers; they are not an
- * access control (AWS says as much of usage plans), so where producers call from is checked too. Without VPC
+ * The producers' API's endpoint type and resource policy for `allowedSources` (lib/api-resource-policy.ts). Without VPC
  * endpoints the API is regional: producers are services in the region, and an edge-optimized API would show WAF
  * CloudFront's addresses instead of theirs, which a rate per source IP cannot work with.
  */
 function sourceRestriction(
   scope: Construct,
   sources: PlatformSettings['api']['allowedSources'],
-): Pick<RestApiProps, 'policy' | 'endpointConfiguration'> {
-  const regional = { endpointConfiguration: { types: [EndpointType.REGIONAL] } };
-  if (!sources) return regional;
-  const invoke = { actions: ['execute-api:Invoke'], principals: [new AnyPrincipal()], resources: ['execute-api:/*'] };
-  const statements = [new PolicyStatement({ ...invoke, effect: Effect.ALLOW })];
-  const deny = (conditions: Record<string, Record<string, string[]>>) =>
-    statements.push(new PolicyStatement({ ...invoke, effect: Effect.DENY, conditions }));
-  const { cidrs, vpcEndpoints } = sources;
-  if (vpcEndpoints) {
-    // aws:SourceVpce exists only on a private API's requests: on a regional one this would deny everything.
-    deny({ StringNotEquals: { 'aws:SourceVpce': vpcEndpoints } });
-    // Through an endpoint, the caller's own address inside the VPC is aws:VpcSourceIp.
-    if (cidrs) deny({ NotIpAddress: { 'aws:VpcSourceIp': cidrs } });
-    return {
-      policy: new PolicyDocument({ statements }),
-      endpointConfiguration: {
-        types: [EndpointType.PRIVATE],
-        vpcEndpoints: vpcEndpoints.map((vpcEndpointId) =>
-          InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(scope, `Endpoint-${vpcEndpointId}`, {
-            vpcEndpointId,
-            port: 443,
-          }),
-        ),
-      },
-    };
-  }
-  deny({ NotIpAddress: { 'aws:SourceIp': cidrs ?? [] } });
-  return { ...regional, policy: new PolicyDocument({ statements }) };
+): Pick<ConstructorParameters<typeof RestApi>[2] & object, 'policy' | 'endpointConfiguration'> {
+  const document = producerApiPolicy(sources);
+  const policy = document ? { policy: PolicyDocument.fromJson(document) } : {};
+  if (!sources?.vpcEndpoints) return { ...policy, endpointConfiguration: { types: [EndpointType.REGIONAL] } };
+  return {
+    ...policy,
+    endpointConfiguration: {
+      types: [EndpointType.PRIVATE],
+      vpcEndpoints: sources.vpcEndpoints.map((vpcEndpointId) =>
+        InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(scope, `Endpoint-${vpcEndpointId}`, {
+          vpcEndpointId,
+          port: 443,
+        }),
+      ),
+    },
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lamb
 import { CHANNEL_QUEUES, HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
 import { ChannelQueue } from './channel-queue.js';
-import type { ConsentKeys } from './consent-keys.js';
+import type { PlatformKeys } from './platform-keys.js';
 import { NotificationFunction } from './notification-function.js';
 import type { NotificationTables } from './notification-tables.js';
 import { categoryCatalogue, type PlatformSettings } from './settings.js';
@@ -23,7 +23,9 @@ export interface NotificationChannelProps {
   /** The channel's own part: its provider's variables and permissions. */
   readonly infrastructure: ChannelInfrastructure;
   readonly settings: PlatformSettings;
-  readonly consentKeys: ConsentKeys;
+  readonly consentKeys: PlatformKeys;
+  /** The peppers of the suppression list's keys, which the worker reads beside its claim. */
+  readonly suppressionKeys: PlatformKeys;
 }
 
 /**
@@ -64,15 +66,15 @@ export class NotificationChannel extends Construct {
         [ENV.categories]: JSON.stringify(categoryCatalogue(props.settings)),
       },
     });
-    props.infrastructure.equipWorker(this.worker, {
+    const context = {
       settings: props.settings,
       tables,
       consentKeys: props.consentKeys,
-    });
+      suppressionKeys: props.suppressionKeys,
+    };
+    props.infrastructure.equipWorker(this.worker, context);
     props.infrastructure.addFeedback?.(this, {
-      settings: props.settings,
-      tables,
-      consentKeys: props.consentKeys,
+      ...context,
       worker: this.worker,
       alarmAction: props.alarmAction,
     });
@@ -110,8 +112,10 @@ export class NotificationChannel extends Construct {
     allowTableActions(this.worker, tables.users, 'GetItem');
     allowTableActions(this.worker, tables.templates, 'GetItem');
     allowTableActions(this.worker, tables.notifications, 'PutItem', 'UpdateItem');
-    // Whether the address became suppressed since the job was queued: one GetItem, beside the claim.
-    allowTableActions(this.worker, tables.suppressions, 'GetItem');
+    // Whether the address became suppressed since the job was queued: one GetItem beside the claim (a BatchGetItem of
+    // two keys while a rotation of the peppers is being re-keyed).
+    allowTableActions(this.worker, tables.suppressions, 'GetItem', 'BatchGetItem');
+    props.suppressionKeys.allowRead(this.worker);
 
     this.alarms = [
       new Alarm(this, 'DeadLetters', {

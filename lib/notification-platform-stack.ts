@@ -4,25 +4,27 @@ import type { Construct } from 'constructs';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
 import { acknowledgeEndpointWildcards, pushEndpointArns } from '../lambdas/channels/push/infrastructure.js';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
-import { CONSENT_ATTRIBUTES, SWITCH_ATTRIBUTES } from '../lambdas/shared/adapters/users-store.js';
+import { NOTIFICATION_KEY_PREFIX } from '../lambdas/shared/adapters/notifications-store.js';
+import {
+  CONSENT_ATTRIBUTES,
+  PRODUCER_PREFERENCE_ATTRIBUTES,
+  SWITCH_ATTRIBUTES,
+} from '../lambdas/shared/adapters/users-store.js';
+import { RECEIPT_KEY_PREFIX } from '../lambdas/shared/adapters/webhook-receipts.js';
 import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
 import type { ApiFunction } from '../lambdas/shared/platform/operations.js';
-import {
-  DAX_CLIENT_PACKAGE,
-  HANDLER_MODULES,
-  NOTIFICATIONS_BY_USER_INDEX,
-  USERS_BY_PHONE_NUMBER_INDEX,
-} from '../lambdas/shared/platform/resources.js';
+import { DAX_CLIENT_PACKAGE, HANDLER_MODULES, USERS_BY_PHONE_NUMBER_INDEX } from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
-import { ConsentKeys } from './consent-keys.js';
 import { NotificationApi } from './notification-api.js';
 import { NotificationChannel } from './notification-channel.js';
 import { NotificationFunction, type NotificationFunctionProps } from './notification-function.js';
 import { NotificationTables } from './notification-tables.js';
+import { PersonErasure } from './person-erasure.js';
+import { PlatformKeys } from './platform-keys.js';
 import { PlatformOperations } from './platform-operations.js';
 import { PreferencesCache } from './preferences-cache.js';
-import { categoryCatalogue, type PlatformSettings } from './settings.js';
-import { allowAttributeUpdates, allowIndexQuery, allowTableActions } from './table-access.js';
+import { categoryCatalogue, linkLifetimesVariable, type PlatformSettings } from './settings.js';
+import { allowAttributeUpdates, allowIndexQuery, allowTableActions, allowTableActionsOnKeys } from './table-access.js';
 import { TemplateAcknowledgements } from './template-acknowledgements.js';
 
 export interface NotificationPlatformStackProps extends StackProps {
@@ -49,7 +51,11 @@ export class NotificationPlatformStack extends Stack {
   public readonly channels: Readonly<Record<Channel, NotificationChannel>>;
   public readonly preferencesCache?: PreferencesCache;
   /** The keys that sign recipients' links (unsubscribe, preference page). */
-  public readonly consentKeys: ConsentKeys;
+  public readonly consentKeys: PlatformKeys;
+  /** The peppers that key addresses on the suppression list. */
+  public readonly suppressionKeys: PlatformKeys;
+  /** Erasing people, and making it again until it converges. */
+  public erasure?: PersonErasure;
 
   constructor(scope: Construct, id: string, props: NotificationPlatformStackProps) {
     super(scope, id, props);
@@ -70,7 +76,24 @@ export class NotificationPlatformStack extends Stack {
 
     // The template linters' findings that do not apply here, acknowledged in the template with their reasons.
     Aspects.of(this).add(new TemplateAcknowledgements());
-    this.consentKeys = new ConsentKeys(this, 'ConsentKeys');
+    this.consentKeys = new PlatformKeys(this, 'ConsentKeys', {
+      description: "Signs recipients' links (unsubscribe, preference page): JSON {current, previous?}",
+      arnVariable: ENV.consentKeysSecretArn,
+      rotatedBy:
+        'a rotation must keep the previous key valid for links already sent, which a rotation Lambda would have to ' +
+        'know; it is a documented two-step procedure instead',
+    });
+    this.suppressionKeys = new PlatformKeys(this, 'SuppressionKeys', {
+      description:
+        'Peppers that key addresses on the suppression list: JSON {current, previous?: [...], rekeyed?}; npm run ' +
+        'suppressions -- rotate replaces it',
+      arnVariable: ENV.suppressionKeysSecretArn,
+      // Made here over an earlier release: its unpeppered entries are found until `npm run suppressions -- rekey`.
+      template: { previous: [], rekeyed: false },
+      rotatedBy:
+        'a rotation re-keys every suppression from its stored key, which `npm run suppressions -- rotate` does; a ' +
+        'rotation Lambda would have to scan the table in its 15 minutes',
+    });
     const channels = {} as Record<Channel, NotificationChannel>;
     for (const channel of CHANNELS) {
       channels[channel] = new NotificationChannel(this, `${capitalize(channel)}Channel`, {
@@ -82,6 +105,7 @@ export class NotificationPlatformStack extends Stack {
         infrastructure: props.channelInfrastructure[channel],
         settings,
         consentKeys: this.consentKeys,
+        suppressionKeys: this.suppressionKeys,
       });
       operations.watchChannel(channels[channel]);
     }
@@ -95,13 +119,25 @@ export class NotificationPlatformStack extends Stack {
       firewall: props.firewall,
       allowedSources: settings.api.allowedSources,
       requestsPerSourceIpPer5Minutes: settings.api.requestsPerSourceIpPer5Minutes,
+      keyless: settings.api.keyless,
+      domainName: settings.api.domainName,
     });
-    this.api.route(this.apiFunctions(settings, props));
+    this.api.route(this.apiFunctions(settings, props, operations));
     // Where providers call back: the workers give it to them (Twilio's StatusCallback).
-    for (const channel of CHANNELS) this.channels[channel].worker.addEnvironment(ENV.publicApiUrl, this.publicApiUrl());
+    for (const channel of CHANNELS) this.channels[channel].worker.addEnvironment(ENV.publicApiUrl, this.api.publicUrl);
     operations.watchApi(this.api, settings.alarms.api5xxPerFiveMinutes);
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url });
+    new CfnOutput(this, 'ApiUrl', { description: 'Where producers call, with their API keys', value: this.api.api.url });
+    new CfnOutput(this, 'PublicApiUrl', {
+      description:
+        "Where recipients' links and Twilio's webhooks point: set the Twilio number's incoming-message webhook to this URL followed by /webhooks/twilio/inbound",
+      value: this.api.publicUrl,
+    });
+    if (this.api.domain)
+      new CfnOutput(this, 'ApiDomainTarget', {
+        description: `Point ${settings.api.domainName?.name} here: a CNAME, or a Route 53 alias`,
+        value: this.api.domain.domainNameAliasDomainName,
+      });
     for (const channel of CHANNELS) {
       new CfnOutput(this, `${capitalize(channel)}QueueUrl`, { value: channels[channel].queue.queue.queueUrl });
       new CfnOutput(this, `${capitalize(channel)}DeadLetterQueueUrl`, {
@@ -123,20 +159,23 @@ export class NotificationPlatformStack extends Stack {
         "The keys that sign recipients' links, JSON {current, previous?}; the README says how to rotate them",
       value: this.consentKeys.secret.secretArn,
     });
-  }
-
-  /**
-   * The API's public URL, stage included, made from its id rather than from the deployment (which depends on the
-   * functions that need the URL).
-   */
-  private publicApiUrl(): string {
-    return `https://${this.api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/v1`;
+    new CfnOutput(this, 'SuppressionKeysSecretArn', {
+      description: 'The peppers that key addresses on the suppression list; npm run suppressions -- rotate rotates them',
+      value: this.suppressionKeys.secret.secretArn,
+    });
   }
 
   private apiFunctions(
     settings: PlatformSettings,
     props: NotificationPlatformStackProps,
+    operations: PlatformOperations,
   ): Record<ApiFunction, NotificationFunction> {
+    const context = {
+      settings,
+      tables: this.tables,
+      consentKeys: this.consentKeys,
+      suppressionKeys: this.suppressionKeys,
+    };
     const shared = {
       [ENV.producers]: this.api.producersVariable(settings.producers),
       [ENV.categories]: JSON.stringify(categoryCatalogue(settings)),
@@ -145,7 +184,7 @@ export class NotificationPlatformStack extends Stack {
       [ENV.notificationsTable]: this.tables.notifications.tableName,
       [ENV.devicesTable]: this.tables.devices.tableName,
       [ENV.suppressionsTable]: this.tables.suppressions.tableName,
-      [ENV.publicApiUrl]: this.publicApiUrl(),
+      [ENV.publicApiUrl]: this.api.publicUrl,
     };
     const fn = (id: string, name: ApiFunction, extra: Partial<NotificationFunctionProps> = {}) =>
       new NotificationFunction(this, id, {
@@ -173,8 +212,10 @@ export class NotificationPlatformStack extends Stack {
     // GetItem on the table itself even with the cache: a skip is confirmed on a consistent read.
     allowTableActions(ingest, users, 'GetItem');
     allowTableActions(ingest, templatesTable, 'GetItem');
-    // Whether the addresses it would send to are suppressed: one BatchGetItem.
-    allowTableActions(ingest, this.tables.suppressions, 'BatchGetItem');
+    // Whether the addresses it would send to are suppressed: one read (a GetItem for one key, a BatchGetItem for more),
+    // by their keys under the suppression keys' peppers.
+    allowTableActions(ingest, this.tables.suppressions, 'GetItem', 'BatchGetItem');
+    this.suppressionKeys.allowRead(ingest);
     // The notification (PutItem, or a TransactWriteItems of two Puts with its idempotency key), the key's claim read
     // and updated, the enqueue outcome.
     allowTableActions(ingest, notifications, 'GetItem', 'PutItem', 'UpdateItem');
@@ -191,7 +232,9 @@ export class NotificationPlatformStack extends Stack {
     allowTableActions(notificationStatus, notifications, 'GetItem');
 
     const preferences = fn('Preferences', 'preferences', { description: 'Reads and saves preferences' });
-    allowTableActions(preferences, users, 'GetItem', 'UpdateItem');
+    // A producer's write never touches what the person said themselves (their unsubscribes, a STOP).
+    allowTableActions(preferences, users, 'GetItem');
+    allowAttributeUpdates(preferences, users, PRODUCER_PREFERENCE_ATTRIBUTES);
 
     const contacts = fn('Contacts', 'contacts', { description: 'Saves contacts' });
     allowTableActions(contacts, users, 'UpdateItem');
@@ -228,18 +271,17 @@ export class NotificationPlatformStack extends Stack {
     }
 
     const userErasure = fn('UserErasure', 'user-erasure', {
-      description: 'Erases a person: devices, preferences, contacts, and their name on notification records',
-      // Thousands of records are erased 16 at a time; a call cut short is finished by the next one.
+      description: 'Erases a person: devices, preferences, contacts, their texts at Twilio, their name on records',
+      // Thousands of records are erased 16 at a time; a call cut short is finished by the next pass.
       timeout: Duration.seconds(60),
     });
-    allowTableActions(userErasure, devicesTable, 'GetItem', 'BatchGetItem', 'DeleteItem');
-    allowTableActions(userErasure, users, 'GetItem', 'UpdateItem', 'DeleteItem');
-    allowTableActions(userErasure, notifications, 'UpdateItem');
-    allowIndexQuery(userErasure, notifications, NOTIFICATIONS_BY_USER_INDEX);
-    if (endpoints.length > 0) {
-      userErasure.addToRolePolicy(new PolicyStatement({ actions: ['sns:DeleteEndpoint'], resources: endpoints }));
-      acknowledgeEndpointWildcards(userErasure, endpoints);
-    }
+    this.erasure = new PersonErasure(this, 'Erasure', {
+      firstPass: userErasure,
+      context,
+      channelInfrastructure: props.channelInfrastructure,
+      pushEndpoints: endpoints,
+      alarmAction: operations.alarmAction,
+    });
 
     const templates = fn('Templates', 'templates', {
       description: 'Reads and saves templates',
@@ -247,30 +289,32 @@ export class NotificationPlatformStack extends Stack {
       rendersTemplates: true,
     });
     allowTableActions(templates, templatesTable, 'GetItem', 'UpdateItem');
+    for (const channel of CHANNELS) props.channelInfrastructure[channel].equipTemplates?.(templates, context);
 
     const suppressions = fn('Suppressions', 'suppressions', {
       description: 'Shows and lifts the suppression of an address',
     });
-    allowTableActions(suppressions, this.tables.suppressions, 'GetItem', 'DeleteItem');
+    // An address looked up by its keys (one, or two while re-keying), a suppression lifted by its key.
+    allowTableActions(suppressions, this.tables.suppressions, 'GetItem', 'BatchGetItem', 'DeleteItem');
+    this.suppressionKeys.allowRead(suppressions);
 
     const smsWebhooks = fn('SmsWebhooks', 'sms-webhooks', {
       description: "Twilio's webhooks, signatures checked: status callbacks, and STOP, START and HELP texted in",
     });
-    // Outcomes on notifications; receipts of texts acted on beside them (put, and deleted when acting failed).
-    allowTableActions(smsWebhooks, notifications, 'UpdateItem', 'PutItem', 'DeleteItem');
+    // Outcomes on notification items, and receipts of texts acted on (read, then written once acted on): those items
+    // of the notifications table, and no other.
+    allowTableActionsOnKeys(smsWebhooks, notifications, [NOTIFICATION_KEY_PREFIX], 'UpdateItem');
+    allowTableActionsOnKeys(smsWebhooks, notifications, [RECEIPT_KEY_PREFIX], 'GetItem', 'PutItem');
     // Who texted STOP: the phone number's index, then that SMS switch and nothing else of the person; HELP is
     // answered in the person's language (their item).
     allowIndexQuery(smsWebhooks, users, USERS_BY_PHONE_NUMBER_INDEX);
     allowTableActions(smsWebhooks, users, 'GetItem');
     allowAttributeUpdates(smsWebhooks, users, SWITCH_ATTRIBUTES('sms'));
-    props.channelInfrastructure.sms.equipWebhooks?.(smsWebhooks, {
-      settings,
-      tables: this.tables,
-      consentKeys: this.consentKeys,
-    });
+    props.channelInfrastructure.sms.equipWebhooks?.(smsWebhooks, context);
 
     const consent = fn('Consent', 'consent', {
       description: "A recipient's links: one-click unsubscribe and the preference page, their tokens checked",
+      environment: { [ENV.linkLifetimes]: JSON.stringify(linkLifetimesVariable(settings)) },
     });
     this.consentKeys.allowRead(consent);
     // The person as they are, and their own choices written back: preferences and unsubscribes only.

@@ -41,15 +41,18 @@ export class PlatformOperations extends Construct {
   }
 
   watchApi(api: NotificationApi, threshold: number): void {
-    const alarm = new Alarm(this, 'Api5xx', {
-      alarmDescription: 'the API answers 5xx',
-      metric: api.metricServerErrors(),
-      threshold,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+    // The producers' API, and the keyless routes' own when they have one.
+    api.metricServerErrors().forEach((metric, index) => {
+      const alarm = new Alarm(this, index === 0 ? 'Api5xx' : 'PublicApi5xx', {
+        alarmDescription: index === 0 ? 'the API answers 5xx' : "the API of recipients' links and webhooks answers 5xx",
+        metric,
+        threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(this.alarmAction);
     });
-    alarm.addAlarmAction(this.alarmAction);
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'API requests, 4xx, 5xx',

@@ -113,7 +113,59 @@ export const platformSettingsSchema = z
        * Set it above the busiest producer's rate behind one address (a NAT gateway is one address).
        */
       requestsPerSourceIpPer5Minutes: z.int().check(z.gte(10), z.lte(2_000_000_000)),
+      /**
+       * The routes that carry no API key (a recipient's links, Twilio's webhooks), which anyone on the internet can
+       * reach: their own throttle (each method its own rate and burst), and a per-address limit of their own in WAF,
+       * far below the producers', so that garbage posted at them never takes a producer's capacity.
+       */
+      keyless: z.strictObject({
+        rateLimit: z.number().check(z.positive()),
+        burstLimit: z.int().check(z.positive()),
+        requestsPerSourceIpPer5Minutes: z.int().check(z.gte(10), z.lte(2_000_000_000)),
+      }),
+      /**
+       * A custom domain for the API (regional, with an ACM certificate for it in the stack's region): recipients' links
+       * and Twilio's callbacks use it, and Twilio's signatures are checked against it. Point the domain's DNS at the
+       * stack's ApiDomainTarget output (a CNAME, or a Route 53 alias).
+       */
+      domainName: z.optional(
+        z.strictObject({
+          name: z
+            .string()
+            .check(
+              z.regex(
+                /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+                'must be a domain name such as notify.example.com',
+              ),
+            ),
+          certificateArn: z
+            .string()
+            .check(
+              z.regex(
+                /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
+                'must be an ACM certificate ARN',
+              ),
+            ),
+        }),
+      ),
     }),
+    /** What a link in an email (one-click unsubscribe, the preference page) may do, until what age. */
+    links: z
+      .strictObject({
+        /** Days a link opens the preference page with every choice, re-subscribing and quiet hours included. */
+        changeAnythingForDays: z.int().check(z.gte(1), z.lte(3650)),
+        /**
+         * Days a link may still unsubscribe (one-click, or turning things off on the page), never re-subscribe. At
+         * least 30: CAN-SPAM asks an opt-out to work that long after the email was sent.
+         */
+        unsubscribeForDays: z.int().check(z.gte(30, 'must be at least 30 days (CAN-SPAM)'), z.lte(3650)),
+      })
+      .check(
+        z.refine((links) => links.changeAnythingForDays <= links.unsubscribeForDays, {
+          message: 'must not be longer than unsubscribeForDays: an old link does less, not more',
+          path: ['changeAnythingForDays'],
+        }),
+      ),
     /** What messages are about, as a person chooses what to receive (lambdas/shared/domain/categories.ts). */
     categories: z
       .record(
@@ -188,6 +240,14 @@ export function categoryCatalogue(settings: PlatformSettings): CategoryCatalogue
       ]),
     ),
     defaultCategory: settings.defaultCategory,
+  };
+}
+
+/** The links' lifetimes as the consent function reads them (LINK_LIFETIMES). */
+export function linkLifetimesVariable(settings: PlatformSettings) {
+  return {
+    change_anything_seconds: settings.links.changeAnythingForDays * 24 * 3600,
+    unsubscribe_seconds: settings.links.unsubscribeForDays * 24 * 3600,
   };
 }
 

@@ -39,3 +39,23 @@ export function allowAttributeUpdates(fn: IFunction, table: ITableV2, attributes
     }),
   );
 }
+
+/**
+ * Lets the function call these actions only on the table's items whose partition key starts with one of these
+ * prefixes (DynamoDB's fine-grained access control, dynamodb:LeadingKeys): a table that holds several kinds of item
+ * (notifications, claims, receipts, idempotency keys), of which the function writes a few.
+ */
+export function allowTableActionsOnKeys(
+  fn: IFunction,
+  table: ITableV2,
+  keyPrefixes: readonly string[],
+  ...actions: TableAction[]
+): void {
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: actions.map((action) => `dynamodb:${action}`),
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keyPrefixes.map((prefix) => `${prefix}*`) } },
+    }),
+  );
+}

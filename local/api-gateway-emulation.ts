@@ -11,7 +11,9 @@ import {
   OPERATION_LIST,
   pathParameterNames,
 } from '../lambdas/shared/platform/operations.js';
+import type { ResourcePolicyDocument } from '../lib/api-resource-policy.js';
 import type { ProducerSettings } from '../lib/settings.js';
+import { policyAllows } from './resource-policy.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -89,16 +91,36 @@ export interface GatewayAnswer {
   readonly handler?: string;
 }
 
+/** What the stack puts before the functions besides keys and usage plans (lib/notification-api.ts). */
+export interface GatewayRules {
+  /** The resource policy of `api.allowedSources` (lib/api-resource-policy.ts), if any. */
+  readonly producerPolicy?: ResourcePolicyDocument;
+  /** The keyless routes are on a public API of their own (a private producers' API), which the policy does not cover. */
+  readonly keylessApart?: boolean;
+  /** Each keyless route's own throttle (`api.keyless`). */
+  readonly keylessThrottle?: Pick<ProducerSettings, 'rateLimit' | 'burstLimit'>;
+}
+
 export class ApiGatewayEmulation {
   private readonly producersByKey = new Map<string, { producer: LocalProducer; plan: UsagePlan }>();
+  /** Each keyless route's throttle, by method and resource. */
+  private readonly keylessThrottles = new Map<string, UsagePlan>();
 
   constructor(
     producers: readonly LocalProducer[],
     private readonly handlers: Readonly<Record<ApiFunction, ApiHandler>>,
+    private readonly rules: GatewayRules = {},
   ) {
     for (const producer of producers) {
       this.producersByKey.set(producer.keyValue, { producer, plan: new UsagePlan(producer.settings) });
     }
+    const throttle = rules.keylessThrottle;
+    if (throttle)
+      for (const route of ROUTES.filter((candidate) => candidate.keyless))
+        this.keylessThrottles.set(
+          `${route.method} ${route.resource}`,
+          new UsagePlan({ ...throttle, dailyQuota: Number.POSITIVE_INFINITY }),
+        );
   }
 
   async answer(request: GatewayRequest): Promise<GatewayAnswer> {
@@ -107,12 +129,19 @@ export class ApiGatewayEmulation {
     const route = ROUTES.find(
       (candidate) => candidate.method === request.method && candidate.pattern.test(url.pathname),
     );
+    // The resource policy comes first, as at API Gateway: a source it does not allow learns nothing else.
+    const policy = route?.keyless && this.rules.keylessApart ? undefined : this.rules.producerPolicy;
+    const path = url.pathname.replace(/^\/v1/, '');
+    if (policy && !policyAllows(policy, { method: request.method, path, sourceIp: request.remoteAddress ?? '' }))
+      return policyRefusal(request.method, path);
     const key = headerValue(request, 'x-api-key');
     const caller = key ? this.producersByKey.get(key) : undefined;
     // API Gateway checks the key before it looks at anything else, and says no more than this.
     if (!caller && !route?.keyless) return gatewayMessage(403, 'Forbidden');
     if (!route) return gatewayMessage(404, 'Not Found');
     if (caller && !route.keyless && !caller.plan.admit()) return gatewayMessage(429, 'Too Many Requests');
+    if (route.keyless && this.keylessThrottles.get(`${route.method} ${route.resource}`)?.admit() === false)
+      return gatewayMessage(429, 'Too Many Requests');
     if (body.length > MAX_BODY_BYTES) {
       return {
         statusCode: 413,
@@ -149,6 +178,17 @@ export class ApiGatewayEmulation {
       handler: route.handler,
     };
   }
+}
+
+/** What API Gateway answers a request its resource policy denies. */
+function policyRefusal(method: string, path: string): GatewayAnswer {
+  return {
+    statusCode: 403,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      Message: `User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:000000000000:local/v1/${method}${path} with an explicit deny`,
+    }),
+  };
 }
 
 function gatewayMessage(statusCode: number, message: string): GatewayAnswer {

@@ -3,8 +3,11 @@
  * Pure: no I/O, so the rules are unit-tested.
  */
 
-/** The services the platform depends on, by the suffix the SDK reads in AWS_ENDPOINT_URL_<SERVICE>. */
-export const EMULATED_SERVICES = ['SQS', 'SNS', 'SES', 'DYNAMODB'] as const;
+/**
+ * The services the platform depends on, by the suffix the SDK reads in AWS_ENDPOINT_URL_<SERVICE>. Secrets Manager
+ * holds the secrets the deployed functions read (locally they come from the environment); the tests rotate them there.
+ */
+export const EMULATED_SERVICES = ['SQS', 'SNS', 'SES', 'SECRETS_MANAGER', 'DYNAMODB'] as const;
 export type EmulatedService = (typeof EMULATED_SERVICES)[number];
 
 /** Which local emulator of scripts/emulator.sh serves a service. */

@@ -43,7 +43,8 @@ export async function isServing(service: EmulatedService, env: NodeJS.ProcessEnv
     }
     const response = await fetch(new URL('/_localstack/health', endpoint), { signal: AbortSignal.timeout(2_000) });
     const health = (await response.json()) as { services?: Record<string, string> };
-    const state = health.services?.[service.toLowerCase()];
+    // LocalStack names each service as its API does: secretsmanager, not secrets_manager.
+    const state = health.services?.[service.toLowerCase().replace('_', '')];
     return state === 'running' || state === 'available';
   } catch {
     return false;

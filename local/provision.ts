@@ -36,12 +36,14 @@ import {
 import {
   CHANNEL_QUEUES,
   DEAD_LETTER_RETENTION_DAYS,
+  ERASURE_FOLLOW_UP,
   type KeyAttribute,
   LOCAL_RESOURCE_NAMES,
   maxReceiveCount,
   TABLES,
   type TableDefinition,
   type TableKey,
+  VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
   visibilityTimeoutSeconds,
 } from '../lambdas/shared/platform/resources.js';
 import { type EmailFeedbackResources, provisionEmailFeedback, removeEmailFeedback } from './email-feedback.js';
@@ -68,6 +70,8 @@ export interface LocalResources {
   readonly emailFeedback: EmailFeedbackResources;
   /** What SNS says of the push applications' endpoints comes back this way (push-feedback.ts). */
   readonly pushFeedback: FeedbackPath;
+  /** Erasures to make again later (lambdas/user-erasure/). */
+  readonly erasureQueue: ChannelQueueUrls;
 }
 
 export class MissingLocalQueueError extends Error {
@@ -118,10 +122,14 @@ export async function provisionLocalResources(
   const queueUrls = await Promise.all(
     CHANNELS.map((channel) => createChannelQueue(clients.sqs, prefix, channel, options)),
   );
-  const [apns, fcm, emailFeedback] = await Promise.all([
+  const [apns, fcm, emailFeedback, erasureQueue] = await Promise.all([
     createPlatformApplication(clients.sns, `${prefix}-apns`, 'APNS'),
     createPlatformApplication(clients.sns, `${prefix}-fcm`, 'GCM'),
     provisionEmailFeedback(clients, prefix),
+    createQueueWithDeadLetters(clients.sqs, LOCAL_RESOURCE_NAMES.erasureQueue(prefix), {
+      visibilityTimeoutSeconds: ERASURE_FOLLOW_UP.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
+      maxReceiveCount: ERASURE_FOLLOW_UP.passes,
+    }),
   ]);
   const pushFeedback = await provisionPushFeedback(clients, prefix, [apns, fcm]);
   return {
@@ -132,6 +140,7 @@ export async function provisionLocalResources(
     platformApplications: { apns, fcm },
     emailFeedback,
     pushFeedback,
+    erasureQueue,
   };
 }
 
@@ -152,13 +161,14 @@ export function functionEnvironment(resources: LocalResources): Record<string, s
     [EMAIL_VARIABLES.configurationSet]: resources.emailFeedback.configurationSet,
     [FEEDBACK_DEAD_LETTER_QUEUE_URL_VARIABLE.email]: resources.emailFeedback.deadLetterUrl,
     [FEEDBACK_DEAD_LETTER_QUEUE_URL_VARIABLE.push]: resources.pushFeedback.deadLetterUrl,
+    [ENV.erasureQueueUrl]: resources.erasureQueue.url,
   };
 }
 
 export async function removeLocalResources(clients: LocalClients, resources: LocalResources): Promise<void> {
   await Promise.all([
     ...Object.values(resources.tables).map((TableName) => clients.dynamoDb.send(new DeleteTableCommand({ TableName }))),
-    ...Object.values(resources.queues).flatMap(({ url, deadLetterUrl }) =>
+    ...[...Object.values(resources.queues), resources.erasureQueue].flatMap(({ url, deadLetterUrl }) =>
       [url, deadLetterUrl].map((QueueUrl) => clients.sqs.send(new DeleteQueueCommand({ QueueUrl }))),
     ),
     ...Object.values(resources.platformApplications).map((PlatformApplicationArn) =>
@@ -226,9 +236,22 @@ async function createTable(client: DynamoDBClient, name: string, definition: Tab
 
 async function createChannelQueue(client: SQSClient, prefix: string, channel: Channel, options: ProvisionOptions) {
   const settings = CHANNEL_QUEUES[channel];
+  return createQueueWithDeadLetters(client, LOCAL_RESOURCE_NAMES.queue(prefix, channel), {
+    deadLetterName: LOCAL_RESOURCE_NAMES.deadLetterQueue(prefix, channel),
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds(settings),
+    maxReceiveCount: maxReceiveCount(settings),
+  });
+}
+
+/** A queue and the DLQ SQS moves a message to after `maxReceiveCount` receives. */
+async function createQueueWithDeadLetters(
+  client: SQSClient,
+  name: string,
+  settings: { deadLetterName?: string; visibilityTimeoutSeconds: number; maxReceiveCount: number },
+): Promise<ChannelQueueUrls> {
   const deadLetter = await client.send(
     new CreateQueueCommand({
-      QueueName: LOCAL_RESOURCE_NAMES.deadLetterQueue(prefix, channel),
+      QueueName: settings.deadLetterName ?? `${name}-dlq`,
       Attributes: { MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_DAYS * 24 * 3600) },
     }),
   );
@@ -238,12 +261,12 @@ async function createChannelQueue(client: SQSClient, prefix: string, channel: Ch
   );
   const queue = await client.send(
     new CreateQueueCommand({
-      QueueName: LOCAL_RESOURCE_NAMES.queue(prefix, channel),
+      QueueName: name,
       Attributes: {
-        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds(settings)),
+        VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: required(Attributes?.QueueArn, 'QueueArn'),
-          maxReceiveCount: maxReceiveCount(settings),
+          maxReceiveCount: settings.maxReceiveCount,
         }),
       },
     }),

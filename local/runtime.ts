@@ -19,7 +19,8 @@ import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/re
 import { ENV } from '../lambdas/shared/platform/environment.js';
 import { API_FUNCTIONS, type ApiFunction, OPERATIONS } from '../lambdas/shared/platform/operations.js';
 import { HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
-import { categoryCatalogue, validatePlatformSettings } from '../lib/settings.js';
+import { categoryCatalogue, linkLifetimesVariable, validatePlatformSettings } from '../lib/settings.js';
+import { keylessRoutesApart, producerApiPolicy } from '../lib/api-resource-policy.js';
 import config from '../platform.config.js';
 import { ApiGatewayEmulation, type ApiHandler, type LocalProducer, lambdaContext } from './api-gateway-emulation.js';
 import { ChannelWorkers } from './channel-workers.js';
@@ -44,6 +45,8 @@ export interface LocalPlatformOptions {
   readonly localApiKey: string;
   /** The auth token the Twilio-compatible server signs its webhooks with (TWILIO_AUTH_TOKEN); a fixed one if none. */
   readonly twilioAuthToken?: string;
+  /** Instead of platform.config.ts's `api.allowedSources`: the resource policy the local gateway enforces. */
+  readonly allowedSources?: unknown;
   readonly log: (line: Record<string, unknown>) => void;
 }
 
@@ -67,7 +70,11 @@ export class PortInUseError extends Error {
 
 export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
   const { log } = options;
-  const settings = validatePlatformSettings(config);
+  const settings = validatePlatformSettings({
+    ...config,
+    // LOCAL_ALLOWED_SOURCES tries api.allowedSources here without changing what `cdk deploy` deploys.
+    api: { ...config.api, ...(options.allowedSources ? { allowedSources: options.allowedSources } : {}) },
+  });
   const drill = faultDrillFromEnv(process.env);
   // Bind first: a taken port is the most likely mistake and should cost nothing to learn. Until the platform is
   // ready, every request is answered 503 with Retry-After, never left waiting.
@@ -137,6 +144,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       // Links in emails the local platform sent keep working across restarts: a fixed key, which is no secret here.
       [ENV.consentKeys]:
         process.env[ENV.consentKeys] || JSON.stringify({ current: 'local-consent-key-not-a-secret-000000000000' }),
+      // Suppressions keep their keys across restarts too; nothing was keyed here before peppers, so none to re-key.
+      [ENV.suppressionKeys]:
+        process.env[ENV.suppressionKeys] ||
+        JSON.stringify({ current: 'local-suppression-pepper-not-a-secret-00000', rekeyed: true }),
+      [ENV.linkLifetimes]: JSON.stringify(linkLifetimesVariable(settings)),
       [EMAIL_VARIABLES.sender]: settings.email.sender,
       [SMS_VARIABLES.wording]: JSON.stringify(smsWording(settings.sms)),
       [PUSH_VARIABLES.maxDevicesPerUser]: String(settings.push.maxDevicesPerUser),
@@ -164,7 +176,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       const ingest = handlers.ingest;
       handlers.ingest = (event, context) => faults.ingest(() => ingest(event, context));
     }
-    const gateway = new ApiGatewayEmulation(producers, handlers);
+    const gateway = new ApiGatewayEmulation(producers, handlers, {
+      producerPolicy: producerApiPolicy(settings.api.allowedSources),
+      keylessApart: keylessRoutesApart(settings.api.allowedSources),
+      keylessThrottle: settings.api.keyless,
+    });
     const documents = DynamoDBDocument.from(clients.dynamoDb);
     const outboxSources = {
       localStackUrl: endpointFor('SES', process.env) ?? '',
@@ -220,7 +236,8 @@ async function loadApiHandlers(): Promise<Record<ApiFunction, ApiHandler>> {
 
 /**
  * What the providers say after the send: each channel's feedback function, fed by a poller of its feedback queue as
- * Lambda's event source would (in this process: it renders nothing), and SES's mailbox simulator.
+ * Lambda's event source would (in this process: it renders nothing), and SES's mailbox simulator; and the later passes
+ * of erasures, fed the same way.
  */
 async function startFeedback(
   clients: { readonly sns: SNSClient; readonly sqs: SQSClient },
@@ -251,6 +268,21 @@ async function startFeedback(
         onDuplicated: (records) => log({ event: 'fault_drill_disordered', channel, records: records.length }),
         onError: onError(channel),
       });
+    }),
+  );
+  // The later passes of erasures, as the erasure queue's event source would feed them.
+  const { handler: followUps } = (await import(
+    `../lambdas/${HANDLER_MODULES.erasureFollowUp.replace(/\.ts$/, '.js')}`
+  )) as { handler: SqsHandler };
+  pollers.push(
+    new QueuePoller(client, {
+      name: 'erasure-follow-ups',
+      queueUrl: resources.erasureQueue.url,
+      batchSize: 10,
+      concurrency: 1,
+      handler: followUps,
+      context: lambdaContext,
+      onError: onError('erasure'),
     }),
   );
   const simulator = await SesMailboxSimulator.start(clients, resources.emailFeedback, onError('email'));

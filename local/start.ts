@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole platform on this machine. `npm start -- --demo` seeds example templates and a user.
- * PORT (default 3000), LOCAL_API_KEY (default local-dev-key) and TWILIO_AUTH_TOKEN (what the Twilio-compatible
- * server signs its webhooks with; default SANDBOX_AUTH_TOKEN) change what they say. Ctrl-C stops it.
+ * PORT (default 3000), LOCAL_API_KEY (default local-dev-key), TWILIO_AUTH_TOKEN (what the Twilio-compatible
+ * server signs its webhooks with; default SANDBOX_AUTH_TOKEN) and LOCAL_ALLOWED_SOURCES (JSON, instead of
+ * platform.config.ts's api.allowedSources) change what they say. Ctrl-C stops it.
  */
 import { PortInUseError, startLocalPlatform, TEXT_THE_PLATFORM_PATH } from './runtime.js';
 
@@ -18,6 +19,7 @@ try {
     prefix: process.env.LOCAL_RESOURCE_PREFIX || 'local',
     localApiKey,
     twilioAuthToken: process.env.TWILIO_AUTH_TOKEN,
+    ...(process.env.LOCAL_ALLOWED_SOURCES ? { allowedSources: JSON.parse(process.env.LOCAL_ALLOWED_SOURCES) } : {}),
     log,
   });
   process.stderr.write(

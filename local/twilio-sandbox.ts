@@ -53,7 +53,8 @@ export interface TwilioMessageResource {
   readonly price: string | null;
   readonly price_unit: string;
   readonly sid: string;
-  readonly status: 'queued' | 'accepted';
+  /** Where the message is: it moves on to sent, then delivered (or undelivered), as Twilio's does. */
+  readonly status: 'queued' | 'accepted' | 'sent' | 'delivered' | 'undelivered';
   readonly subresource_uris: { readonly media: string; readonly feedback: string };
   readonly to: string;
   readonly uri: string;
@@ -92,6 +93,13 @@ export interface SandboxInboundText {
   readonly answer: { readonly status: number; readonly contentType: string | null; readonly body: string } | null;
 }
 
+/** What the account did to its copy of a message: its body redacted (an update with Body=""), or deleted. */
+export interface SandboxCopyChange {
+  readonly sid: string;
+  readonly change: 'redacted' | 'deleted';
+  readonly at: Date;
+}
+
 export interface SandboxStatusCallback {
   readonly sid: string;
   readonly status: string;
@@ -118,7 +126,20 @@ export interface TwilioSandbox {
   /** Where to point the twilio client's API domain, e.g. `http://127.0.0.1:54321`. */
   readonly url: string;
   readonly accountSid: string;
+  /** The account's primary auth token: what API calls must use, and what webhooks are signed with. */
   readonly authToken: string;
+  /**
+   * Twilio's rotation: the secondary token is promoted to primary. From now on API calls with the old token are
+   * refused (20003) and webhooks are signed with the new one.
+   */
+  promoteAuthToken(token: string): void;
+  /** Messages redacted or deleted through the API, in order (an erasure). Cleared in place by reset(). */
+  readonly copyChanges: readonly SandboxCopyChange[];
+  /**
+   * While true, messages stop at `sent`: not final, so Twilio would refuse to delete them (20009). false lets them go
+   * on to delivered.
+   */
+  keepMessagesInFlight(keep: boolean): void;
   /** Accepted messages in the order accepted. Cleared in place by reset(). */
   readonly messages: readonly SandboxMessage[];
   /** Every create request in the order answered, refused ones included. Cleared in place by reset(). */
@@ -196,6 +217,9 @@ const OPT_OUT_KEYWORDS: Readonly<Record<string, 'STOP' | 'START' | 'HELP'>> = Ob
   ...['HELP', 'INFO'].map((word) => [word, 'HELP' as const]),
 ]);
 
+/** The statuses after which a message changes no more, and may be deleted. */
+const FINAL_STATUSES = new Set(['delivered', 'undelivered', 'failed']);
+
 /** The platform's number in the sandbox: Twilio's test number that accepts any message. */
 export const SANDBOX_PLATFORM_NUMBER = '+15005550006';
 
@@ -232,10 +256,12 @@ class TwilioError extends Error {
 
 class Sandbox implements TwilioSandbox {
   readonly messages: SandboxMessage[] = [];
+  readonly copyChanges: SandboxCopyChange[] = [];
   readonly requests: SandboxRequest[] = [];
   readonly inboundTexts: SandboxInboundText[] = [];
   readonly statusCallbacks: SandboxStatusCallback[] = [];
   private disordered = false;
+  private inFlight: { readonly promise: Promise<void>; readonly release: () => void } | null = null;
   /** The numbers that texted STOP, which Twilio refuses to text (21610) until they text START. */
   private readonly optedOut = new Set<string>();
   url = '';
@@ -250,12 +276,21 @@ class Sandbox implements TwilioSandbox {
 
   constructor(
     readonly accountSid: string,
-    readonly authToken: string,
+    private primaryToken: string,
   ) {
     if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
       throw new RangeError('accountSid must be "AC" followed by 32 hex digits, as the twilio client requires');
     }
-    if (authToken.length === 0) throw new RangeError('authToken must not be empty');
+    if (primaryToken.length === 0) throw new RangeError('authToken must not be empty');
+  }
+
+  get authToken(): string {
+    return this.primaryToken;
+  }
+
+  promoteAuthToken(token: string): void {
+    if (token.length === 0) throw new RangeError('authToken must not be empty');
+    this.primaryToken = token;
   }
 
   get heldRequestCount(): number {
@@ -370,11 +405,13 @@ class Sandbox implements TwilioSandbox {
 
   reset(): void {
     this.messages.length = 0;
+    this.copyChanges.length = 0;
     this.requests.length = 0;
     this.inboundTexts.length = 0;
     this.statusCallbacks.length = 0;
     this.disordered = false;
     this.optedOut.clear();
+    this.keepMessagesInFlight(false);
     this.faults.length = 0;
     this.randomFaults = null;
     this.unstall();
@@ -383,6 +420,7 @@ class Sandbox implements TwilioSandbox {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.keepMessagesInFlight(false);
     // Held and delayed handlers must end without answering, or they would write to sockets closed below.
     const gate = this.stallGate;
     this.stallGate = null;
@@ -409,8 +447,11 @@ class Sandbox implements TwilioSandbox {
       if (route.resource === 'messages' && method === 'POST') return await this.create(request, response, route);
       // Twilio authenticates before it looks at the method, so a wrong token reads the same on every route.
       this.authenticate(request, route.accountSid);
-      if (method !== 'GET') throw new TwilioError(405, 20004, 'Method not allowed');
+      const allowed = route.resource === 'messages' ? ['GET'] : ['GET', 'POST', 'DELETE'];
+      if (!allowed.includes(method)) throw new TwilioError(405, 20004, 'Method not allowed');
       if (route.resource === 'messages') return this.answer(response, 200, this.list(route.accountSid, url));
+      if (method === 'POST') return await this.update(request, response, route, url.pathname);
+      if (method === 'DELETE') return this.remove(response, route, url.pathname);
       return this.answer(response, 200, this.fetchMessage(route.accountSid, route.messageSid, url.pathname));
     } catch (error) {
       this.answerError(response, error);
@@ -539,9 +580,34 @@ class Sandbox implements TwilioSandbox {
       uri,
     };
     this.messages.push({ sid, fields, formEntries, authorization, receivedAt, resource });
+    void this.advance(resource);
     const statusCallback = fields.StatusCallback;
     if (statusCallback) void this.reportStatus(resource, statusCallback);
     return resource;
+  }
+
+  /** The message moves on as Twilio's does: sent, then delivered (or undelivered) a moment later. */
+  private async advance(resource: TwilioMessageResource): Promise<void> {
+    const moving = resource as { status: TwilioMessageResource['status'] };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    moving.status = 'sent';
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await this.inFlight?.promise;
+    moving.status = resource.to === UNREACHABLE_NUMBER ? 'undelivered' : 'delivered';
+  }
+
+  keepMessagesInFlight(keep: boolean): void {
+    if (keep && !this.inFlight) {
+      let release: () => void = () => undefined;
+      const promise = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      this.inFlight = { promise, release };
+    }
+    if (!keep && this.inFlight) {
+      this.inFlight.release();
+      this.inFlight = null;
+    }
   }
 
   /**
@@ -589,6 +655,39 @@ class Sandbox implements TwilioSandbox {
         .catch(() => null);
       this.statusCallbacks.push({ sid: resource.sid, status, answered, ms: performance.now() - posted });
     }
+  }
+
+  /** Twilio's update of a message: Body set to "" redacts its text, and nothing else is taken here. */
+  private async update(
+    request: IncomingMessage,
+    response: ServerResponse,
+    route: { readonly accountSid: string; readonly messageSid: string },
+    path: string,
+  ): Promise<void> {
+    const fields = Object.fromEntries(await readForm(request));
+    const message = this.fetchMessage(route.accountSid, route.messageSid, path) as { body: string | null };
+    if (fields.Body !== '')
+      throw new TwilioError(400, 30400, 'Message body redaction request does not have empty Body parameter.');
+    message.body = '';
+    this.copyChanges.push({ sid: route.messageSid, change: 'redacted', at: new Date() });
+    this.answer(response, 200, message);
+  }
+
+  /** Twilio's deletion of a message: only once it is final (20009 before), and then it is gone for good. */
+  private remove(
+    response: ServerResponse,
+    route: { readonly accountSid: string; readonly messageSid: string },
+    path: string,
+  ): void {
+    const message = this.fetchMessage(route.accountSid, route.messageSid, path);
+    if (!FINAL_STATUSES.has(message.status))
+      throw new TwilioError(409, 20009, 'Cannot delete this resource before it is complete');
+    this.messages.splice(
+      this.messages.findIndex(({ sid }) => sid === route.messageSid),
+      1,
+    );
+    this.copyChanges.push({ sid: route.messageSid, change: 'deleted', at: new Date() });
+    if (!response.headersSent && !response.destroyed) response.writeHead(204).end();
   }
 
   private fetchMessage(accountSid: string, messageSid: string, path: string): TwilioMessageResource {

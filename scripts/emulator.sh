@@ -28,8 +28,9 @@ CLOUD_URL="http://127.0.0.1:$CLOUD_PORT"
 LOCALSTACK_VENV="$HOME_DIR/localstack/venv"
 DYNAMODB_LIB="$HOME_DIR/dynamodb-local/lib"
 CLOUD_ROOT="$HOME_DIR/cloud/filesystem"
-# What the tests and `npm start` call; DynamoDB is DynamoDB Local's.
-LOCALSTACK_SERVICES=sqs,sns,ses
+# What the tests and `npm start` call (Secrets Manager: rotations of the secrets the functions read); DynamoDB is
+# DynamoDB Local's.
+LOCALSTACK_SERVICES=sqs,sns,ses,secretsmanager
 # What a deploy of the stack (and `cdk bootstrap`) calls; anything else stays off.
 CLOUD_SERVICES=cloudformation,s3,ssm,sts,iam,kms,lambda,apigateway,dynamodb,sqs,sns,ses,secretsmanager,logs,cloudwatch
 RUN_DIR="$HOME_DIR/run"

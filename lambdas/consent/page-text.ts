@@ -16,6 +16,9 @@ interface PageText {
   readonly save: string;
   readonly saved: string;
   readonly unsubscribed: string;
+  readonly unsubscribeOnly: (days: number) => string;
+  readonly expiredTitle: string;
+  readonly expired: string;
   readonly invalidTitle: string;
   readonly invalid: string;
   readonly goneTitle: string;
@@ -40,6 +43,10 @@ export const PAGE_TEXT: Readonly<Record<Language, PageText>> = {
     save: 'Save',
     saved: 'Saved. Your choices apply from the next message.',
     unsubscribed: 'You are unsubscribed.',
+    unsubscribeOnly: (days) =>
+      `This link is more than ${days} days old: you can turn messages off here, but to turn them back on or change quiet hours, use the link in a recent email.`,
+    expiredTitle: 'This link has expired',
+    expired: 'This link has expired. Use the link in a recent email you received from us.',
     invalidTitle: 'This link is not valid',
     invalid: 'This link is not valid. Use the link in the latest email you received from us.',
     goneTitle: 'Nothing left to change',
@@ -63,6 +70,10 @@ export const PAGE_TEXT: Readonly<Record<Language, PageText>> = {
     save: 'Speichern',
     saved: 'Gespeichert. Ihre Auswahl gilt ab der nächsten Nachricht.',
     unsubscribed: 'Sie sind abgemeldet.',
+    unsubscribeOnly: (days) =>
+      `Dieser Link ist älter als ${days} Tage: Hier können Sie Nachrichten abbestellen; um sie wieder zu erhalten oder Ruhezeiten zu ändern, nutzen Sie den Link in einer neueren E-Mail.`,
+    expiredTitle: 'Dieser Link ist abgelaufen',
+    expired: 'Dieser Link ist abgelaufen. Nutzen Sie den Link in einer neueren E-Mail von uns.',
     invalidTitle: 'Dieser Link ist nicht gültig',
     invalid: 'Dieser Link ist nicht gültig. Nutzen Sie den Link in der neuesten E-Mail von uns.',
     goneTitle: 'Nichts mehr zu ändern',

@@ -22,6 +22,11 @@ export interface PreferencePageModel {
   readonly from: { readonly category: string; readonly channel: Channel };
   /** The form's CSRF field. */
   readonly csrf: string;
+  /**
+   * Set for a link past the age that may change anything (this many days): the page may only turn things off, so what
+   * is off and quiet hours are shown but not changeable.
+   */
+  readonly unsubscribeOnlyAfterDays?: number;
   readonly notice?: 'saved' | 'unsubscribed';
   /** What was wrong with the form just posted, shown above it. */
   readonly problem?: string;
@@ -84,10 +89,11 @@ export function preferencePage(model: PreferencePageModel): string {
     `${model.notice ? `<p class="notice" role="status">${escapeHtml(text[model.notice])}</p>` : ''}
 ${model.problem ? `<p class="problem" role="alert">${escapeHtml(model.problem)}</p>` : ''}
 <p>${escapeHtml(text.intro)}</p>
+${model.unsubscribeOnlyAfterDays === undefined ? '' : `<p class="note" role="note">${escapeHtml(text.unsubscribeOnly(model.unsubscribeOnlyAfterDays))}</p>`}
 <form method="post">
 <input type="hidden" name="csrf" value="${escapeHtml(model.csrf)}">
 ${categories}
-<fieldset>
+<fieldset${model.unsubscribeOnlyAfterDays === undefined ? '' : ' disabled'}>
 <legend>${escapeHtml(text.quietHours)}</legend>
 <label><input type="checkbox" name="quiet" ${quiet ? 'checked' : ''}> ${escapeHtml(text.quietOn)}</label>
 <div class="channels">
@@ -113,7 +119,9 @@ function categoryFieldset(model: PreferencePageModel, name: string): string {
     const on =
       category.required ||
       (!model.unsubscribed.has(`${name}/${channel}`) && (choices[channel] ?? category.defaults[channel]));
-    const attributes = category.required ? 'checked disabled' : on ? 'checked' : '';
+    // An old link may turn a category off, never back on.
+    const locked = model.unsubscribeOnlyAfterDays !== undefined;
+    const attributes = category.required ? 'checked disabled' : on ? 'checked' : locked ? 'disabled' : '';
     return `<label><input type="checkbox" name="${escapeHtml(`${name}.${channel}`)}" ${attributes}> ${escapeHtml(text.channels[channel as Channel] ?? channel)}</label>`;
   }).join('\n');
   const off = CHANNELS.filter((channel) => !model.preferences[channel]);

@@ -16,6 +16,7 @@ import { json } from '../shared/http/responses.js';
 import { countWith, logger, metrics } from '../shared/observability.js';
 import { categoryCatalogue } from '../shared/platform/category-catalogue.js';
 import { ENV, numberEnv, queueUrlsFromEnv, requiredEnv } from '../shared/platform/environment.js';
+import { suppressionPeppers } from '../shared/platform/suppression-keys.js';
 import { idempotencyKeySchema } from '../shared/schemas/identifiers.js';
 import { NotificationIntake } from './notification-intake.js';
 
@@ -32,7 +33,7 @@ const intake = new NotificationIntake({
   notifications,
   idempotencyKeys: new IdempotencyKeys(notificationsTable, documentClient, notifications),
   queues: new ChannelQueues(queueUrlsFromEnv(), sqsClient),
-  suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient),
+  suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers),
   categories: categoryCatalogue(),
 });
 

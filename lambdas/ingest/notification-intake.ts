@@ -6,7 +6,7 @@ import {
   type NotificationItem,
   type NotificationsStore,
 } from '../shared/adapters/notifications-store.js';
-import { addressKey, type SuppressionList } from '../shared/adapters/suppression-list.js';
+import type { SuppressionList } from '../shared/adapters/suppression-list.js';
 import { type TemplatesStore, templateChannels } from '../shared/adapters/templates-store.js';
 import {
   addressesOf,
@@ -55,7 +55,7 @@ export interface IntakeDependencies {
     'reserveWhileCreating' | 'findReservation' | 'takeOver' | 'complete' | 'release'
   >;
   readonly queues: Pick<ChannelQueues, 'send'>;
-  readonly suppressions: Pick<SuppressionList, 'suppressedChannels'>;
+  readonly suppressions: Pick<SuppressionList, 'screen'>;
   readonly categories: CategoryCatalogue;
   readonly clock?: () => Date;
   readonly newId?: () => string;
@@ -121,7 +121,8 @@ export class NotificationIntake {
       decidedOn = await this.deps.users.findFresh(request.user_id);
       decisions = decide(decidedOn);
     }
-    decisions = await this.withoutSuppressed(decisions, decidedOn);
+    const screened = await this.withoutSuppressed(decisions, decidedOn);
+    decisions = screened.decisions;
     const notificationId = this.newId();
     logger.appendKeys({ notification_id: notificationId });
     const response = acceptedNotification(notificationId, decisions);
@@ -137,7 +138,7 @@ export class NotificationIntake {
       ),
       expires_at: Math.floor(now.getTime() / 1000) + NOTIFICATION_RETENTION_SECONDS,
     };
-    const jobs = jobsFor(item, request, response, now, addressesOf(decidedOn));
+    const jobs = jobsFor(item, request, response, now, screened.addressKeys);
 
     if (!idempotencyKey) {
       await this.deps.notifications.create(item);
@@ -161,17 +162,24 @@ export class NotificationIntake {
     return response;
   }
 
-  /** Skips, as `suppressed`, every channel it would send on whose address is on the suppression list: one read. */
+  /**
+   * Skips, as `suppressed`, every channel it would send on whose address is on the suppression list (one read), and
+   * answers the keys each address was looked up by, which its job carries to the worker.
+   */
   private async withoutSuppressed(
     decisions: Partial<Record<Channel, ChannelDecision>>,
     user: UserItem | undefined,
-  ): Promise<Partial<Record<Channel, ChannelDecision>>> {
+  ): Promise<{
+    decisions: Partial<Record<Channel, ChannelDecision>>;
+    addressKeys: Partial<Record<Channel, string[]>>;
+  }> {
     const addresses = addressesOf(user);
     const sending = Object.fromEntries(
       channelsToSend(decisions).flatMap((channel) => (addresses[channel] ? [[channel, addresses[channel]]] : [])),
     );
-    if (Object.keys(sending).length === 0) return decisions;
-    return withSuppressions(decisions, await this.deps.suppressions.suppressedChannels(sending));
+    if (Object.keys(sending).length === 0) return { decisions, addressKeys: {} };
+    const { suppressed, keys } = await this.deps.suppressions.screen(sending);
+    return { decisions: withSuppressions(decisions, suppressed), addressKeys: keys };
   }
 
   /** A request under a key already used: the first answer, the rest of its work, or a refusal. */
@@ -260,7 +268,7 @@ export class NotificationIntake {
     retryAdvice: string,
   ): Promise<void> {
     const results = await Promise.allSettled(
-      jobs.map(({ job, delaySeconds, addressKey }) => this.deps.queues.send(job, delaySeconds, addressKey)),
+      jobs.map(({ job, delaySeconds, addressKeys }) => this.deps.queues.send(job, delaySeconds, addressKeys)),
     );
     const refused = jobs.filter((_, index) => results[index]?.status === 'rejected').map(({ job }) => job.channel);
     const resumed = previous !== undefined;
@@ -295,8 +303,8 @@ interface QueuedJob {
   readonly job: ChannelJob;
   readonly delaySeconds: number;
   readonly decided: ChannelState;
-  /** The suppression key of the address the channel was decided on, when it is known (not on a resume). */
-  readonly addressKey?: string;
+  /** The suppression keys of the address the channel was decided on, when they are known (not on a resume). */
+  readonly addressKeys?: readonly string[];
 }
 
 function acceptedNotification(
@@ -321,7 +329,7 @@ function jobsFor(
   request: NotificationRequest,
   response: AcceptedNotification,
   now: Date,
-  addresses: Partial<Record<Channel, string>> = {},
+  addressKeys: Partial<Record<Channel, readonly string[]>> = {},
 ): QueuedJob[] {
   const jobs: QueuedJob[] = [];
   for (const [channel, answer] of Object.entries(response.channels) as [
@@ -341,12 +349,12 @@ function jobsFor(
       not_before: answer.not_before,
     };
     const decided: ChannelState = { ...answer, updated_at: now.toISOString() } as ChannelState;
-    const address = addresses[channel];
+    const keys = addressKeys[channel];
     jobs.push({
       job,
       delaySeconds: answer.not_before ? delaySecondsUntil(new Date(answer.not_before), now) : 0,
       decided,
-      ...(address ? { addressKey: addressKey(channel, address) } : {}),
+      ...(keys ? { addressKeys: keys } : {}),
     });
   }
   return jobs;

@@ -116,7 +116,7 @@ describe(`provider events duplicated and reordered: ${NOTIFICATIONS} notificatio
           expect(events.filter((event) => event.status === channels[channel]?.status)).toHaveLength(1);
         }
         if (one.email !== 'delivered') {
-          const suppression = await producer.getSuppression({ path: { channel: 'email', address: one.address } });
+          const suppression = await producer.findSuppression({ body: { channel: 'email', address: one.address } });
           expect(suppression.reason).toBe(one.email === 'bounced' ? 'bounce' : 'complaint');
         }
       }

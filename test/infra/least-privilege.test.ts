@@ -22,7 +22,30 @@ const WORKER = (channel: Channel) => [
   'dynamodb:GetItem on templates',
   'dynamodb:PutItem on notifications',
   'dynamodb:UpdateItem on notifications',
+  // Whether the address became suppressed: one key, or two while the peppers' rotation is re-keyed.
   'dynamodb:GetItem on suppressions',
+  'dynamodb:BatchGetItem on suppressions',
+  'secretsmanager:GetSecretValue on the suppression keys',
+];
+/** A pass of an erasure, the API function's or the follow-up's. */
+const ERASURE_PASS = [
+  ...XRAY,
+  'dynamodb:BatchGetItem on devices',
+  'dynamodb:DeleteItem on devices',
+  'dynamodb:GetItem on devices',
+  'dynamodb:DeleteItem on users',
+  'dynamodb:GetItem on users',
+  'dynamodb:UpdateItem on users',
+  // Soft bounces forgotten, a suppression kept.
+  'dynamodb:DeleteItem on suppressions',
+  'dynamodb:UpdateItem on suppressions',
+  'secretsmanager:GetSecretValue on the suppression keys',
+  'dynamodb:Query on notifications/index/by_user',
+  'dynamodb:GetItem on notifications (keys notification#* only)',
+  'dynamodb:UpdateItem on notifications (keys notification#* only)',
+  'sns:DeleteEndpoint on push endpoints',
+  // The texts deleted at Twilio.
+  'secretsmanager:GetSecretValue on the Twilio secret',
 ];
 
 const EXPECTED: Record<string, string[]> = {
@@ -34,17 +57,19 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:GetItem on notifications',
     'dynamodb:PutItem on notifications',
     'dynamodb:UpdateItem on notifications',
+    'dynamodb:GetItem on suppressions',
     'dynamodb:BatchGetItem on suppressions',
+    'secretsmanager:GetSecretValue on the suppression keys',
     ...CHANNELS.map((channel) => `sqs:SendMessage on ${channel} queue`),
   ],
   NotificationStatus: [...XRAY, 'dynamodb:GetItem on notifications'],
   ApiDescription: XRAY,
   SmsWebhooks: [
     ...XRAY,
-    // Outcomes; receipts of texts acted on.
-    'dynamodb:UpdateItem on notifications',
-    'dynamodb:PutItem on notifications',
-    'dynamodb:DeleteItem on notifications',
+    // Outcomes on notification items; receipts of texts acted on, and nothing else of the table.
+    'dynamodb:UpdateItem on notifications (keys notification#* only)',
+    'dynamodb:GetItem on notifications (keys receipt#* only)',
+    'dynamodb:PutItem on notifications (keys receipt#* only)',
     // Who texted STOP, and their SMS switch only; the language to answer HELP in.
     'dynamodb:Query on users/index/by_phone_number',
     'dynamodb:GetItem on users',
@@ -57,8 +82,19 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:UpdateItem on users (preferences, unsubscribes, updated_at, user_id only)',
     'secretsmanager:GetSecretValue on the link keys',
   ],
-  Suppressions: [...XRAY, 'dynamodb:DeleteItem on suppressions', 'dynamodb:GetItem on suppressions'],
-  Preferences: [...XRAY, 'dynamodb:GetItem on users', 'dynamodb:UpdateItem on users'],
+  Suppressions: [
+    ...XRAY,
+    'dynamodb:DeleteItem on suppressions',
+    'dynamodb:GetItem on suppressions',
+    'dynamodb:BatchGetItem on suppressions',
+    'secretsmanager:GetSecretValue on the suppression keys',
+  ],
+  // Never what the person said themselves: their unsubscribes, a STOP.
+  Preferences: [
+    ...XRAY,
+    'dynamodb:GetItem on users',
+    'dynamodb:UpdateItem on users (preferences, updated_at, user_id only)',
+  ],
   Contacts: [...XRAY, 'dynamodb:UpdateItem on users'],
   Devices: [
     ...XRAY,
@@ -73,25 +109,22 @@ const EXPECTED: Record<string, string[]> = {
     'sns:GetEndpointAttributes on push endpoints',
     'sns:SetEndpointAttributes on push endpoints',
   ],
-  UserErasure: [
-    ...XRAY,
-    'dynamodb:BatchGetItem on devices',
-    'dynamodb:DeleteItem on devices',
-    'dynamodb:GetItem on devices',
-    'dynamodb:DeleteItem on users',
-    'dynamodb:GetItem on users',
-    'dynamodb:UpdateItem on users',
-    'dynamodb:Query on notifications/index/by_user',
-    'dynamodb:UpdateItem on notifications',
-    'sns:DeleteEndpoint on push endpoints',
+  UserErasure: [...ERASURE_PASS, 'sqs:SendMessage on the erasure queue'],
+  ErasureFollowUp: [
+    ...ERASURE_PASS,
+    'sqs:ChangeMessageVisibility on the erasure queue',
+    'sqs:DeleteMessage on the erasure queue',
+    'sqs:GetQueueAttributes on the erasure queue',
+    'sqs:ReceiveMessage on the erasure queue',
   ],
   Templates: [...XRAY, 'dynamodb:GetItem on templates', 'dynamodb:UpdateItem on templates'],
   EmailChannelWorker: [
     ...WORKER('email'),
     'ses:SendRawEmail on the sender identity',
     'ses:SendRawEmail on the configuration set',
-    // It signs the unsubscribe links of the emails a person may leave.
+    // It signs the unsubscribe links of the emails a person may leave, under the person's link generation.
     'secretsmanager:GetSecretValue on the link keys',
+    'dynamodb:UpdateItem on users (link_generation, user_id only)',
   ],
   EmailChannelFeedbackFunction: [
     ...XRAY,
@@ -100,8 +133,9 @@ const EXPECTED: Record<string, string[]> = {
     'sqs:ReceiveMessage on email feedback queue',
     // What it cannot read, set aside.
     'sqs:SendMessage on email feedback DLQ',
-    'dynamodb:UpdateItem on notifications',
+    'dynamodb:UpdateItem on notifications (keys notification#* only)',
     'dynamodb:UpdateItem on suppressions',
+    'secretsmanager:GetSecretValue on the suppression keys',
   ],
   PushChannelFeedbackFunction: [
     ...XRAY,
@@ -182,14 +216,17 @@ function grantsOf(template: Template, rolePrefix: string): string[] {
   for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
     if (!id.startsWith(`${rolePrefix}ServiceRoleDefaultPolicy`)) continue;
     for (const statement of policy.Properties.PolicyDocument.Statement) {
-      const limits = statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes'] as
+      const attributes = statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes'] as
         | string[]
         | undefined;
+      const keys = statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] as string[] | undefined;
+      const limits = attributes
+        ? ` (${[...attributes].sort().join(', ')} only)`
+        : keys
+          ? ` (keys ${[...keys].sort().join(', ')} only)`
+          : '';
       for (const resource of [statement.Resource].flat()) {
-        for (const action of [statement.Action].flat()) {
-          const kind = resourceKind(resource);
-          grants.push(`${action} on ${kind}${limits ? ` (${[...limits].sort().join(', ')} only)` : ''}`);
-        }
+        for (const action of [statement.Action].flat()) grants.push(`${action} on ${resourceKind(resource)}${limits}`);
       }
     }
   }
@@ -210,6 +247,8 @@ function resourceKind(resource: unknown): string {
   if (text.includes('PreferencesCacheCluster')) return 'the preferences cache';
   if (text.includes('TwilioCredentials')) return 'the Twilio secret';
   if (text.includes('ConsentKeys')) return 'the link keys';
+  if (text.includes('SuppressionKeys')) return 'the suppression keys';
+  if (text.includes('ErasureQueue')) return 'the erasure queue';
   if (text.includes(':identity/')) return 'the sender identity';
   if (text.includes(':endpoint/GCM/acme/*')) return 'push endpoints';
   if (text.includes(FCM_APPLICATION)) return 'push applications';

@@ -1,7 +1,7 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../lambdas/channels/registry.js';
-import { API_FUNCTIONS, OPERATION_LIST } from '../../lambdas/shared/platform/operations.js';
+import { API_FUNCTIONS, needsApiKey, OPERATION_LIST } from '../../lambdas/shared/platform/operations.js';
 import {
   CHANNEL_QUEUES,
   JOB_RETENTION_DAYS,
@@ -134,17 +134,69 @@ describe('API', () => {
       expect(outputs.some((id) => id.includes(`${producer.name.replaceAll('-', '')}ApiKeyId`))).toBe(true);
   });
 
-  it('logs access as JSON and throttles the stage', () => {
+  it('logs access as JSON, throttles the stage, and each keyless method below it with a throttle of its own', () => {
+    const keyless = OPERATION_LIST.filter((operation) => !needsApiKey(operation));
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'v1',
       AccessLogSetting: { Format: Match.stringLikeRegexp('"requestId"') },
       MethodSettings: [
         Match.objectLike({
+          ResourcePath: '/*',
+          HttpMethod: '*',
           ThrottlingRateLimit: settings.api.rateLimit,
           ThrottlingBurstLimit: settings.api.burstLimit,
         }),
+        ...keyless.map((operation) =>
+          Match.objectLike({
+            ResourcePath: operation.path.replaceAll('/', '~1').replace(/^~1/, '/~1'),
+            HttpMethod: operation.method,
+            ThrottlingRateLimit: settings.api.keyless.rateLimit,
+            ThrottlingBurstLimit: settings.api.keyless.burstLimit,
+            MetricsEnabled: true,
+            LoggingLevel: 'ERROR',
+          }),
+        ),
       ],
     });
+    expect(settings.api.keyless.rateLimit).toBeLessThan(settings.api.rateLimit);
+  });
+
+  it("keeps the recipients' link tokens out of sampled traces: X-Ray samples none of those requests", () => {
+    for (const urlPath of ['*/unsubscribe/*', '*/consent/*'])
+      template.hasResourceProperties('AWS::XRay::SamplingRule', {
+        SamplingRule: Match.objectLike({
+          ServiceName: `notification-platform-${settings.environment}/v1`,
+          ServiceType: 'AWS::ApiGateway::Stage',
+          URLPath: urlPath,
+          FixedRate: 0,
+          ReservoirSize: 0,
+        }),
+      });
+    template.resourceCountIs('AWS::XRay::SamplingRule', 2);
+  });
+
+  it("serves the keyless routes at a custom domain when one is given, and puts it in links and Twilio's callbacks", () => {
+    const withDomain = synthStack(
+      settingsWith((settings) => {
+        settings.api.domainName = {
+          name: 'notify.example.com',
+          certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0b1a2c3d-0000-4000-8000-000000000000',
+        };
+      }),
+    );
+
+    withDomain.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'notify.example.com',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      SecurityPolicy: 'TLS_1_2',
+    });
+    withDomain.hasResourceProperties('AWS::ApiGateway::BasePathMapping', { BasePath: 'v1' });
+    const urls = Object.values(withDomain.findResources('AWS::Lambda::Function')).map(
+      (fn) => fn.Properties.Environment?.Variables?.PUBLIC_API_URL,
+    );
+    expect(urls.filter((url) => url !== undefined).length).toBeGreaterThan(10);
+    expect(new Set(urls.filter((url) => url !== undefined))).toEqual(new Set(['https://notify.example.com/v1']));
+    expect(Object.keys(withDomain.findOutputs('ApiDomainTarget'))).toEqual(['ApiDomainTarget']);
   });
 
   it('puts AWS WAF in front: a rate per source IP (429), bodies over 64 KiB (413), AWS common rules and known bad inputs', () => {
@@ -160,6 +212,33 @@ describe('API', () => {
               AggregateKeyType: 'IP',
               EvaluationWindowSec: 300,
             },
+          },
+          Action: { Block: { CustomResponse: Match.objectLike({ ResponseCode: 429 }) } },
+        }),
+        Match.objectLike({
+          Name: 'keyless-rate-per-source-ip',
+          Priority: 1,
+          Statement: {
+            RateBasedStatement: Match.objectLike({
+              Limit: settings.api.keyless.requestsPerSourceIpPer5Minutes,
+              AggregateKeyType: 'IP',
+              ScopeDownStatement: {
+                OrStatement: {
+                  Statements: [
+                    '/v1/webhooks/twilio/status',
+                    '/v1/webhooks/twilio/inbound',
+                    '/v1/unsubscribe/',
+                    '/v1/consent/',
+                  ].map((prefix) => ({
+                    ByteMatchStatement: Match.objectLike({
+                      SearchString: prefix,
+                      FieldToMatch: { UriPath: {} },
+                      PositionalConstraint: 'STARTS_WITH',
+                    }),
+                  })),
+                },
+              },
+            }),
           },
           Action: { Block: { CustomResponse: Match.objectLike({ ResponseCode: 429 }) } },
         }),
@@ -210,6 +289,8 @@ describe('API', () => {
       }),
     );
 
+    // On the producers' routes, by name: a recipient's links and Twilio's webhooks are called from anywhere
+    // (allowed-sources.test.ts evaluates the policy for every route).
     restricted.hasResourceProperties('AWS::ApiGateway::RestApi', {
       Policy: {
         Statement: [
@@ -217,7 +298,7 @@ describe('API', () => {
           Match.objectLike({
             Effect: 'Deny',
             Action: 'execute-api:Invoke',
-            Resource: 'execute-api:/*',
+            Resource: Match.arrayWith(['execute-api:/*/POST/notifications', 'execute-api:/*/DELETE/users/*']),
             Condition: { NotIpAddress: { 'aws:SourceIp': ['203.0.113.0/24', '2001:db8::/32'] } },
           }),
         ],
@@ -266,10 +347,10 @@ describe('API', () => {
 });
 
 describe('channels', () => {
-  it('has a job queue and a dead-letter queue per channel, and per feedback, encrypted and TLS-only', () => {
-    template.resourceCountIs('AWS::SQS::Queue', (CHANNELS.length + FEEDBACK_CHANNELS.length) * 2);
+  it('has a job queue and a dead-letter queue per channel, per feedback and for erasures, encrypted and TLS-only', () => {
+    template.resourceCountIs('AWS::SQS::Queue', (CHANNELS.length + FEEDBACK_CHANNELS.length + 1) * 2);
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-    template.resourceCountIs('AWS::SQS::QueuePolicy', (CHANNELS.length + FEEDBACK_CHANNELS.length) * 2);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', (CHANNELS.length + FEEDBACK_CHANNELS.length + 1) * 2);
     template.allResourcesProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -279,8 +360,8 @@ describe('channels', () => {
     });
   });
 
-  it('feeds each worker with partial batch responses and a maximum concurrency, and each feedback function', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', CHANNELS.length + FEEDBACK_CHANNELS.length);
+  it('feeds each worker with partial batch responses and a maximum concurrency, each feedback function, and erasures', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', CHANNELS.length + FEEDBACK_CHANNELS.length + 1);
     for (const channel of CHANNELS) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         BatchSize: settings.channels[channel].batchSize,
@@ -346,7 +427,8 @@ describe('functions', () => {
     const ours = Object.values(template.findResources('AWS::Lambda::Function')).filter(
       (fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
-    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + FEEDBACK_CHANNELS.length);
+    // The API's, a worker and a feedback function per channel, and the erasure's follow-up.
+    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + FEEDBACK_CHANNELS.length + 1);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

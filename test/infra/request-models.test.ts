@@ -22,6 +22,8 @@ const ACCEPTED: Partial<Record<OperationId, unknown[]>> = {
   putPreferences: [
     { email: true, sms: false, push: true, quiet_hours: null },
     { email: true, sms: true, push: true, quiet_hours: { start: '22:00', end: '07:00', timezone: 'Europe/Berlin' } },
+    // What a GET answered, PUT back as it is.
+    { email: true, sms: true, push: true, quiet_hours: null, categories: {}, unsubscribed: ['sms'] },
   ],
   putContacts: [{}, { email_address: 'ada@example.com', phone_number: '+4915112345678', locale: 'de-DE' }],
   registerDevice: [
@@ -29,6 +31,7 @@ const ACCEPTED: Partial<Record<OperationId, unknown[]>> = {
     { platform: 'apns', token: 'a'.repeat(64) },
   ],
   putTemplate: [{ email: { subject: 'Hi {{ name }}', body: '<p>Hi</p>' } }, { critical: true, sms: { body: 'x' } }],
+  findSuppression: [{ channel: 'email', address: 'ada@example.com' }],
 };
 
 const REFUSED: Partial<Record<OperationId, unknown[]>> = {
@@ -43,6 +46,7 @@ const REFUSED: Partial<Record<OperationId, unknown[]>> = {
   putContacts: [{ fax: '+4915112345678' }],
   registerDevice: [{ platform: 'fcm' }, { platform: 'fcm', token: 'x'.repeat(30), user: 'ada' }],
   putTemplate: [{ voice: { body: 'x' } }],
+  findSuppression: [{ channel: 'email' }, { channel: 'email', address: 'a', extra: 1 }],
 };
 
 /** Refused by the handler, which names the field; the model lets them through to it. */
@@ -52,6 +56,7 @@ const LEFT_TO_THE_HANDLER: Partial<Record<OperationId, unknown[]>> = {
   putContacts: [{ email_address: 42 }],
   registerDevice: [{ platform: 'webpush', token: 'x'.repeat(30) }],
   putTemplate: [{}, { email: { subject: 'no body' } }],
+  findSuppression: [{ channel: 'push', address: 'a' }],
 };
 
 let models: Map<string, object>;

@@ -16,7 +16,8 @@ const LINT_SCRIPT = fileURLToPath(new URL('../../scripts/template-lint.sh', impo
 
 /**
  * What `cdk synth` can produce, with cdk.json's feature flags as the CLI has them: as shipped (no DAX), each of its
- * switches (-c dax=true, -c waf=false), both, and production.
+ * switches (-c dax=true, -c waf=false), both, production, and the API fenced by allowedSources: by CIDRs, with a
+ * custom domain, and private behind VPC endpoints (the keyless routes then on a public API of their own).
  */
 const withDax = () => settingsWith((settings) => (settings.preferencesCache.enabled = true));
 const VARIANTS = {
@@ -27,6 +28,22 @@ const VARIANTS = {
   production: () =>
     synthStack(
       settingsWith((settings) => (settings.environment = 'production')),
+      { projectContext: true },
+    ),
+  'allowed-cidrs-domain': () =>
+    synthStack(
+      settingsWith((settings) => {
+        settings.api.allowedSources = { cidrs: ['203.0.113.0/24'] };
+        settings.api.domainName = {
+          name: 'notify.example.com',
+          certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0b1a2c3d-0000-4000-8000-000000000000',
+        };
+      }),
+      { projectContext: true },
+    ),
+  'private-api': () =>
+    synthStack(
+      settingsWith((settings) => (settings.api.allowedSources = { vpcEndpoints: ['vpce-0123456789abcdef0'] })),
       { projectContext: true },
     ),
 };

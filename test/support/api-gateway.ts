@@ -3,6 +3,7 @@
  * path, headers, body and the caller's API key id, and a Lambda context.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { SCOPES, type Scope } from '../../lambdas/shared/domain/producer.js';
 import { OPERATIONS, type OperationId } from '../../lambdas/shared/platform/operations.js';
 import { lambdaContext, proxyEvent } from '../../local/api-gateway-emulation.js';
 
@@ -19,6 +20,14 @@ export const TEST_KEYS = {
   reporting: 'test-key-reporting',
   unowned: 'test-key-nobody',
 } as const;
+
+/** The scopes that fence what a producer may do to a person. */
+export const PEOPLE_SCOPES = ['users:read', 'preferences:write', 'contacts:write', 'users:erase'] as const;
+
+/** The key id of the test producer that has this one scope and no other. */
+export function onlyScopeKey(scope: Scope): string {
+  return `test-key-only-${scope}`;
+}
 
 /** The test's producers: some that send their own types, two that write templates of the same types, an admin. */
 export const TEST_PRODUCERS = [
@@ -37,12 +46,14 @@ export const TEST_PRODUCERS = [
     types: ['marketing.*'],
   },
   { key_id: TEST_KEYS.newsletter, name: 'newsletter', scopes: ['templates:write'], types: ['marketing.*'] },
-  {
-    key_id: TEST_KEYS.admin,
-    name: 'admin-console',
-    scopes: ['notifications:send', 'notifications:read_all', 'preferences:write', 'templates:write', 'admin'],
-    types: ['*'],
-  },
+  { key_id: TEST_KEYS.admin, name: 'admin-console', scopes: [...SCOPES], types: ['*'] },
+  // Each capability over people on its own: a producer with one of them may do that and nothing else to a person.
+  ...PEOPLE_SCOPES.map((scope) => ({
+    key_id: onlyScopeKey(scope),
+    name: `only-${scope.replace(':', '-')}`,
+    scopes: [scope],
+    types: ['only.*'],
+  })),
   { key_id: TEST_KEYS.reporting, name: 'reporting', scopes: [], types: ['reporting.*'] },
 ];
 

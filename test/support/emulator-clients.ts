@@ -4,6 +4,7 @@
  * it tried, so a stopped or blocked emulator reads as such and not as a riddle.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -44,6 +45,7 @@ export const dynamoDb = explainUnreachable(new DynamoDBClient(awsClientDefaults)
 export const sqs = explainUnreachable(new SQSClient(awsClientDefaults), 'SQS');
 export const ses = explainUnreachable(new SESClient(awsClientDefaults), 'SES');
 export const sns = explainUnreachable(new SNSClient(awsClientDefaults), 'SNS');
+export const secretsManager = explainUnreachable(new SecretsManagerClient(awsClientDefaults), 'SECRETS_MANAGER');
 
 const INSPECTION_ATTEMPTS = 4;
 const INSPECTION_TIMEOUT_MS = 10_000;

@@ -12,7 +12,7 @@ import {
   removeLocalResources,
 } from '../../local/provision.js';
 import { TEST_PRODUCERS } from './api-gateway.js';
-import { SHIPPED_CATEGORIES, TEST_CONSENT_KEYS } from './categories.js';
+import { SHIPPED_CATEGORIES, TEST_CONSENT_KEYS, TEST_SUPPRESSION_KEYS } from './categories.js';
 import { dynamoDb, ses, sns, sqs } from './emulator-clients.js';
 import { messagesIn } from './queue-inspection.js';
 
@@ -47,6 +47,7 @@ export async function provisionTestPlatform(
       PRODUCERS: JSON.stringify(TEST_PRODUCERS),
       CATEGORIES: JSON.stringify(SHIPPED_CATEGORIES),
       CONSENT_KEYS: JSON.stringify(TEST_CONSENT_KEYS),
+      SUPPRESSION_KEYS: JSON.stringify(TEST_SUPPRESSION_KEYS),
       MAX_DEVICES_PER_USER: '10',
       CLAIM_LEASE_SECONDS: '120',
       PUBLIC_API_URL: 'https://api.example.test/v1',

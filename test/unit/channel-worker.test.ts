@@ -1,7 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { ADDRESS_KEY_ATTRIBUTE } from '../../lambdas/shared/adapters/channel-queues.js';
-import { addressKey } from '../../lambdas/shared/adapters/suppression-list.js';
 import type { TemplateItem } from '../../lambdas/shared/adapters/templates-store.js';
 import type { UserItem } from '../../lambdas/shared/adapters/users-store.js';
 import type { ChannelDeliverer, DeliveryResult } from '../../lambdas/shared/delivery/channel-deliverer.js';
@@ -10,6 +9,7 @@ import {
   DeliveryDeferred,
   type WorkerDependencies,
 } from '../../lambdas/shared/delivery/channel-worker.js';
+import { lookupKeys } from '../../lambdas/shared/domain/address-key.js';
 import type { ChannelState } from '../../lambdas/shared/domain/notification.js';
 import { SHIPPED_CATEGORIES } from '../support/categories.js';
 
@@ -25,7 +25,8 @@ const job = {
   accepted_at: NOW.toISOString(),
 };
 const user: UserItem = { user_id: 'user-1', phone_number: '+4915112345678' };
-const USER_ADDRESS_KEY = addressKey('sms', '+4915112345678');
+const PEPPERS = { current: 'test-pepper-0000000000000000000000000000', previous: [], rekeyed: true };
+const USER_ADDRESS_KEY = lookupKeys(PEPPERS, 'sms', '+4915112345678')[0] ?? '';
 const template = {
   type: 'order_shipped',
   critical: false,
@@ -91,8 +92,9 @@ function worker(options: { result?: DeliveryResult; completes?: boolean; suppres
     },
     queues: { send: async () => {} },
     suppressions: {
-      isKeySuppressed: async (key) => {
-        calls.push(key === USER_ADDRESS_KEY ? 'suppressed?' : 'suppressed?another-address');
+      lookupKeysOf: async (channel, address) => lookupKeys(PEPPERS, channel, address),
+      anySuppressed: async (keys) => {
+        calls.push(keys.join(',') === USER_ADDRESS_KEY ? 'suppressed?' : 'suppressed?another-address');
         return options.suppressed ?? false;
       },
     },
@@ -140,7 +142,7 @@ describe('ChannelWorker', () => {
   it('reads the suppression list again for an address the person changed since ingest', async () => {
     const { worker: sms, calls } = worker();
 
-    await sms.handle(record(job, 1, addressKey('sms', '+4915100000000')));
+    await sms.handle(record(job, 1, lookupKeys(PEPPERS, 'sms', '+4915100000000')[0]));
 
     expect(calls).toEqual([
       'claim',

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type ConsentGrant,
   isTokenBoundValue,
+  linkPower,
   signConsentToken,
   tokenBoundValue,
   verifyConsentToken,
@@ -74,5 +75,40 @@ describe('consent tokens', () => {
     expect(isTokenBoundValue(value, other, 'csrf', keys)).toBe(false);
     expect(isTokenBoundValue(value, token, 'other-purpose', keys)).toBe(false);
     expect(isTokenBoundValue('', token, 'csrf', keys)).toBe(false);
+  });
+});
+
+describe('what a valid link may still do (linkPower)', () => {
+  const DAY = 24 * 3600;
+  const lifetimes = { changeAnythingSeconds: 30 * DAY, unsubscribeSeconds: 365 * DAY };
+  const issued = { ...grant, generation: 'gen-1' };
+  const person = { generation: 'gen-1' };
+  const at = (days: number) => grant.issuedAt + days * DAY;
+
+  it('changes anything while young, only unsubscribes when old, and nothing once expired', () => {
+    expect(linkPower(issued, person, at(0), lifetimes)).toBe('any');
+    expect(linkPower(issued, person, at(30), lifetimes)).toBe('any');
+    expect(linkPower(issued, person, at(31), lifetimes)).toBe('unsubscribe');
+    expect(linkPower(issued, person, at(365), lifetimes)).toBe('unsubscribe');
+    expect(linkPower(issued, person, at(366), lifetimes)).toBe('expired');
+  });
+
+  it('refuses a token issued at the epoch, or in the future beyond the clocks’ drift', () => {
+    expect(linkPower({ ...issued, issuedAt: 0 }, person, at(0), lifetimes)).toBe('expired');
+    expect(linkPower(issued, person, grant.issuedAt - 3600, lifetimes)).toBe('expired');
+    expect(linkPower(issued, person, grant.issuedAt - 60, lifetimes)).toBe('any');
+  });
+
+  it('does nothing for a person erased and made again under the same id (another generation)', () => {
+    expect(linkPower(issued, { generation: 'gen-2' }, at(0), lifetimes)).toBe('superseded');
+    expect(linkPower(issued, {}, at(0), lifetimes)).toBe('superseded');
+  });
+
+  it('lets a link of an earlier release, which has no generation, only unsubscribe', () => {
+    expect(linkPower(grant, person, at(0), lifetimes)).toBe('unsubscribe');
+  });
+
+  it('carries the generation it was signed with', () => {
+    expect(verifyConsentToken(signConsentToken(issued, keys), keys)).toEqual(issued);
   });
 });

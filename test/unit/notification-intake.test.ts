@@ -94,7 +94,7 @@ function intake(keys: FakeIdempotencyKeys, sent: ChannelJob[], overrides: Partia
         sent.push(job);
       },
     },
-    suppressions: { suppressedChannels: async () => new Set() },
+    suppressions: { screen: async () => ({ suppressed: new Set(), keys: {} }) },
     categories: SHIPPED_CATEGORIES,
     newId: () => `00000000-0000-4000-8000-00000000000${++ids}`,
     duplicateWait: { attempts: 3, intervalMs: 1 },
@@ -272,9 +272,9 @@ describe('NotificationIntake and the suppression list', () => {
     const asked: Record<string, string>[] = [];
     const accepted = await intake(fakeTable(), sent, {
       suppressions: {
-        suppressedChannels: async (addresses) => {
+        screen: async (addresses) => {
           asked.push({ ...(addresses as Record<string, string>) });
-          return new Set(['email' as const]);
+          return { suppressed: new Set(['email' as const]), keys: { email: ['key-e'], sms: ['key-s'] } };
         },
       },
     }).accept({ request, producer });
@@ -290,9 +290,9 @@ describe('NotificationIntake and the suppression list', () => {
     await intake(fakeTable(), [], {
       users: { find: async () => undefined, findFresh: async () => undefined },
       suppressions: {
-        suppressedChannels: async () => {
+        screen: async () => {
           asked++;
-          return new Set();
+          return { suppressed: new Set(), keys: {} };
         },
       },
     }).accept({ request, producer });

@@ -9,6 +9,11 @@ const renderer = {
   render: async () => ({ body: 'Your code', segments: 1, encoding: 'GSM-7' }),
 } as unknown as TemplateRenderer;
 
+/** Senders that send with `send`, and none afresh (the credentials did not change). */
+function sending(send: (to: string, body: string) => Promise<string>) {
+  return { current: async () => ({ send }), afterAuthFailure: async () => undefined };
+}
+
 function twilioRefusal(code: number, status = 400) {
   return Object.assign(new Error('refused'), { status, code });
 }
@@ -17,7 +22,7 @@ describe('the SMS deliverer', () => {
   it("turns the person's SMS off when Twilio says they unsubscribed (21610), and fails the text for good", async () => {
     const unsubscribed = vi.fn(async () => undefined);
     const deliverer = new SmsDeliverer(
-      async () => ({ send: async () => Promise.reject(twilioRefusal(21610)) }),
+      sending(async () => Promise.reject(twilioRefusal(21610))),
       renderer,
       unsubscribed,
     );
@@ -32,7 +37,7 @@ describe('the SMS deliverer', () => {
   it('leaves the switch alone for any other refusal', async () => {
     const unsubscribed = vi.fn(async () => undefined);
     const deliverer = new SmsDeliverer(
-      async () => ({ send: async () => Promise.reject(twilioRefusal(21211)) }),
+      sending(async () => Promise.reject(twilioRefusal(21211))),
       renderer,
       unsubscribed,
     );
@@ -42,7 +47,11 @@ describe('the SMS deliverer', () => {
   });
 
   it('answers the message sid of a text sent', async () => {
-    const deliverer = new SmsDeliverer(async () => ({ send: async () => 'SM123' }), renderer, vi.fn());
+    const deliverer = new SmsDeliverer(
+      sending(async () => 'SM123'),
+      renderer,
+      vi.fn(),
+    );
 
     expect(await deliverer.deliver(job, user, template)).toEqual({ kind: 'sent', providerMessageId: 'SM123' });
   });
@@ -50,11 +59,9 @@ describe('the SMS deliverer', () => {
   it('ends the text with the opt-out line it is given, and counts the segments again', async () => {
     let sent = '';
     const deliverer = new SmsDeliverer(
-      async () => ({
-        send: async (_to: string, body: string) => {
-          sent = body;
-          return 'SM1';
-        },
+      sending(async (_to: string, body: string) => {
+        sent = body;
+        return 'SM1';
       }),
       renderer,
       vi.fn(),
@@ -64,5 +71,60 @@ describe('the SMS deliverer', () => {
     await deliverer.deliver(job, user, template);
 
     expect(sent).toBe('Your code\nReply STOP to opt out.');
+  });
+
+  it('sends once more with credentials read afresh when Twilio refuses the ones it holds (a rotated token)', async () => {
+    const attempts: string[] = [];
+    const deliverer = new SmsDeliverer(
+      {
+        current: async () => ({
+          send: async () => {
+            attempts.push('old token');
+            throw twilioRefusal(20003, 401);
+          },
+        }),
+        afterAuthFailure: async () => ({
+          send: async () => {
+            attempts.push('new token');
+            return 'SM9';
+          },
+        }),
+      },
+      renderer,
+      vi.fn(),
+    );
+
+    expect(await deliverer.deliver(job, user, template)).toEqual({ kind: 'sent', providerMessageId: 'SM9' });
+    expect(attempts).toEqual(['old token', 'new token']);
+  });
+
+  it('fails a refusal of the credentials as transient when none newer are there, so the job is retried', async () => {
+    const deliverer = new SmsDeliverer(
+      sending(async () => Promise.reject(twilioRefusal(20003, 401))),
+      renderer,
+      vi.fn(),
+    );
+
+    expect(await deliverer.deliver(job, user, template)).toMatchObject({
+      kind: 'transient',
+      reason: 'twilio_20003_authentication',
+    });
+  });
+
+  it('never cuts a text: one too long with its opt-out line fails for good, saying so, and is not sent', async () => {
+    const send = vi.fn(async () => 'SM1');
+    const long = { render: async () => ({ body: 'x'.repeat(1_590), segments: 11, encoding: 'GSM-7' }) };
+    const deliverer = new SmsDeliverer(
+      { current: async () => ({ send }), afterAuthFailure: async () => undefined },
+      long as unknown as TemplateRenderer,
+      vi.fn(),
+      () => 'Reply STOP to opt out.',
+    );
+
+    expect(await deliverer.deliver(job, user, template)).toEqual({
+      kind: 'permanent',
+      reason: 'body_too_long_with_opt_out_line',
+    });
+    expect(send).not.toHaveBeenCalled();
   });
 });

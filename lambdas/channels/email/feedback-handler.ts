@@ -1,15 +1,16 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { NotificationsStore } from '../../shared/adapters/notifications-store.js';
-import { addressKey, SuppressionList } from '../../shared/adapters/suppression-list.js';
+import { SuppressionList } from '../../shared/adapters/suppression-list.js';
 import { documentClient } from '../../shared/aws/dynamodb.js';
 import { feedbackHandler } from '../../shared/delivery/feedback-consumer.js';
 import { countOutcome } from '../../shared/delivery/outcome-metrics.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { ENV, numberEnv, requiredEnv } from '../../shared/platform/environment.js';
+import { suppressionPeppers } from '../../shared/platform/suppression-keys.js';
 import { type EmailFeedback, parseSesFeedback, UNREADABLE_FEEDBACK } from './feedback.js';
 
 const notifications = new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient);
-const suppressions = new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient);
+const suppressions = new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers);
 const softBounces = {
   threshold: numberEnv(ENV.softBounceThreshold, 3),
   windowSeconds: numberEnv(ENV.softBounceWindowSeconds, 7 * 24 * 3600),
@@ -41,7 +42,7 @@ function suppressionsOf(feedback: EmailFeedback): Promise<unknown>[] {
     ...feedback.suppress.map(async (address) => {
       await suppressions.suppress('email', address, reason, feedback.at, feedback.detail);
       // The address is never logged: its key names it for whoever holds the table.
-      logger.info('address suppressed', { address_key: addressKey('email', address), reason });
+      logger.info('address suppressed', { address_key: await suppressions.keyOf('email', address), reason });
     }),
     ...feedback.softBounced.map(async (address) => {
       const suppressed = await suppressions.countSoftBounce(
@@ -52,7 +53,10 @@ function suppressionsOf(feedback: EmailFeedback): Promise<unknown>[] {
         softBounces,
       );
       if (suppressed)
-        logger.info('address suppressed', { address_key: addressKey('email', address), reason: 'soft_bounces' });
+        logger.info('address suppressed', {
+          address_key: await suppressions.keyOf('email', address),
+          reason: 'soft_bounces',
+        });
     }),
   ];
 }

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { UsersStore } from '../../shared/adapters/users-store.js';
+import { documentClient } from '../../shared/aws/dynamodb.js';
 import { channelWorkerHandler } from '../../shared/delivery/worker-handler.js';
 import { categoryOf } from '../../shared/domain/categories.js';
 import { signConsentToken } from '../../shared/domain/consent-token.js';
@@ -13,6 +16,7 @@ import { EmailSender } from './sender.js';
 import { sesClient } from './ses-client.js';
 
 const publicApiUrl = requiredEnv(ENV.publicApiUrl);
+const users = new UsersStore(requiredEnv(ENV.usersTable), documentClient);
 const mailto = optionalEnv(EMAIL_VARIABLES.unsubscribeMailto);
 
 /** Consumes the email queue and delivers through SES; an email a person may leave carries its unsubscribe links. */
@@ -25,9 +29,11 @@ export const handler = channelWorkerHandler(
       const name = categoryOf(template, catalogue);
       const category = catalogue.categories[name];
       if (!category || category.required) return undefined;
+      // A person erased since the job was queued gets a generation that matches nothing: the links answer 410.
+      const generation = (await users.linkGeneration(user)) ?? randomBytes(12).toString('base64url');
       const token = signConsentToken(
-        { userId: user.user_id, category: name, channel: 'email', issuedAt: Math.floor(Date.now() / 1000) },
-        await consentKeys(),
+        { userId: user.user_id, category: name, channel: 'email', issuedAt: Math.floor(Date.now() / 1000), generation },
+        await consentKeys.value(),
       );
       return {
         oneClick: `${publicApiUrl}${OPERATIONS.unsubscribe.path.replace('{token}', token)}`,

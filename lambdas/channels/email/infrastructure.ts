@@ -11,7 +11,9 @@ import {
 import type { Construct } from 'constructs';
 import type { ChannelInfrastructure, FeedbackContext } from '../../../lib/channel-infrastructure.js';
 import { addFeedbackPath } from '../../../lib/feedback-path.js';
-import { allowTableActions } from '../../../lib/table-access.js';
+import { allowAttributeUpdates, allowTableActions, allowTableActionsOnKeys } from '../../../lib/table-access.js';
+import { NOTIFICATION_KEY_PREFIX } from '../../shared/adapters/notifications-store.js';
+import { LINK_GENERATION_ATTRIBUTES } from '../../shared/adapters/users-store.js';
 import { ENV } from '../../shared/platform/environment.js';
 import { EMAIL_VARIABLES } from './channel.js';
 
@@ -23,11 +25,13 @@ const REPUTATION_ALARMS = { bounceRate: 0.04, complaintRate: 0.0008 };
  * bounces, complaints, rejections, delays) come back through SNS to the feedback function.
  */
 export const infrastructure: ChannelInfrastructure = {
-  equipWorker(worker, { settings: { email }, consentKeys }) {
+  equipWorker(worker, { settings: { email }, consentKeys, tables }) {
     worker.addEnvironment(EMAIL_VARIABLES.sender, email.sender);
     if (email.unsubscribeMailto) worker.addEnvironment(EMAIL_VARIABLES.unsubscribeMailto, email.unsubscribeMailto);
-    // It signs the unsubscribe links of the emails a person may leave.
+    // It signs the unsubscribe links of the emails a person may leave, under the person's link generation, which it
+    // makes with their first link (and may write nothing else of theirs).
     consentKeys.allowRead(worker);
+    allowAttributeUpdates(worker, tables.users, LINK_GENERATION_ATTRIBUTES);
   },
 
   addFeedback(scope, context) {
@@ -74,9 +78,11 @@ export const infrastructure: ChannelInfrastructure = {
       ],
     });
 
-    // The email's status and events (UpdateItem), the suppression list (UpdateItem only: suppress, count).
-    allowTableActions(feedback, context.tables.notifications, 'UpdateItem');
+    // The email's status and events (UpdateItem, on notification items only), the suppression list (UpdateItem only:
+    // suppress, count), keyed under the suppression keys' peppers.
+    allowTableActionsOnKeys(feedback, context.tables.notifications, [NOTIFICATION_KEY_PREFIX], 'UpdateItem');
     allowTableActions(feedback, context.tables.suppressions, 'UpdateItem');
+    context.suppressionKeys.allowRead(feedback);
 
     reputationAlarms(scope, context);
   },

@@ -12,6 +12,7 @@ import { logger } from '../../shared/observability.js';
 import type { ChannelJob } from '../../shared/schemas/channel-job.js';
 import type { TemplateRenderer } from '../../shared/templates/render.js';
 import type { DeviceRegistry } from './device-registry.js';
+import { fitPushMessage, pushPayloadBytes } from './payload.js';
 import { classifySnsPublishError } from './provider-errors.js';
 import type { RenderedPush } from './render.js';
 import type { PushSender } from './sender.js';
@@ -37,7 +38,12 @@ export class PushDeliverer implements ChannelDeliverer {
     );
     if (isFailure(rendered)) return rendered;
     const devices = await this.devices.devicesOf(user.user_id, user.device_ids ?? []);
-    const message = { ...rendered, data: { notification_id: job.notification_id, type: job.type } };
+    // APNs and FCM take 4 KB: a longer alert is shortened, as a preview, rather than refused by SNS for good.
+    const { message, shortened } = fitPushMessage({
+      ...rendered,
+      data: { notification_id: job.notification_id, type: job.type },
+    });
+    if (shortened) logger.info('push shortened to fit 4 KB', { bytes: pushPayloadBytes(message) });
     const sent: string[] = [];
     const failures: DeliveryFailure[] = [];
     let gone = 0;

@@ -9,10 +9,17 @@ import { templateRenderer } from '../../shared/templates/bounded-renderer.js';
 import { wordIn } from './channel.js';
 import { SmsDeliverer } from './deliverer.js';
 import { SmsSender } from './sender.js';
-import { loadTwilioSettings } from './twilio-settings.js';
+import { loadTwilioSettings, reloadTwilioSettings, type TwilioSettings } from './twilio-settings.js';
 import { smsWordingFromEnv } from './wording.js';
 
-let sender: Promise<SmsSender> | undefined;
+let built: { readonly settings: TwilioSettings; readonly sender: SmsSender } | undefined;
+
+/** One sender per credentials: built again only when they change (a rotation). */
+function senderFor(settings: TwilioSettings): SmsSender {
+  if (built?.settings !== settings) built = { settings, sender: new SmsSender(settings) };
+  return built.sender;
+}
+
 const users = new UsersStore(requiredEnv(ENV.usersTable), documentClient);
 const wording = smsWordingFromEnv();
 
@@ -22,15 +29,13 @@ const wording = smsWordingFromEnv();
  */
 export const handler = channelWorkerHandler(
   new SmsDeliverer(
-    () => {
-      // Once per instance; a failed read is not kept, so the next job tries again.
-      sender ??= loadTwilioSettings()
-        .then((settings) => new SmsSender(settings))
-        .catch((error) => {
-          sender = undefined;
-          throw error;
-        });
-      return sender;
+    {
+      current: async () => senderFor(await loadTwilioSettings()),
+      afterAuthFailure: async () => {
+        const before = built?.settings;
+        const fresh = await reloadTwilioSettings();
+        return fresh && fresh.auth_token !== before?.auth_token ? senderFor(fresh) : undefined;
+      },
     },
     templateRenderer,
     (userId) =>

@@ -1,6 +1,7 @@
 /**
  * A text sent to the platform's number: STOP (and Twilio's other opt-out keywords) turns SMS off for everyone whose
- * number it came from, START turns it back on, HELP is answered with the configured help text; any other message is
+ * number it came from, START undoes that STOP (and nothing more: a person who turned SMS off elsewhere stays off), HELP
+ * is answered with the configured help text unless Twilio's Advanced Opt-Out answered it already; any other message is
  * not the platform's to answer. Twilio blocks a number that texted STOP by itself and confirms it to the person, so
  * the answer to STOP and START is an empty reply: a second confirmation would be one text too many.
  */
@@ -34,6 +35,8 @@ export async function answerInboundText(
   if (!keyword) return { twiml: twimlReply(), switched: 0 };
   const userIds = text.From ? await users.userIdsWithPhoneNumber(text.From) : [];
   if (keyword.request === 'help') {
+    // Advanced Opt-Out answered HELP with the service's own help text already: a second answer is one text too many.
+    if (text.OptOutType?.toUpperCase() === 'HELP') return { twiml: twimlReply(), keyword, switched: 0 };
     // In the language of the number's person, where the settings give one.
     const person = userIds[0] ? await users.findFresh(userIds[0]) : undefined;
     const helpText = wordIn(settings.wording.helpText, languageOf(person?.locale)) ?? settings.wording.helpText.en;

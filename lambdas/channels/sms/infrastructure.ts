@@ -19,6 +19,12 @@ export const infrastructure: ChannelInfrastructure = {
     readsTwilioCredentials(fn, context);
     fn.addEnvironment(SMS_VARIABLES.wording, JSON.stringify(smsWording(context.settings.sms)));
   },
+  // Deleting a person's texts at Twilio (text-copies.ts) needs the credentials, and reaches Twilio on the internet.
+  equipErasure: readsTwilioCredentials,
+  // A template's texts must fit Twilio's 1,600 characters with the opt-out line they end with, in every language.
+  equipTemplates: (fn, context) => {
+    fn.addEnvironment(SMS_VARIABLES.wording, JSON.stringify(smsWording(context.settings.sms)));
+  },
 };
 
 function readsTwilioCredentials(fn: NotificationFunction, { settings: { sms } }: WorkerContext): void {

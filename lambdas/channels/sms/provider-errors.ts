@@ -24,6 +24,12 @@ const TWILIO_OPERATOR_FIXABLE: Readonly<Record<number, string>> = {
   20005: 'account_inactive',
 };
 const TWILIO_TOO_MANY_REQUESTS = 20429;
+const TWILIO_AUTHENTICATION = 20003;
+
+/** Twilio refused the credentials (20003): the auth token may have been rotated since it was read. */
+export function isAuthenticationRefusal(error: unknown): boolean {
+  return isShape(error) && integer(error.code) === TWILIO_AUTHENTICATION;
+}
 
 /** What a Twilio Messages API error means for the delivery, by its HTTP status and Twilio's error code. */
 export function classifyTwilioError(error: unknown): DeliveryFailure {

@@ -14,7 +14,7 @@ import { ENV, requiredEnv } from '../../shared/platform/environment.js';
 import { OPERATIONS } from '../../shared/platform/operations.js';
 import { NOTIFICATION_PARAMETER, parseTwilioStatus } from './feedback.js';
 import { answerInboundText } from './inbound-message.js';
-import { loadTwilioSettings, statusCallbackUrl } from './twilio-settings.js';
+import { signingTokens, statusCallbackUrl, twilioCredentials } from './twilio-settings.js';
 import { signedByTwilio } from './twilio-signature.js';
 import { twimlReply } from './twiml.js';
 import { smsWordingFromEnv } from './wording.js';
@@ -24,19 +24,6 @@ const users = new UsersStore(requiredEnv(ENV.usersTable), documentClient);
 const receipts = new WebhookReceipts(requiredEnv(ENV.notificationsTable), documentClient);
 const publicApiUrl = requiredEnv(ENV.publicApiUrl);
 const wording = smsWordingFromEnv();
-let authToken: Promise<string> | undefined;
-
-/** The account's auth token, read once per instance (deployed, from the secret); a failed read is not kept. */
-function twilioAuthToken(): Promise<string> {
-  authToken ??= loadTwilioSettings()
-    .then((settings) => settings.auth_token)
-    .catch((error) => {
-      authToken = undefined;
-      throw error;
-    });
-  return authToken;
-}
-
 type Parameters = Readonly<Record<string, string>>;
 
 /**
@@ -71,15 +58,25 @@ export const handler = apiHandler(async (event) => {
     throw new ApiError(405, 'method_not_allowed', `${event.httpMethod} is not supported here`);
   // The form Twilio posts (it sends no name twice).
   const parameters = formFields(event);
-  if (
-    !signedByTwilio(await twilioAuthToken(), header(event, 'X-Twilio-Signature'), webhook.signedUrl(event), parameters)
-  ) {
+  if (!(await isSignedByTwilio(header(event, 'X-Twilio-Signature'), webhook.signedUrl(event), parameters))) {
     logger.warn('webhook refused: not signed by Twilio');
     metrics.addMetric('WebhooksRefused', MetricUnit.Count, 1);
     throw new ApiError(403, 'forbidden', 'the request is not signed by Twilio');
   }
   return webhook.handle(parameters, event);
 });
+
+/**
+ * Whether Twilio signed the request, with the account's auth token or, during a rotation, the previous one. A signature
+ * that matches neither may be made with a token this instance does not hold yet (rotated a moment ago): the
+ * credentials are read afresh once, rather than refusing every webhook (and losing every STOP) until the cache expires.
+ */
+async function isSignedByTwilio(signature: string | undefined, url: string, parameters: Parameters): Promise<boolean> {
+  const signed = await twilioCredentials.withFreshOnRefusal((settings) =>
+    signingTokens(settings).some((token) => signedByTwilio(token, signature, url, parameters)) ? true : undefined,
+  );
+  return signed === true;
+}
 
 /** A text's status moves to delivered or undelivered; the same status reported again is the same event. */
 async function recordStatus(parameters: Parameters, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
@@ -100,25 +97,23 @@ async function recordStatus(parameters: Parameters, event: APIGatewayProxyEvent)
   return noContent();
 }
 
-/** STOP, START or HELP texted to the platform's number, answered with TwiML; a replayed text changes nothing. */
+/**
+ * STOP, START or HELP texted to the platform's number, answered with TwiML; a replayed text changes nothing. The
+ * receipt is written after the text was acted on: one cut short is acted on when it comes again.
+ */
 async function answerText(parameters: Parameters): Promise<APIGatewayProxyResult> {
   const receipt = `twilio:${parameters.MessageSid ?? parameters.SmsSid ?? ''}`;
-  if (!(await receipts.firstReceipt(receipt))) {
+  if (await receipts.actedOn(receipt)) {
     logger.info('text replayed: nothing changes');
     metrics.addMetric('WebhooksReplayed', MetricUnit.Count, 1);
     return twiml(twimlReply());
   }
-  try {
-    const answer = await answerInboundText(parameters, users, { wording, at: new Date().toISOString() });
-    // The word a person texted is safe to log; their number and any other message are not.
-    logger.info('text received', { keyword: answer.keyword?.word ?? null, switched: answer.switched });
-    if (answer.keyword) metrics.addMetric(`SmsKeyword_${answer.keyword.request}`, MetricUnit.Count, 1);
-    return twiml(answer.twiml);
-  } catch (error) {
-    // Not acted on: Twilio's retry (or the person's next text) must be.
-    await receipts.forget(receipt);
-    throw error;
-  }
+  const answer = await answerInboundText(parameters, users, { wording, at: new Date().toISOString() });
+  await receipts.record(receipt);
+  // The word a person texted is safe to log; their number and any other message are not.
+  logger.info('text received', { keyword: answer.keyword?.word ?? null, switched: answer.switched });
+  if (answer.keyword) metrics.addMetric(`SmsKeyword_${answer.keyword.request}`, MetricUnit.Count, 1);
+  return twiml(answer.twiml);
 }
 
 function twiml(body: string): APIGatewayProxyResult {

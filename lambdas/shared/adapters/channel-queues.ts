@@ -4,16 +4,18 @@ import type { Channel } from '../../channels/registry.js';
 import type { ChannelJob } from '../schemas/channel-job.js';
 
 /**
- * The message attribute that carries the suppression key of the address a job is for (addressKey, a hash), when the
- * sender knew the address: the worker then reads the suppression list at once, beside the user and its claim,
- * instead of after the user. An attribute rather than a field of the job, so that a worker of an earlier release,
- * whose job schema is strict, still takes the job during a deploy.
+ * The message attribute that carries the suppression keys of the address a job is for (domain/address-key.ts:
+ * peppered, so they name neither the address nor the person), comma-separated, when the sender knew the address: the
+ * worker then reads the suppression list at once, beside the user and its claim, instead of after the user. An
+ * attribute rather than a field of the job, so that a worker of an earlier release, whose job schema is strict, still
+ * takes the job during a deploy.
  */
 export const ADDRESS_KEY_ATTRIBUTE = 'address_key';
 
-/** The address key a received job carries, if its sender knew the address. */
-export function addressKeyOf(record: Pick<SQSRecord, 'messageAttributes'>): string | undefined {
-  return record.messageAttributes?.[ADDRESS_KEY_ATTRIBUTE]?.stringValue;
+/** The address keys a received job carries, if its sender knew the address. */
+export function addressKeysOf(record: Pick<SQSRecord, 'messageAttributes'>): string[] | undefined {
+  const value = record.messageAttributes?.[ADDRESS_KEY_ATTRIBUTE]?.stringValue;
+  return value ? value.split(',') : undefined;
 }
 
 /** Puts each channel's jobs on that channel's own queue, so one slow provider never holds up another. */
@@ -25,7 +27,7 @@ export class ChannelQueues {
   ) {}
 
   /** `delaySeconds` at most 900 (SQS's limit); longer waits hop through the worker. */
-  async send(job: ChannelJob, delaySeconds = 0, addressKey?: string): Promise<void> {
+  async send(job: ChannelJob, delaySeconds = 0, addressKeys?: readonly string[]): Promise<void> {
     const queueUrl = this.queueUrls[job.channel];
     if (!queueUrl) throw new Error(`no queue is known here for ${job.channel} jobs`);
     await this.client.send(
@@ -38,7 +40,9 @@ export class ChannelQueues {
           notification_id: { DataType: 'String', StringValue: job.notification_id },
           type: { DataType: 'String', StringValue: job.type },
           producer: { DataType: 'String', StringValue: job.producer },
-          ...(addressKey ? { [ADDRESS_KEY_ATTRIBUTE]: { DataType: 'String', StringValue: addressKey } } : {}),
+          ...(addressKeys?.length
+            ? { [ADDRESS_KEY_ATTRIBUTE]: { DataType: 'String', StringValue: addressKeys.join(',') } }
+            : {}),
         },
       }),
     );

@@ -1,6 +1,7 @@
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../../channels/registry.js';
 import { conditionHeld } from '../aws/conditional-write.js';
+import { NOTIFICATION_KEY_PREFIX } from './notifications-store.js';
 
 /**
  * The claim a worker takes on (notification, channel) before it calls the provider, so that a
@@ -15,7 +16,7 @@ export type ClaimResult =
   | { readonly outcome: 'held_by_another'; readonly leaseUntil: number };
 
 const claimKey = (notificationId: string, channel: Channel) => ({
-  pk: `notification#${notificationId}`,
+  pk: `${NOTIFICATION_KEY_PREFIX}${notificationId}`,
   sk: `claim#${channel}`,
 });
 

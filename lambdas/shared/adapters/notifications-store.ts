@@ -32,7 +32,16 @@ export type RecordedOutcome =
 
 export const NOTIFICATION_RETENTION_SECONDS = 30 * 24 * 3600;
 
-const notificationKey = (notificationId: string) => ({ pk: `notification#${notificationId}`, sk: 'notification' });
+/**
+ * The partition keys of a notification's items (its record, its delivery claims) begin with this; a function that may
+ * write only those is held to it (IAM's dynamodb:LeadingKeys).
+ */
+export const NOTIFICATION_KEY_PREFIX = 'notification#';
+
+const notificationKey = (notificationId: string) => ({
+  pk: `${NOTIFICATION_KEY_PREFIX}${notificationId}`,
+  sk: 'notification',
+});
 
 /** A channel's status may be written unless it already says `sent` (names #channel and #status, value :sent). */
 /** What a provider said after the send: a worker's later write (a duplicate attempt's) must not undo it. */
@@ -90,7 +99,7 @@ export class NotificationsStore {
         ExpressionAttributeValues: { ':user': userId },
         ExclusiveStartKey,
       });
-      yield (page.Items ?? []).map((item) => String(item.pk).replace(/^notification#/, ''));
+      yield (page.Items ?? []).map((item) => String(item.pk).slice(NOTIFICATION_KEY_PREFIX.length));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
   }

@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import type { ChannelDefinition, Reachability } from '../../channels/channel-definition.js';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
-import { conditionHeld } from '../aws/conditional-write.js';
+import { conditionHeld, madeOrUndefined } from '../aws/conditional-write.js';
+import type { CategoryChoices } from '../domain/categories.js';
+import { ownWordAfter, ownWordKey, withOwnWord } from '../domain/own-word.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../domain/preferences.js';
 import { USERS_BY_PHONE_NUMBER_INDEX } from '../platform/resources.js';
 import { CONTACT_FIELDS, type Contacts } from '../schemas/contacts.js';
@@ -13,6 +16,11 @@ export interface UserItem extends Contacts, Partial<Record<`${Channel}_switched_
   /** What the person unsubscribed from by a link, as `<category>/<channel>`: only they turn it back on. */
   readonly unsubscribes?: ReadonlySet<string>;
   readonly device_ids?: ReadonlySet<string>;
+  /**
+   * The generation of the person's recipient links (consent-token.ts): made with their first link, forgotten with them,
+   * so a person made again under the same id gets a new one and the old links no longer control them.
+   */
+  readonly link_generation?: string;
   readonly updated_at?: string;
 }
 
@@ -26,18 +34,40 @@ export interface SwitchChange {
   /** The keyword the person texted, for sms_keyword. */
   readonly keyword?: string;
   readonly at: string;
+  /** Written by this release: the master switch was left as it was (an earlier release's STOP turned it off). */
+  readonly leaves_master_switch?: boolean;
 }
 
 /** The attributes the person's own links write (unsubscribe, the preference page): a function that only does that may update these. */
 export const CONSENT_ATTRIBUTES = ['user_id', 'preferences', 'unsubscribes', 'updated_at'];
 
-/** The attributes a switch change writes: a function that only switches channels may update these and no other. */
+/** The attribute the email worker writes: the person's link generation, made with their first link. */
+export const LINK_GENERATION_ATTRIBUTES = ['user_id', 'link_generation'];
+
+/** The attributes a producer's preference write touches: never the person's own word (unsubscribes, a STOP). */
+export const PRODUCER_PREFERENCE_ATTRIBUTES = ['user_id', 'preferences', 'updated_at'];
+
+/**
+ * The attributes a switch change writes: a function that only switches channels may update these and no other. A
+ * STOP leaves the master switch as it is; `preferences` is written only by a START after a STOP of an earlier release,
+ * which turned the master switch off.
+ */
 export const SWITCH_ATTRIBUTES = (channel: Channel) => [
   'user_id',
   'preferences',
   `${channel}_switched_by`,
   'updated_at',
 ];
+
+/** Preferences as a producer writes them: choices per category only when it sends them. */
+export type ProducerPreferences = Omit<Preferences, 'categories'> & { readonly categories?: CategoryChoices };
+
+/** A change to the person's item that `rewrite` makes, or nothing to write. */
+interface Rewrite {
+  readonly preferences: Preferences;
+  /** The person's own word after the change; left as it is when absent. */
+  readonly unsubscribes?: ReadonlySet<string>;
+}
 
 export class UsersStore {
   constructor(
@@ -63,13 +93,25 @@ export class UsersStore {
     return Item as UserItem | undefined;
   }
 
-  async savePreferences(userId: string, preferences: Preferences): Promise<void> {
-    await this.client.update({
-      TableName: this.tableName,
-      Key: { user_id: userId },
-      UpdateExpression: 'SET preferences = :preferences, updated_at = :now',
-      ExpressionAttributeValues: { ':preferences': preferences, ':now': new Date().toISOString() },
+  /**
+   * A producer's preferences: the master switches and quiet hours as sent, and the choices per category as sent or, when
+   * it sent none, as they were. What the person turned off themselves stays off. Answers what is stored.
+   */
+  async savePreferences(
+    userId: string,
+    update: ProducerPreferences,
+    at: string,
+  ): Promise<{ readonly preferences: Preferences; readonly unsubscribed: Set<string> }> {
+    let stored = { preferences: DEFAULT_PREFERENCES, unsubscribed: new Set<string>() };
+    await this.rewrite(userId, at, (user) => {
+      const preferences = {
+        ...update,
+        categories: withOwnWord(update.categories ?? preferencesOf(user).categories, user?.unsubscribes ?? new Set()),
+      };
+      stored = { preferences, unsubscribed: unsubscribesOf(user) };
+      return { preferences };
     });
+    return stored;
   }
 
   /** PUT semantics: the contacts become exactly what was sent; a field left out is removed. */
@@ -116,38 +158,38 @@ export class UsersStore {
   }
 
   /**
-   * Turns one channel's switch on or off for an existing person, recording who did (`<channel>_switched_by`); a person
-   * with no preferences yet gets the defaults with that one switch. False when there is no such person.
+   * The person turned one channel off or back on by its own means (STOP and START, or the provider saying they had
+   * unsubscribed), recorded as `<channel>_switched_by` and honoured on top of the master switch, which stays as the
+   * producers and the person left it: START undoes a STOP and nothing more. False when there is no such person.
    */
   async switchChannel(userId: string, channel: Channel, change: SwitchChange): Promise<boolean> {
-    const names = { '#channel': channel, '#switched_by': `${channel}_switched_by` };
-    const values = { ':change': change, ':now': change.at };
-    // Two tries: someone may save the person's first preferences between them.
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const switched = await conditionHeld(
+    const names = { '#switched_by': `${channel}_switched_by` };
+    const values = { ':change': { ...change, leaves_master_switch: true }, ':now': change.at };
+    if (change.on) {
+      // A STOP of an earlier release turned the master switch off too: its START turns it back on.
+      const undidEarlierStop = await conditionHeld(
         this.client.update({
           TableName: this.tableName,
           Key: { user_id: userId },
           UpdateExpression: 'SET preferences.#channel = :on, #switched_by = :change, updated_at = :now',
-          ConditionExpression: 'attribute_exists(preferences)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ...values, ':on': change.on },
+          ConditionExpression:
+            'attribute_exists(preferences) AND #switched_by.#on = :off AND attribute_not_exists(#switched_by.leaves_master_switch)',
+          ExpressionAttributeNames: { ...names, '#channel': channel, '#on': 'on' },
+          ExpressionAttributeValues: { ...values, ':on': true, ':off': false },
         }),
       );
-      if (switched) return true;
-      const first = await conditionHeld(
-        this.client.update({
-          TableName: this.tableName,
-          Key: { user_id: userId },
-          UpdateExpression: 'SET preferences = :preferences, #switched_by = :change, updated_at = :now',
-          ConditionExpression: 'attribute_exists(user_id) AND attribute_not_exists(preferences)',
-          ExpressionAttributeNames: { '#switched_by': names['#switched_by'] },
-          ExpressionAttributeValues: { ...values, ':preferences': { ...DEFAULT_PREFERENCES, [channel]: change.on } },
-        }),
-      );
-      if (first) return true;
+      if (undidEarlierStop) return true;
     }
-    return false;
+    return conditionHeld(
+      this.client.update({
+        TableName: this.tableName,
+        Key: { user_id: userId },
+        UpdateExpression: 'SET #switched_by = :change, updated_at = :now',
+        ConditionExpression: 'attribute_exists(user_id)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
   }
 
   /**
@@ -155,54 +197,96 @@ export class UsersStore {
    * producer's preference write turns it back on. False when there is no such person (erased since the email).
    */
   async unsubscribe(userId: string, category: string, channel: Channel, at: string): Promise<boolean> {
-    // Read, changed and written back only if nobody wrote in between (`updated_at`); a few tries.
+    const key = ownWordKey(category, channel);
+    const written = await this.rewrite(userId, at, (user) => {
+      if (!user) return undefined;
+      const preferences = preferencesOf(user);
+      return {
+        preferences: {
+          ...preferences,
+          categories: {
+            ...preferences.categories,
+            [category]: { ...preferences.categories[category], [channel]: false },
+          },
+        },
+        unsubscribes: ownWordAfter(user.unsubscribes ?? new Set(), { off: [key], on: [] }),
+      };
+    });
+    return written !== undefined;
+  }
+
+  /**
+   * The preference page's save: the preferences as the person left them; what they turned off there is their own word,
+   * and what they turned back on is no longer unsubscribed. False when there is no such person.
+   */
+  async saveOwnPreferences(
+    userId: string,
+    preferences: Preferences,
+    change: { readonly off: readonly string[]; readonly on: readonly string[] },
+    at: string,
+  ): Promise<boolean> {
+    const written = await this.rewrite(userId, at, (user) =>
+      user ? { preferences, unsubscribes: ownWordAfter(user.unsubscribes ?? new Set(), change) } : undefined,
+    );
+    return written !== undefined;
+  }
+
+  /**
+   * Reads the person, changes what `change` says (nothing, when it answers undefined), and writes it back only if
+   * nobody wrote in between (`updated_at`): a few tries. A person never seen is created.
+   */
+  private async rewrite(
+    userId: string,
+    at: string,
+    change: (user: UserItem | undefined) => Rewrite | undefined,
+  ): Promise<Rewrite | undefined> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const user = await this.findFresh(userId);
-      if (!user) return false;
-      const preferences = preferencesOf(user);
-      const choices = {
-        ...preferences.categories,
-        [category]: { ...preferences.categories[category], [channel]: false },
-      };
+      const rewrite = change(user);
+      if (!rewrite) return undefined;
+      const ownWord = rewrite.unsubscribes;
       const written = await conditionHeld(
         this.client.update({
           TableName: this.tableName,
           Key: { user_id: userId },
-          UpdateExpression: 'SET preferences = :preferences, updated_at = :now ADD unsubscribes :unsubscribed',
-          ConditionExpression: user.updated_at
-            ? 'updated_at = :seen'
-            : 'attribute_exists(user_id) AND attribute_not_exists(updated_at)',
+          UpdateExpression:
+            'SET preferences = :preferences, updated_at = :now' +
+            (ownWord === undefined ? '' : ownWord.size > 0 ? ', unsubscribes = :unsubscribes' : ' REMOVE unsubscribes'),
+          ConditionExpression: !user
+            ? 'attribute_not_exists(user_id)'
+            : user.updated_at
+              ? 'updated_at = :seen'
+              : 'attribute_exists(user_id) AND attribute_not_exists(updated_at)',
           ExpressionAttributeValues: {
-            ':preferences': { ...preferences, categories: choices },
+            ':preferences': rewrite.preferences,
             ':now': at,
-            ':unsubscribed': new Set([`${category}/${channel}`]),
-            ...(user.updated_at ? { ':seen': user.updated_at } : {}),
+            ...(ownWord && ownWord.size > 0 ? { ':unsubscribes': new Set(ownWord) } : {}),
+            ...(user?.updated_at ? { ':seen': user.updated_at } : {}),
           },
         }),
       );
-      if (written) return true;
+      if (written) return rewrite;
     }
-    throw new Error('the person was changed by others three times while unsubscribing; retry');
+    throw new Error('the person was changed by others three times while this was written; retry');
   }
 
   /**
-   * The preference page's save: the preferences as the person left them, and the categories they turned back on are
-   * no longer unsubscribed. False when there is no such person.
+   * The person's link generation, made now if they have none yet; undefined when there is no such person (erased
+   * since the job was queued).
    */
-  async saveOwnPreferences(userId: string, preferences: Preferences, resubscribed: readonly string[], at: string) {
-    return conditionHeld(
+  async linkGeneration(user: UserItem): Promise<string | undefined> {
+    if (user.link_generation) return user.link_generation;
+    const made = await madeOrUndefined(
       this.client.update({
         TableName: this.tableName,
-        Key: { user_id: userId },
-        UpdateExpression: `SET preferences = :preferences, updated_at = :now${resubscribed.length > 0 ? ' DELETE unsubscribes :resubscribed' : ''}`,
+        Key: { user_id: user.user_id },
+        UpdateExpression: 'SET link_generation = if_not_exists(link_generation, :generation)',
         ConditionExpression: 'attribute_exists(user_id)',
-        ExpressionAttributeValues: {
-          ':preferences': preferences,
-          ':now': at,
-          ...(resubscribed.length > 0 ? { ':resubscribed': new Set(resubscribed) } : {}),
-        },
+        ExpressionAttributeValues: { ':generation': randomBytes(12).toString('base64url') },
+        ReturnValues: 'UPDATED_NEW',
       }),
     );
+    return made?.Attributes?.link_generation as string | undefined;
   }
 
   /** Forgets the person's item: preferences, contacts, locale, the list of their devices. */

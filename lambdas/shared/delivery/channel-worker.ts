@@ -1,10 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import type { Channel } from '../../channels/registry.js';
-import { addressKeyOf, type ChannelQueues } from '../adapters/channel-queues.js';
+import { addressKeysOf, type ChannelQueues } from '../adapters/channel-queues.js';
 import type { DeliveryClaims } from '../adapters/delivery-claims.js';
 import { NOTIFICATION_RETENTION_SECONDS, type NotificationsStore } from '../adapters/notifications-store.js';
-import { addressKey, type SuppressionList } from '../adapters/suppression-list.js';
+import type { SuppressionList } from '../adapters/suppression-list.js';
 import { type TemplatesStore, templateChannels } from '../adapters/templates-store.js';
 import {
   addressesOf,
@@ -29,7 +29,7 @@ export interface WorkerDependencies {
   readonly notifications: Pick<NotificationsStore, 'recordChannelState'>;
   readonly claims: Pick<DeliveryClaims, 'claim' | 'complete' | 'release'>;
   readonly queues: Pick<ChannelQueues, 'send'>;
-  readonly suppressions: Pick<SuppressionList, 'isKeySuppressed'>;
+  readonly suppressions: Pick<SuppressionList, 'anySuppressed' | 'lookupKeysOf'>;
   readonly categories: CategoryCatalogue;
   /** Hides the record for this many seconds before SQS offers it again. */
   readonly retryLater: (record: SQSRecord, delaySeconds: number) => Promise<void>;
@@ -77,20 +77,20 @@ export class ChannelWorker {
     logger.appendKeys({ notification_id: job.notification_id, type: job.type, user_id: job.user_id });
     const now = this.clock();
 
-    const expectedKey = addressKeyOf(record);
+    const expectedKeys = addressKeysOf(record);
     if (job.not_before && new Date(job.not_before) > now) {
-      await this.sendBack(job, new Date(job.not_before), now, expectedKey);
+      await this.sendBack(job, new Date(job.not_before), now, expectedKeys);
       return;
     }
 
     // The claim is taken while the user and the template are read, and the suppression list is read for the
-    // address ingest sent the job to (its key rides with the job): one round trip before the provider is called,
+    // address ingest sent the job to (its keys ride with the job): one round trip before the provider is called,
     // not two or three. A job that turns out skipped or deferred gives its claim back or completes it.
-    const [user, template, claim, expectedKeySuppressed] = await Promise.all([
+    const [user, template, claim, expectedSuppressed] = await Promise.all([
       this.deps.users.findFresh(job.user_id),
       this.deps.templates.find(job.type),
       this.deps.claims.claim(job.notification_id, this.channel, expiresAt(job)),
-      expectedKey ? this.deps.suppressions.isKeySuppressed(expectedKey) : undefined,
+      expectedKeys ? this.deps.suppressions.anySuppressed(expectedKeys) : undefined,
     ]);
     if (claim.outcome === 'completed') {
       logger.info('already done; acknowledging the duplicate');
@@ -127,13 +127,13 @@ export class ChannelWorker {
     // An address suppressed since the job was queued (a bounce, a complaint) is not sent to. The read made beside the
     // claim answers for the address the user still has; an address changed since ingest is read now.
     const address = addressesOf(user)[this.channel];
-    const key = address ? addressKey(this.channel, address) : undefined;
+    const keys = address ? await this.deps.suppressions.lookupKeysOf(this.channel, address) : undefined;
     const suppressed =
-      key === undefined
+      keys === undefined
         ? false
-        : key === expectedKey
-          ? expectedKeySuppressed
-          : await this.deps.suppressions.isKeySuppressed(key);
+        : keys.join(',') === expectedKeys?.join(',')
+          ? expectedSuppressed
+          : await this.deps.suppressions.anySuppressed(keys);
     if (suppressed) {
       await this.finish(job, token, { status: 'skipped', reason: 'suppressed' });
       metrics.addMetric('SuppressedSkips', MetricUnit.Count, 1);
@@ -142,7 +142,7 @@ export class ChannelWorker {
     if (decision?.status === 'deferred') {
       await this.deps.claims.release(job.notification_id, this.channel, token);
       await this.record(job, { status: 'deferred', not_before: decision.notBefore.toISOString() });
-      await this.sendBack({ ...job, not_before: decision.notBefore.toISOString() }, decision.notBefore, now, key);
+      await this.sendBack({ ...job, not_before: decision.notBefore.toISOString() }, decision.notBefore, now, keys);
       return;
     }
 
@@ -215,9 +215,9 @@ export class ChannelWorker {
   }
 
   /** Not due yet: back on the queue for the rest of the wait, at most 15 minutes a hop. */
-  private async sendBack(job: ChannelJob, notBefore: Date, now: Date, addressKey?: string): Promise<void> {
+  private async sendBack(job: ChannelJob, notBefore: Date, now: Date, addressKeys?: string[]): Promise<void> {
     const delay = delaySecondsUntil(notBefore, now);
-    await this.deps.queues.send(job, delay, addressKey);
+    await this.deps.queues.send(job, delay, addressKeys);
     logger.info('not due yet; sent back', { delaySeconds: delay });
   }
 

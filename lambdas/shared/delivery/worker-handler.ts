@@ -23,6 +23,7 @@ import {
   QUEUE_URL_VARIABLE,
   requiredEnv,
 } from '../platform/environment.js';
+import { suppressionPeppers } from '../platform/suppression-keys.js';
 import { templateRenderer } from '../templates/bounded-renderer.js';
 import type { ChannelDeliverer } from './channel-deliverer.js';
 import { ChannelWorker } from './channel-worker.js';
@@ -71,7 +72,7 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer, providerClient
     ),
     notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
     queues: new ChannelQueues({ [deliverer.channel]: ownQueueUrl }, sqsClient),
-    suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient),
+    suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers),
     categories: categoryCatalogue(),
     retryLater: async (record: SQSRecord, delaySeconds: number) => {
       await sqsClient.send(

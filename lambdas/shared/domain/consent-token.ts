@@ -1,8 +1,9 @@
 /**
- * The token of an email's unsubscribe link and of the preference page: who (a user), what (a category on a channel)
- * and when it was issued, signed with HMAC-SHA256 so that nobody can make one for another person. Two keys may be
- * valid at once (`previous`, during a rotation): a token is signed with the current one and accepted with either, so
- * links in emails already sent keep working until the previous key is retired.
+ * The token of an email's unsubscribe link and of the preference page: who (a user), what (a category on a channel),
+ * when it was issued and under which of the person's link generations, signed with HMAC-SHA256 so that nobody can make
+ * one for another person. Two keys may be valid at once (`previous`, during a rotation): a token is signed with the
+ * current one and accepted with either, so links in emails already sent keep working until the previous key is
+ * retired. What a valid token may still do depends on its age and generation (`linkPower`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CHANNELS, type Channel } from '../../channels/registry.js';
@@ -21,6 +22,47 @@ export interface ConsentGrant {
   readonly channel: Channel;
   /** Epoch seconds. */
   readonly issuedAt: number;
+  /**
+   * The person's link generation when it was issued: a random value made with their first link and forgotten with
+   * them when they are erased, so a person made again under the same id is not controlled by the old links. Absent
+   * in the links of an earlier release.
+   */
+  readonly generation?: string;
+}
+
+/** How long a link may do what (platform.config.ts `links`), in seconds. */
+export interface LinkLifetimes {
+  /** The link opens the preference page with every choice, re-subscribing included, for this long. */
+  readonly changeAnythingSeconds: number;
+  /** Until this age it may still unsubscribe (one-click, or turning things off on the page), never re-subscribe. */
+  readonly unsubscribeSeconds: number;
+}
+
+export const DEFAULT_LINK_LIFETIMES: LinkLifetimes = {
+  changeAnythingSeconds: 30 * 24 * 3600,
+  unsubscribeSeconds: 365 * 24 * 3600,
+};
+
+/**
+ * What a valid token may do now: `any` change; `unsubscribe` only (old, or of an earlier release); nothing, being
+ * `expired`, or `superseded` (signed for a link generation the person no longer has: erased and made again).
+ */
+export type LinkPower = 'any' | 'unsubscribe' | 'expired' | 'superseded';
+
+/** A token issued later than this is refused: the clocks of two functions differ by less. */
+const CLOCK_SKEW_SECONDS = 300;
+
+export function linkPower(
+  grant: ConsentGrant,
+  person: { readonly generation?: string },
+  nowSeconds: number,
+  lifetimes: LinkLifetimes,
+): LinkPower {
+  const age = nowSeconds - grant.issuedAt;
+  if (age < -CLOCK_SKEW_SECONDS || age > lifetimes.unsubscribeSeconds) return 'expired';
+  if (grant.generation === undefined) return 'unsubscribe';
+  if (grant.generation !== person.generation) return 'superseded';
+  return age <= lifetimes.changeAnythingSeconds ? 'any' : 'unsubscribe';
 }
 
 const VERSION = 'v1';
@@ -32,11 +74,18 @@ const payloadSchema = z.strictObject({
   c: z.string().check(z.regex(CATEGORY_NAME)),
   ch: z.enum(CHANNELS),
   iat: z.int().check(z.nonnegative()),
+  g: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,32}$/))),
 });
 
 export function signConsentToken(grant: ConsentGrant, keys: ConsentTokenKeys): string {
   const payload = Buffer.from(
-    JSON.stringify({ u: grant.userId, c: grant.category, ch: grant.channel, iat: grant.issuedAt }),
+    JSON.stringify({
+      u: grant.userId,
+      c: grant.category,
+      ch: grant.channel,
+      iat: grant.issuedAt,
+      ...(grant.generation === undefined ? {} : { g: grant.generation }),
+    }),
   ).toString('base64url');
   return `${VERSION}.${payload}.${mac(keys.current, payload)}`;
 }
@@ -57,7 +106,8 @@ export function verifyConsentToken(token: string, keys: ConsentTokenKeys): Conse
   }
   const parsed = payloadSchema.safeParse(json);
   if (!parsed.success) return undefined;
-  return { userId: parsed.data.u, category: parsed.data.c, channel: parsed.data.ch, issuedAt: parsed.data.iat };
+  const { u, c, ch, iat, g } = parsed.data;
+  return { userId: u, category: c, channel: ch, issuedAt: iat, ...(g === undefined ? {} : { generation: g }) };
 }
 
 /** A value bound to a token with the same keys (the preference form's CSRF field). */

@@ -1,15 +1,24 @@
 /**
- * What a producer (an internal service holding an API key) may do:
+ * What a producer (an internal service holding an API key) may do. People are shared by every producer on purpose (one
+ * person, one set of choices), so what may be done to them is fenced by capability:
  * - `notifications:send`: send the notification types it owns;
  * - `notifications:read_all`: read any producer's notifications (others read only their own);
- * - `preferences:write`: change a person's preferences, contacts and devices, and erase a person;
+ * - `users:read`: read a person's preferences and the devices they registered;
+ * - `preferences:write`: change a person's preferences (never what the person said themselves: a STOP, an
+ *   unsubscribe, a choice on their preference page);
+ * - `contacts:write`: change a person's contacts (where their email and texts go) and register or remove devices;
+ * - `users:erase`: erase a person;
  * - `templates:write`: write the templates of the types it owns;
- * - `admin`: edit a template another producer created, and write templates of any type.
+ * - `admin`: edit a template another producer created, write templates of any type, put a type into a required
+ *   category, lift a suppression.
  */
 export const SCOPES = [
   'notifications:send',
   'notifications:read_all',
+  'users:read',
   'preferences:write',
+  'contacts:write',
+  'users:erase',
   'templates:write',
   'admin',
 ] as const;

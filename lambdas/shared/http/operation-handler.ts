@@ -36,11 +36,8 @@ export function operationsHandler<Ids extends OperationId>(implementations: Oper
     if (!operation) throw new ApiError(405, 'method_not_allowed', `${event.httpMethod} is not supported here`);
     const producer = operation.scope ? requireScope(event, operation.scope) : producerOf(event);
     const path = parsePathParameters(event, operation.pathParameters);
-    const personal = new Set(operation.personalPathParameters ?? []);
-    logger.appendKeys({
-      producer: producer.name,
-      ...Object.fromEntries(Object.entries(path as Record<string, unknown>).filter(([name]) => !personal.has(name))),
-    });
+    // No path carries personal data (an address goes in a body): every parameter may be logged.
+    logger.appendKeys({ producer: producer.name, ...(path as Record<string, unknown>) });
     const body = operation.body ? parseJsonBody(event, operation.body) : undefined;
     const implementation = implementations[operation.id as Ids] as (
       request: OperationRequest<OperationId>,

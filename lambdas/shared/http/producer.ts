@@ -39,9 +39,15 @@ export function producerOf(event: APIGatewayProxyEvent): Producer {
 export function requireScope(event: APIGatewayProxyEvent, scope: Scope): Producer {
   const producer = producerOf(event);
   if (!hasScope(producer, scope)) {
-    throw new ApiError(403, 'insufficient_scope', `producer "${producer.name}" lacks the scope ${scope}`);
+    throw missingScope(producer, scope);
   }
   return producer;
+}
+
+/** 403 missing_scope, naming the scope the producer lacks (and the field that asked for it, if one did). */
+export function missingScope(producer: Producer, scope: Scope, because?: { why: string; field: string }): ApiError {
+  const message = `producer "${producer.name}" lacks the scope ${scope}${because ? `, which ${because.why}` : ''}`;
+  return new ApiError(403, 'missing_scope', message, because ? [{ field: because.field, message }] : undefined);
 }
 
 /** A producer may send, and write the template of, only a type it owns. */

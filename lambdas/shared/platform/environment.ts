@@ -21,6 +21,15 @@ export const ENV = {
   consentKeysSecretArn: 'CONSENT_KEYS_SECRET_ARN',
   /** Local and in tests: the same keys as JSON, {current, previous?}. */
   consentKeys: 'CONSENT_KEYS',
+  /** JSON {change_anything_seconds, unsubscribe_seconds}: what a recipient's link may do until what age (default 30 and 365 days). */
+  linkLifetimes: 'LINK_LIFETIMES',
+  /**
+   * Deployed: the Secrets Manager secret {current, previous?, rekeyed?} of the peppers that key addresses on the
+   * suppression list (domain/address-key.ts).
+   */
+  suppressionKeysSecretArn: 'SUPPRESSION_KEYS_SECRET_ARN',
+  /** Local and in tests: the same as JSON. */
+  suppressionKeys: 'SUPPRESSION_KEYS',
   /** JSON: [{ key_id, name, scopes, types }], key_id being the producer's API Gateway key id. */
   producers: 'PRODUCERS',
   /** When set, the ingest path reads users through this DAX cluster endpoint. */
@@ -32,6 +41,8 @@ export const ENV = {
   deliveryAttempts: 'DELIVERY_ATTEMPTS',
   /** How long a delivery claim is held before another attempt may take it (a worker that died). */
   claimLeaseSeconds: 'CLAIM_LEASE_SECONDS',
+  /** The queue of erasures to make again later (lambdas/user-erasure/): the index settles, providers finish. */
+  erasureQueueUrl: 'ERASURE_QUEUE_URL',
   /** The first retry's backoff, doubling with each attempt (default 10 s). The fault drill shortens it. */
   retryBaseSeconds: 'RETRY_BASE_SECONDS',
 } as const;

@@ -72,6 +72,10 @@ function recipientErrorAnswers(operation: Operation, error: ErrorContent) {
   return {
     ...(operation.body ? { 400: { description: 'the body is not what the link takes', ...page } } : {}),
     403: { description: "the link is not valid: its token is not the platform's, or the form is not its own", ...page },
+    410: {
+      description: 'the link has expired, or was made for a person since erased (a new person now has the id)',
+      ...page,
+    },
     ...(operation.body ? { 413: { description: `the body is larger than ${MAX_BODY_BYTES} bytes`, ...error } } : {}),
     429: { description: "over the address's rate", ...retry },
     500: { description: 'a fault of the platform; it has been logged', ...error },

@@ -17,7 +17,13 @@ import {
   templateAnswerSchema,
 } from '../schemas/answers.js';
 import { contactsSchema } from '../schemas/contacts.js';
-import { deviceIdSchema, notificationIdSchema, notificationTypeSchema, userIdSchema } from '../schemas/identifiers.js';
+import {
+  addressKeySchema,
+  deviceIdSchema,
+  notificationIdSchema,
+  notificationTypeSchema,
+  userIdSchema,
+} from '../schemas/identifiers.js';
 import { notificationRequestSchema } from '../schemas/notification-request.js';
 import { preferencesSchema } from '../schemas/preferences.js';
 import { templateSchema } from '../schemas/template.js';
@@ -81,8 +87,6 @@ export interface Operation {
   readonly description?: string;
   /** One schema per {parameter} of the path. */
   readonly pathParameters: z.ZodMiniObject;
-  /** Path parameters that are personal data (an address): never written to a log line. */
-  readonly personalPathParameters?: readonly string[];
   readonly body?: z.ZodMiniType;
   /** Takes an Idempotency-Key header. */
   readonly idempotent?: boolean;
@@ -115,7 +119,8 @@ const tokenPath = z.object({
 });
 const userPath = z.object({ user_id: userIdSchema });
 const typePath = z.object({ type: notificationTypeSchema });
-const suppressionPath = z.object({
+/** An address whose suppression is asked about: in a body, never in a path (paths reach logs and traces). */
+const suppressionLookupSchema = z.strictObject({
   channel: z.enum(CHANNELS_WITH_ADDRESSES, { message: `must be one of ${CHANNELS_WITH_ADDRESSES.join(', ')}` }),
   address: z
     .string()
@@ -125,6 +130,8 @@ const suppressionPath = z.object({
       z.meta({ examples: ['ada@example.com'] }),
     ),
 });
+/** A suppression named by its address's key (peppered: it names neither the address nor the person). */
+const suppressionPath = z.object({ address_key: addressKeySchema });
 
 export const OPERATIONS = {
   sendNotification: {
@@ -167,7 +174,7 @@ export const OPERATIONS = {
     method: 'GET',
     path: '/preferences/{user_id}',
     function: 'preferences',
-    scope: null,
+    scope: 'users:read',
     summary: "Read a person's preferences",
     description: 'A person never seen has the defaults: every channel on, no quiet hours.',
     pathParameters: userPath,
@@ -187,7 +194,7 @@ export const OPERATIONS = {
     method: 'DELETE',
     path: '/users/{user_id}',
     function: 'user-erasure',
-    scope: 'preferences:write',
+    scope: 'users:erase',
     summary: 'Erase a person',
     description:
       'Their devices and push endpoints, their preferences and contacts, and their id on every notification record. ' +
@@ -199,7 +206,7 @@ export const OPERATIONS = {
     method: 'PUT',
     path: '/users/{user_id}/contacts',
     function: 'contacts',
-    scope: 'preferences:write',
+    scope: 'contacts:write',
     summary: "Replace a person's contacts",
     description: 'A field left out is removed.',
     pathParameters: userPath,
@@ -210,7 +217,7 @@ export const OPERATIONS = {
     method: 'POST',
     path: '/users/{user_id}/devices',
     function: 'devices',
-    scope: 'preferences:write',
+    scope: 'contacts:write',
     summary: 'Register a push device',
     description:
       'The same token gives the same device id; a token registered for another person moves to this one. Past the ' +
@@ -223,7 +230,7 @@ export const OPERATIONS = {
     method: 'GET',
     path: '/users/{user_id}/devices',
     function: 'devices',
-    scope: null,
+    scope: 'users:read',
     summary: "List a person's push devices",
     pathParameters: userPath,
     answers: { 200: { description: 'the devices', schema: devicesAnswerSchema } },
@@ -232,7 +239,7 @@ export const OPERATIONS = {
     method: 'DELETE',
     path: '/users/{user_id}/devices/{device_id}',
     function: 'devices',
-    scope: 'preferences:write',
+    scope: 'contacts:write',
     summary: 'Forget a push device',
     description: "Its push endpoint is deleted; a device that is not this person's is 404.",
     pathParameters: z.object({ user_id: userIdSchema, device_id: deviceIdSchema }),
@@ -260,28 +267,38 @@ export const OPERATIONS = {
     pathParameters: typePath,
     answers: { 200: { description: 'the template', schema: templateAnswerSchema } },
   },
-  getSuppression: {
-    method: 'GET',
-    path: '/suppressions/{channel}/{address}',
+  findSuppression: {
+    method: 'POST',
+    path: '/suppressions/lookup',
     function: 'suppressions',
     scope: 'notifications:read_all',
     summary: 'Why an address is suppressed, and since when',
     description:
       'A hard bounce, a complaint or repeated soft bounces suppress an address: no channel sends to it until an admin ' +
-      'lifts it. 404 for an address that is not suppressed.',
+      "lifts it. The address goes in the body, never in a path. Answers the suppression with its address's key, which " +
+      'the platform logs instead of the address; 404 for an address that is not suppressed.',
+    pathParameters: noParameters,
+    body: suppressionLookupSchema,
+    answers: { 200: { description: 'the suppression', schema: suppressionAnswerSchema } },
+  },
+  getSuppression: {
+    method: 'GET',
+    path: '/suppressions/{address_key}',
+    function: 'suppressions',
+    scope: 'notifications:read_all',
+    summary: 'A suppression, by the key its address is logged under',
+    description: "The key is in the platform's logs (address_key) and in what the lookup answers. 404 for none.",
     pathParameters: suppressionPath,
-    personalPathParameters: ['address'],
     answers: { 200: { description: 'the suppression', schema: suppressionAnswerSchema } },
   },
   liftSuppression: {
     method: 'DELETE',
-    path: '/suppressions/{channel}/{address}',
+    path: '/suppressions/{address_key}',
     function: 'suppressions',
     scope: 'admin',
-    summary: 'Lift the suppression of an address',
+    summary: 'Lift the suppression of an address, by its key',
     description: 'The address may be sent to again; its soft bounces are forgotten. 404 for one not suppressed.',
     pathParameters: suppressionPath,
-    personalPathParameters: ['address'],
     answers: { 204: { description: 'lifted' } },
   },
   twilioStatusCallback: {

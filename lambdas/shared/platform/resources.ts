@@ -114,6 +114,14 @@ export interface TableDefinition {
   readonly indexes?: readonly IndexDefinition[];
 }
 
+/**
+ * An erasure is made again (lambdas/user-erasure/person-erasure.ts) `firstAfterSeconds` after the call, when the index
+ * of a person's notifications has settled, then with backoff while a provider holds a text it cannot delete yet
+ * (Twilio: until the text is final, usually minutes), for `passes` passes (about a day); what is still not done then
+ * rests in the erasure DLQ, with an alarm.
+ */
+export const ERASURE_FOLLOW_UP = { firstAfterSeconds: 60, passes: 100, timeoutSeconds: 60 } as const;
+
 /** The notifications table's index of a person's notifications (user_id, created_at; keys only). */
 export const NOTIFICATIONS_BY_USER_INDEX = 'by_user';
 
@@ -165,9 +173,10 @@ export const TABLES = {
   templates: { partitionKey: { name: 'type', type: 'S' } },
   /**
    * One item per address a channel must not send to (a hard bounce, a complaint) or whose soft bounces are
-   * being counted, keyed by a hash of the channel and the normalised address: the address itself is never stored.
+   * being counted, keyed by the address's peppered key (domain/address-key.ts): the address itself is never stored.
+   * A count of soft bounces expires with its window; a suppression stays until it is lifted.
    */
-  suppressions: { partitionKey: { name: 'address_key', type: 'S' } },
+  suppressions: { partitionKey: { name: 'address_key', type: 'S' }, timeToLiveAttribute: 'expires_at' },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;
@@ -179,6 +188,8 @@ export const HANDLER_MODULES = {
   worker: (channel: Channel) => `channels/${channel}/handler.ts`,
   /** A channel's feedback function: what its provider says after the send. */
   feedback: (channel: Channel) => `channels/${channel}/feedback-handler.ts`,
+  /** The function that makes an erasure again, from the erasure queue. */
+  erasureFollowUp: 'user-erasure/follow-up-handler.ts',
 };
 
 /**
@@ -194,4 +205,6 @@ export const LOCAL_RESOURCE_NAMES = {
   deadLetterQueue: (prefix: string, channel: Channel) => `${prefix}-${channel}-dlq`,
   /** A channel's feedback topic and queue (and, with `-dlq`, its DLQ). */
   feedback: (prefix: string, channel: Channel) => `${prefix}-${channel}-feedback`,
+  /** The erasure follow-ups' queue (and, with `-dlq`, its DLQ). */
+  erasureQueue: (prefix: string) => `${prefix}-erasures`,
 };

@@ -3,7 +3,7 @@ import { CHANNELS } from '../../channels/registry.js';
 import { PROVIDER_OUTCOMES } from '../domain/provider-outcome.js';
 import { contactsSchema } from './contacts.js';
 import { notificationIdSchema, userIdSchema } from './identifiers.js';
-import { preferencesSchema } from './preferences.js';
+import { storedPreferencesSchema } from './preferences.js';
 import { templateSchema } from './template.js';
 import * as z from './zod.js';
 
@@ -16,7 +16,7 @@ import * as z from './zod.js';
 export const errorAnswerSchema = z
   .object({
     error: z.object({
-      code: z.string().check(z.describe('e.g. invalid_request, insufficient_scope, not_found, enqueue_failed')),
+      code: z.string().check(z.describe('e.g. invalid_request, missing_scope, not_found, enqueue_failed')),
       message: z.string(),
       details: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
     }),
@@ -75,7 +75,7 @@ export const notificationAnswerSchema = z
   })
   .check(z.meta({ id: 'Notification' }));
 
-export const preferencesAnswerSchema = preferencesSchema.check(z.meta({ id: 'Preferences' }));
+export const preferencesAnswerSchema = storedPreferencesSchema.check(z.meta({ id: 'Preferences' }));
 
 export const contactsAnswerSchema = z
   .extend(contactsSchema, { user_id: userIdSchema })
@@ -103,6 +103,7 @@ export const templateAnswerSchema = z
 
 export const suppressionAnswerSchema = z
   .object({
+    address_key: z.string().check(z.describe("the address's key, which the platform logs instead of the address")),
     channel: z.enum(CHANNELS),
     reason: z.enum(['bounce', 'complaint', 'soft_bounces', 'opt_out']),
     since: z.string(),

@@ -38,3 +38,10 @@ export const deviceIdSchema = z
 export const idempotencyKeySchema = z
   .string()
   .check(z.regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters'));
+
+/** The key an address is logged and named under on the suppression list (domain/address-key.ts). */
+export const addressKeySchema = z
+  .string()
+  .check(
+    z.regex(/^[0-9a-f]{64}$/, "must be an address's key: 64 hexadecimal digits, as the logs and the lookup give it"),
+  );

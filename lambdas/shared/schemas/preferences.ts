@@ -51,25 +51,42 @@ const categoryChoicesSchema = z.strictObject(
 
 /**
  * A master switch per channel (a PUT says each, unless its channel gives a default), quiet hours or null, and choices
- * per category (optional: a client that knows nothing of categories keeps working).
+ * per category (optional: a client that knows nothing of categories keeps working, and leaves them as they are).
  */
+const categoryChoicesRecord = z.record(
+  z.string().check(z.regex(CATEGORY_NAME, 'must be a category name (a-z 0-9 _, starting with a letter)')),
+  categoryChoicesSchema,
+);
+const CATEGORIES_DESCRIPTION =
+  'the person\'s choices per category, e.g. {"marketing": {"email": false}}; the installation\'s categories are in ' +
+  'platform.config.ts, and a required one cannot be turned off. What the person turned off themselves (unsubscribed) ' +
+  'stays off whatever a PUT says';
+const unsubscribedSchema = z
+  .array(z.string())
+  .check(
+    z.describe(
+      'what the person turned off themselves, which no producer turns back on: a channel by texting STOP ("sms", until ' +
+        'START), a category on a channel by an email\'s unsubscribe link or their preference page ("marketing/email", ' +
+        'until they turn it on there)',
+    ),
+    z.meta({ readOnly: true }),
+  );
+
 export const preferencesSchema = z.strictObject({
   ...(Object.fromEntries(CHANNELS.map((channel) => [channel, channelSwitch(channel)])) as ChannelSwitches),
   quiet_hours: z.nullable(quietHoursSchema),
   categories: z
-    ._default(
-      z.record(
-        z.string().check(z.regex(CATEGORY_NAME, 'must be a category name (a-z 0-9 _, starting with a letter)')),
-        categoryChoicesSchema,
-      ),
-      {},
-    )
-    .check(
-      z.describe(
-        'the person\'s choices per category, e.g. {"marketing": {"email": false}}; the installation\'s categories ' +
-          'are in platform.config.ts, and a required one cannot be turned off',
-      ),
-    ),
+    .optional(categoryChoicesRecord)
+    .check(z.describe(`${CATEGORIES_DESCRIPTION}. Left out of a PUT, they stay as they are`)),
+  // What a GET answered may be PUT back as it is.
+  unsubscribed: z.optional(unsubscribedSchema).check(z.describe('answered, never written: ignored in a PUT')),
+});
+
+/** The preferences as answered: the choices per category always, and what the person turned off themselves. */
+export const storedPreferencesSchema = z.strictObject({
+  ...preferencesSchema.shape,
+  categories: categoryChoicesRecord.check(z.describe(CATEGORIES_DESCRIPTION)),
+  unsubscribed: unsubscribedSchema,
 });
 
 type ChannelSwitches = {

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preferencesOf, reachabilityOf, UsersStore } from '../../../lambdas/shared/adapters/users-store.js';
+import {
+  preferencesOf,
+  reachabilityOf,
+  UsersStore,
+  unsubscribesOf,
+} from '../../../lambdas/shared/adapters/users-store.js';
 import { awsClientDefaults } from '../../../lambdas/shared/aws/client-defaults.js';
 import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../../../lambdas/shared/domain/preferences.js';
@@ -20,6 +25,7 @@ beforeAll(async () => {
 afterAll(() => platform.remove());
 
 const newUser = () => `user-${randomUUID()}`;
+const AT = '2030-01-01T11:00:00.000Z';
 const preferences: Preferences = {
   ...DEFAULT_PREFERENCES,
   sms: false,
@@ -78,19 +84,20 @@ describe('savePreferences', () => {
   it('stores the preferences whole and stamps the write', async () => {
     const userId = newUser();
 
-    await users.savePreferences(userId, preferences);
+    const stored = await users.savePreferences(userId, preferences, AT);
 
     const user = await users.findFresh(userId);
     expect(user?.preferences).toEqual(preferences);
+    expect(stored.preferences).toEqual(preferences);
     expect(preferencesOf(user)).toEqual(preferences);
-    expect(user?.updated_at).toEqual(expect.any(String));
+    expect(user?.updated_at).toBe(AT);
   });
 
   it('leaves the contacts as they were', async () => {
     const userId = newUser();
     await users.replaceContacts(userId, { email_address: 'ada@example.com', locale: 'de-DE' });
 
-    await users.savePreferences(userId, preferences);
+    await users.savePreferences(userId, preferences, AT);
 
     expect(await users.findFresh(userId)).toMatchObject({
       email_address: 'ada@example.com',
@@ -98,13 +105,98 @@ describe('savePreferences', () => {
       preferences,
     });
   });
+
+  it('leaves the choices per category as they are when it is sent none', async () => {
+    const userId = newUser();
+    await users.savePreferences(userId, { ...preferences, categories: { orders: { sms: false } } }, AT);
+
+    const { categories: _left, ...seed } = preferences;
+    const stored = await users.savePreferences(userId, { ...seed, email: false }, AT);
+
+    expect(stored.preferences.categories).toEqual({ orders: { sms: false } });
+    expect(preferencesOf(await users.findFresh(userId))).toMatchObject({
+      email: false,
+      categories: { orders: { sms: false } },
+    });
+  });
+
+  it("keeps off what the person turned off themselves, whatever the producer's categories say", async () => {
+    const userId = newUser();
+    await users.replaceContacts(userId, { email_address: 'ada@example.com' });
+    await users.unsubscribe(userId, 'marketing', 'email', AT);
+
+    const stored = await users.savePreferences(
+      userId,
+      { ...preferences, categories: { marketing: { email: true, sms: true } } },
+      AT,
+    );
+
+    expect(stored.preferences.categories).toEqual({ marketing: { email: false, sms: true } });
+    expect([...stored.unsubscribed]).toEqual(['marketing/email']);
+    expect(unsubscribesOf(await users.findFresh(userId))).toEqual(new Set(['marketing/email']));
+  });
+});
+
+describe("the person's own word", () => {
+  it('saveOwnPreferences keeps what they turned off, and forgets what they turned back on', async () => {
+    const userId = newUser();
+    await users.replaceContacts(userId, { email_address: 'ada@example.com' });
+    await users.unsubscribe(userId, 'marketing', 'email', AT);
+
+    const saved = await users.saveOwnPreferences(
+      userId,
+      { ...preferences, categories: { marketing: { email: true, sms: false } } },
+      { off: ['marketing/sms'], on: ['marketing/email'] },
+      AT,
+    );
+
+    expect(saved).toBe(true);
+    expect(unsubscribesOf(await users.findFresh(userId))).toEqual(new Set(['marketing/sms']));
+  });
+
+  it('writes nothing for a person who does not exist (erased since the link was sent)', async () => {
+    const userId = newUser();
+
+    expect(await users.unsubscribe(userId, 'marketing', 'email', AT)).toBe(false);
+    expect(await users.saveOwnPreferences(userId, preferences, { off: [], on: [] }, AT)).toBe(false);
+    expect(await users.findFresh(userId)).toBeUndefined();
+  });
+});
+
+describe('linkGeneration', () => {
+  it("makes the person's link generation once, and answers it again after", async () => {
+    const userId = newUser();
+    await users.replaceContacts(userId, { email_address: 'ada@example.com' });
+
+    const first = await users.linkGeneration({ user_id: userId });
+    const again = await users.linkGeneration({ user_id: userId });
+    const read = await users.linkGeneration((await users.findFresh(userId)) ?? { user_id: userId });
+
+    expect(first).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect([again, read]).toEqual([first, first]);
+  });
+
+  it('makes a new one for a person erased and made again under the same id, and none for no one', async () => {
+    const userId = newUser();
+    await users.replaceContacts(userId, { email_address: 'ada@example.com' });
+    const before = await users.linkGeneration({ user_id: userId });
+    await users.remove(userId);
+
+    const erased = await users.linkGeneration({ user_id: userId });
+    await users.replaceContacts(userId, { email_address: 'someone-else@example.com' });
+    const after = await users.linkGeneration({ user_id: userId });
+
+    expect(erased).toBeUndefined();
+    expect(after).toEqual(expect.any(String));
+    expect(after).not.toBe(before);
+  });
 });
 
 describe('replaceContacts', () => {
   it('makes the contacts exactly what was sent: a field left out is removed, the preferences stay', async () => {
     // Prepare
     const userId = newUser();
-    await users.savePreferences(userId, preferences);
+    await users.savePreferences(userId, preferences, AT);
     await users.replaceContacts(userId, {
       email_address: 'ada@example.com',
       phone_number: '+4915112345678',
@@ -135,7 +227,7 @@ describe('replaceContacts', () => {
 describe('remove', () => {
   it("forgets the person's item: preferences, contacts and devices", async () => {
     const userId = newUser();
-    await users.savePreferences(userId, preferences);
+    await users.savePreferences(userId, preferences, AT);
     await users.replaceContacts(userId, { email_address: 'ada@example.com' });
 
     await users.remove(userId);
@@ -176,35 +268,50 @@ describe('userIdsWithPhoneNumber', () => {
 
 describe('switchChannel', () => {
   const change = { on: false, source: 'sms_keyword' as const, keyword: 'STOP', at: '2030-01-01T12:00:00.000Z' };
+  const start = { ...change, on: true, keyword: 'START' };
 
-  it('turns one switch of saved preferences, keeps the rest, and records who turned it', async () => {
+  it('records who turned the channel off, over the master switch, which stays as it was', async () => {
     const userId = newUser();
-    await users.savePreferences(userId, { ...preferences, sms: true });
+    await users.savePreferences(userId, { ...preferences, sms: true }, AT);
 
     expect(await users.switchChannel(userId, 'sms', change)).toBe(true);
 
     const item = await users.findFresh(userId);
-    expect(item?.preferences).toEqual({ ...preferences, sms: false });
+    expect(item?.preferences).toEqual({ ...preferences, sms: true });
     expect(item).toMatchObject({ sms_switched_by: change, updated_at: change.at });
+    expect(unsubscribesOf(item)).toEqual(new Set(['sms']));
   });
 
-  it('gives a person with contacts and no preferences yet the defaults, with that switch turned', async () => {
-    const userId = newUser();
-    await users.replaceContacts(userId, { phone_number: '+15550000002' });
+  it('START undoes the STOP and nothing more: a master switch turned off elsewhere stays off', async () => {
+    const [wantsTexts, turnedThemOff] = [newUser(), newUser()];
+    await users.savePreferences(wantsTexts, { ...preferences, sms: true }, AT);
+    await users.savePreferences(turnedThemOff, { ...preferences, sms: false }, AT);
+    for (const userId of [wantsTexts, turnedThemOff]) {
+      await users.switchChannel(userId, 'sms', change);
+      await users.switchChannel(userId, 'sms', start);
+    }
 
-    expect(await users.switchChannel(userId, 'sms', change)).toBe(true);
-
-    expect(preferencesOf(await users.findFresh(userId))).toEqual({ ...DEFAULT_PREFERENCES, sms: false });
+    const [on, off] = await Promise.all([users.findFresh(wantsTexts), users.findFresh(turnedThemOff)]);
+    expect([unsubscribesOf(on).size, preferencesOf(on).sms]).toEqual([0, true]);
+    expect([unsubscribesOf(off).size, preferencesOf(off).sms]).toEqual([0, false]);
   });
 
-  it('turns it back on', async () => {
+  it('START after a STOP of an earlier release (which turned the master switch off) turns it back on', async () => {
     const userId = newUser();
-    await users.replaceContacts(userId, { phone_number: '+15550000003' });
-    await users.switchChannel(userId, 'sms', change);
+    await documentClient.put({
+      TableName: table,
+      Item: {
+        user_id: userId,
+        preferences: { ...preferences, sms: false },
+        sms_switched_by: { on: false, source: 'sms_keyword', keyword: 'STOP', at: AT },
+        updated_at: AT,
+      },
+    });
 
-    await users.switchChannel(userId, 'sms', { ...change, on: true, keyword: 'START' });
+    await users.switchChannel(userId, 'sms', start);
 
-    expect(preferencesOf(await users.findFresh(userId)).sms).toBe(true);
+    const item = await users.findFresh(userId);
+    expect([unsubscribesOf(item).size, preferencesOf(item).sms]).toEqual([0, true]);
   });
 
   it('creates no one: false for a person who does not exist', async () => {

@@ -1,16 +1,29 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signConsentToken } from '../../../lambdas/shared/domain/consent-token.js';
+import { SCOPES } from '../../../lambdas/shared/domain/producer.js';
 import {
   API_FUNCTIONS,
   type ApiFunction,
   OPERATION_LIST,
   OPERATIONS,
+  type Operation,
   type OperationId,
   pathParameterNames,
 } from '../../../lambdas/shared/platform/operations.js';
 import { HANDLER_MODULES } from '../../../lambdas/shared/platform/resources.js';
-import { apiEvent, invoke, lambdaContext, TEST_KEYS } from '../../support/api-gateway.js';
+import { producerApiPolicy } from '../../../lib/api-resource-policy.js';
+import { ApiGatewayEmulation, type LocalProducer } from '../../../local/api-gateway-emulation.js';
+import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN } from '../../../local/twilio-sandbox.js';
+import {
+  apiEvent,
+  invoke,
+  lambdaContext,
+  onlyScopeKey,
+  PEOPLE_SCOPES,
+  TEST_KEYS,
+  TEST_PRODUCERS,
+} from '../../support/api-gateway.js';
 import { TEST_CONSENT_KEYS } from '../../support/categories.js';
 import {
   ALL_CHANNEL_TEMPLATE,
@@ -33,7 +46,12 @@ let plane: ControlPlane;
 const handlers = new Map<ApiFunction, Handler>();
 
 beforeAll(async () => {
-  platform = await provisionTestPlatform('hostile');
+  // Twilio's webhooks check signatures with these (they are refused here: nothing is signed with them).
+  platform = await provisionTestPlatform('hostile', {
+    TWILIO_ACCOUNT_SID: SANDBOX_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: SANDBOX_AUTH_TOKEN,
+    TWILIO_MESSAGING_SERVICE_SID: 'MG00000000000000000000000000000001',
+  });
   plane = await loadControlPlane();
   for (const name of API_FUNCTIONS) {
     const file = new URL(`../../../lambdas/${HANDLER_MODULES.api(name)}`, import.meta.url).href;
@@ -172,6 +190,15 @@ const BODY_RULES: Partial<Record<OperationId, BodyRules>> = {
       token: fc.oneof(notAString, notAllowed(/^[0-9a-fA-F]{64,200}$/)),
     },
   },
+  findSuppression: {
+    apiKeyId: TEST_KEYS.admin,
+    valid: { channel: 'email', address: 'ada@example.com' },
+    required: ['channel', 'address'],
+    badValues: {
+      channel: fc.oneof(notAString, notAllowed(/^(email|sms)$/)),
+      address: fc.oneof(notAString, fc.constant(''), fc.constant('x'.repeat(255))),
+    },
+  },
   putTemplate: {
     pathParameters: { type: 'hostile' },
     apiKeyId: TEST_KEYS.admin,
@@ -299,8 +326,7 @@ const VALID_SEGMENTS: Record<string, string> = {
   user_id: 'user-1',
   device_id: DEVICE_ID,
   type: 'order_shipped',
-  channel: 'email',
-  address: 'ada@example.com',
+  address_key: 'a'.repeat(64),
 };
 
 /**
@@ -322,7 +348,7 @@ const PATH_RULES: Record<string, RegExp> = {
   type: /^[a-z0-9_.-]{1,64}$/,
   notification_id: /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i,
   device_id: /^[a-f0-9]{32}$/,
-  channel: /^(email|sms)$/,
+  address_key: /^[0-9a-f]{64}$/,
 };
 
 // What a path segment can carry once API Gateway has decoded it: anything but an empty string.
@@ -345,7 +371,6 @@ describe('hostile path parameters', () => {
       await fc.assert(
         fc.asyncProperty(
           fc
-            // Any address is a well-formed one to look up (one that is not suppressed is 404).
             .constantFrom(...parameters.filter((name) => name in PATH_RULES))
             .chain((name) => badSegment(PATH_RULES[name] as RegExp).map((value) => ({ name, value }))),
           async ({ name, value }) => {
@@ -373,8 +398,9 @@ describe('hostile path parameters', () => {
 
 describe("hostile requests to a recipient's links", () => {
   const links = OPERATION_LIST.filter((operation) => operation.caller === 'recipient');
+  // A link of an earlier release (no generation): it may still unsubscribe, and shows the page.
   const token = signConsentToken(
-    { userId: 'hostile-person', category: 'marketing', channel: 'email', issuedAt: 1_795_000_000 },
+    { userId: 'hostile-person', category: 'marketing', channel: 'email', issuedAt: Math.floor(Date.now() / 1000) },
     TEST_CONSENT_KEYS,
   );
 
@@ -397,6 +423,42 @@ describe("hostile requests to a recipient's links", () => {
               token: fc.oneof(hostileText, fc.constantFrom(token.slice(0, -1), `${token}x`, token.toUpperCase())),
               body: fc.constant('List-Unsubscribe=One-Click'),
               expect: fc.constant(403),
+            }),
+            // A genuine token, expired: issued more than a year ago, at the epoch, or in the future.
+            fc.record({
+              token: fc
+                .constantFrom(0, 1_000_000_000, Math.floor(Date.now() / 1000) - 366 * 24 * 3600, 4_102_444_800)
+                .map((issuedAt) =>
+                  signConsentToken(
+                    { userId: 'hostile-person', category: 'marketing', channel: 'email', issuedAt, generation: 'g1' },
+                    TEST_CONSENT_KEYS,
+                  ),
+                ),
+              body: fc.constant('List-Unsubscribe=One-Click'),
+              expect: fc.constant(410),
+            }),
+            // A genuine, fresh token of a link generation the person does not have (an earlier person of that id).
+            fc.record({
+              token: fc
+                .string({
+                  unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-_'),
+                  minLength: 1,
+                  maxLength: 32,
+                })
+                .map((generation) =>
+                  signConsentToken(
+                    {
+                      userId: 'hostile-person',
+                      category: 'marketing',
+                      channel: 'email',
+                      issuedAt: Math.floor(Date.now() / 1000),
+                      generation: `not-${generation}`,
+                    },
+                    TEST_CONSENT_KEYS,
+                  ),
+                ),
+              body: fc.constant('List-Unsubscribe=One-Click'),
+              expect: fc.constant(410),
             }),
             // The genuine token with a body that is no one-click request and no form of the page's own.
             fc.record({
@@ -426,4 +488,148 @@ describe("hostile requests to a recipient's links", () => {
     },
     300_000,
   );
+});
+
+describe('hostile requests from producers without the scope', () => {
+  /** The operations fenced by a capability over people, each with a request that would change or show someone. */
+  const scoped = OPERATION_LIST.filter((operation) =>
+    (PEOPLE_SCOPES as readonly string[]).includes(operation.scope ?? ''),
+  ).map((operation) => ({
+    operation: operation.id,
+    name: nameOf(operation.id),
+    scope: operation.scope as (typeof PEOPLE_SCOPES)[number],
+    pathParameters: Object.fromEntries(
+      pathParameterNames(operation.path).map((name) => [name, VALID_SEGMENTS[name] ?? '']),
+    ),
+    body: BODY_RULES[operation.id]?.valid,
+  }));
+
+  it('fences every operation on a person by one of the scopes', () => {
+    expect(scoped.map((route) => `${route.name}: ${route.scope}`).sort()).toEqual([
+      'DELETE /v1/users/{user_id}/devices/{device_id}: contacts:write',
+      'DELETE /v1/users/{user_id}: users:erase',
+      'GET /v1/preferences/{user_id}: users:read',
+      'GET /v1/users/{user_id}/devices: users:read',
+      'POST /v1/users/{user_id}/devices: contacts:write',
+      'PUT /v1/preferences/{user_id}: preferences:write',
+      'PUT /v1/users/{user_id}/contacts: contacts:write',
+    ]);
+  });
+
+  it.each(scoped)(
+    '$name: refuses every producer without $scope with 403 missing_scope naming it, and changes nothing',
+    async (route) => {
+      // The person exists, with a device: a request that changed them would show in the footprint.
+      await invoke(plane.contacts, {
+        operation: 'putContacts',
+        pathParameters: { user_id: 'user-1' },
+        body: { email_address: 'user-1@example.com', phone_number: '+4915112345678' },
+      });
+      const before = await footprint(platform);
+      const without = [
+        ...PEOPLE_SCOPES.filter((scope) => scope !== route.scope).map(onlyScopeKey),
+        TEST_KEYS.orderService,
+        TEST_KEYS.reporting,
+      ];
+
+      for (const apiKeyId of without) {
+        generated++;
+        const answer = await invoke(handlerOf(route.operation), {
+          operation: route.operation,
+          pathParameters: route.pathParameters,
+          ...(route.body ? { body: route.body } : {}),
+          apiKeyId,
+        });
+        expect(answer.statusCode, apiKeyId).toBe(403);
+        expect(answer.json.error.code).toBe('missing_scope');
+        expect(answer.json.error.message).toContain(route.scope);
+      }
+
+      expect(await footprint(platform)).toBe(before);
+      // The producer that has the scope gets past it.
+      const allowed = await invoke(handlerOf(route.operation), {
+        operation: route.operation,
+        pathParameters: route.pathParameters,
+        ...(route.body ? { body: route.body } : {}),
+        apiKeyId: onlyScopeKey(route.scope),
+      });
+      expect(allowed.json?.error?.code).not.toBe('missing_scope');
+    },
+    120_000,
+  );
+});
+
+describe('hostile requests past api.allowedSources', () => {
+  const PRODUCERS_CIDR = '203.0.113.0/24';
+  const ELSEWHERE = '198.51.100.7';
+  /** The local gateway, in this process, with the handlers and the resource policy the stack attaches. */
+  const gateway = () =>
+    new ApiGatewayEmulation(
+      TEST_PRODUCERS.map(
+        (producer): LocalProducer => ({
+          keyId: producer.key_id,
+          keyValue: `${producer.key_id}-value`,
+          settings: {
+            name: producer.name,
+            scopes: producer.scopes.filter((scope) => (SCOPES as readonly string[]).includes(scope)) as never,
+            types: producer.types,
+            rateLimit: 1_000,
+            burstLimit: 1_000,
+            dailyQuota: 1_000_000,
+          },
+        }),
+      ),
+      Object.fromEntries(handlers) as never,
+      { producerPolicy: producerApiPolicy({ cidrs: [PRODUCERS_CIDR] }) },
+    );
+  const request = (operation: OperationId, remoteAddress: string) => {
+    const { method, path, formBody } = OPERATIONS[operation] as Operation;
+    const url = `/v1${path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'token' ? 'v1.x.y' : (VALID_SEGMENTS[name] ?? 'x')))}`;
+    const body = BODY_RULES[operation]?.valid;
+    return {
+      method,
+      url,
+      headers: {
+        'x-api-key': `${TEST_KEYS.admin}-value`,
+        'content-type': formBody ? 'application/x-www-form-urlencoded' : 'application/json',
+      },
+      body: Buffer.from(body ? JSON.stringify(body) : formBody ? 'MessageSid=SM1' : ''),
+      remoteAddress,
+    };
+  };
+
+  it("refuses every producer's operation from elsewhere at the edge, with the key of a producer that has every scope, and changes nothing", async () => {
+    const edge = gateway();
+    const before = await footprint(platform);
+
+    for (const operation of OPERATION_LIST.filter((candidate) => candidate.caller === undefined)) {
+      generated++;
+      const answer = await edge.answer(request(operation.id, ELSEWHERE));
+      expect(answer.statusCode, operation.id).toBe(403);
+      expect(answer.handler, operation.id).toBeUndefined();
+      expect(JSON.parse(answer.body).Message).toContain('explicit deny');
+    }
+
+    expect(await footprint(platform)).toBe(before);
+  });
+
+  it("lets a recipient's links and Twilio's webhooks through from anywhere, to their functions' own checks", async () => {
+    const edge = gateway();
+    const keyless = OPERATION_LIST.filter((operation) => operation.caller !== undefined);
+
+    for (const operation of keyless) {
+      generated++;
+      const answer = await edge.answer({ ...request(operation.id, ELSEWHERE), headers: {} });
+      // The function answered: it refused the unsigned webhook and the token that is not the platform's itself.
+      expect(answer.handler, operation.id).toBe(operation.function);
+      expect(answer.statusCode, operation.id).toBe(403);
+    }
+    expect(keyless).toHaveLength(5);
+  });
+
+  it("lets the producers' own addresses through", async () => {
+    const answer = await gateway().answer(request('getTemplate', '203.0.113.9'));
+
+    expect(answer.handler).toBe('templates');
+  });
 });

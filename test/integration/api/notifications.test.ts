@@ -4,8 +4,11 @@ import type { Channel } from '../../../lambdas/channels/registry.js';
 import { ADDRESS_KEY_ATTRIBUTE } from '../../../lambdas/shared/adapters/channel-queues.js';
 import { SuppressionList } from '../../../lambdas/shared/adapters/suppression-list.js';
 import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
+import { lookupKeys } from '../../../lambdas/shared/domain/address-key.js';
+import { suppressionPeppers } from '../../../lambdas/shared/platform/suppression-keys.js';
 import { channelJobSchema } from '../../../lambdas/shared/schemas/channel-job.js';
 import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
+import { TEST_SUPPRESSION_KEYS } from '../../support/categories.js';
 import {
   ALL_CHANNEL_TEMPLATE,
   type ControlPlane,
@@ -84,11 +87,18 @@ describe('POST /v1/notifications', () => {
         type: { StringValue: 'order_shipped' },
         producer: { StringValue: 'order-service' },
       });
-      // The suppression key of the address the job goes to (a hash, never the address), for the worker to read the
+      // The suppression keys of the address the job goes to (peppered, never the address), for the worker to read the
       // suppression list beside its claim; push has no address of its own.
-      const addressKey = jobs[0]?.MessageAttributes?.[ADDRESS_KEY_ATTRIBUTE]?.StringValue;
-      if (channel === 'push') expect(addressKey).toBeUndefined();
-      else expect(addressKey).toMatch(/^[0-9a-f]{64}$/);
+      const addressKeys = jobs[0]?.MessageAttributes?.[ADDRESS_KEY_ATTRIBUTE]?.StringValue;
+      if (channel === 'push') expect(addressKeys).toBeUndefined();
+      else
+        expect(addressKeys).toBe(
+          lookupKeys(
+            TEST_SUPPRESSION_KEYS,
+            channel,
+            channel === 'email' ? `${userId}@example.com` : '+4915112345678',
+          ).join(','),
+        );
     }
   });
 
@@ -260,7 +270,7 @@ describe('POST /v1/notifications', () => {
     expect(malformed.json.error.code).toBe('malformed_json');
     expect(badKey.json.error.details[0].field).toBe('Idempotency-Key');
     expect(noScope.statusCode).toBe(403);
-    expect(noScope.json.error.code).toBe('insufficient_scope');
+    expect(noScope.json.error.code).toBe('missing_scope');
   });
 });
 
@@ -368,7 +378,7 @@ describe('GET /v1/notifications/{notification_id}', () => {
 describe('POST /v1/notifications to a suppressed address', () => {
   it('skips the channel as suppressed, queues the others, and a critical type does not outrank it', async () => {
     const userId = await createUser(plane);
-    await new SuppressionList(platform.resources.tables.suppressions, documentClient).suppress(
+    await new SuppressionList(platform.resources.tables.suppressions, documentClient, suppressionPeppers).suppress(
       'email',
       `${userId}@example.com`,
       'bounce',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
+import { invoke, onlyScopeKey, TEST_KEYS } from '../../support/api-gateway.js';
 import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
 
 let platform: TestPlatform;
@@ -18,7 +18,7 @@ const getPreferences = (userId: string) =>
   invoke(preferences, {
     operation: 'getPreferences',
     pathParameters: { user_id: userId },
-    apiKeyId: TEST_KEYS.orderService,
+    apiKeyId: onlyScopeKey('users:read'),
   });
 const putPreferences = (
   userId: string,
@@ -50,7 +50,14 @@ describe('GET and PUT /v1/preferences/{user_id}', () => {
     const answer = await getPreferences(`new-${randomUUID()}`);
 
     expect(answer.statusCode).toBe(200);
-    expect(answer.json).toEqual({ email: true, sms: true, push: true, quiet_hours: null, categories: {} });
+    expect(answer.json).toEqual({
+      email: true,
+      sms: true,
+      push: true,
+      quiet_hours: null,
+      categories: {},
+      unsubscribed: [],
+    });
   });
 
   it('stores the document, quiet hours holding back SMS and push by default, and reads it back', async () => {
@@ -63,6 +70,7 @@ describe('GET and PUT /v1/preferences/{user_id}', () => {
       ...nightOwl,
       quiet_hours: { ...nightOwl.quiet_hours, channels: ['sms', 'push'] },
       categories: {},
+      unsubscribed: [],
     };
     expect(saved.statusCode).toBe(200);
     expect(saved.json).toEqual(expected);
@@ -101,7 +109,24 @@ describe('GET and PUT /v1/preferences/{user_id}', () => {
     const saved = await putPreferences(userId, { ...nightOwl, quiet_hours: null, categories: choices });
 
     expect(saved.statusCode).toBe(200);
-    expect((await getPreferences(userId)).json).toEqual({ ...nightOwl, quiet_hours: null, categories: choices });
+    expect((await getPreferences(userId)).json).toEqual({
+      ...nightOwl,
+      quiet_hours: null,
+      categories: choices,
+      unsubscribed: [],
+    });
+  });
+
+  it('leaves the choices per category as they are when a PUT leaves them out, and takes a GET answer back as it is', async () => {
+    const userId = `user-${randomUUID()}`;
+    await putPreferences(userId, { ...nightOwl, categories: { orders: { sms: false } } });
+
+    const seed = await putPreferences(userId, { ...nightOwl, push: false });
+    const roundTrip = await putPreferences(userId, (await getPreferences(userId)).json);
+
+    expect(seed.json.categories).toEqual({ orders: { sms: false } });
+    expect(roundTrip.statusCode).toBe(200);
+    expect(roundTrip.json).toMatchObject({ push: false, categories: { orders: { sms: false } } });
   });
 
   it('names every category and the required one when refusing, e.g. security turned off', async () => {
@@ -137,7 +162,7 @@ describe('GET and PUT /v1/preferences/{user_id}', () => {
     const answer = await putPreferences('u2', nightOwl, { apiKeyId: TEST_KEYS.orderService });
 
     expect(answer.statusCode).toBe(403);
-    expect(answer.json.error.code).toBe('insufficient_scope');
+    expect(answer.json.error.code).toBe('missing_scope');
   });
 
   it('refuses a key that belongs to no producer', async () => {

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { smsWording } from '../../../lambdas/channels/sms/channel.js';
+import { validatePlatformSettings } from '../../../lib/settings.js';
+import config from '../../../platform.config.js';
 import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
 import { HOSTILE_TEMPLATES, PAYLOAD_BOMB } from '../../support/hostile-templates.js';
 import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
@@ -8,7 +11,10 @@ let platform: TestPlatform;
 let handler: Parameters<typeof invoke>[0];
 
 beforeAll(async () => {
-  platform = await provisionTestPlatform('templates');
+  platform = await provisionTestPlatform('templates', {
+    // The shipped wording (lib/settings.ts): a text of a category a person may leave ends with its opt-out line.
+    SMS_WORDING: JSON.stringify(smsWording(validatePlatformSettings(structuredClone(config)).sms)),
+  });
   ({ handler } = await import('../../../lambdas/templates/handler.js'));
 });
 afterAll(() => platform.remove());
@@ -69,6 +75,66 @@ describe('PUT and GET /v1/templates/{type}', () => {
     expect((await get(type)).statusCode).toBe(404);
   });
 
+  it.each([
+    ['a non-critical type into the required category', { category: 'security', sms: { body: 'Sale!' } }, 'category'],
+    ['a critical type (which is always in one)', { critical: true, sms: { body: 'Code {{ code }}' } }, 'critical'],
+  ])('lets only an admin put %s: 403 missing_scope naming admin, and nothing stored', async (_, body, field) => {
+    const type = `marketing.${randomUUID().slice(0, 8)}`;
+
+    const refused = await put(type, body, TEST_KEYS.marketing);
+
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json.error).toMatchObject({
+      code: 'missing_scope',
+      message: expect.stringContaining('lacks the scope admin'),
+      details: [{ field, message: expect.stringContaining('security') }],
+    });
+    expect((await get(type)).statusCode).toBe(404);
+    // The same from an admin, and the owner's own template in a category it may leave.
+    expect((await put(type, body)).statusCode).toBe(200);
+    expect(
+      (
+        await put(
+          `marketing.${randomUUID().slice(0, 8)}`,
+          { category: 'marketing', sms: { body: 'Sale!' } },
+          TEST_KEYS.marketing,
+        )
+      ).statusCode,
+    ).toBe(200);
+  });
+
+  it('refuses a text that cannot take the opt-out line it must end with, within Twilio’s 1,600 characters', async () => {
+    const type = `news-${randomUUID().slice(0, 8)}`;
+    // Shipped wording: texts of a category a person may leave end with "Reply STOP to opt out." (22 characters).
+    const long = 'x'.repeat(1_590);
+
+    const leavable = await put(type, { category: 'marketing', sms: { body: long } });
+    const required = await put(`reset-${randomUUID().slice(0, 8)}`, { critical: true, sms: { body: long } });
+
+    expect(leavable.statusCode).toBe(400);
+    expect(leavable.json.error.details).toEqual([
+      {
+        field: 'sms.body',
+        message: expect.stringMatching(/1590 characters, and with the opt-out line 1613.*even over an empty payload/),
+      },
+    ]);
+    expect((await get(type)).statusCode).toBe(404);
+    // A critical text carries no opt-out line: it fits.
+    expect(required.statusCode).toBe(200);
+  });
+
+  it('refuses a push that would be shortened every time, past the 4 KB APNs and FCM take, naming the locale', async () => {
+    const answer = await put(`push-${randomUUID().slice(0, 8)}`, {
+      push: { title: 'Hi', body: 'Short' },
+      locales: { de: { push: { title: 'Hallo', body: 'ü'.repeat(2_100) } } },
+    });
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error.details.map((detail: { field: string }) => detail.field)).toEqual([
+      'locales.de.push.body',
+    ]);
+  });
+
   it('refuses a template that does not compile, naming the part, and stores nothing', async () => {
     const answer = await put('broken', {
       email: { subject: 'Hi {{ name', body: 'ok' },
@@ -108,7 +174,7 @@ describe('PUT and GET /v1/templates/{type}', () => {
     const refused = await put('order_shipped', orderShipped, TEST_KEYS.orderService);
 
     expect(refused.statusCode).toBe(403);
-    expect(refused.json.error.code).toBe('insufficient_scope');
+    expect(refused.json.error.code).toBe('missing_scope');
     expect((await get('order_shipped')).statusCode).toBe(200);
   });
 

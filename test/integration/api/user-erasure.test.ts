@@ -91,7 +91,14 @@ describe('DELETE /v1/users/{user_id}', () => {
       operation: 'getPreferences',
       pathParameters: { user_id: userId },
     });
-    expect(preferences.json).toEqual({ email: true, sms: true, push: true, quiet_hours: null, categories: {} });
+    expect(preferences.json).toEqual({
+      email: true,
+      sms: true,
+      push: true,
+      quiet_hours: null,
+      categories: {},
+      unsubscribed: [],
+    });
   });
 
   it('answers 204 again, and for a person never seen: erasing is idempotent', async () => {
@@ -102,14 +109,14 @@ describe('DELETE /v1/users/{user_id}', () => {
     expect((await erase('never-seen-anywhere')).statusCode).toBe(204);
   });
 
-  it('needs the preferences:write scope, and a user id that is one', async () => {
+  it('needs the users:erase scope, and a user id that is one', async () => {
     const userId = await createUser(plane, { device: false });
 
     const unauthorized = await erase(userId, TEST_KEYS.orderService);
     const malformed = await erase('../../etc');
 
     expect(unauthorized.statusCode).toBe(403);
-    expect(unauthorized.json.error.code).toBe('insufficient_scope');
+    expect(unauthorized.json.error.code).toBe('missing_scope');
     const user = await dynamoDb.send(
       new GetItemCommand({ TableName: platform.resources.tables.users, Key: { user_id: { S: userId } } }),
     );

@@ -18,6 +18,7 @@ import { NOTIFICATION_TAG } from '../../../lambdas/channels/email/feedback.js';
 import { NotificationsStore } from '../../../lambdas/shared/adapters/notifications-store.js';
 import { SuppressionList } from '../../../lambdas/shared/adapters/suppression-list.js';
 import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
+import { suppressionPeppers } from '../../../lambdas/shared/platform/suppression-keys.js';
 import { lambdaContext } from '../../support/api-gateway.js';
 import { ses, sns, sqs } from '../../support/emulator-clients.js';
 import { messagesIn } from '../../support/queue-inspection.js';
@@ -37,7 +38,7 @@ let configurationSet: string;
 beforeAll(async () => {
   platform = await provisionTestPlatform('email-feedback', { SOFT_BOUNCE_THRESHOLD: '2' });
   store = new NotificationsStore(platform.resources.tables.notifications, documentClient);
-  suppressions = new SuppressionList(platform.resources.tables.suppressions, documentClient);
+  suppressions = new SuppressionList(platform.resources.tables.suppressions, documentClient, suppressionPeppers);
   const name = `it-feedback-${randomUUID().slice(0, 8)}`;
   const { TopicArn = '' } = await sns.send(new CreateTopicCommand({ Name: name }));
   ({ QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: name })));

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationsStore } from '../../../lambdas/shared/adapters/notifications-store.js';
-import { preferencesOf, UsersStore } from '../../../lambdas/shared/adapters/users-store.js';
+import { preferencesOf, UsersStore, unsubscribesOf } from '../../../lambdas/shared/adapters/users-store.js';
 import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
 import { OPERATIONS } from '../../../lambdas/shared/platform/operations.js';
 import { proxyEvent } from '../../../local/api-gateway-emulation.js';
@@ -76,7 +76,11 @@ const inbound = (from: string, body: string) => ({
   Body: body,
   NumMedia: '0',
 });
-const smsOf = async (userId: string) => preferencesOf(await users.findFresh(userId)).sms;
+/** Whether the person may be texted: their master switch is on and they have not texted STOP since. */
+const smsOf = async (userId: string) => {
+  const user = await users.findFresh(userId);
+  return preferencesOf(user).sms && !unsubscribesOf(user).has('sms');
+};
 
 async function personWith(number: string): Promise<string> {
   const userId = `user-${randomUUID()}`;
@@ -98,6 +102,8 @@ describe('texts to the platform', () => {
     expect(answer).toMatchObject({ statusCode: 200, headers: { 'Content-Type': 'text/xml' } });
     expect(answer.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
     expect([await smsOf(parent), await smsOf(child), await smsOf(stranger)]).toEqual([false, false, true]);
+    // The master switch stays as it was: START undoes the STOP, nothing more.
+    expect(preferencesOf(await users.findFresh(parent)).sms).toBe(true);
     expect((await users.findFresh(parent))?.sms_switched_by).toMatchObject({
       on: false,
       source: 'sms_keyword',
@@ -115,6 +121,56 @@ describe('texts to the platform', () => {
     await post('twilioInboundMessage', inbound(number, 'Start'));
 
     expect(await smsOf(userId)).toBe(true);
+  });
+
+  it('START undoes the STOP and nothing more: a person who turned SMS off elsewhere stays off', async () => {
+    const number = freshNumber();
+    const [wantsTexts, turnedThemOff] = [await personWith(number), await personWith(number)];
+    await users.savePreferences(turnedThemOff, { ...preferencesOf(undefined), sms: false }, new Date().toISOString());
+
+    await post('twilioInboundMessage', inbound(number, 'STOP'));
+    await post('twilioInboundMessage', inbound(number, 'START'));
+
+    expect([await smsOf(wantsTexts), await smsOf(turnedThemOff)]).toEqual([true, false]);
+  });
+
+  it('acts on a STOP cut short when it comes again: its receipt is written only once it was acted on', async () => {
+    const number = freshNumber();
+    const userId = await personWith(number);
+    const stop = inbound(number, 'STOP');
+    // The switch's write fails once, as a throttled or timed-out DynamoDB call would.
+    let failures = 1;
+    documentClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UpdateItemCommand' && failures > 0) {
+          failures--;
+          throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'failTheSwitchOnce' },
+    );
+    const first = await post('twilioInboundMessage', stop).finally(() =>
+      documentClient.middlewareStack.remove('failTheSwitchOnce'),
+    );
+    expect(first.statusCode).toBe(503);
+    expect(await smsOf(userId)).toBe(true);
+
+    const again = await post('twilioInboundMessage', stop);
+
+    expect(again.statusCode).toBe(200);
+    expect(await smsOf(userId)).toBe(false);
+    // Once acted on, the same text again is a replay.
+    await post('twilioInboundMessage', inbound(number, 'START'));
+    await post('twilioInboundMessage', stop);
+    expect(await smsOf(userId)).toBe(true);
+  });
+
+  it('answers nothing to a HELP Twilio answered itself (Advanced Opt-Out says OptOutType=HELP)', async () => {
+    const answer = await post('twilioInboundMessage', { ...inbound(freshNumber(), 'HELP'), OptOutType: 'HELP' });
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
   });
 
   it('HELP is answered with the configured help text', async () => {

@@ -1,0 +1,121 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CHANNELS } from '../lambdas/channels/registry.js';
+import { NOTIFICATION_KEY_PREFIX } from '../lambdas/shared/adapters/notifications-store.js';
+import { ENV } from '../lambdas/shared/platform/environment.js';
+import {
+  DEAD_LETTER_RETENTION_DAYS,
+  ERASURE_FOLLOW_UP,
+  HANDLER_MODULES,
+  NOTIFICATIONS_BY_USER_INDEX,
+  VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
+} from '../lambdas/shared/platform/resources.js';
+import { acknowledgeEndpointWildcards } from '../lambdas/channels/push/infrastructure.js';
+import type { ChannelInfrastructure, WorkerContext } from './channel-infrastructure.js';
+import { NotificationFunction } from './notification-function.js';
+import { allowIndexQuery, allowTableActions, allowTableActionsOnKeys } from './table-access.js';
+
+export interface PersonErasureProps {
+  /** The API function that erases a person when asked (DELETE /v1/users/{user_id}): the first pass. */
+  readonly firstPass: NotificationFunction;
+  readonly context: WorkerContext;
+  /** Each channel's part: a provider that keeps copies of what was sent gives the erasure its credentials. */
+  readonly channelInfrastructure: Readonly<Record<(typeof CHANNELS)[number], ChannelInfrastructure>>;
+  /** The SNS endpoint ARNs devices may have, to delete (none when no push application is configured). */
+  readonly pushEndpoints: readonly string[];
+  readonly alarmAction: IAlarmAction;
+}
+
+/**
+ * Erasing a person, and making it again until it converges (lambdas/user-erasure/person-erasure.ts): the API function
+ * makes the first pass and queues the next on the erasure queue, whose function makes it once the index of the
+ * person's notifications has settled, and again with backoff while a provider holds a text it cannot delete yet. What
+ * is not done after ERASURE_FOLLOW_UP.passes rests in the DLQ, with an alarm. Both functions may do exactly what a pass
+ * does, and nothing more.
+ */
+export class PersonErasure extends Construct {
+  public readonly queue: sqs.Queue;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly followUp: NotificationFunction;
+
+  constructor(scope: Construct, id: string, props: PersonErasureProps) {
+    super(scope, id);
+    const { tables } = props.context;
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(ERASURE_FOLLOW_UP.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT),
+      retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: ERASURE_FOLLOW_UP.passes },
+    });
+    this.followUp = new NotificationFunction(this, 'FollowUp', {
+      handlerModule: HANDLER_MODULES.erasureFollowUp,
+      serviceName: 'user-erasure-follow-up',
+      description: 'Makes an erasure again until nothing of the person is left',
+      timeout: Duration.seconds(ERASURE_FOLLOW_UP.timeoutSeconds),
+      environment: {
+        [ENV.usersTable]: tables.users.tableName,
+        [ENV.devicesTable]: tables.devices.tableName,
+        [ENV.notificationsTable]: tables.notifications.tableName,
+        [ENV.suppressionsTable]: tables.suppressions.tableName,
+      },
+    });
+    for (const fn of [props.firstPass, this.followUp]) {
+      fn.addEnvironment(ENV.erasureQueueUrl, this.queue.queueUrl);
+      this.allowPass(fn, props);
+    }
+    props.firstPass.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
+    const mapping = this.followUp.addEventSourceMapping('Erasures', {
+      eventSourceArn: this.queue.queueArn,
+      batchSize: 10,
+      reportBatchItemFailures: true,
+    });
+    // Lambda's poller receives, deletes and reads the queue's attributes; the function hides a pass for its backoff.
+    this.followUp.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        resources: [this.queue.queueArn],
+      }),
+    );
+    if (this.followUp.role) mapping.node.addDependency(this.followUp.role);
+    new Alarm(this, 'Unfinished', {
+      alarmDescription:
+        'an erasure is not finished after its passes (a provider kept a text): look at the erasure DLQ, then redrive it',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(props.alarmAction);
+  }
+
+  /** What a pass calls, and nothing more. */
+  private allowPass(fn: NotificationFunction, props: PersonErasureProps): void {
+    const { tables, suppressionKeys } = props.context;
+    // The person's devices (listed, forgotten in a transaction with the person's list of them), then their item.
+    allowTableActions(fn, tables.devices, 'GetItem', 'BatchGetItem', 'DeleteItem');
+    allowTableActions(fn, tables.users, 'GetItem', 'UpdateItem', 'DeleteItem');
+    // Their soft bounces forgotten (a count deleted, a suppression's count removed), by their addresses' keys.
+    allowTableActions(fn, tables.suppressions, 'DeleteItem', 'UpdateItem');
+    suppressionKeys.allowRead(fn);
+    // Their notification records: found by the index, read for the texts to delete at the provider, then their id
+    // taken off; notification items only.
+    allowIndexQuery(fn, tables.notifications, NOTIFICATIONS_BY_USER_INDEX);
+    allowTableActionsOnKeys(fn, tables.notifications, [NOTIFICATION_KEY_PREFIX], 'GetItem', 'UpdateItem');
+    if (props.pushEndpoints.length > 0) {
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:DeleteEndpoint'], resources: [...props.pushEndpoints] }));
+      acknowledgeEndpointWildcards(fn, [...props.pushEndpoints]);
+    }
+    for (const channel of CHANNELS) props.channelInfrastructure[channel].equipErasure?.(fn, props.context);
+  }
+}
