@@ -55,6 +55,9 @@ function inRanges(address: string, cidrs: readonly string[]): boolean {
 
 /** IAM's wildcards in a resource: `*` any run of characters (across /), `?` one. */
 function wildcardMatch(pattern: string, text: string): boolean {
-  const expression = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const expression = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${expression}$`).test(text);
 }

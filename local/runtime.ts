@@ -19,8 +19,8 @@ import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/re
 import { ENV } from '../lambdas/shared/platform/environment.js';
 import { API_FUNCTIONS, type ApiFunction, OPERATIONS } from '../lambdas/shared/platform/operations.js';
 import { HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
-import { categoryCatalogue, linkLifetimesVariable, validatePlatformSettings } from '../lib/settings.js';
 import { keylessRoutesApart, producerApiPolicy } from '../lib/api-resource-policy.js';
+import { categoryCatalogue, linkLifetimesVariable, validatePlatformSettings } from '../lib/settings.js';
 import config from '../platform.config.js';
 import { ApiGatewayEmulation, type ApiHandler, type LocalProducer, lambdaContext } from './api-gateway-emulation.js';
 import { ChannelWorkers } from './channel-workers.js';
@@ -28,6 +28,7 @@ import { seedDemo } from './demo.js';
 import { endpointFor, integrationEnvironment } from './emulator-environment.js';
 import { ensureEmulators, localEmulatorEndpoints, runEmulatorScript } from './emulators.js';
 import { type FaultDrill, faultDrillFromEnv } from './fault-drill.js';
+import { LOCAL_CONSENT_KEYS, LOCAL_SUPPRESSION_KEYS } from './local-secrets.js';
 import { readOutbox } from './outbox.js';
 import { outboxPage } from './outbox-page.js';
 import { functionEnvironment, type LocalResources, provisionLocalResources } from './provision.js';
@@ -141,13 +142,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         })),
       ),
       [ENV.categories]: JSON.stringify(categoryCatalogue(settings)),
-      // Links in emails the local platform sent keep working across restarts: a fixed key, which is no secret here.
-      [ENV.consentKeys]:
-        process.env[ENV.consentKeys] || JSON.stringify({ current: 'local-consent-key-not-a-secret-000000000000' }),
-      // Suppressions keep their keys across restarts too; nothing was keyed here before peppers, so none to re-key.
-      [ENV.suppressionKeys]:
-        process.env[ENV.suppressionKeys] ||
-        JSON.stringify({ current: 'local-suppression-pepper-not-a-secret-00000', rekeyed: true }),
+      [ENV.consentKeys]: process.env[ENV.consentKeys] || LOCAL_CONSENT_KEYS,
+      [ENV.suppressionKeys]: process.env[ENV.suppressionKeys] || LOCAL_SUPPRESSION_KEYS,
       [ENV.linkLifetimes]: JSON.stringify(linkLifetimesVariable(settings)),
       [EMAIL_VARIABLES.sender]: settings.email.sender,
       [SMS_VARIABLES.wording]: JSON.stringify(smsWording(settings.sms)),

@@ -148,9 +148,16 @@ const restApiId = () => physicalId(ofType('AWS::ApiGateway::RestApi')[0]?.[0] ??
 const stageName = () => ofType('AWS::ApiGateway::Stage')[0]?.[1].Properties?.StageName as string;
 const invokeUrl = (path: string) => `${cloud}/_aws/execute-api/${restApiId()}/${stageName()}${path}`;
 
+/**
+ * The producers' routes fenced to these addresses (api.allowedSources.cidrs, as a team sets it), the test's own among
+ * them: a recipient's links and Twilio's webhooks stay reachable from anywhere.
+ */
+const ALLOWED_CIDRS = '203.0.113.0/24,127.0.0.1/32';
+const CONTEXT = ['-c', 'dax=false', '-c', 'waf=false', '-c', `allowedCidrs=${ALLOWED_CIDRS}`];
+
 beforeAll(async () => {
   await cdk('bootstrap');
-  await cdk('deploy', '-c', 'dax=false', '-c', 'waf=false', '--require-approval', 'never', '--output', outdir);
+  await cdk('deploy', ...CONTEXT, '--require-approval', 'never', '--output', outdir);
   ({ Resources: template, Outputs: templateOutputs } = JSON.parse(
     readFileSync(join(outdir, `${STACK_NAME}.template.json`), 'utf8'),
   ));
@@ -246,6 +253,26 @@ describe('cdk deploy on LocalStack', () => {
     // Past the gateway with no key, to the function that checks the signature; it cannot run here: 502, after
     // LocalStack's API Gateway has retried the invocation four times (about 10 s).
     expect(webhook.status, await webhook.text()).toBe(502);
+  });
+
+  it("fences the producers' routes to allowedSources with its resource policy, and exempts the keyless ones", async () => {
+    const api = await apiGateway.send(new GetRestApiCommand({ restApiId: restApiId() }));
+    // API Gateway answers the policy as JSON escaped into a string.
+    const text = api.policy ?? '{}';
+    const policy = JSON.parse(text.startsWith('{\\') ? JSON.parse(`"${text}"`) : text) as {
+      Statement: { Effect: string; Resource: string | string[]; Condition?: unknown }[];
+    };
+    const deny = policy.Statement.find((statement) => statement.Effect === 'Deny');
+    // As saved (execute-api:/...), or expanded to the API's ARN, as AWS does.
+    const fenced = [deny?.Resource ?? []]
+      .flat()
+      .map((resource) => resource.replace(/^(arn:aws:execute-api:[^/]+|execute-api:)\//, ''));
+
+    expect(deny?.Condition).toEqual({ NotIpAddress: { 'aws:SourceIp': ALLOWED_CIDRS.split(',') } });
+    for (const operation of OPERATION_LIST) {
+      const resource = `*/${operation.method}${operation.path.replace(/\{\w+\}/g, '*')}`;
+      expect(fenced.includes(resource), `${operation.id} fenced`).toBe(needsApiKey(operation));
+    }
   });
 
   it("feeds each queue to its function in batches, with partial failures and the template's concurrency cap", async () => {
@@ -362,7 +389,7 @@ describe('cdk deploy on LocalStack', () => {
   });
 
   it('cdk destroy removes the stack and every resource the template does not keep on purpose', async () => {
-    await cdk('destroy', '--force', '-c', 'dax=false', '-c', 'waf=false', '--output', outdir);
+    await cdk('destroy', '--force', ...CONTEXT, '--output', outdir);
 
     await expect(cloudFormation.send(new DescribeStacksCommand({ StackName: STACK_NAME }))).rejects.toThrow(
       /does not exist/,

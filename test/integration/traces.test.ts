@@ -1,7 +1,10 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invoke } from '../support/api-gateway.js';
+import { signConsentToken } from '../../lambdas/shared/domain/consent-token.js';
+import { OPERATION_LIST } from '../../lambdas/shared/platform/operations.js';
+import { apiEvent, invoke, lambdaContext } from '../support/api-gateway.js';
+import { TEST_CONSENT_KEYS } from '../support/categories.js';
 import { eventually } from '../support/eventually.js';
 import { provisionTestPlatform, type TestPlatform } from '../support/test-platform.js';
 
@@ -19,6 +22,8 @@ let daemon: Socket;
 const documents: string[] = [];
 let platform: TestPlatform;
 let contacts: Parameters<typeof invoke>[0];
+let consent: Parameters<typeof invoke>[0];
+let suppressions: Parameters<typeof invoke>[0];
 
 beforeAll(async () => {
   daemon = createSocket('udp4');
@@ -35,6 +40,8 @@ beforeAll(async () => {
   platform = await provisionTestPlatform('traces');
   // Loaded after the environment, as Lambda loads a function: the tracer decides at load whether it traces.
   ({ handler: contacts } = await import('../../lambdas/contacts/handler.js'));
+  ({ handler: consent } = await import('../../lambdas/consent/handler.js'));
+  ({ handler: suppressions } = await import('../../lambdas/suppressions/handler.js'));
 });
 afterAll(async () => {
   for (const [name, value] of Object.entries(saved)) {
@@ -67,5 +74,51 @@ describe('traces', () => {
       expect(document).not.toContain(email);
       expect(document).not.toContain(phone);
     }
+  });
+
+  it("keep a recipient's link token and a looked-up address out: neither is in a path, nor in what a function records", async () => {
+    // Loaded after the environment, as the handlers are: the tracer decides at load whether it traces.
+    const { UsersStore } = await import('../../lambdas/shared/adapters/users-store.js');
+    const { documentClient } = await import('../../lambdas/shared/aws/dynamodb.js');
+    const users = new UsersStore(platform.resources.tables.users, documentClient);
+    await users.replaceContacts('traced-person', { email_address: 'traced.person@example.org' });
+    const token = signConsentToken(
+      {
+        userId: 'traced-person',
+        category: 'marketing',
+        channel: 'email',
+        issuedAt: Math.floor(Date.now() / 1000),
+        generation: await users.linkGeneration({ user_id: 'traced-person' }),
+      },
+      TEST_CONSENT_KEYS,
+    );
+    const before = documents.length;
+
+    const page = await consent(
+      apiEvent({ operation: 'getPreferencePage', pathParameters: { token }, apiKeyId: '' }),
+      lambdaContext('consent'),
+    );
+    const lookup = await invoke(suppressions, {
+      operation: 'findSuppression',
+      body: { channel: 'email', address: 'looked.up@example.org' },
+    });
+
+    expect(page.statusCode).toBe(200);
+    expect(lookup.statusCode).toBe(404);
+    await eventually("both handlers' subsegments", async () =>
+      documents.slice(before).filter((document) => document.includes('"## index.handler"')).length >= 2
+        ? true
+        : undefined,
+    );
+    for (const document of documents.slice(before)) {
+      expect(document).not.toContain(token);
+      expect(document).not.toContain(token.split('.')[2]);
+      expect(document).not.toContain('looked.up@example.org');
+      expect(document).not.toContain('traced.person@example.org');
+    }
+    // The address is in no route at all: the lookup takes it in its body.
+    expect(OPERATION_LIST.map((operation) => operation.path).join(' ')).not.toMatch(
+      /\{(address|email_address|phone_number)\}/,
+    );
   });
 });

@@ -17,8 +17,13 @@ const peppersSchema = z.object({
  */
 export const suppressionKeys = new RotatingSecret<AddressKeyPeppers>(
   { arnVariable: ENV.suppressionKeysSecretArn, fallback: () => JSON.parse(requiredEnv(ENV.suppressionKeys)) },
-  (raw) => peppersSchema.parse(raw),
+  parsePeppers,
 );
+
+/** The secret's JSON, checked: {current, previous?, rekeyed?}, each pepper at least 32 characters. */
+export function parsePeppers(raw: unknown): AddressKeyPeppers {
+  return peppersSchema.parse(raw);
+}
 
 /** The peppers, as the suppression list asks for them. */
 export const suppressionPeppers = () => suppressionKeys.value();

@@ -627,6 +627,52 @@ describe('hostile requests past api.allowedSources', () => {
     expect(keyless).toHaveLength(5);
   });
 
+  it("meets garbage posted at a keyless route with that route's own throttle: a producer's request is never the one refused", async () => {
+    const edge = new ApiGatewayEmulation(
+      [
+        {
+          keyId: TEST_KEYS.admin,
+          keyValue: 'admin-value',
+          settings: {
+            name: 'admin-console',
+            scopes: [...SCOPES],
+            types: ['*'],
+            rateLimit: 1_000,
+            burstLimit: 1_000,
+            dailyQuota: 1_000_000,
+          },
+        },
+      ],
+      Object.fromEntries(handlers) as never,
+      { keylessThrottle: { rateLimit: 1, burstLimit: 5 } },
+    );
+    const garbage = () =>
+      edge.answer({
+        method: 'POST',
+        url: '/v1/consent/garbage',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: Buffer.from('x=1'),
+        remoteAddress: ELSEWHERE,
+      });
+
+    const flood: number[] = [];
+    for (let index = 0; index < 30; index++) flood.push((await garbage()).statusCode);
+    const producer = await edge.answer({
+      method: 'POST',
+      url: '/v1/notifications',
+      headers: { 'x-api-key': 'admin-value', 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ user_id: 'user-1', type: 'order_shipped', payload: {} })),
+      remoteAddress: ELSEWHERE,
+    });
+    const webhook = await edge.answer({ ...request('twilioInboundMessage', ELSEWHERE), headers: {} });
+
+    // At most the burst and a request a second got through: the rest met the route's throttle.
+    expect(flood.filter((status) => status === 429).length).toBeGreaterThanOrEqual(15);
+    expect(producer.statusCode).toBe(202);
+    // Each keyless route has a throttle of its own, too.
+    expect(webhook.statusCode).toBe(403);
+  });
+
   it("lets the producers' own addresses through", async () => {
     const answer = await gateway().answer(request('getTemplate', '203.0.113.9'));
 
