@@ -12,10 +12,19 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'clients/typescript/test/**/*.test.ts'] } },
       {
-        // Synthesizing a stack takes seconds on 2 cores.
-        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 60_000 },
+        // Pure rules, but some (the render limits, property tests) take seconds on a busy machine.
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'clients/typescript/test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // Synthesizing a stack takes seconds on 2 cores, and much longer on a busy one: hooks synthesize too. These are
+        // bounds for a machine that has stopped, not for a slow one.
+        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 600_000 },
       },
       {
         test: {
@@ -23,8 +32,10 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           // Starts the local emulators when nothing answers, stops what it started.
           globalSetup: ['test/support/emulator-global-setup.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
+          // Each wait inside a test is bounded by what it waits for (test/support/eventually.ts) and says what was still
+          // under way; these outer bounds only catch a wait that has none.
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
         },
       },
       {
@@ -32,7 +43,7 @@ export default defineConfig({
           name: 'contract',
           include: ['test/contract/**/*.test.ts'],
           globalSetup: ['test/support/emulator-global-setup.ts'],
-          hookTimeout: 120_000,
+          hookTimeout: 600_000,
           // Bounded by the test itself (15 minutes), which then says what was still running.
           testTimeout: 16 * 60_000,
         },
@@ -55,7 +66,7 @@ export default defineConfig({
           // One drill at a time: each runs the whole platform.
           fileParallelism: false,
           globalSetup: ['test/support/emulator-global-setup.ts'],
-          hookTimeout: 120_000,
+          hookTimeout: 600_000,
         },
       },
     ],

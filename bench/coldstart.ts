@@ -41,6 +41,7 @@ const ENVIRONMENT = {
       [DEAD_LETTER_QUEUE_URL_VARIABLE[channel], 'http://127.0.0.1:1/q'],
     ]),
   ),
+  ERASURE_QUEUE_URL: 'http://127.0.0.1:1/q',
   PRODUCERS: '[]',
   CATEGORIES: JSON.stringify(categoryCatalogue(validatePlatformSettings(shippedSettings))),
   DELIVERY_ATTEMPTS: '8',

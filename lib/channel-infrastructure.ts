@@ -1,9 +1,9 @@
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
-import type { PlatformKeys } from './platform-keys.js';
 import type { NotificationFunction } from './notification-function.js';
 import type { NotificationTables } from './notification-tables.js';
+import type { PlatformKeys } from './platform-keys.js';
 import type { PlatformSettings } from './settings.js';
 
 export interface WorkerContext {

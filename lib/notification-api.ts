@@ -22,10 +22,9 @@ import { InterfaceVpcEndpoint } from 'aws-cdk-lib/aws-ec2';
 import { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { CfnSamplingRule } from 'aws-cdk-lib/aws-xray';
 import { Construct } from 'constructs';
-import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
+import { MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import {
   type ApiFunction,
   needsApiKey,
@@ -33,6 +32,7 @@ import {
   pathParameterNames,
 } from '../lambdas/shared/platform/operations.js';
 import * as z from '../lambdas/shared/schemas/zod.js';
+import { ApiFirewall } from './api-firewall.js';
 import { keylessRoutesApart, producerApiPolicy } from './api-resource-policy.js';
 import type { PlatformSettings, ProducerSettings } from './settings.js';
 
@@ -125,7 +125,15 @@ export class NotificationApi extends Construct {
       : this.api;
     this.keys = this.addProducers(props);
     if (props.firewall ?? true)
-      this.protectWithWaf(props.maxBodyBytes ?? MAX_BODY_BYTES, props.requestsPerSourceIpPer5Minutes, props.keyless);
+      new ApiFirewall(this, 'Firewall', {
+        stages: this.apis.map((api) => api.deploymentStage),
+        maxBodyBytes: props.maxBodyBytes ?? MAX_BODY_BYTES,
+        requestsPerSourceIpPer5Minutes: props.requestsPerSourceIpPer5Minutes,
+        keyless: props.keyless,
+        keylessPathPrefixes: [
+          ...new Set(KEYLESS_OPERATIONS.map((operation) => `/${STAGE}${operation.path.replace(/\{\w+\}.*$/, '')}`)),
+        ],
+      });
     this.keepTokensOutOfTraces(props.environment);
     if (props.domainName) {
       this.domain = new DomainName(this, 'Domain', {
@@ -297,144 +305,6 @@ export class NotificationApi extends Construct {
       });
     }
     return keys;
-  }
-
-  /**
-   * AWS WAF before every stage, in order: a source IP over its rate gets 429, and over a far lower one on the keyless
-   * routes; a body over the limit gets 413 before it costs an invocation; AWS's common rule set refuses known attack
-   * patterns (bad bots, SSRF to the instance metadata address, path traversal), with two of its rules counting instead
-   * of blocking, for this API's own reasons below; and AWS's known-bad-inputs rule set.
-   */
-  private protectWithWaf(
-    maxBodyBytes: number,
-    requestsPerSourceIpPer5Minutes: number,
-    keyless: NotificationApiProps['keyless'],
-  ): void {
-    const visibility = (metricName: string) => ({
-      cloudWatchMetricsEnabled: true,
-      metricName,
-      sampledRequestsEnabled: false,
-    });
-    const tooMany = {
-      block: {
-        customResponse: {
-          responseCode: 429,
-          customResponseBodyKey: 'tooMany',
-          responseHeaders: [{ name: 'Retry-After', value: '60' }],
-        },
-      },
-    };
-    // The keyless routes by the start of their paths, as a request names them (the stage, or a custom domain's base
-    // path, first).
-    const keylessPrefixes = [
-      ...new Set(KEYLESS_OPERATIONS.map((operation) => `/${STAGE}${operation.path.replace(/\{\w+\}.*$/, '')}`)),
-    ];
-    const acl = new CfnWebACL(this, 'Firewall', {
-      scope: 'REGIONAL',
-      defaultAction: { allow: {} },
-      // WAF inspects 16 KB of an API Gateway body unless told more; a payload may take 16 KiB on its own.
-      associationConfig: { requestBody: { API_GATEWAY: { defaultSizeInspectionLimit: 'KB_64' } } },
-      visibilityConfig: visibility('notification-api'),
-      customResponseBodies: {
-        tooLarge: {
-          contentType: 'APPLICATION_JSON',
-          content: BODY_TOO_LARGE_ANSWER,
-        },
-        tooMany: {
-          contentType: 'APPLICATION_JSON',
-          content: '{"error":{"code":"rate_limited","message":"too many requests from this address; retry later"}}',
-        },
-      },
-      rules: [
-        {
-          name: 'rate-per-source-ip',
-          priority: 0,
-          action: tooMany,
-          statement: {
-            rateBasedStatement: {
-              limit: requestsPerSourceIpPer5Minutes,
-              aggregateKeyType: 'IP',
-              evaluationWindowSec: 300,
-            },
-          },
-          visibilityConfig: visibility('rate-per-source-ip'),
-        },
-        {
-          // Anyone on the internet can reach these: one address may not use more than a person or Twilio would.
-          name: 'keyless-rate-per-source-ip',
-          priority: 1,
-          action: tooMany,
-          statement: {
-            rateBasedStatement: {
-              limit: keyless.requestsPerSourceIpPer5Minutes,
-              aggregateKeyType: 'IP',
-              evaluationWindowSec: 300,
-              scopeDownStatement: {
-                orStatement: {
-                  statements: keylessPrefixes.map((prefix) => ({
-                    byteMatchStatement: {
-                      searchString: prefix,
-                      fieldToMatch: { uriPath: {} },
-                      positionalConstraint: 'STARTS_WITH',
-                      textTransformations: [{ priority: 0, type: 'NONE' }],
-                    },
-                  })),
-                },
-              },
-            },
-          },
-          visibilityConfig: visibility('keyless-rate-per-source-ip'),
-        },
-        {
-          name: 'body-size-limit',
-          priority: 2,
-          action: { block: { customResponse: { responseCode: 413, customResponseBodyKey: 'tooLarge' } } },
-          statement: {
-            sizeConstraintStatement: {
-              fieldToMatch: { body: { oversizeHandling: 'MATCH' } },
-              comparisonOperator: 'GT',
-              size: maxBodyBytes,
-              textTransformations: [{ priority: 0, type: 'NONE' }],
-            },
-          },
-          visibilityConfig: visibility('body-size-limit'),
-        },
-        {
-          name: 'aws-common-rule-set',
-          priority: 3,
-          overrideAction: { none: {} },
-          statement: {
-            managedRuleGroupStatement: {
-              vendorName: 'AWS',
-              name: 'AWSManagedRulesCommonRuleSet',
-              ruleActionOverrides: [
-                // Its limit is 8 KB; a payload may take 16 KiB and a template more. The rule above bounds bodies.
-                { name: 'SizeRestrictions_BODY', actionToUse: { count: {} } },
-                // Template bodies are HTML by design; payload values are escaped whenever they are put into HTML.
-                { name: 'CrossSiteScripting_BODY', actionToUse: { count: {} } },
-              ],
-            },
-          },
-          visibilityConfig: visibility('aws-common-rule-set'),
-        },
-        {
-          // Requests known to exploit software (Log4j's JNDI lookups among them), refused before any function runs.
-          name: 'aws-known-bad-inputs',
-          priority: 4,
-          overrideAction: { none: {} },
-          statement: {
-            managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesKnownBadInputsRuleSet' },
-          },
-          visibilityConfig: visibility('aws-known-bad-inputs'),
-        },
-      ],
-    });
-    this.apis.forEach((api, index) => {
-      new CfnWebACLAssociation(this, index === 0 ? 'FirewallAssociation' : 'PublicFirewallAssociation', {
-        resourceArn: api.deploymentStage.stageArn,
-        webAclArn: acl.attrArn,
-      });
-    });
   }
 
   /**

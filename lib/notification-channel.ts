@@ -7,9 +7,9 @@ import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lamb
 import { CHANNEL_QUEUES, HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
 import { ChannelQueue } from './channel-queue.js';
-import type { PlatformKeys } from './platform-keys.js';
 import { NotificationFunction } from './notification-function.js';
 import type { NotificationTables } from './notification-tables.js';
+import type { PlatformKeys } from './platform-keys.js';
 import { categoryCatalogue, type PlatformSettings } from './settings.js';
 import { allowTableActions } from './table-access.js';
 

@@ -8,12 +8,16 @@ import { NOTIFICATION_KEY_PREFIX } from '../lambdas/shared/adapters/notification
 import {
   CONSENT_ATTRIBUTES,
   PRODUCER_PREFERENCE_ATTRIBUTES,
-  SWITCH_ATTRIBUTES,
+  SWITCH_BACK_ON_ATTRIBUTES,
 } from '../lambdas/shared/adapters/users-store.js';
 import { RECEIPT_KEY_PREFIX } from '../lambdas/shared/adapters/webhook-receipts.js';
 import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
 import type { ApiFunction } from '../lambdas/shared/platform/operations.js';
-import { DAX_CLIENT_PACKAGE, HANDLER_MODULES, USERS_BY_PHONE_NUMBER_INDEX } from '../lambdas/shared/platform/resources.js';
+import {
+  DAX_CLIENT_PACKAGE,
+  HANDLER_MODULES,
+  USERS_BY_PHONE_NUMBER_INDEX,
+} from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
 import { NotificationApi } from './notification-api.js';
 import { NotificationChannel } from './notification-channel.js';
@@ -127,7 +131,10 @@ export class NotificationPlatformStack extends Stack {
     for (const channel of CHANNELS) this.channels[channel].worker.addEnvironment(ENV.publicApiUrl, this.api.publicUrl);
     operations.watchApi(this.api, settings.alarms.api5xxPerFiveMinutes);
 
-    new CfnOutput(this, 'ApiUrl', { description: 'Where producers call, with their API keys', value: this.api.api.url });
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Where producers call, with their API keys',
+      value: this.api.api.url,
+    });
     new CfnOutput(this, 'PublicApiUrl', {
       description:
         "Where recipients' links and Twilio's webhooks point: set the Twilio number's incoming-message webhook to this URL followed by /webhooks/twilio/inbound",
@@ -160,7 +167,8 @@ export class NotificationPlatformStack extends Stack {
       value: this.consentKeys.secret.secretArn,
     });
     new CfnOutput(this, 'SuppressionKeysSecretArn', {
-      description: 'The peppers that key addresses on the suppression list; npm run suppressions -- rotate rotates them',
+      description:
+        'The peppers that key addresses on the suppression list; npm run suppressions -- rotate rotates them',
       value: this.suppressionKeys.secret.secretArn,
     });
   }
@@ -309,7 +317,7 @@ export class NotificationPlatformStack extends Stack {
     // answered in the person's language (their item).
     allowIndexQuery(smsWebhooks, users, USERS_BY_PHONE_NUMBER_INDEX);
     allowTableActions(smsWebhooks, users, 'GetItem');
-    allowAttributeUpdates(smsWebhooks, users, SWITCH_ATTRIBUTES('sms'));
+    allowAttributeUpdates(smsWebhooks, users, SWITCH_BACK_ON_ATTRIBUTES('sms'));
     props.channelInfrastructure.sms.equipWebhooks?.(smsWebhooks, context);
 
     const consent = fn('Consent', 'consent', {

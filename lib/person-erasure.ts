@@ -3,6 +3,7 @@ import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from '
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeEndpointWildcards } from '../lambdas/channels/push/infrastructure.js';
 import { CHANNELS } from '../lambdas/channels/registry.js';
 import { NOTIFICATION_KEY_PREFIX } from '../lambdas/shared/adapters/notifications-store.js';
 import { ENV } from '../lambdas/shared/platform/environment.js';
@@ -13,7 +14,6 @@ import {
   NOTIFICATIONS_BY_USER_INDEX,
   VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
 } from '../lambdas/shared/platform/resources.js';
-import { acknowledgeEndpointWildcards } from '../lambdas/channels/push/infrastructure.js';
 import type { ChannelInfrastructure, WorkerContext } from './channel-infrastructure.js';
 import { NotificationFunction } from './notification-function.js';
 import { allowIndexQuery, allowTableActions, allowTableActionsOnKeys } from './table-access.js';

@@ -41,7 +41,7 @@ export async function isServing(service: EmulatedService, env: NodeJS.ProcessEnv
       client.destroy();
       return true;
     }
-    const response = await fetch(new URL('/_localstack/health', endpoint), { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(new URL('/_localstack/health', endpoint), { signal: AbortSignal.timeout(10_000) });
     const health = (await response.json()) as { services?: Record<string, string> };
     // LocalStack names each service as its API does: secretsmanager, not secrets_manager.
     const state = health.services?.[service.toLowerCase().replace('_', '')];

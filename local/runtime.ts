@@ -110,6 +110,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       visibilityTimeoutSeconds: drill?.visibilityTimeoutSeconds,
     });
     await clients.ses.send(new VerifyEmailIdentityCommand({ EmailAddress: settings.email.sender }));
+    log({ event: 'provisioned', prefix: options.prefix });
     const twilio = await startTwilioSandbox({ authToken: options.twilioAuthToken || undefined });
     cleanups.push(() => twilio.stop());
 
@@ -189,6 +190,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
     const workers = await ChannelWorkers.start({ settings, resources, drill, log });
     cleanups.push(() => workers.stop());
+    log({ event: 'workers_started' });
     const feedback = await startFeedback(clients, resources, log, drill);
     cleanups.push(() => feedback.stop());
 

@@ -22,6 +22,8 @@ export const SANDBOX_AUTH_TOKEN = 'sandbox-auth-token-0000000000000';
 export const UNREACHABLE_NUMBER = '+15005550030';
 
 const API_VERSION = '2010-04-01';
+/** How long Twilio waits for a webhook's answer before it gives up on it (its default read timeout, 15 s). */
+const TWILIO_WEBHOOK_TIMEOUT_MS = 15_000;
 const MAX_FORM_BYTES = 1024 * 1024;
 const MAX_BODY_CHARACTERS = 1600;
 const DEFAULT_PAGE_SIZE = 50;
@@ -189,10 +191,16 @@ export interface TwilioSandboxOptions {
   readonly port?: number;
   readonly accountSid?: string;
   readonly authToken?: string;
+  /** Behave as a Messaging Service with Advanced Opt-Out: inbound keywords carry OptOutType. */
+  readonly advancedOptOut?: boolean;
 }
 
 export async function startTwilioSandbox(options: TwilioSandboxOptions = {}): Promise<TwilioSandbox> {
-  const sandbox = new Sandbox(options.accountSid ?? SANDBOX_ACCOUNT_SID, options.authToken ?? SANDBOX_AUTH_TOKEN);
+  const sandbox = new Sandbox(
+    options.accountSid ?? SANDBOX_ACCOUNT_SID,
+    options.authToken ?? SANDBOX_AUTH_TOKEN,
+    options.advancedOptOut ?? false,
+  );
   await sandbox.listen(options.port ?? 0);
   return sandbox;
 }
@@ -277,6 +285,7 @@ class Sandbox implements TwilioSandbox {
   constructor(
     readonly accountSid: string,
     private primaryToken: string,
+    private readonly advancedOptOut: boolean,
   ) {
     if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
       throw new RangeError('accountSid must be "AC" followed by 32 hex digits, as the twilio client requires');
@@ -381,7 +390,9 @@ class Sandbox implements TwilioSandbox {
       SmsSid: sid,
       SmsStatus: 'received',
       To: SANDBOX_PLATFORM_NUMBER,
-      ...(optOutType ? { OptOutType: optOutType } : {}),
+      // Only a Messaging Service with Advanced Opt-Out says OptOutType, and then Twilio answers HELP itself: the sandbox
+      // is a service without it, as `npm start`'s is, so the platform's own help text is the answer.
+      ...(optOutType && this.advancedOptOut ? { OptOutType: optOutType } : {}),
     };
     const answer = await fetch(webhookUrl, {
       method: 'POST',
@@ -390,7 +401,7 @@ class Sandbox implements TwilioSandbox {
         'X-Twilio-Signature': twilioSignature(this.authToken, webhookUrl, parameters),
       },
       body: new URLSearchParams(parameters).toString(),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(TWILIO_WEBHOOK_TIMEOUT_MS),
     })
       .then(async (response) => ({
         status: response.status,
@@ -649,7 +660,7 @@ class Sandbox implements TwilioSandbox {
           'X-Twilio-Signature': twilioSignature(this.authToken, url, parameters),
         },
         body: new URLSearchParams(parameters).toString(),
-        signal: AbortSignal.timeout(5_000),
+        signal: AbortSignal.timeout(TWILIO_WEBHOOK_TIMEOUT_MS),
       })
         .then((response) => response.status)
         .catch(() => null);

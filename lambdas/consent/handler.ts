@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { preferencesOf, type UserItem, UsersStore, unsubscribesOf } from '../shared/adapters/users-store.js';
@@ -21,6 +21,7 @@ import { categoryCatalogue } from '../shared/platform/category-catalogue.js';
 import { consentKeys, linkLifetimes } from '../shared/platform/consent-keys.js';
 import { ENV, requiredEnv } from '../shared/platform/environment.js';
 import { OPERATIONS } from '../shared/platform/operations.js';
+import { csrfCookie, csrfNonce } from './csrf-cookie.js';
 import { messagePage, PAGE_HEADERS, preferencePage } from './page.js';
 import { readPreferenceForm } from './page-form.js';
 import { PAGE_TEXT } from './page-text.js';
@@ -135,7 +136,7 @@ async function showPage(
     ...(notice?.notice ? { notice: notice.notice } : {}),
     ...(notice?.problem ? { problem: notice.problem } : {}),
   });
-  return html(notice?.status ?? 200, page, { 'Set-Cookie': csrfCookie(token, nonce) });
+  return html(notice?.status ?? 200, page, { 'Set-Cookie': csrfCookie(token, nonce, publicApiUrl) });
 }
 
 async function savePage(request: LinkRequest): Promise<APIGatewayProxyResult> {
@@ -170,26 +171,6 @@ async function isPagesOwnForm(value: string, bound: string): Promise<boolean> {
     (keys) => isTokenBoundValue(value, bound, 'csrf', keys) || undefined,
   );
   return own === true;
-}
-
-/** The name of a link's CSRF cookie: one per token, short and safe in a cookie name. */
-function csrfCookieName(token: string): string {
-  return `consent_csrf_${createHash('sha256').update(token).digest('base64url').slice(0, 16)}`;
-}
-
-/** The page's CSRF cookie: same-site only, never readable by a script, sent back only to the API's own paths. */
-function csrfCookie(token: string, nonce: string): string {
-  const secure = publicApiUrl.protocol === 'https:' ? '; Secure' : '';
-  return `${csrfCookieName(token)}=${nonce}; Path=${publicApiUrl.pathname.replace(/\/$/, '')}/consent; HttpOnly; SameSite=Strict; Max-Age=3600${secure}`;
-}
-
-function csrfNonce(event: APIGatewayProxyEvent, token: string): string | undefined {
-  const name = csrfCookieName(token);
-  for (const pair of (header(event, 'Cookie') ?? '').split(';')) {
-    const [key, ...value] = pair.trim().split('=');
-    if (key === name && /^[A-Za-z0-9_-]{24}$/.test(value.join('='))) return value.join('=');
-  }
-  return undefined;
 }
 
 function refusal(oneClick: boolean, status: 403 | 410, language: Language, why: 'invalid' | 'expired') {

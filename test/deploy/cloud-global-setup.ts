@@ -7,7 +7,7 @@ import { runEmulatorScript } from '../../local/emulators.js';
 
 async function answers(url: string): Promise<boolean> {
   try {
-    return (await fetch(new URL('/_localstack/health', url), { signal: AbortSignal.timeout(2_000) })).ok;
+    return (await fetch(new URL('/_localstack/health', url), { signal: AbortSignal.timeout(10_000) })).ok;
   } catch {
     return false;
   }

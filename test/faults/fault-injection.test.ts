@@ -12,7 +12,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
+import { DeleteQueueCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partsOf, type SesRecord } from '../../lambdas/channels/email/outbox.js';
 import { LOCAL_RESOURCE_NAMES, TABLES, type TableKey } from '../../lambdas/shared/platform/resources.js';
@@ -23,6 +23,7 @@ import { startTwilioSandbox, type TwilioFault, type TwilioSandbox } from '../../
 import { drillClient, inParallel, newTally, type ProducerTally, pause } from '../support/drill-producer.js';
 import { DrilledPlatform } from '../support/drilled-platform.js';
 import { dynamoDb, readFromLocalStack, sqs } from '../support/emulator-clients.js';
+import { ProgressBound } from '../support/progress-bound.js';
 import { messagesIn } from '../support/queue-inspection.js';
 
 // The channels whose providers the drill fails and whose deliveries it counts at the provider (SES, Twilio, SNS).
@@ -243,6 +244,12 @@ async function removeScenarioResources(prefix: string): Promise<void> {
     ...Object.values(queues ?? {}).flatMap(({ url, deadLetterUrl }) =>
       [url, deadLetterUrl].map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))),
     ),
+    ...[LOCAL_RESOURCE_NAMES.erasureQueue(prefix), `${LOCAL_RESOURCE_NAMES.erasureQueue(prefix)}-dlq`].map(
+      async (QueueName) => {
+        const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName }));
+        await sqs.send(new DeleteQueueCommand({ QueueUrl }));
+      },
+    ),
   ]);
 }
 
@@ -366,22 +373,33 @@ async function untilQuiet(
   queues: Record<Channel, ChannelQueueUrls>,
   platform: DrilledPlatform,
 ): Promise<void> {
-  const deadline = Date.now() + 300_000 + PER_SCENARIO * 500;
+  // Bounded by progress: jobs leaving the queues, deliveries and dead letters adding up. A busy machine is slow,
+  // not stuck; what is still under way when nothing moved for the bound is what the counts then report.
+  const bound = new ProgressBound(STILL_MS, CAP_MS);
   let quietTimes = 0;
   while (quietTimes < 2) {
-    if (Date.now() > deadline) return; // the counts will show what is missing
+    if (bound.passed) return; // the counts will show what is missing
     await pause(1_000);
     const queued = await Promise.all(CHANNELS.map(async (channel) => (await messagesIn(queues[channel].url)).length));
     if (queued.some((count) => count > 0)) {
+      bound.observe(`queued ${queued.join('/')}`);
       quietTimes = 0;
       continue;
     }
     const sent = await providerDeliveries();
     const dead = await deadLettered(queues, notifications, platform, newTally());
-    const accounted = [...expected].every((key) => sent.has(key) || dead.has(key));
-    quietTimes = accounted ? quietTimes + 1 : 0;
+    const accounted = [...expected].filter((key) => sent.has(key) || dead.has(key)).length;
+    bound.observe(`accounted for ${accounted} of ${expected.size}`);
+    quietTimes = accounted === expected.size ? quietTimes + 1 : 0;
   }
 }
+
+/**
+ * Nothing moving for this long ends the wait; so does this long in all, inside the scenario's own bound (a scenario of
+ * the full drill's 2,000 takes a few minutes).
+ */
+const STILL_MS = 180_000;
+const CAP_MS = 1_500_000;
 
 function table(results: readonly Row[]): string {
   const columns: [string, (row: Row) => string | number][] = [

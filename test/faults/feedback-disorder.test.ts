@@ -17,6 +17,7 @@ import { startTwilioSandbox, type TwilioSandbox, UNREACHABLE_NUMBER } from '../.
 import { drillClient, inParallel, newTally, pause } from '../support/drill-producer.js';
 import { DrilledPlatform } from '../support/drilled-platform.js';
 import { dynamoDb } from '../support/emulator-clients.js';
+import { ProgressBound } from '../support/progress-bound.js';
 
 const NOTIFICATIONS = Math.ceil(Number(process.env.FAULT_NOTIFICATIONS ?? 2_000) / 6);
 
@@ -82,11 +83,12 @@ describe(`provider events duplicated and reordered: ${NOTIFICATIONS} notificatio
         },
       );
 
-      // Until every channel says what its provider's last word says, and stays so; bounded, naming what was not.
-      const deadline = Date.now() + 180_000 + NOTIFICATIONS * 500;
+      // Until every channel says what its provider's last word says, and stays so; bounded by progress (fewer not
+      // final), naming what was not when nothing moved for the bound.
+      const bound = new ProgressBound(180_000, 1_800_000);
       let notFinal = sent;
       let steady = 0;
-      while (steady < 2 && Date.now() < deadline) {
+      while (steady < 2 && !bound.passed) {
         await pause(1_000);
         const states = await Promise.all(
           notFinal.map(async (one) => ({
@@ -97,12 +99,13 @@ describe(`provider events duplicated and reordered: ${NOTIFICATIONS} notificatio
         notFinal = states
           .filter(({ one, channels }) => channels.email?.status !== one.email || channels.sms?.status !== one.sms)
           .map(({ one }) => one);
+        bound.observe(`${notFinal.length} not final`);
         steady = notFinal.length === 0 ? steady + 1 : 0;
         if (notFinal.length === 0) notFinal = sent;
       }
       expect(
         steady >= 2 ? [] : notFinal.map((one) => one.notificationId),
-        'notifications whose channels had not reached their final status when the bound passed',
+        `notifications whose channels had not reached their final status when the bound passed (${bound.describe()})`,
       ).toEqual([]);
 
       for (const one of sent) {

@@ -154,7 +154,8 @@ const EXPECTED: Record<string, string[]> = {
   SmsChannelWorker: [
     ...WORKER('sms'),
     'secretsmanager:GetSecretValue on the Twilio secret',
-    'dynamodb:UpdateItem on users (preferences, sms_switched_by, updated_at, user_id only)',
+    // Twilio's 21610 turns the person's SMS off: that record, never their preferences.
+    'dynamodb:UpdateItem on users (sms_switched_by, updated_at, user_id only)',
   ],
   PushChannelWorker: [
     ...WORKER('push'),

@@ -80,7 +80,7 @@ describe('cfn-lint', () => {
     const matches: Match[] = JSON.parse(lint('cfn-lint', '--include-checks', 'I3013', '--format', 'json', ...files));
 
     expect(matches.map((match) => `${basename(match.Filename)} ${match.Rule.Id} ${match.Message}`)).toEqual([]);
-  }, 120_000);
+  });
 });
 
 describe('checkov', () => {

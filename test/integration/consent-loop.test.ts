@@ -134,5 +134,5 @@ describe('the preference page, in headless Chromium', () => {
       fullPage: true,
     });
     await page.close();
-  }, 120_000);
+  });
 });

@@ -90,7 +90,7 @@ beforeAll(async () => {
   const unfinished = randomUUID();
   await notifications.create(queuedSmsNotification(unfinished));
   await sqs.send(new SendMessageCommand({ QueueUrl: deadLetterUrl, MessageBody: JSON.stringify(smsJob(unfinished)) }));
-}, 60_000);
+});
 afterAll(() => platform.remove());
 
 describe('npm run dlq', () => {
@@ -120,7 +120,7 @@ describe('npm run dlq', () => {
     // Peeking hands every message back at once: all three are visible again.
     const resting = await messagesIn(platform.resources.queues.sms.deadLetterUrl);
     expect(resting).toHaveLength(5);
-  }, 60_000);
+  });
 
   it('list: prints a table for people', async () => {
     const listed = await dlq('list', 'sms', '--prefix', prefix);
@@ -130,7 +130,7 @@ describe('npm run dlq', () => {
     expect(listed.stdout).toContain(`     3  ${REASON}\n`);
     expect(listed.stdout).toContain('     1  poison: not a channel job\n');
     expect(listed.stdout).not.toContain('email');
-  }, 60_000);
+  });
 
   it('redrive: moves every job back to the channel queue, bodies unchanged', async () => {
     const bodies = (await messagesIn(platform.resources.queues.sms.deadLetterUrl)).map(({ Body }) => Body).sort();
@@ -143,7 +143,7 @@ describe('npm run dlq', () => {
     const back = (await messagesIn(platform.resources.queues.sms.url)).map(({ Body }) => Body).sort();
     expect(back).toEqual(bodies);
     expect((await dlq('list', 'sms', '--prefix', prefix)).stdout).toBe('sms: empty\n');
-  }, 60_000);
+  });
 
   it.each([
     [['list', 'fax'], /unknown channel "fax": one of email, sms, push/],
@@ -168,5 +168,5 @@ describe('npm run dlq', () => {
 
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no queue nothing-[0-9a-f]{8}-email: start the platform with `npm start`/);
-  }, 60_000);
+  });
 });

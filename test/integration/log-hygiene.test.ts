@@ -58,7 +58,7 @@ beforeAll(async () => {
   });
   expect(await platform.stop()).toBe(0);
   log = platform.output();
-}, 120_000);
+});
 afterAll(async () => {
   await platform?.stop();
 });

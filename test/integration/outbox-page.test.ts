@@ -128,7 +128,7 @@ describe('the outbox page, in headless Chromium', () => {
       fullPage: true,
     });
     await page.close();
-  }, 120_000);
+  });
 
   it('shows a STOP texted to the platform, and the answer to HELP, without a reload', async () => {
     const page = await browser.newPage();
@@ -152,7 +152,7 @@ describe('the outbox page, in headless Chromium', () => {
     expect(shown[0]).toMatch(/texted HELP HELP: replied Notifications from/);
     expect(shown[1]).toMatch(/texted STOP STOP: no reply/);
     await page.close();
-  }, 120_000);
+  });
 
   it("narrows the list to one user's notifications as the filter is typed in", async () => {
     const userId = `outbox-${randomUUID().slice(0, 8)}`;
@@ -188,5 +188,5 @@ describe('the outbox page, in headless Chromium', () => {
     expect(new URL(page.url()).searchParams.get('user')).toBe(userId);
     expect(await page.evaluate('window.openedBeforeTheFilter')).toBe(true);
     await page.close();
-  }, 120_000);
+  });
 });

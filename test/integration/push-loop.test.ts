@@ -19,7 +19,7 @@ let platform: RunningLocalPlatform;
 
 beforeAll(async () => {
   platform = await startLocalPlatformProcess([], { LOCAL_RESOURCE_PREFIX: PREFIX });
-}, 120_000);
+});
 afterAll(async () => {
   expect(await platform.stop()).toBe(0);
 });

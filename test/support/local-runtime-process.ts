@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { ProgressBound } from './progress-bound.js';
 
 const PROJECT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -47,12 +48,17 @@ export function spawnLocalPlatform(
   return { process: child, output: () => output };
 }
 
-/** Until the spawned platform prints its banner ('serving') or exits first ('exited'); throws after 90 s. */
+/**
+ * Until the spawned platform prints its banner ('serving') or exits first ('exited'). It says each step of its start
+ * as it takes it (emulators, provisioning, workers): it fails only when it printed nothing new for two minutes (or
+ * ten minutes passed in all), with what it printed.
+ */
 export async function untilServing(child: ChildProcess, output: () => string): Promise<'serving' | 'exited'> {
-  const deadline = Date.now() + 90_000;
+  const bound = new ProgressBound(120_000, 600_000);
   while (!output().includes('Notification platform running at')) {
     if (child.exitCode !== null || child.signalCode !== null) return 'exited';
-    if (Date.now() > deadline) throw new Error(`the local platform did not start within 90 s:\n${output()}`);
+    bound.observe(`${output().length} characters of output`);
+    if (bound.passed) throw new Error(`the local platform did not start (${bound.describe()}):\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return 'serving';

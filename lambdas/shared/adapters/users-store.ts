@@ -48,16 +48,16 @@ export const LINK_GENERATION_ATTRIBUTES = ['user_id', 'link_generation'];
 export const PRODUCER_PREFERENCE_ATTRIBUTES = ['user_id', 'preferences', 'updated_at'];
 
 /**
- * The attributes a switch change writes: a function that only switches channels may update these and no other. A
- * STOP leaves the master switch as it is; `preferences` is written only by a START after a STOP of an earlier release,
- * which turned the master switch off.
+ * The attributes a switch change writes: a function that only turns channels off (the provider saying the person
+ * unsubscribed) may update these and no other. A STOP leaves the master switch as it is.
  */
-export const SWITCH_ATTRIBUTES = (channel: Channel) => [
-  'user_id',
-  'preferences',
-  `${channel}_switched_by`,
-  'updated_at',
-];
+export const SWITCH_ATTRIBUTES = (channel: Channel) => ['user_id', `${channel}_switched_by`, 'updated_at'];
+
+/**
+ * And a function that turns them back on (START) this one more: `preferences`, written only by a START after a STOP of
+ * an earlier release, which turned the master switch off too.
+ */
+export const SWITCH_BACK_ON_ATTRIBUTES = (channel: Channel) => [...SWITCH_ATTRIBUTES(channel), 'preferences'];
 
 /** Preferences as a producer writes them: choices per category only when it sends them. */
 export type ProducerPreferences = Omit<Preferences, 'categories'> & { readonly categories?: CategoryChoices };

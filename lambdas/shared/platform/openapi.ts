@@ -98,7 +98,7 @@ function errorAnswers(operation: Operation, error: ErrorContent) {
         'no valid API key (answered by API Gateway), or the producer lacks the scope or does not own the type',
       ...error,
     },
-    ...(hasPathParameters ? { 404: { description: 'not found', ...error } } : {}),
+    ...(hasPathParameters || operation.lookup ? { 404: { description: 'not found', ...error } } : {}),
     ...(operation.idempotent
       ? { 409: { description: 'the Idempotency-Key was used for another body, or is in use right now', ...retry } }
       : {}),

@@ -90,6 +90,8 @@ export interface Operation {
   readonly body?: z.ZodMiniType;
   /** Takes an Idempotency-Key header. */
   readonly idempotent?: boolean;
+  /** Looks up what its body names (not its path): 404 when there is none. */
+  readonly lookup?: boolean;
   /** The successful answers; the errors are the same for every operation (see openapi.ts). */
   readonly answers: Readonly<Record<number, Answer>>;
 }
@@ -279,7 +281,23 @@ export const OPERATIONS = {
       'the platform logs instead of the address; 404 for an address that is not suppressed.',
     pathParameters: noParameters,
     body: suppressionLookupSchema,
-    answers: { 200: { description: 'the suppression', schema: suppressionAnswerSchema } },
+    lookup: true,
+    answers: {
+      200: {
+        description: 'the suppression',
+        schema: suppressionAnswerSchema,
+        links: {
+          ReadTheSuppression: {
+            operationId: 'getSuppression',
+            parameters: { address_key: '$response.body#/address_key' },
+          },
+          LiftTheSuppression: {
+            operationId: 'liftSuppression',
+            parameters: { address_key: '$response.body#/address_key' },
+          },
+        },
+      },
+    },
   },
   getSuppression: {
     method: 'GET',

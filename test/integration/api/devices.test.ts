@@ -5,7 +5,7 @@ import { DeviceRegistry } from '../../../lambdas/channels/push/device-registry.j
 import { PushEndpoints } from '../../../lambdas/channels/push/endpoints.js';
 import { snsClient } from '../../../lambdas/channels/push/sns-clients.js';
 import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
-import { invoke, TEST_KEYS } from '../../support/api-gateway.js';
+import { invoke, onlyScopeKey } from '../../support/api-gateway.js';
 import { sns } from '../../support/emulator-clients.js';
 import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
 
@@ -29,7 +29,7 @@ const list = (userId: string) =>
   invoke(handler, {
     operation: 'listDevices',
     pathParameters: { user_id: userId },
-    apiKeyId: TEST_KEYS.orderService,
+    apiKeyId: onlyScopeKey('users:read'),
   });
 const remove = (userId: string, deviceId: string) =>
   invoke(handler, {

@@ -26,7 +26,7 @@ beforeAll(async () => {
     email: { subject: 'Code', body: 'Your code is {{ code }}' },
     sms: { body: 'Your code is {{ code }}' },
   });
-}, 60_000);
+});
 afterEach(() => {
   for (const { client, name } of installed.splice(0)) client.middlewareStack.remove(name);
 });

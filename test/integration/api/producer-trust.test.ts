@@ -22,7 +22,7 @@ beforeAll(async () => {
     email: { subject: 'Reset', body: '<a href="{{ reset_url }}">Reset your password</a>' },
   });
   userId = await createUser(plane, { phone: true, device: false });
-}, 60_000);
+});
 afterAll(() => platform.remove());
 
 const send = (apiKeyId: string, type: string, payload: object = {}) =>

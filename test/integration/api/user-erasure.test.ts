@@ -25,7 +25,7 @@ beforeAll(async () => {
     sms: { body: 'Shipped' },
     push: { title: 'Shipped', body: 'On its way' },
   });
-}, 60_000);
+});
 afterAll(() => platform.remove());
 
 const erase = (userId: string, apiKeyId: string = TEST_KEYS.admin) =>

@@ -32,7 +32,7 @@ beforeAll(async () => {
     category: 'marketing',
     email: { subject: 'This week', body: '<p>News</p>' },
   });
-}, 60_000);
+});
 afterAll(() => platform.remove());
 
 const SEED = { email: true, sms: true, push: true, quiet_hours: null };

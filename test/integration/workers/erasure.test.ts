@@ -40,7 +40,7 @@ beforeAll(async () => {
     handler: FollowUp;
   });
   await saveTemplate(world.plane, 'order_shipped', { sms: { body: 'Order {{ order_id }} shipped' } });
-}, 120_000);
+});
 afterAll(() => world.remove());
 
 const erasureQueue = () => world.platform.resources.erasureQueue.url;

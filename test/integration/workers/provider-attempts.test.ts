@@ -45,7 +45,7 @@ beforeAll(async () => {
     push: { title: 'Shipped', body: 'On its way' },
   });
   await saveTemplate(world.plane, 'order_hang', { email: { subject: 'Hang', body: 'Never answered' } });
-}, 60_000);
+});
 afterAll(async () => {
   await world.remove();
   provider.closeAllConnections();

@@ -19,7 +19,7 @@ beforeAll(async () => {
   world = await startWorkerPlatform('render-limits');
   await saveTemplate(world.plane, 'order_digest', { sms: { body: PAYLOAD_BOMB.template } });
   await saveTemplate(world.plane, 'order_code', { sms: { body: 'Your code is {{ code }}' } });
-}, 60_000);
+});
 afterAll(() => world.remove());
 
 describe('a template that exceeds the render limits over its payload', () => {

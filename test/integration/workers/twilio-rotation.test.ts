@@ -51,7 +51,7 @@ beforeAll(async () => {
     handler: Handler;
   });
   await saveTemplate(world.plane, 'order_shipped', { sms: { body: 'Order {{ order_id }} shipped' } });
-}, 120_000);
+});
 afterAll(async () => {
   delete process.env.TWILIO_SECRET_ARN;
   await secretsManager.send(new DeleteSecretCommand({ SecretId: secretArn, ForceDeleteWithoutRecovery: true }));
