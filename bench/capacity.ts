@@ -218,17 +218,17 @@ function costRows(results: Results, sesPlan: 'a_la_carte' | 'essentials'): CostR
       fixed: true,
     },
     {
-      name: 'WAF web ACL and its 4 rules',
-      monthly: () => price('waf_web_acl_per_month') + 4 * price('waf_rule_per_month'),
+      name: 'WAF web ACL and its 5 rules',
+      monthly: () => price('waf_web_acl_per_month') + 5 * price('waf_rule_per_month'),
       fixed: true,
     },
     {
-      name: 'CloudWatch: 12 alarms (10 free), a dashboard (3 free: counted), KMS keys (2), secrets (2)',
+      name: 'CloudWatch: 13 alarms (10 free), a dashboard (3 free: counted), KMS keys (2), secrets (3)',
       monthly: () =>
-        2 * price('cloudwatch_alarm_per_month') +
+        3 * price('cloudwatch_alarm_per_month') +
         price('cloudwatch_dashboard_per_month') +
         2 * price('kms_key_per_month') +
-        2 * price('secrets_manager_secret_per_month'),
+        3 * price('secrets_manager_secret_per_month'),
       fixed: true,
     },
   ];

@@ -38,17 +38,37 @@ export class ChannelQueue extends Construct {
     if (problem) throw new Error(`ChannelQueue ${props.channel}: ${problem}`);
 
     this.channel = props.channel;
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS),
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(settings)),
-      retentionPeriod: Duration.days(JOB_RETENTION_DAYS),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: maxReceiveCount(settings) },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = queueWithDeadLetter(this, {
+      visibilityTimeoutSeconds: visibilityTimeoutSeconds(settings),
+      retentionDays: JOB_RETENTION_DAYS,
+      maxReceiveCount: maxReceiveCount(settings),
+    }));
   }
+}
+
+/**
+ * A queue ('Queue') and the dead-letter queue ('DeadLetterQueue') its messages rest in after maxReceiveCount
+ * receives, in `scope`. Both are encrypted and refuse requests that are not over TLS.
+ */
+export function queueWithDeadLetter(
+  scope: Construct,
+  props: {
+    readonly visibilityTimeoutSeconds: number;
+    readonly retentionDays: number;
+    readonly maxReceiveCount: number;
+  },
+): { queue: sqs.Queue; deadLetterQueue: sqs.Queue } {
+  const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS),
+  });
+  const queue = new sqs.Queue(scope, 'Queue', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    visibilityTimeout: Duration.seconds(props.visibilityTimeoutSeconds),
+    retentionPeriod: Duration.days(props.retentionDays),
+    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+  });
+  return { queue, deadLetterQueue };
 }

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeEndpointWildcards } from '../lambdas/channels/push/infrastructure.js';
 import { CHANNELS } from '../lambdas/channels/registry.js';
@@ -15,6 +15,7 @@ import {
   VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
 } from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure, WorkerContext } from './channel-infrastructure.js';
+import { queueWithDeadLetter } from './channel-queue.js';
 import { NotificationFunction } from './notification-function.js';
 import { allowIndexQuery, allowTableActions, allowTableActionsOnKeys } from './table-access.js';
 
@@ -44,18 +45,12 @@ export class PersonErasure extends Construct {
   constructor(scope: Construct, id: string, props: PersonErasureProps) {
     super(scope, id);
     const { tables } = props.context;
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS),
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(ERASURE_FOLLOW_UP.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT),
-      retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: ERASURE_FOLLOW_UP.passes },
-    });
+    // Its passes wait in the queue as long as a dead letter would: an erasure is never dropped for age.
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = queueWithDeadLetter(this, {
+      visibilityTimeoutSeconds: ERASURE_FOLLOW_UP.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
+      retentionDays: DEAD_LETTER_RETENTION_DAYS,
+      maxReceiveCount: ERASURE_FOLLOW_UP.passes,
+    }));
     this.followUp = new NotificationFunction(this, 'FollowUp', {
       handlerModule: HANDLER_MODULES.erasureFollowUp,
       serviceName: 'user-erasure-follow-up',

@@ -8,7 +8,6 @@
  * prints the summary as JSON.
  */
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
@@ -18,6 +17,7 @@ import { integrationEnvironment } from '../local/emulator-environment.js';
 import { localEmulatorEndpoints } from '../local/emulators.js';
 import { type ChannelQueueUrls, locateChannelQueues, MissingLocalQueueError } from '../local/provision.js';
 import { type DeadLetterSummary, DeadLetters } from './dead-letters.js';
+import { stackOutputs } from './stack-outputs.js';
 
 const CHANNEL_CHOICE = CHANNELS.join('|');
 const USAGE = `usage: npm run dlq -- list [${CHANNEL_CHOICE}] | redrive <${CHANNEL_CHOICE}>  [--stack <name> | --prefix <p>] [--json]`;
@@ -93,13 +93,7 @@ function age(since: Date): string {
 }
 
 async function deployedResources(stackName: string): Promise<Resources> {
-  const { Stacks = [] } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
-  const outputs = new Map((Stacks[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
-  const output = (key: string) => {
-    const value = outputs.get(key);
-    if (!value) throw new Error(`stack ${stackName} has no output ${key}: is it this platform's stack?`);
-    return value;
-  };
+  const output = await stackOutputs(stackName);
   const capitalized = (channel: Channel) => `${channel[0]?.toUpperCase()}${channel.slice(1)}`;
   return {
     queues: Object.fromEntries(

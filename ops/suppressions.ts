@@ -12,7 +12,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
@@ -24,6 +23,7 @@ import { parsePeppers } from '../lambdas/shared/platform/suppression-keys.js';
 import { integrationEnvironment } from '../local/emulator-environment.js';
 import { localEmulatorEndpoints } from '../local/emulators.js';
 import { LOCAL_SUPPRESSION_KEYS } from '../local/local-secrets.js';
+import { stackOutputs } from './stack-outputs.js';
 import { rekeySuppressions } from './suppression-rekey.js';
 
 const USAGE =
@@ -109,13 +109,7 @@ function localPeppers(): AddressKeyPeppers {
 }
 
 async function stackTarget(stackName: string): Promise<Target> {
-  const { Stacks = [] } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
-  const outputs = new Map((Stacks[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
-  const output = (key: string) => {
-    const value = outputs.get(key);
-    if (!value) throw new Error(`stack ${stackName} has no output ${key}: is it this platform's stack?`);
-    return value;
-  };
+  const output = await stackOutputs(stackName);
   return { secretArn: output('SuppressionKeysSecretArn'), table: output('SuppressionsTableName') };
 }
 

@@ -34,6 +34,20 @@ describe("a recipient's links", () => {
       PasswordLength: 64,
     });
   });
+
+  it("tell the consent function the links' lifetimes set in platform.config.ts, in seconds", () => {
+    const shorter = synthStack(
+      settingsWith((settings) => {
+        settings.links = { changeAnythingForDays: 7, unsubscribeForDays: 90 };
+      }),
+    );
+    const consent = Object.values(shorter.findResources('AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties.Environment?.Variables?.LINK_LIFETIMES !== undefined,
+    );
+    expect(consent.map((fn) => JSON.parse(fn.Properties.Environment.Variables.LINK_LIFETIMES))).toEqual([
+      { change_anything_seconds: 7 * 86_400, unsubscribe_seconds: 90 * 86_400 },
+    ]);
+  });
 });
 
 describe('users table', () => {

@@ -58,4 +58,17 @@ describe('platform.config.ts', () => {
       }),
     ).toThrow(/email\.sender[\s\S]*alarms\.oldestJobAgeSeconds/);
   });
+
+  it("refuses links' lifetimes where an old link would do more, or an unsubscribe that stops working within 30 days", () => {
+    expect(
+      broken((raw) => {
+        raw.links = { changeAnythingForDays: 60, unsubscribeForDays: 45 };
+      }),
+    ).toThrow(/links\.changeAnythingForDays: must not be longer than unsubscribeForDays/);
+    expect(
+      broken((raw) => {
+        raw.links = { changeAnythingForDays: 7, unsubscribeForDays: 29 };
+      }),
+    ).toThrow(/links\.unsubscribeForDays: must be at least 30 days \(CAN-SPAM\)/);
+  });
 });

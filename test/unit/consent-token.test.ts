@@ -1,13 +1,15 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type ConsentGrant,
+  DEFAULT_LINK_LIFETIMES,
   isTokenBoundValue,
   linkPower,
   signConsentToken,
   tokenBoundValue,
   verifyConsentToken,
 } from '../../lambdas/shared/domain/consent-token.js';
+import { linkLifetimes } from '../../lambdas/shared/platform/consent-keys.js';
 
 const grant: ConsentGrant = { userId: 'ada', category: 'marketing', channel: 'email', issuedAt: 1_795_000_000 };
 const keys = { current: 'key-2026-11' };
@@ -110,5 +112,31 @@ describe('what a valid link may still do (linkPower)', () => {
 
   it('carries the generation it was signed with', () => {
     expect(verifyConsentToken(signConsentToken(issued, keys), keys)).toEqual(issued);
+  });
+});
+
+describe("the links' lifetimes as the consent function reads them (LINK_LIFETIMES)", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('are the defaults without the variable, and what platform.config.ts set with it', () => {
+    vi.stubEnv('LINK_LIFETIMES', '');
+    expect(linkLifetimes()).toEqual(DEFAULT_LINK_LIFETIMES);
+
+    vi.stubEnv(
+      'LINK_LIFETIMES',
+      JSON.stringify({ change_anything_seconds: 7 * 86_400, unsubscribe_seconds: 90 * 86_400 }),
+    );
+    const lifetimes = linkLifetimes();
+    const young = { ...grant, generation: 'g1' };
+
+    expect(linkPower(young, { generation: 'g1' }, grant.issuedAt + 8 * 86_400, lifetimes)).toBe('unsubscribe');
+    expect(linkPower(young, { generation: 'g1' }, grant.issuedAt + 91 * 86_400, lifetimes)).toBe('expired');
+  });
+
+  it('refuses a variable that is not two positive whole numbers of seconds', () => {
+    vi.stubEnv('LINK_LIFETIMES', JSON.stringify({ change_anything_seconds: -1, unsubscribe_seconds: 90 }));
+    expect(() => linkLifetimes()).toThrow(/change_anything_seconds/);
   });
 });
