@@ -1,8 +1,5 @@
 import { defineConfig } from 'vitest/config';
 
-// This machine runs Node.js 20; the SDK's notice that its 2027 releases need Node.js 22 would be
-// repeated by every test process. The deployed functions run on Node.js 22 or newer.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // The handlers' structured logs would bury the test report; errors still show.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
