@@ -1,9 +1,11 @@
+import type { PlatformConfig } from './lib/settings.js';
+
 /**
- * This installation's settings: edit this file, then `npx cdk deploy`. The CDK app and the local runtime
- * both read it (lib/settings.ts says what each field means and checks it at synth time).
+ * This installation's settings: edit this file, then `npm run deploy`. The CDK app and the local runtime
+ * both read it (lib/settings.ts says what each field means; an editor checks it as you type, `cdk synth` again).
+ * Every stage without a platform.config.<stage>.ts of its own deploys with these (docs/stages.md).
  */
 export default {
-  environment: 'dev',
   producers: [
     {
       name: 'order-service',
@@ -102,4 +104,4 @@ export default {
     push: { batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 20 },
   },
   alarms: { oldestJobAgeSeconds: 300, api5xxPerFiveMinutes: 5, workerErrorsPerFiveMinutes: 5 },
-};
+} satisfies PlatformConfig;

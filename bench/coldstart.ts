@@ -49,7 +49,6 @@ const ENVIRONMENT = {
   MAX_DEVICES_PER_USER: '10',
   SES_SENDER: 'bench@example.com',
   POWERTOOLS_METRICS_DISABLED: 'true',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
 /** The AWS SDK's clients, by package, as a function's baseline constructs them. */
@@ -92,7 +91,7 @@ async function bundle(
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     minify: true,
     mainFields: ['module', 'main'],
     external: [...external],

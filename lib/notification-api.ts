@@ -35,13 +35,15 @@ import * as z from '../lambdas/shared/schemas/zod.js';
 import { ApiFirewall } from './api-firewall.js';
 import { keylessRoutesApart, producerApiPolicy } from './api-resource-policy.js';
 import type { PlatformSettings, ProducerSettings } from './settings.js';
+import { resourceName } from './stage.js';
 
-/** The stage every API of the platform serves: its paths start /v1, as do a custom domain's. */
-const STAGE = 'v1';
+/** The API Gateway stage every API serves (not the deployment stage, lib/stage.ts): paths start /v1, a domain's too. */
+const API_STAGE = 'v1';
 const KEYLESS_OPERATIONS = OPERATION_LIST.filter((operation) => !needsApiKey(operation));
 
 export interface NotificationApiProps {
-  readonly environment: string;
+  /** The deployment stage (lib/stage.ts): the names of the APIs, keys, usage plans and sampling rules carry it. */
+  readonly stage: string;
   readonly producers: readonly ProducerSettings[];
   readonly stageThrottle: Pick<PlatformSettings['api'], 'rateLimit' | 'burstLimit'>;
   /**
@@ -111,13 +113,13 @@ export class NotificationApi extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const apart = keylessRoutesApart(props.allowedSources);
-    this.api = this.restApi('Api', `notification-platform-${props.environment}`, accessLogs, props, {
+    this.api = this.restApi('Api', resourceName(props.stage), accessLogs, props, {
       keylessRoutes: !apart,
       description: 'Producers send notifications and manage people, devices and templates',
       ...sourceRestriction(this, props.allowedSources),
     });
     this.publicApi = apart
-      ? this.restApi('PublicApi', `notification-platform-${props.environment}-public`, accessLogs, props, {
+      ? this.restApi('PublicApi', resourceName(props.stage, 'public'), accessLogs, props, {
           keylessRoutes: true,
           description: "A recipient's links and Twilio's webhooks, reachable from the internet",
           endpointConfiguration: { types: [EndpointType.REGIONAL] },
@@ -131,10 +133,10 @@ export class NotificationApi extends Construct {
         requestsPerSourceIpPer5Minutes: props.requestsPerSourceIpPer5Minutes,
         keyless: props.keyless,
         keylessPathPrefixes: [
-          ...new Set(KEYLESS_OPERATIONS.map((operation) => `/${STAGE}${operation.path.replace(/\{\w+\}.*$/, '')}`)),
+          ...new Set(KEYLESS_OPERATIONS.map((operation) => `/${API_STAGE}${operation.path.replace(/\{\w+\}.*$/, '')}`)),
         ],
       });
-    this.keepTokensOutOfTraces(props.environment);
+    this.keepTokensOutOfTraces(props.stage);
     if (props.domainName) {
       this.domain = new DomainName(this, 'Domain', {
         domainName: props.domainName.name,
@@ -142,13 +144,13 @@ export class NotificationApi extends Construct {
         endpointType: EndpointType.REGIONAL,
         securityPolicy: SecurityPolicy.TLS_1_2,
       });
-      this.domain.addBasePathMapping(this.publicApi, { basePath: STAGE, stage: this.publicApi.deploymentStage });
+      this.domain.addBasePathMapping(this.publicApi, { basePath: API_STAGE, stage: this.publicApi.deploymentStage });
     }
     // Made from the id rather than from the deployment, which depends on the functions that need the URL.
     const stack = Stack.of(this);
     this.publicUrl = props.domainName
-      ? `https://${props.domainName.name}/${STAGE}`
-      : `https://${this.publicApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${STAGE}`;
+      ? `https://${props.domainName.name}/${API_STAGE}`
+      : `https://${this.publicApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${API_STAGE}`;
   }
 
   /** One REST API of the platform, with its stage, validators and error format; the keyless routes' throttles on it. */
@@ -168,7 +170,7 @@ export class NotificationApi extends Construct {
       ...restOptions,
       cloudWatchRole: true,
       deployOptions: {
-        stageName: STAGE,
+        stageName: API_STAGE,
         throttlingRateLimit: props.stageThrottle.rateLimit,
         throttlingBurstLimit: props.stageThrottle.burstLimit,
         // Each keyless method a throttle of its own, below the producers': garbage posted at a link or a webhook uses
@@ -288,11 +290,11 @@ export class NotificationApi extends Construct {
       // A key standing alone (not tied to the stage): the functions read its id, and the stage depends on
       // the functions, so a key tied to the stage would make a cycle.
       const key = new ApiKey(this, `${producer.name}Key`, {
-        apiKeyName: `notification-platform-${props.environment}-${producer.name}`,
+        apiKeyName: resourceName(props.stage, producer.name),
         description: `API key of ${producer.name}`,
       });
       const plan = this.api.addUsagePlan(`${producer.name}Plan`, {
-        name: `notification-platform-${props.environment}-${producer.name}`,
+        name: resourceName(props.stage, producer.name),
         throttle: { rateLimit: producer.rateLimit, burstLimit: producer.burstLimit },
         quota: { limit: producer.dailyQuota, period: Period.DAY },
         apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
@@ -312,18 +314,18 @@ export class NotificationApi extends Construct {
    * samples none of those requests (a rule of rate 0 for each such path, which API Gateway honours). The functions'
    * own segments record no URL.
    */
-  private keepTokensOutOfTraces(environment: string): void {
+  private keepTokensOutOfTraces(stage: string): void {
     const tokenPaths = KEYLESS_OPERATIONS.filter((operation) => operation.path.includes('{token}')).map(
       (operation) => `*${operation.path.replace(/\{\w+\}/g, '*')}`,
     );
     [...new Set(tokenPaths)].forEach((urlPath, index) => {
       new CfnSamplingRule(this, `NoTokenTraces${index}`, {
         samplingRule: {
-          ruleName: `notify-${environment}-t${index}`,
+          ruleName: `notify-${stage}-t${index}`,
           priority: 1,
           fixedRate: 0,
           reservoirSize: 0,
-          serviceName: `${this.publicApi.restApiName}/${STAGE}`,
+          serviceName: `${this.publicApi.restApiName}/${API_STAGE}`,
           serviceType: 'AWS::ApiGateway::Stage',
           host: '*',
           httpMethod: '*',

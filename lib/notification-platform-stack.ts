@@ -1,4 +1,4 @@
-import { Annotations, Aspects, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
@@ -28,19 +28,17 @@ import { PlatformKeys } from './platform-keys.js';
 import { PlatformOperations } from './platform-operations.js';
 import { PreferencesCache } from './preferences-cache.js';
 import { categoryCatalogue, linkLifetimesVariable, type PlatformSettings } from './settings.js';
+import { PRODUCTION_STAGE } from './stage.js';
 import { allowAttributeUpdates, allowIndexQuery, allowTableActions, allowTableActionsOnKeys } from './table-access.js';
 import { TemplateAcknowledgements } from './template-acknowledgements.js';
 
 export interface NotificationPlatformStackProps extends StackProps {
-  /** The validated contents of platform.config.ts. */
+  /** The stage this stack deploys (lib/stage.ts): its tags and its resources' names carry it. */
+  readonly stage: string;
+  /** The stage's settings file, validated. */
   readonly settings: PlatformSettings;
   /** Each channel's part of the stack, from its folder: `await loadChannelInfrastructure()`. */
   readonly channelInfrastructure: Readonly<Record<Channel, ChannelInfrastructure>>;
-  /**
-   * Keep tables on stack deletion and turn on their deletion protection.
-   * @default true in the "production" environment, false elsewhere
-   */
-  readonly protectData?: boolean;
   /**
    * AWS WAF in front of the API.
    * @default true
@@ -63,12 +61,14 @@ export class NotificationPlatformStack extends Stack {
 
   constructor(scope: Construct, id: string, props: NotificationPlatformStackProps) {
     super(scope, id, props);
-    const { settings } = props;
+    const { settings, stage } = props;
+    // On every resource that takes tags: a bill, a console search or an IAM condition can tell the stages apart.
+    Tags.of(this).add('stage', stage);
     this.tables = new NotificationTables(this, 'Tables', {
-      protectData: props.protectData ?? settings.environment === 'production',
+      protectData: settings.protectData ?? stage === PRODUCTION_STAGE,
     });
     const operations = new PlatformOperations(this, 'Operations', {
-      environment: settings.environment,
+      stage,
       alarms: settings.alarms,
     });
     if (settings.preferencesCache.enabled) {
@@ -117,7 +117,7 @@ export class NotificationPlatformStack extends Stack {
     announceReservedConcurrency(this, settings);
 
     this.api = new NotificationApi(this, 'Api', {
-      environment: settings.environment,
+      stage,
       producers: settings.producers,
       stageThrottle: settings.api,
       firewall: props.firewall,
@@ -163,7 +163,7 @@ export class NotificationPlatformStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
     new CfnOutput(this, 'ConsentKeysSecretArn', {
       description:
-        "The keys that sign recipients' links, JSON {current, previous?}; the README says how to rotate them",
+        "The keys that sign recipients' links, JSON {current, previous?}; docs/operations.md says how to rotate them",
       value: this.consentKeys.secret.secretArn,
     });
     new CfnOutput(this, 'SuppressionKeysSecretArn', {

@@ -16,9 +16,11 @@ import { Construct } from 'constructs';
 import type { NotificationApi } from './notification-api.js';
 import type { NotificationChannel } from './notification-channel.js';
 import type { PlatformSettings } from './settings.js';
+import { resourceName } from './stage.js';
 
 export interface PlatformOperationsProps {
-  readonly environment: string;
+  /** The deployment stage (lib/stage.ts), which names the topic and the dashboard. */
+  readonly stage: string;
   readonly alarms: PlatformSettings['alarms'];
 }
 
@@ -31,13 +33,13 @@ export class PlatformOperations extends Construct {
   constructor(scope: Construct, id: string, props: PlatformOperationsProps) {
     super(scope, id);
     this.topic = new Topic(this, 'Alarms', {
-      displayName: `Notification platform (${props.environment}) alarms`,
+      displayName: `Notification platform (${props.stage}) alarms`,
       enforceSSL: true,
       masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
     });
     if (props.alarms.notifyEmail) this.topic.addSubscription(new EmailSubscription(props.alarms.notifyEmail));
     this.alarmAction = new SnsAction(this.topic);
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `notification-platform-${props.environment}` });
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: resourceName(props.stage) });
   }
 
   watchApi(api: NotificationApi, threshold: number): void {

@@ -66,10 +66,6 @@ const channelThroughputSchema = z.strictObject({
 
 export const platformSettingsSchema = z
   .strictObject({
-    /** Names the stack's resources and decides data protection: "production" retains tables. */
-    environment: z
-      .string()
-      .check(z.regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be 1 to 21 characters of a-z 0-9 -, starting with a letter')),
     producers: z.array(producerSchema).check(
       z.minLength(1, 'must name at least one producer'),
       z.refine((producers) => new Set(producers.map((producer) => producer.name)).size === producers.length, {
@@ -181,6 +177,12 @@ export const platformSettingsSchema = z
     defaultCategory: z.string(),
     // Each channel's own block (sender, credentials, applications), as its definition declares it.
     ...channelSettingsSchemas(),
+    /**
+     * Keep the tables (people, their choices, notifications, templates, suppressions) when the stack is deleted, and
+     * turn on their deletion protection. Defaults to true in the stage `production` only: set it for any stage whose
+     * data matters, whatever its name.
+     */
+    protectData: z.optional(z.boolean()),
     preferencesCache: z.strictObject({
       enabled: z.boolean(),
       nodeType: z.string().check(z.startsWith('dax.')),
@@ -220,6 +222,9 @@ function channelSettingsSchemas() {
   };
 }
 
+/** What platform.config.ts is written as (defaults may be left out): `export default { ... } satisfies PlatformConfig`. */
+export type PlatformConfig = z.input<typeof platformSettingsSchema>;
+/** The settings as validated, defaults filled in: what the stack is built from. */
 export type PlatformSettings = z.infer<typeof platformSettingsSchema>;
 export type ProducerSettings = PlatformSettings['producers'][number];
 
@@ -252,22 +257,37 @@ export function linkLifetimesVariable(settings: PlatformSettings) {
 }
 
 export class InvalidPlatformSettings extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`platform.config.ts is invalid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  constructor(
+    readonly problems: readonly string[],
+    source = 'platform.config.ts',
+  ) {
+    super(`${source} is invalid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'InvalidPlatformSettings';
   }
 }
 
-/** Validates the settings, or throws an error that names every bad field (e.g. "producers.0.rateLimit"). */
-export function validatePlatformSettings(raw: unknown): PlatformSettings {
+/** What a setting that was moved out of the file has become, said instead of "is not a known setting". */
+const MOVED_SETTINGS: Readonly<Record<string, string>> = {
+  environment: 'is now the stage: deploy with -c stage=<name>, its settings in platform.config.<name>.ts',
+};
+
+/**
+ * Validates the settings, or throws an error that names every bad field (e.g. "producers.0.rateLimit") and the file
+ * they came from.
+ */
+export function validatePlatformSettings(raw: unknown, source?: string): PlatformSettings {
   const result = platformSettingsSchema.safeParse(raw);
   if (result.success) return result.data;
   throw new InvalidPlatformSettings(
     result.error.issues.flatMap((issue) => {
       const path = issue.path.map(String);
       if (issue.code === 'unrecognized_keys')
-        return issue.keys.map((key) => `${[...path, key].join('.')}: is not a known setting`);
+        return issue.keys.map(
+          (key) =>
+            `${[...path, key].join('.')}: ${(path.length === 0 && MOVED_SETTINGS[key]) || 'is not a known setting'}`,
+        );
       return [`${path.join('.') || '(root)'}: ${issue.message}`];
     }),
+    source,
   );
 }

@@ -1,13 +1,38 @@
 /**
- * `--demo`: three example templates (an order, a password reset, an offer: one of each shipped category) and one
- * example user, so the README's curl commands work at once.
- * Written through the real handlers, as a producer would write them.
+ * `--demo`: the example templates of templates/ (an order, a password reset, an offer: one of each shipped category),
+ * pushed as `npm run templates -- push --force` pushes them, and one example user, so the README's curl commands work
+ * at once. Written through the real handlers, as a producer would write them.
  */
+import { fileURLToPath } from 'node:url';
+import { createNotificationClient } from '@notification-platform/client';
+import { readTemplateFolder } from '../ops/template-folder.js';
+import { pushTemplates } from '../ops/template-transfer.js';
 import type { ApiGatewayEmulation } from './api-gateway-emulation.js';
 
 export const DEMO_USER = 'ada';
 
+const TEMPLATES_FOLDER = fileURLToPath(new URL('../templates/', import.meta.url));
+
 export async function seedDemo(gateway: ApiGatewayEmulation, apiKey: string): Promise<void> {
+  // The API client, its requests answered by the gateway in this process rather than over a port.
+  const client = createNotificationClient({
+    baseUrl: 'http://demo.invalid/v1',
+    apiKey,
+    fetch: async (url, init) => {
+      const answer = await gateway.answer({
+        method: init.method ?? 'GET',
+        url: new URL(url).pathname,
+        headers: Object.fromEntries(new Headers(init.headers).entries()),
+        body: Buffer.from(typeof init.body === 'string' ? init.body : ''),
+      });
+      return new Response(answer.body || null, { status: answer.statusCode, headers: answer.headers });
+    },
+  });
+  // The examples as the folder has them, whatever was done to them since.
+  const outcomes = await pushTemplates(client, await readTemplateFolder(TEMPLATES_FOLDER), { force: true });
+  for (const outcome of outcomes)
+    if (outcome.outcome === 'failed') throw new Error(`demo: template ${outcome.type}: ${outcome.reason}`);
+
   const put = async (method: string, path: string, body: unknown) => {
     const answer = await gateway.answer({
       method,
@@ -18,29 +43,6 @@ export async function seedDemo(gateway: ApiGatewayEmulation, apiKey: string): Pr
     if (answer.statusCode >= 300)
       throw new Error(`demo: ${method} ${path} answered ${answer.statusCode}: ${answer.body}`);
   };
-  await put('PUT', '/v1/templates/order_shipped', {
-    category: 'orders',
-    email: {
-      subject: 'Your order {{ order_id }} has shipped',
-      body: '<p>Hello {{ name | default: "there" }},</p><p>your order <b>{{ order_id }}</b> is on its way.</p>',
-    },
-    sms: { body: 'Order {{ order_id }} has shipped.' },
-    push: { title: 'Order shipped', body: 'Order {{ order_id }} is on its way' },
-  });
-  await put('PUT', '/v1/templates/password_reset', {
-    critical: true,
-    category: 'security',
-    email: { subject: 'Reset your password', body: '<p>Your code is <b>{{ code }}</b>. It expires in 10 minutes.</p>' },
-    sms: { body: 'Your password reset code is {{ code }}' },
-  });
-  await put('PUT', '/v1/templates/spring_sale', {
-    category: 'marketing',
-    email: {
-      subject: 'Spring sale: {{ discount | default: 20 }}% off',
-      body: '<p>Hello {{ name | default: "there" }},</p><p>everything is <b>{{ discount | default: 20 }}% off</b> this week.</p>',
-    },
-    sms: { body: 'Spring sale: {{ discount | default: 20 }}% off this week.' },
-  });
   await put('PUT', `/v1/users/${DEMO_USER}/contacts`, {
     email_address: 'ada@example.com',
     phone_number: '+4915112345678',

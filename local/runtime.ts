@@ -91,9 +91,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       await cleanup().catch((error: Error) => log({ event: 'stop_failed', error: error.message }));
   };
   try {
-    Object.assign(process.env, integrationEnvironment(process.env, localEmulatorEndpoints()), {
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    });
+    Object.assign(process.env, integrationEnvironment(process.env, localEmulatorEndpoints()));
     const started = await ensureEmulators(process.env);
     if (started.length > 0) {
       log({ event: 'started_emulators', emulators: started });

@@ -4,8 +4,8 @@
  * channel's queue, once the cause is fixed.
  *
  * Against the local platform (`npm start`) by default; `--prefix <p>` names another local prefix, and
- * `--stack <name>` reads a deployed stack's outputs instead (with the caller's AWS credentials). `--json`
- * prints the summary as JSON.
+ * `--stage <name>` (or `--stack <name>`, the stack's full name) reads a deployed stage's stack outputs instead (with the
+ * caller's AWS credentials). `--json` prints the summary as JSON.
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,10 +17,10 @@ import { integrationEnvironment } from '../local/emulator-environment.js';
 import { localEmulatorEndpoints } from '../local/emulators.js';
 import { type ChannelQueueUrls, locateChannelQueues, MissingLocalQueueError } from '../local/provision.js';
 import { type DeadLetterSummary, DeadLetters } from './dead-letters.js';
-import { stackOutputs } from './stack-outputs.js';
+import { chosenStack, STACK_OPTIONS, StackChoiceError, stackOutputs } from './stack-outputs.js';
 
 const CHANNEL_CHOICE = CHANNELS.join('|');
-const USAGE = `usage: npm run dlq -- list [${CHANNEL_CHOICE}] | redrive <${CHANNEL_CHOICE}>  [--stack <name> | --prefix <p>] [--json]`;
+const USAGE = `usage: npm run dlq -- list [${CHANNEL_CHOICE}] | redrive <${CHANNEL_CHOICE}>  [--stage <name> | --stack <name> | --prefix <p>] [--json]`;
 
 interface Resources {
   readonly queues: Record<Channel, ChannelQueueUrls>;
@@ -33,21 +33,21 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { stack: { type: 'string' }, prefix: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { ...STACK_OPTIONS, prefix: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
   const [command, channelArgument, ...rest] = positionals;
   if (rest.length > 0 || (command !== 'list' && command !== 'redrive')) throw new UsageError(USAGE);
   if (channelArgument !== undefined && !isChannel(channelArgument))
     throw new UsageError(`unknown channel "${channelArgument}": one of ${CHANNELS.join(', ')}`);
   if (command === 'redrive' && channelArgument === undefined) throw new UsageError('redrive needs a channel');
-  if (values.stack && values.prefix) throw new UsageError('give --stack or --prefix, not both');
+  const stack = chosenStack(values);
+  if (stack && values.prefix)
+    throw new UsageError(`give ${values.stage ? '--stage' : '--stack'} or --prefix, not both`);
 
-  // The SDK's warning about Node.js 20 would be the first thing an operator reads.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  if (!values.stack) Object.assign(process.env, integrationEnvironment(process.env, localEmulatorEndpoints()));
+  if (!stack) Object.assign(process.env, integrationEnvironment(process.env, localEmulatorEndpoints()));
   const sqs = new SQSClient({});
-  const resources = values.stack
-    ? await deployedResources(values.stack)
+  const resources = stack
+    ? await deployedResources(stack)
     : await localResources(sqs, values.prefix ?? (process.env.LOCAL_RESOURCE_PREFIX || 'local'));
   const deadLetters = new DeadLetters(sqs, DynamoDBDocument.from(new DynamoDBClient({})), resources.notificationsTable);
   const channels = channelArgument ? [channelArgument] : [...CHANNELS];
@@ -118,7 +118,7 @@ async function localResources(sqs: SQSClient, prefix: string): Promise<Resources
     };
   } catch (error) {
     if (!(error instanceof MissingLocalQueueError)) throw error;
-    throw new Error(`${error.message}: start the platform with \`npm start\`, or give --prefix or --stack`);
+    throw new Error(`${error.message}: start the platform with \`npm start\`, or give --prefix or --stage`);
   }
 }
 
@@ -131,6 +131,9 @@ try {
 } catch (error) {
   process.stderr.write(`dlq: ${(error as Error).message}\n`);
   // parseArgs refuses unknown options with its own error codes: those are usage mistakes too.
-  const usage = error instanceof UsageError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS');
+  const usage =
+    error instanceof UsageError ||
+    error instanceof StackChoiceError ||
+    String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS');
   process.exitCode = usage ? 2 : 1;
 }

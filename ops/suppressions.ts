@@ -1,13 +1,14 @@
 /**
- * `npm run suppressions -- rotate --stack <name>` rotates the peppers that key addresses on the suppression list
- * (README, "Suppression keys"): a new pepper in the SuppressionKeys secret, a wait until every function reads it (the
+ * `npm run suppressions -- rotate --stage <name>` rotates the peppers that key addresses on the suppression list
+ * (docs/operations.md, "Suppression keys"): a new pepper in the SuppressionKeys secret, a wait until every function reads it (the
  * secret's cache age), then every entry re-keyed to it, and the secret marked settled. Nothing is lost on the way:
  * until the re-keying is done, lookups try the key of the generation before too.
  *
- * `npm run suppressions -- rekey --stack <name>` re-keys only, and marks the secret settled: once after deploying over
+ * `npm run suppressions -- rekey --stage <name>` re-keys only, and marks the secret settled: once after deploying over
  * a release before peppers (its entries are unpeppered), or to finish a rotation cut short.
  *
- * `--secret <arn> --table <name>` name the secret and the table instead of a stack's outputs; without either, `rekey`
+ * `--stack <name>` names the stack in full instead of by its stage (docs/stages.md); `--secret <arn> --table <name>` name
+ * the secret and the table instead of a stack's outputs; without either, `rekey`
  * works on the local platform (`npm start`, `--prefix` to name another), with the peppers of SUPPRESSION_KEYS.
  */
 import { randomBytes } from 'node:crypto';
@@ -23,11 +24,11 @@ import { parsePeppers } from '../lambdas/shared/platform/suppression-keys.js';
 import { integrationEnvironment } from '../local/emulator-environment.js';
 import { localEmulatorEndpoints } from '../local/emulators.js';
 import { LOCAL_SUPPRESSION_KEYS } from '../local/local-secrets.js';
-import { stackOutputs } from './stack-outputs.js';
+import { chosenStack, STACK_OPTIONS, StackChoiceError, stackOutputs } from './stack-outputs.js';
 import { rekeySuppressions } from './suppression-rekey.js';
 
 const USAGE =
-  'usage: npm run suppressions -- rotate | rekey  [--stack <name> | --secret <arn> --table <name> | --prefix <p>] [--wait-seconds <s>]';
+  'usage: npm run suppressions -- rotate | rekey  [--stage <name> | --stack <name> | --secret <arn> --table <name> | --prefix <p>] [--wait-seconds <s>]';
 
 class UsageError extends Error {}
 
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<void> {
     args: argv,
     allowPositionals: true,
     options: {
-      stack: { type: 'string' },
+      ...STACK_OPTIONS,
       secret: { type: 'string' },
       table: { type: 'string' },
       prefix: { type: 'string' },
@@ -51,17 +52,17 @@ async function main(argv: string[]): Promise<void> {
   });
   const [command, ...rest] = positionals;
   if (rest.length > 0 || (command !== 'rotate' && command !== 'rekey')) throw new UsageError(USAGE);
-  if (values.stack && (values.secret || values.table || values.prefix))
-    throw new UsageError('give --stack, or --secret and --table, or --prefix');
+  const stack = chosenStack(values);
+  if (stack && (values.secret || values.table || values.prefix))
+    throw new UsageError('give --stage (or --stack), or --secret and --table, or --prefix');
   if (Boolean(values.secret) !== Boolean(values.table)) throw new UsageError('--secret and --table go together');
   const waitSeconds = Number(values['wait-seconds']);
   if (!Number.isInteger(waitSeconds) || waitSeconds < 0) throw new UsageError('--wait-seconds takes whole seconds');
 
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const deployed = Boolean(values.stack || values.secret);
+  const deployed = Boolean(stack || values.secret);
   if (!deployed) Object.assign(process.env, integrationEnvironment(process.env, localEmulatorEndpoints()));
-  const target: Target = values.stack
-    ? await stackTarget(values.stack)
+  const target: Target = stack
+    ? await stackTarget(stack)
     : values.secret
       ? { secretArn: values.secret, table: values.table ?? '' }
       : {
@@ -71,7 +72,9 @@ async function main(argv: string[]): Promise<void> {
           ),
         };
   if (command === 'rotate' && !target.secretArn)
-    throw new UsageError('rotate works on a deployed stack (--stack); locally, the peppers are SUPPRESSION_KEYS');
+    throw new UsageError(
+      'rotate works on a deployed stack (--stage or --stack); locally, the peppers are SUPPRESSION_KEYS',
+    );
 
   const secrets = new SecretsManagerClient({});
   const documents = DynamoDBDocument.from(new DynamoDBClient({}));
@@ -108,8 +111,8 @@ function localPeppers(): AddressKeyPeppers {
   return parsePeppers(JSON.parse(process.env[ENV.suppressionKeys] || LOCAL_SUPPRESSION_KEYS));
 }
 
-async function stackTarget(stackName: string): Promise<Target> {
-  const output = await stackOutputs(stackName);
+async function stackTarget(stack: string): Promise<Target> {
+  const output = await stackOutputs(stack);
   return { secretArn: output('SuppressionKeysSecretArn'), table: output('SuppressionsTableName') };
 }
 
@@ -121,6 +124,9 @@ try {
   await main(process.argv.slice(2));
 } catch (error) {
   process.stderr.write(`suppressions: ${(error as Error).message}\n`);
-  const usage = error instanceof UsageError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS');
+  const usage =
+    error instanceof UsageError ||
+    error instanceof StackChoiceError ||
+    String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS');
   process.exitCode = usage ? 2 : 1;
 }

@@ -1,5 +1,5 @@
 /**
- * Erasing a person, and what is kept of them (README, "Erasing a person"). A pass forgets their devices and push
+ * Erasing a person, and what is kept of them (docs/api.md, "Erasing a person"). A pass forgets their devices and push
  * endpoints, the soft bounces counted for their addresses (a suppression stays, keyed without the address, so an
  * erased person who bounced is not mailed again), their item (preferences, contacts, locale, link generation), and
  * takes them out of every notification record the `by_user` index lists, after deleting each text's copy at the

@@ -7,7 +7,11 @@
  * Where LocalStack cannot go: function code (its Lambda runs code only in Docker; this one creates functions and
  * runs none, so a request that reaches a function gets 502: the runtime suites run the code), DAX and WAF (not in
  * LocalStack's community edition: the deploy uses `-c dax=false -c waf=false`), reserved concurrency, stage method
- * settings and access logs (accepted and ignored). README.md, "Deploying", says the same.
+ * settings and access logs (accepted and ignored). docs/deploying.md says the same.
+ *
+ * Two stages (docs/stages.md) go side by side into the one account and region, deployed at once: the default stage,
+ * which every check below reads, and a second one, which must be a stack of its own with names of its own and must
+ * outlive the first's `cdk destroy` until its own.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -38,16 +42,19 @@ import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetEventSourceMappingCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ListQueueTagsCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needsApiKey, OPERATION_LIST } from '../../lambdas/shared/platform/operations.js';
 import { validatePlatformSettings } from '../../lib/settings.js';
+import { DEFAULT_STAGE, resourceName, stackName } from '../../lib/stage.js';
 import config from '../../platform.config.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const settings = validatePlatformSettings(structuredClone(config));
-const STACK_NAME = `NotificationPlatform-${settings.environment}`;
+const STACK_NAME = stackName(DEFAULT_STAGE);
+/** The stage deployed beside the default one; it has no settings file of its own, so platform.config.ts. */
+const SECOND_STAGE = 'second';
 /** How long one cdk command may take before the test gives up and says which one was still running. */
 const COMMAND_BOUND_MS = 10 * 60_000;
 
@@ -68,11 +75,15 @@ const kms = new KMSClient(aws);
 /** A resource as the synthesized template has it (its properties are whatever CloudFormation takes). */
 type TemplateResource = ReturnType<Template['findResources']>[string];
 
-const outdir = mkdtempSync(join(tmpdir(), 'cdk-deploy-'));
+const assemblies = mkdtempSync(join(tmpdir(), 'cdk-deploy-'));
+/** Each stage its own cloud assembly: two `cdk deploy` at once must not write into one. */
+const outdirOf = (stage: string) => join(assemblies, stage);
 const seconds: Record<string, number> = {};
 let template: Record<string, TemplateResource>;
 let templateOutputs: Record<string, unknown>;
 let deployed: Map<string, StackResourceSummary>;
+let secondTemplate: Record<string, TemplateResource>;
+let secondDeployed: Map<string, StackResourceSummary>;
 
 /** The environment of a team's shell pointed at the emulator: none of the caller's AWS settings leak in. */
 function deployEnvironment(): NodeJS.ProcessEnv {
@@ -83,13 +94,15 @@ function deployEnvironment(): NodeJS.ProcessEnv {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     CDK_DISABLE_CLI_TELEMETRY: 'true',
   };
 }
 
-/** Runs `npx cdk <args>` as a person would, timed; fails with its last output lines, or when it outlasts the bound. */
-async function cdk(...args: string[]): Promise<string> {
+/**
+ * Runs `npx cdk <args>` as a person would, timed (under `label`); fails with its last output lines, or when it outlasts
+ * the bound.
+ */
+async function cdk(label: string, ...args: string[]): Promise<string> {
   const started = performance.now();
   const child: ChildProcess = spawn('npx', ['cdk', ...args, '--no-notices'], {
     cwd: PROJECT_ROOT,
@@ -107,13 +120,18 @@ async function cdk(...args: string[]): Promise<string> {
   if (code === null)
     throw new Error(`cdk ${args[0]} was still running after ${COMMAND_BOUND_MS / 60_000} minutes:\n${lastLines()}`);
   if (code !== 0) throw new Error(`cdk ${args[0]} failed (exit ${code}):\n${lastLines()}`);
-  seconds[args[0] ?? 'cdk'] = elapsed;
+  seconds[label] = elapsed;
   return output;
 }
 
-async function stackResources(): Promise<Map<string, StackResourceSummary>> {
+/** `npx cdk <command>` on one stage, into its own cloud assembly. */
+function cdkOnStage(stage: string, command: string, ...args: string[]): Promise<string> {
+  return cdk(`${command} ${stage}`, command, ...CONTEXT, '-c', `stage=${stage}`, '--output', outdirOf(stage), ...args);
+}
+
+async function stackResources(stack = STACK_NAME): Promise<Map<string, StackResourceSummary>> {
   const resources = new Map<string, StackResourceSummary>();
-  for await (const page of paginateListStackResources({ client: cloudFormation }, { StackName: STACK_NAME })) {
+  for await (const page of paginateListStackResources({ client: cloudFormation }, { StackName: stack })) {
     for (const resource of page.StackResourceSummaries ?? []) resources.set(resource.LogicalResourceId ?? '', resource);
   }
   return resources;
@@ -156,15 +174,22 @@ const ALLOWED_CIDRS = '203.0.113.0/24,127.0.0.1/32';
 const CONTEXT = ['-c', 'dax=false', '-c', 'waf=false', '-c', `allowedCidrs=${ALLOWED_CIDRS}`];
 
 beforeAll(async () => {
-  await cdk('bootstrap');
-  await cdk('deploy', ...CONTEXT, '--require-approval', 'never', '--output', outdir);
+  await cdk('bootstrap', 'bootstrap');
+  // Both stages at once: separate stacks and cloud assemblies, one bootstrap.
+  await Promise.all(
+    [DEFAULT_STAGE, SECOND_STAGE].map((stage) => cdkOnStage(stage, 'deploy', '--require-approval', 'never')),
+  );
   ({ Resources: template, Outputs: templateOutputs } = JSON.parse(
-    readFileSync(join(outdir, `${STACK_NAME}.template.json`), 'utf8'),
+    readFileSync(join(outdirOf(DEFAULT_STAGE), `${STACK_NAME}.template.json`), 'utf8'),
+  ));
+  ({ Resources: secondTemplate } = JSON.parse(
+    readFileSync(join(outdirOf(SECOND_STAGE), `${stackName(SECOND_STAGE)}.template.json`), 'utf8'),
   ));
   deployed = await stackResources();
+  secondDeployed = await stackResources(stackName(SECOND_STAGE));
 }, 2 * COMMAND_BOUND_MS);
 
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+afterAll(() => rmSync(assemblies, { recursive: true, force: true }));
 
 describe('cdk deploy on LocalStack', () => {
   it('creates every resource of the template', () => {
@@ -176,14 +201,15 @@ describe('cdk deploy on LocalStack', () => {
     for (const id of expected) byType[template[id]?.Type ?? ''] = (byType[template[id]?.Type ?? ''] ?? 0) + 1;
     console.log(
       `deployed ${expected.length} resources (bootstrap ${seconds.bootstrap?.toFixed(1)} s, deploy with synth ` +
-        `${seconds.deploy?.toFixed(1)} s):\n${Object.entries(byType)
+        `${seconds[`deploy ${DEFAULT_STAGE}`]?.toFixed(1)} s, beside the stage ${SECOND_STAGE}'s, ` +
+        `${seconds[`deploy ${SECOND_STAGE}`]?.toFixed(1)} s):\n${Object.entries(byType)
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([type, count]) => `  ${type} x${count}`)
           .join('\n')}`,
     );
   });
 
-  it("gives every output the README's steps read (the API URL, the API key ids, the secrets to fill in)", async () => {
+  it('gives every output the deploying steps (docs/deploying.md) read (the API URL, the API key ids, the secrets to fill in)', async () => {
     const { Stacks = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: STACK_NAME }));
     const outputs = Object.fromEntries(
       (Stacks[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]),
@@ -202,7 +228,7 @@ describe('cdk deploy on LocalStack', () => {
     const { items: plans = [] } = await apiGateway.send(new GetUsagePlansCommand({ limit: 500 }));
 
     for (const producer of settings.producers) {
-      const name = `notification-platform-${settings.environment}-${producer.name}`;
+      const name = resourceName(DEFAULT_STAGE, producer.name);
       const plan = plans.find((candidate) => candidate.name === name);
       expect(plan, `usage plan ${name}`).toBeDefined();
       expect(plan?.throttle).toMatchObject({ rateLimit: producer.rateLimit, burstLimit: producer.burstLimit });
@@ -233,7 +259,9 @@ describe('cdk deploy on LocalStack', () => {
 
   it("refuses a request without a key at the gateway (403), checks a producer's body there (400), and lets a webhook through to its function", async () => {
     const { items: plans = [] } = await apiGateway.send(new GetUsagePlansCommand({ limit: 500 }));
-    const { items: planKeys = [] } = await apiGateway.send(new GetUsagePlanKeysCommand({ usagePlanId: plans[0]?.id }));
+    // A plan of this stage's API: the other stage's keys open only its own.
+    const plan = plans.find((candidate) => candidate.apiStages?.some((stage) => stage.apiId === restApiId()));
+    const { items: planKeys = [] } = await apiGateway.send(new GetUsagePlanKeysCommand({ usagePlanId: plan?.id }));
     const { value: apiKey = '' } = await apiGateway.send(
       new GetApiKeyCommand({ apiKey: planKeys[0]?.id, includeValue: true }),
     );
@@ -389,7 +417,7 @@ describe('cdk deploy on LocalStack', () => {
   });
 
   it('cdk destroy removes the stack and every resource the template does not keep on purpose', async () => {
-    await cdk('destroy', '--force', ...CONTEXT, '--output', outdir);
+    await cdkOnStage(DEFAULT_STAGE, 'destroy', '--force');
 
     await expect(cloudFormation.send(new DescribeStacksCommand({ StackName: STACK_NAME }))).rejects.toThrow(
       /does not exist/,
@@ -403,7 +431,74 @@ describe('cdk deploy on LocalStack', () => {
       if (await stillThere(resource.Type, physicalId(logicalId))) left.push(`${resource.Type} ${logicalId}`);
     }
     expect(left).toEqual([]);
-    console.log(`destroyed in ${seconds.destroy?.toFixed(1)} s; kept on purpose: ${kept.map(([id]) => id).join(', ')}`);
+    console.log(
+      `destroyed in ${seconds[`destroy ${DEFAULT_STAGE}`]?.toFixed(1)} s; kept on purpose: ${kept.map(([id]) => id).join(', ')}`,
+    );
+  });
+});
+
+describe(`a second stage (${SECOND_STAGE}) beside it in the same account and region`, () => {
+  /** The physical ids of a stage's resources of these types. */
+  const physicalIds = (resources: Map<string, StackResourceSummary>, types: string[]) =>
+    [...resources.values()]
+      .filter((resource) => types.includes(resource.ResourceType ?? ''))
+      .map((resource) => resource.PhysicalResourceId ?? '');
+  const NAMED_TYPES = [
+    'AWS::DynamoDB::GlobalTable',
+    'AWS::SQS::Queue',
+    'AWS::Lambda::Function',
+    'AWS::ApiGateway::RestApi',
+  ];
+
+  it('is a stack of its own, with every resource of its template and tables, queues, functions and an API of its own', async () => {
+    const { Stacks = [] } = await cloudFormation.send(
+      new DescribeStacksCommand({ StackName: stackName(SECOND_STAGE) }),
+    );
+    const expected = Object.keys(secondTemplate).filter((id) => secondTemplate[id]?.Type !== 'AWS::CDK::Metadata');
+    const first = physicalIds(deployed, NAMED_TYPES);
+    const second = physicalIds(secondDeployed, NAMED_TYPES);
+
+    expect(Stacks[0]?.StackStatus).toBe('CREATE_COMPLETE');
+    expect(expected.filter((id) => secondDeployed.get(id)?.ResourceStatus !== 'CREATE_COMPLETE')).toEqual([]);
+    expect(second).toHaveLength(first.length);
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+    for (const queueUrl of physicalIds(secondDeployed, ['AWS::SQS::Queue'])) {
+      const { Tags = {} } = await sqs.send(new ListQueueTagsCommand({ QueueUrl: queueUrl }));
+      expect(Tags.stage, queueUrl).toBe(SECOND_STAGE);
+    }
+  });
+
+  it("outlives the first stage's cdk destroy", async () => {
+    // The first stage's destroy is the last check above: files run their tests in order.
+    await expect(cloudFormation.send(new DescribeStacksCommand({ StackName: STACK_NAME }))).rejects.toThrow(
+      /does not exist/,
+    );
+    const { Stacks = [] } = await cloudFormation.send(
+      new DescribeStacksCommand({ StackName: stackName(SECOND_STAGE) }),
+    );
+
+    expect(Stacks[0]?.StackStatus).toBe('CREATE_COMPLETE');
+    for (const [logicalId, resource] of Object.entries(secondTemplate)) {
+      if (!NAMED_TYPES.includes(resource.Type)) continue;
+      const id = secondDeployed.get(logicalId)?.PhysicalResourceId ?? '';
+      expect(await stillThere(resource.Type, id), `${resource.Type} ${logicalId}`).toBe(true);
+    }
+  });
+
+  it('cdk destroy of it removes its stack and resources in turn', async () => {
+    await cdkOnStage(SECOND_STAGE, 'destroy', '--force');
+
+    await expect(
+      cloudFormation.send(new DescribeStacksCommand({ StackName: stackName(SECOND_STAGE) })),
+    ).rejects.toThrow(/does not exist/);
+    const left: string[] = [];
+    for (const [logicalId, resource] of Object.entries(secondTemplate)) {
+      const id = secondDeployed.get(logicalId)?.PhysicalResourceId;
+      if (resource.DeletionPolicy === 'Retain' || !id) continue;
+      if (await stillThere(resource.Type, id)) left.push(`${resource.Type} ${logicalId}`);
+    }
+    expect(left).toEqual([]);
+    console.log(`destroyed the stage ${SECOND_STAGE} in ${seconds[`destroy ${SECOND_STAGE}`]?.toFixed(1)} s`);
   });
 });
 

@@ -2,11 +2,13 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { NotificationPlatformStack } from '../../lib/notification-platform-stack.js';
+import { DEFAULT_STAGE } from '../../lib/stage.js';
 import { channelInfrastructure, settingsWith } from './stack-fixture.js';
 
 function synthWithNag(dax: boolean) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, outdir: undefined });
   new NotificationPlatformStack(app, 'Nagged', {
+    stage: DEFAULT_STAGE,
     channelInfrastructure,
     settings: settingsWith((settings) => {
       settings.preferencesCache.enabled = dax;

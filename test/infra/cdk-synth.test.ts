@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,20 +7,25 @@ import { CHANNELS } from '../../lambdas/channels/registry.js';
 import { API_FUNCTIONS } from '../../lambdas/shared/platform/operations.js';
 import { DAX_CLIENT_PACKAGE } from '../../lambdas/shared/platform/resources.js';
 import { loadChannelInfrastructure } from '../../lib/channel-infrastructure.js';
+import { DEFAULT_STAGE, stackName } from '../../lib/stage.js';
 
 // The real app, as `npx cdk synth` runs it: platform.config.ts validated, every function bundled by esbuild,
 // cdk-nag's AwsSolutions checks on. Any unacknowledged finding makes the command fail.
 const outdir = mkdtempSync(join(tmpdir(), 'cdk-synth-'));
 // The same, with the preferences cache (DAX) on.
 const daxOutdir = mkdtempSync(join(tmpdir(), 'cdk-synth-dax-'));
+const TEMPLATE = `${stackName(DEFAULT_STAGE)}.template.json`;
 let output: string;
 
+/** Runs `npx cdk synth --quiet` into a folder; what it printed, both streams. */
 function synth(into: string, ...context: string[]): string {
-  return execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', into, '--no-notices', ...context], {
+  const run = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', into, '--no-notices', ...context], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
   });
+  if (run.status !== 0) throw new Error(`cdk synth failed (exit ${run.status}):\n${run.stdout}${run.stderr}`);
+  return `${run.stdout}${run.stderr}`;
 }
 
 /** The folders of a cloud assembly that hold a function's bundle. */
@@ -46,7 +51,7 @@ afterAll(() => {
 
 describe('npx cdk synth', () => {
   it('succeeds offline with no credentials and writes the template', () => {
-    const template = JSON.parse(readFileSync(join(outdir, 'NotificationPlatform-dev.template.json'), 'utf8'));
+    const template = JSON.parse(readFileSync(join(outdir, TEMPLATE), 'utf8'));
 
     expect(output).not.toContain('ERROR');
     expect(Object.keys(template.Resources).length).toBeGreaterThan(100);
@@ -58,6 +63,28 @@ describe('npx cdk synth', () => {
     const feedback = Object.values(await loadChannelInfrastructure()).filter((channel) => channel.addFeedback);
     expect(bundles).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + feedback.length + 1);
     for (const bundle of bundles) expect(readdirSync(join(outdir, bundle))).toContain('index.mjs.map');
+  });
+
+  it('prints no report of each bundle: esbuild says only its warnings', () => {
+    expect(output).not.toMatch(/Done in \d+ms|index\.mjs\.map\s+\d/);
+  });
+
+  it('maps each bundle to its sources by file and line, without the sources themselves', () => {
+    const maps = readdirSync(outdir)
+      .filter((entry) => entry.startsWith('asset.'))
+      .flatMap((asset) =>
+        readdirSync(join(outdir, asset))
+          .filter((file) => file.endsWith('.mjs.map'))
+          .map((file) => join(outdir, asset, file)),
+      );
+
+    expect(maps.length).toBeGreaterThan(bundleFolders(outdir).length);
+    for (const file of maps) {
+      const map = JSON.parse(readFileSync(file, 'utf8'));
+      expect(map.sourcesContent, file).toBeUndefined();
+      expect(map.sources.length).toBeGreaterThan(0);
+      expect(map.mappings.length).toBeGreaterThan(0);
+    }
   });
 
   it('bundles the render process beside the handler of each function that renders templates: the workers and templates', () => {
@@ -74,7 +101,7 @@ describe('npx cdk synth', () => {
   });
 
   it('ships no part of the fault drill: no function reads LOCAL_FAULT_DRILL or sets it', () => {
-    const template = readFileSync(join(outdir, 'NotificationPlatform-dev.template.json'), 'utf8');
+    const template = readFileSync(join(outdir, TEMPLATE), 'utf8');
 
     expect(template).not.toContain('LOCAL_FAULT_DRILL');
     for (const code of bundlesOf(outdir)) {

@@ -9,6 +9,7 @@ import {
   TABLES,
   type TableDefinition,
 } from '../../lambdas/shared/platform/resources.js';
+import { DEFAULT_STAGE, PRODUCTION_STAGE, resourceName } from '../../lib/stage.js';
 import { allowedActions, buildStack, channelInfrastructure, settingsWith, synthStack } from './stack-fixture.js';
 
 /** The channels whose provider tells the platform what became of a message. */
@@ -179,7 +180,7 @@ describe('API', () => {
     for (const urlPath of ['*/unsubscribe/*', '*/consent/*'])
       template.hasResourceProperties('AWS::XRay::SamplingRule', {
         SamplingRule: Match.objectLike({
-          ServiceName: `notification-platform-${settings.environment}/v1`,
+          ServiceName: `${resourceName(DEFAULT_STAGE)}/v1`,
           ServiceType: 'AWS::ApiGateway::Stage',
           URLPath: urlPath,
           FixedRate: 0,
@@ -525,17 +526,30 @@ describe('tables', () => {
   });
 
   it('retains and protects the tables in production, and not in a dev stack', () => {
-    const production = synthStack(
-      settingsWith((settings) => {
-        settings.environment = 'production';
-      }),
-    );
+    const production = synthStack(settingsWith(), { stage: PRODUCTION_STAGE });
 
     production.allResources('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
     production.allResourcesProperties('AWS::DynamoDB::GlobalTable', {
       Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })],
     });
     template.allResources('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+  });
+
+  it('retains and protects the tables of any stage whose settings say protectData, whatever its name', () => {
+    const prod = synthStack(
+      settingsWith((settings) => {
+        settings.protectData = true;
+      }),
+      { stage: 'prod' },
+    );
+    prod.allResources('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+    const unprotected = synthStack(
+      settingsWith((settings) => {
+        settings.protectData = false;
+      }),
+      { stage: PRODUCTION_STAGE },
+    );
+    unprotected.allResources('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
   });
 });
 

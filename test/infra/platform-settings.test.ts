@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validatePlatformSettings } from '../../lib/settings.js';
+import { type PlatformConfig, validatePlatformSettings } from '../../lib/settings.js';
 import config from '../../platform.config.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the point is to write what the types would forbid
@@ -13,7 +13,13 @@ const broken = (change: (raw: Untyped) => void) => {
 
 describe('platform.config.ts', () => {
   it('is valid as shipped', () => {
-    expect(validatePlatformSettings(structuredClone(config)).environment).toBe('dev');
+    expect(() => validatePlatformSettings(structuredClone(config))).not.toThrow();
+  });
+
+  it('says where the environment went: it is the stage now, and the file it names the bad fields of', () => {
+    expect(() => validatePlatformSettings({ ...config, environment: 'dev' }, 'platform.config.qa.ts')).toThrow(
+      /platform\.config\.qa\.ts is invalid:\n {2}- environment: is now the stage: deploy with -c stage=<name>/,
+    );
   });
 
   it('refuses a producer with a negative rate, naming the field', () => {
@@ -70,5 +76,37 @@ describe('platform.config.ts', () => {
         raw.links = { changeAnythingForDays: 7, unsubscribeForDays: 29 };
       }),
     ).toThrow(/links\.unsubscribeForDays: must be at least 30 days \(CAN-SPAM\)/);
+  });
+});
+
+// Mistakes an editor underlines as they are typed, since platform.config.ts `satisfies PlatformConfig`: each marked
+// line must fail to typecheck (`npx tsc`, part of npm test, reports a @ts-expect-error that finds no error), and the
+// same settings fail validation at synth.
+const [producer] = config.producers;
+const misspelledField = {
+  ...config,
+  // @ts-expect-error rateLimit, not ratelimit
+  producers: [{ ...producer, ratelimit: 5 }],
+} satisfies PlatformConfig;
+const wrongType = {
+  ...config,
+  // @ts-expect-error a number of requests, not a string
+  api: { ...config.api, rateLimit: '200' },
+} satisfies PlatformConfig;
+const unknownScope = {
+  ...config,
+  // @ts-expect-error no such scope
+  producers: [{ ...producer, scopes: ['everything'] }],
+} satisfies PlatformConfig;
+const { alarms: _, ...withoutAlarms } = config;
+// @ts-expect-error alarms is required
+const missingBlock: PlatformConfig = withoutAlarms;
+
+describe('PlatformConfig, the type platform.config.ts satisfies', () => {
+  it('flags what validation refuses', () => {
+    expect(() => validatePlatformSettings(misspelledField)).toThrow(/producers\.0\.ratelimit: is not a known setting/);
+    expect(() => validatePlatformSettings(wrongType)).toThrow(/api\.rateLimit/);
+    expect(() => validatePlatformSettings(unknownScope)).toThrow(/producers\.0\.scopes\.0/);
+    expect(() => validatePlatformSettings(missingBlock)).toThrow(/alarms/);
   });
 });

@@ -7,6 +7,7 @@ import {
   type NotificationPlatformStackProps,
 } from '../../lib/notification-platform-stack.js';
 import { type PlatformSettings, validatePlatformSettings } from '../../lib/settings.js';
+import { DEFAULT_STAGE } from '../../lib/stage.js';
 import config from '../../platform.config.js';
 
 /** Each channel's part of the stack, from its folder. */
@@ -21,7 +22,7 @@ export function settingsWith(change: (settings: PlatformSettings) => void = () =
 /** The context `npx cdk synth` runs with: cdk.json's feature flags. */
 const PROJECT_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context;
 
-type StackOptions = Pick<NotificationPlatformStackProps, 'protectData' | 'firewall'> & {
+type StackOptions = Partial<Pick<NotificationPlatformStackProps, 'stage' | 'firewall'>> & {
   /** Synthesize with cdk.json's feature flags, as `npx cdk synth` does (some add resources, e.g. a custom resource). */
   readonly projectContext?: boolean;
 };
@@ -33,7 +34,12 @@ export function buildStack(
 ): NotificationPlatformStack {
   const { projectContext, ...props } = options;
   const app = new App({ context: { ...(projectContext ? PROJECT_CONTEXT : {}), 'aws:cdk:bundling-stacks': [] } });
-  return new NotificationPlatformStack(app, 'Test', { settings, ...props, channelInfrastructure });
+  return new NotificationPlatformStack(app, 'Test', {
+    stage: DEFAULT_STAGE,
+    settings,
+    ...props,
+    channelInfrastructure,
+  });
 }
 
 /** The stack's template. */

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRODUCTION_STAGE } from '../../lib/stage.js';
 import { settingsWith, synthStack } from './stack-fixture.js';
 
 const LINT_SCRIPT = fileURLToPath(new URL('../../scripts/template-lint.sh', import.meta.url));
@@ -25,11 +26,7 @@ const VARIANTS = {
   'dax-true': () => synthStack(withDax(), { projectContext: true }),
   'waf-false': () => synthStack(settingsWith(), { firewall: false, projectContext: true }),
   'dax-true-waf-false': () => synthStack(withDax(), { firewall: false, projectContext: true }),
-  production: () =>
-    synthStack(
-      settingsWith((settings) => (settings.environment = 'production')),
-      { projectContext: true },
-    ),
+  production: () => synthStack(settingsWith(), { stage: PRODUCTION_STAGE, projectContext: true }),
   'allowed-cidrs-domain': () =>
     synthStack(
       settingsWith((settings) => {

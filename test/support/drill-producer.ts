@@ -1,7 +1,7 @@
 /**
- * A producer as the README tells producers to behave, through the platform's client (clients/typescript): every
- * notification carries an Idempotency-Key, and a 503, a 429, a 409 "in use" or a dropped connection is retried with
- * the same key after Retry-After.
+ * A producer as docs/api.md ("Idempotency") tells producers to behave, through the platform's client
+ * (clients/typescript): every notification carries an Idempotency-Key, and a 503, a 429, a 409 "in use" or a dropped
+ * connection is retried with the same key after Retry-After.
  */
 import { createNotificationClient, type NotificationClient } from '@notification-platform/client';
 import type { DrilledPlatform } from './drilled-platform.js';

@@ -1,14 +1,17 @@
 /**
- * A typed client for the notification platform's API (v1), for producers. Every function is derived, at run time,
- * from the API's one table of operations (lambdas/shared/platform/operations.ts): its method, its path and whether it
- * takes an Idempotency-Key come from there, and its types come from the table's zod schemas (the request as the
- * schemas accept it, the answer as they describe it). Answers are not validated at run time.
+ * A typed client for the notification platform's API (v1), for producers: one function per operation a producer's
+ * service calls (the operations of the producer tags: not the webhooks Twilio calls, not the links a recipient
+ * follows, not the API's own description). Every function is derived, at run time, from the API's one table of
+ * operations (lambdas/shared/platform/operations.ts): its method, its path and whether it takes an Idempotency-Key
+ * come from there, and its types come from the table's zod schemas (the request as the schemas accept it, the answer
+ * as they describe it). Answers are not validated at run time.
  *
  * Each call retries, with the same Idempotency-Key, what waiting can fix: 429, 503 and 409 idempotency_key_in_use,
  * after Retry-After when the answer says (else exponential backoff with jitter), and a connection refused, dropped
  * or timed out where a retry cannot do a thing twice (GET, PUT, DELETE, and a POST with an Idempotency-Key).
  */
 import type * as z from 'zod/mini';
+import { isProducerTag, type ProducerTag } from '../../../lambdas/shared/platform/openapi-tags.js';
 import {
   type HttpMethod,
   OPERATION_LIST,
@@ -19,6 +22,17 @@ import {
 export type { OperationId } from '../../../lambdas/shared/platform/operations.js';
 
 type Operations = typeof OPERATIONS;
+
+/** The operations a producer's service calls with its API key: the ones this client offers. */
+export type ProducerOperationId = {
+  [Id in OperationId]: Operations[Id]['tag'] extends ProducerTag ? Id : never;
+}[OperationId];
+
+type ProducerOperation = (typeof OPERATION_LIST)[number] & { readonly id: ProducerOperationId };
+
+const PRODUCER_OPERATIONS = OPERATION_LIST.filter((operation): operation is ProducerOperation =>
+  isProducerTag(operation.tag),
+);
 
 /** An operation's path parameters, as its schema accepts them. */
 export type PathParameters<Id extends OperationId> = z.input<Operations[Id]['pathParameters']>;
@@ -58,14 +72,14 @@ type Arguments<Id extends OperationId> =
     ? [request?: OperationRequest<Id>]
     : [request: OperationRequest<Id>];
 
-/** One function per operation of the API, named as the table names it. */
+/** One function per operation a producer calls, named as the table names it. */
 export type NotificationClient = {
-  readonly [Id in OperationId]: (...args: Arguments<Id>) => Promise<Answer<Id>>;
+  readonly [Id in ProducerOperationId]: (...args: Arguments<Id>) => Promise<Answer<Id>>;
 };
 
 /** What one attempt came to: an answer (`status`), or none (`error`). */
 export interface AttemptOutcome {
-  readonly operation: OperationId;
+  readonly operation: ProducerOperationId;
   readonly method: HttpMethod;
   /** The first attempt of a call is 1. */
   readonly attempt: number;
@@ -112,7 +126,7 @@ export class NotificationApiError extends Error {
   override readonly name = 'NotificationApiError';
 
   constructor(
-    readonly operation: OperationId,
+    readonly operation: ProducerOperationId,
     readonly status: number,
     /** The platform's code (e.g. invalid_request, type_not_allowed); undefined for API Gateway's own answers. */
     readonly code: string | undefined,
@@ -131,7 +145,7 @@ export class NotificationConnectionError extends Error {
   override readonly name = 'NotificationConnectionError';
 
   constructor(
-    readonly operation: OperationId,
+    readonly operation: ProducerOperationId,
     readonly attempts: number,
     readonly timedOut: boolean,
     message: string,
@@ -146,7 +160,7 @@ export class NotificationRetriesExhaustedError extends Error {
   override readonly name = 'NotificationRetriesExhaustedError';
 
   constructor(
-    readonly operation: OperationId,
+    readonly operation: ProducerOperationId,
     readonly attempts: number,
     /** The last attempt's status; undefined when it got no answer. */
     readonly lastStatus: number | undefined,
@@ -169,8 +183,6 @@ interface CallRequest {
   readonly idempotencyKey?: string;
 }
 
-type ListedOperation = (typeof OPERATION_LIST)[number];
-
 export function createNotificationClient(options: NotificationClientOptions): NotificationClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   new URL(baseUrl); // throws now for a URL that every call would fail on
@@ -187,7 +199,7 @@ export function createNotificationClient(options: NotificationClientOptions): No
     return ceiling / 2 + (Math.random() * ceiling) / 2;
   };
 
-  async function call(operation: ListedOperation, request: CallRequest = {}): Promise<unknown> {
+  async function call(operation: ProducerOperation, request: CallRequest = {}): Promise<unknown> {
     const idempotencyKey = operation.idempotent ? (request.idempotencyKey ?? crypto.randomUUID()) : undefined;
     const url = `${baseUrl}${expandPath(operation.path, request.path)}`;
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
@@ -267,7 +279,7 @@ export function createNotificationClient(options: NotificationClientOptions): No
   }
 
   return Object.fromEntries(
-    OPERATION_LIST.map((operation) => [operation.id, (request?: CallRequest) => call(operation, request)]),
+    PRODUCER_OPERATIONS.map((operation) => [operation.id, (request?: CallRequest) => call(operation, request)]),
   ) as unknown as NotificationClient;
 }
 
@@ -303,7 +315,7 @@ function parseAnswer(label: string, status: number, text: string): unknown {
   }
 }
 
-function apiError(operation: OperationId, status: number, text: string, retryAfter: string | null) {
+function apiError(operation: ProducerOperationId, status: number, text: string, retryAfter: string | null) {
   const seconds = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
   let parsed: unknown;
   try {

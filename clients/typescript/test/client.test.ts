@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { Channel } from '../../../lambdas/channels/registry.js';
+import { API_TAGS } from '../../../lambdas/shared/platform/openapi-tags.js';
 import { OPERATION_LIST, pathParameterNames } from '../../../lambdas/shared/platform/operations.js';
 import {
   type AttemptOutcome,
@@ -8,6 +9,7 @@ import {
   type NotificationClientOptions,
   NotificationConnectionError,
   NotificationRetriesExhaustedError,
+  type ProducerOperationId,
 } from '../src/index.js';
 
 const BASE_URL = 'https://api.example.test/v1';
@@ -79,14 +81,30 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe('one function per operation of the table', () => {
-  it('has exactly the operations of the table', () => {
+/** The table's operations a producer's service calls: those of the tags whose audience is a producer. */
+const PRODUCER_OPERATIONS = OPERATION_LIST.filter((operation) => API_TAGS[operation.tag].audience === 'producer');
+
+describe('one function per operation a producer calls', () => {
+  it("has exactly the operations of the table's producer tags", () => {
     const { client } = clientWith(fakeFetch({ status: 200, body: {} }).fetch);
 
-    expect(Object.keys(client).sort()).toEqual(OPERATION_LIST.map((operation) => operation.id).sort());
+    expect(Object.keys(client).sort()).toEqual(PRODUCER_OPERATIONS.map((operation) => operation.id).sort());
   });
 
-  it.each(OPERATION_LIST)(
+  it("has none of the webhooks, the recipients' links or the API's description", () => {
+    const { client } = clientWith(fakeFetch({ status: 200, body: {} }).fetch);
+    const notCalledByProducers = OPERATION_LIST.filter((operation) => !PRODUCER_OPERATIONS.includes(operation));
+
+    expect(new Set(notCalledByProducers.map((operation) => operation.tag))).toEqual(
+      new Set(['api-description', 'recipient-links', 'webhooks']),
+    );
+    for (const operation of notCalledByProducers) expect(client, operation.id).not.toHaveProperty(operation.id);
+    expectTypeOf<'twilioStatusCallback'>().not.toMatchTypeOf<ProducerOperationId>();
+    expectTypeOf<'unsubscribe'>().not.toMatchTypeOf<ProducerOperationId>();
+    expectTypeOf<'getApiDescription'>().not.toMatchTypeOf<ProducerOperationId>();
+  });
+
+  it.each(PRODUCER_OPERATIONS)(
     '$id sends $method $path, its parameters encoded, its body as JSON, the key',
     async (operation) => {
       const [status, answer] = Object.entries(operation.answers)[0] ?? [];
@@ -96,7 +114,7 @@ describe('one function per operation of the table', () => {
       const path = Object.fromEntries(pathParameterNames(operation.path).map((name) => [name, `${name} a/b?c#d`]));
       const requestBody = operation.body ? { some: 'body' } : undefined;
 
-      const call = client[operation.id] as (request: unknown) => Promise<unknown>;
+      const call = client[operation.id as ProducerOperationId] as (request: unknown) => Promise<unknown>;
       const result = await call({ path, body: requestBody });
 
       expect(answer).toBeDefined();
@@ -167,7 +185,7 @@ describe('one function per operation of the table', () => {
     expectTypeOf(client.listDevices).returns.resolves.toHaveProperty('devices').toBeArray();
     expectTypeOf(client.removeDevice).returns.resolves.toBeUndefined();
     expectTypeOf(client.erasePerson).returns.resolves.toBeUndefined();
-    expectTypeOf(client.getApiDescription).toBeCallableWith();
+    expectTypeOf(client.getNotification).toBeCallableWith({ path: { notification_id: 'a' } });
     // @ts-expect-error: only an operation that takes an Idempotency-Key has one
     void client.putTemplate({ path: { type: 'welcome' }, body: {}, idempotencyKey: 'k' }).catch(() => {});
     // @ts-expect-error: the path parameters are required

@@ -55,7 +55,8 @@ function createTwilioSecret(stack: Stack): Secret {
     reason: "Twilio's auth token is issued and rotated in Twilio's console, then stored here; AWS cannot rotate it",
   });
   new CfnOutput(stack, 'TwilioCredentialsSecretArn', {
-    description: 'Put the Twilio credentials here after the first deploy (README, "In your AWS account")',
+    description:
+      'Put the Twilio credentials here after the first deploy (docs/deploying.md, "In your AWS account, step by step")',
     value: secret.secretArn,
   });
   return secret;

@@ -2,11 +2,13 @@
  * The OpenAPI 3.1 description of the API, generated from the operations table and its zod schemas, so that it cannot
  * say other than what the handlers check. Served at GET /v1/openapi.json and committed as docs/openapi.json.
  */
-import { MAX_BODY_BYTES } from '../http/request.js';
+import packageJson from '../../../package.json' with { type: 'json' };
 import { errorAnswerSchema, gatewayAnswerSchema } from '../schemas/answers.js';
 import { idempotencyKeySchema } from '../schemas/identifiers.js';
 import * as z from '../schemas/zod.js';
-import { type Answer, needsApiKey, OPERATION_LIST, type Operation, pathParameterNames } from './operations.js';
+import { errorAnswers, SHARED_HEADERS, sharedErrorResponses } from './openapi-errors.js';
+import { API_TAGS, type TagAudience } from './openapi-tags.js';
+import { needsApiKey, OPERATION_LIST, type Operation, pathParameterNames } from './operations.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -41,86 +43,45 @@ function referencing(schema: JsonSchema): JsonSchema {
   return JSON.parse(JSON.stringify(schema).replaceAll('"#/$defs/', '"#/components/schemas/'));
 }
 
-const RETRY_AFTER = {
-  description: 'Seconds to wait before retrying',
-  schema: { type: 'integer', minimum: 0 },
+/**
+ * Where the API answers, under its one stage (/v1, lib/notification-api.ts). `npm start`'s first: generators take the
+ * first as their default, and Schemathesis takes its path, on the host it read the document from.
+ */
+const SERVERS = [
+  { url: 'http://127.0.0.1:3000/v1', description: '`npm start`, the local runtime (PORT changes the port)' },
+  {
+    url: 'https://{apiId}.execute-api.{region}.amazonaws.com/v1',
+    description:
+      "A deployed stack: its ApiUrl output. Webhooks and recipient links are at its PublicApiUrl, which is this one's " +
+      "unless the producers' API is private, or the custom domain when api.domainName is set.",
+    variables: {
+      apiId: { default: 'a1b2c3d4e5', description: "The REST API's id" },
+      region: { default: 'eu-central-1', description: "The stack's AWS region" },
+    },
+  },
+];
+
+const TAG_GROUP: Record<TagAudience, string> = {
+  producer: 'Producer API',
+  tooling: 'Producer API',
+  provider: 'Called by providers and recipients',
+  recipient: 'Called by providers and recipients',
 };
 
-type ErrorContent = { readonly content: Record<string, unknown> };
-
-/** The body of every error answer: the platform's error, or API Gateway's own message. Converted once. */
-function errorContent(components: Components): ErrorContent {
-  return {
-    content: {
-      'application/json': {
-        schema: {
-          anyOf: [components.schema(errorAnswerSchema, 'output'), components.schema(gatewayAnswerSchema, 'output')],
-        },
-      },
-    },
-  };
+/** Redocly's x-tagGroups: what a producer calls apart from what Twilio and a recipient's browser call. */
+function tagGroups() {
+  const groups = new Map<string, string[]>();
+  for (const [name, tag] of Object.entries(API_TAGS)) {
+    const group = TAG_GROUP[tag.audience];
+    groups.set(group, [...(groups.get(group) ?? []), name]);
+  }
+  return [...groups].map(([name, tags]) => ({ name, tags }));
 }
 
-/**
- * A recipient's link answers a person, not a program: its refusals are a page (or plain text) as its answer is, and
- * API Gateway's limits and the platform's faults are the same JSON as everywhere.
- */
-function recipientErrorAnswers(operation: Operation, error: ErrorContent) {
-  const mediaType = Object.values(operation.answers as Record<string, Answer>)[0]?.mediaType ?? 'text/html';
-  const page = { content: { [mediaType]: { schema: { type: 'string' } } } };
-  const retry = { ...error, headers: { 'Retry-After': RETRY_AFTER } };
-  return {
-    ...(operation.body ? { 400: { description: 'the body is not what the link takes', ...page } } : {}),
-    403: { description: "the link is not valid: its token is not the platform's, or the form is not its own", ...page },
-    410: {
-      description: 'the link has expired, or was made for a person since erased (a new person now has the id)',
-      ...page,
-    },
-    ...(operation.body ? { 413: { description: `the body is larger than ${MAX_BODY_BYTES} bytes`, ...error } } : {}),
-    429: { description: "over the address's rate", ...retry },
-    500: { description: 'a fault of the platform; it has been logged', ...error },
-    503: { description: 'a dependency is throttled or unavailable; retry after Retry-After', ...retry },
-  };
-}
-
-/** The error answers an operation can give, by what it takes. */
-function errorAnswers(operation: Operation, error: ErrorContent) {
-  if (operation.caller === 'recipient') return recipientErrorAnswers(operation, error);
-  const retry = { ...error, headers: { 'Retry-After': RETRY_AFTER } };
-  const hasPathParameters = pathParameterNames(operation.path).length > 0;
-  const takesInput = operation.body !== undefined || hasPathParameters;
-  return {
-    ...(takesInput
-      ? { 400: { description: 'a parameter or the body is invalid; details name each field', ...error } }
-      : {}),
-    403: {
-      description:
-        'no valid API key (answered by API Gateway), or the producer lacks the scope or does not own the type',
-      ...error,
-    },
-    ...(hasPathParameters || operation.lookup ? { 404: { description: 'not found', ...error } } : {}),
-    ...(operation.idempotent
-      ? { 409: { description: 'the Idempotency-Key was used for another body, or is in use right now', ...retry } }
-      : {}),
-    ...(operation.body
-      ? {
-          413: { description: `the body is larger than ${MAX_BODY_BYTES} bytes`, ...error },
-          415: { description: 'the body is not JSON', ...error },
-          422: {
-            description: 'well-formed, but it cannot be done (an unknown type, a platform not configured)',
-            ...error,
-          },
-        }
-      : {}),
-    429: { description: "over the producer's usage plan or the address's rate", ...retry },
-    500: { description: 'a fault of the platform; it has been logged', ...error },
-    503: { description: 'a dependency is throttled or unavailable; retry after Retry-After', ...retry },
-  };
-}
-
-function operationObject(id: string, operation: Operation, components: Components, error: ErrorContent) {
+function operationObject(id: string, operation: Operation, components: Components) {
   const shape = operation.pathParameters.shape as Record<string, z.ZodMiniType>;
-  const parameters: Record<string, unknown>[] = pathParameterNames(operation.path).map((name) => {
+  const pathParameters = pathParameterNames(operation.path);
+  const parameters: Record<string, unknown>[] = pathParameters.map((name) => {
     const schema = shape[name];
     if (!schema) throw new Error(`operation ${id}: the path names {${name}} but its pathParameters do not`);
     return { name, in: 'path', required: true, schema: components.schema(schema, 'input') };
@@ -152,6 +113,7 @@ function operationObject(id: string, operation: Operation, components: Component
   );
   return {
     operationId: id,
+    tags: [operation.tag],
     summary: operation.summary,
     ...(operation.description ? { description: operation.description } : {}),
     ...(operation.scope ? { 'x-required-scope': operation.scope } : {}),
@@ -169,13 +131,12 @@ function operationObject(id: string, operation: Operation, components: Component
           },
         }
       : {}),
-    responses: { ...successes, ...errorAnswers(operation, error) },
+    responses: { ...successes, ...errorAnswers(operation, pathParameters.length > 0) },
   };
 }
 
 export function openApiDocument() {
   const components = new Components();
-  const error = errorContent(components);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const { id, ...operation } of OPERATION_LIST) {
     paths[operation.path] ??= {};
@@ -183,25 +144,37 @@ export function openApiDocument() {
       id,
       operation,
       components,
-      error,
     );
   }
+  // The body of every JSON error: the platform's error, or API Gateway's own message.
+  const errorBody = {
+    anyOf: [components.schema(errorAnswerSchema, 'output'), components.schema(gatewayAnswerSchema, 'output')],
+  };
   return {
     openapi: '3.1.0',
     info: {
       title: 'Notification platform API',
-      version: '1',
+      version: packageJson.version,
       description:
         'Producers (internal services, each with its own API key, scopes and notification types) send notifications ' +
         'and manage preferences, contacts, push devices and templates. Errors are {error: {code, message, details?}}; ' +
-        'API Gateway answers a missing key or a producer over its limits itself, as {message}.',
+        'API Gateway answers a missing key or a producer over its limits itself, as {message}. Webhooks and recipient ' +
+        'links are called by Twilio and by recipients, not by producers.',
+      license: { name: packageJson.license, identifier: packageJson.license },
     },
-    // Relative to where this document is served: the stage, /v1.
-    servers: [{ url: '/v1' }],
+    servers: SERVERS,
     security: [{ apiKey: [] }],
+    tags: Object.entries(API_TAGS).map(([name, tag]) => ({
+      name,
+      'x-displayName': tag.title,
+      description: tag.description,
+    })),
+    'x-tagGroups': tagGroups(),
     paths,
     components: {
       securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      responses: sharedErrorResponses(errorBody),
+      headers: SHARED_HEADERS,
       schemas: Object.fromEntries(Object.entries(components.schemas).sort(([a], [b]) => a.localeCompare(b))),
     },
   };

@@ -1,7 +1,7 @@
 /**
- * The API, once: every operation's method, path, function, scope, parameters, body and answers. The CDK stack builds
- * API Gateway's resources, methods and request models from it, the local gateway routes by it, the handlers parse
- * and authorize by it, and docs/openapi.json is generated from it (lambdas/shared/platform/openapi.ts).
+ * The API, once: every operation's tag, method, path, function, scope, parameters, body and answers. The CDK stack
+ * builds API Gateway's resources, methods and request models from it, the local gateway routes by it, the handlers
+ * parse and authorize by it, and docs/openapi.json is generated from it (lambdas/shared/platform/openapi.ts).
  */
 import { deviceRegistrationSchema } from '../../channels/push/device-registration.js';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
@@ -28,6 +28,7 @@ import { notificationRequestSchema } from '../schemas/notification-request.js';
 import { preferencesSchema } from '../schemas/preferences.js';
 import { templateSchema } from '../schemas/template.js';
 import * as z from '../schemas/zod.js';
+import type { ApiTag } from './openapi-tags.js';
 
 /** The channels that reach an address (an email address, a phone number), which a suppression names. */
 const CHANNELS_WITH_ADDRESSES = CHANNELS.filter((channel) => 'contact' in CHANNEL_DEFINITIONS[channel]) as [
@@ -69,6 +70,8 @@ export interface Answer {
 }
 
 export interface Operation {
+  /** What it is grouped under (openapi-tags.ts): a viewer's section, a generated client's class. */
+  readonly tag: ApiTag;
   readonly method: HttpMethod;
   /** Under the stage /v1, with {parameters}: API Gateway's resource path. */
   readonly path: `/${string}`;
@@ -137,6 +140,7 @@ const suppressionPath = z.object({ address_key: addressKeySchema });
 
 export const OPERATIONS = {
   sendNotification: {
+    tag: 'notifications',
     method: 'POST',
     path: '/notifications',
     function: 'ingest',
@@ -163,6 +167,7 @@ export const OPERATIONS = {
     },
   },
   getNotification: {
+    tag: 'notifications',
     method: 'GET',
     path: '/notifications/{notification_id}',
     function: 'notification-status',
@@ -173,6 +178,7 @@ export const OPERATIONS = {
     answers: { 200: { description: 'the notification', schema: notificationAnswerSchema } },
   },
   getPreferences: {
+    tag: 'people',
     method: 'GET',
     path: '/preferences/{user_id}',
     function: 'preferences',
@@ -183,6 +189,7 @@ export const OPERATIONS = {
     answers: { 200: { description: 'the preferences', schema: preferencesAnswerSchema } },
   },
   putPreferences: {
+    tag: 'people',
     method: 'PUT',
     path: '/preferences/{user_id}',
     function: 'preferences',
@@ -193,6 +200,7 @@ export const OPERATIONS = {
     answers: { 200: { description: 'the stored preferences', schema: preferencesAnswerSchema } },
   },
   erasePerson: {
+    tag: 'people',
     method: 'DELETE',
     path: '/users/{user_id}',
     function: 'user-erasure',
@@ -205,6 +213,7 @@ export const OPERATIONS = {
     answers: { 204: { description: 'erased' } },
   },
   putContacts: {
+    tag: 'people',
     method: 'PUT',
     path: '/users/{user_id}/contacts',
     function: 'contacts',
@@ -216,6 +225,7 @@ export const OPERATIONS = {
     answers: { 200: { description: 'the stored contacts', schema: contactsAnswerSchema } },
   },
   registerDevice: {
+    tag: 'people',
     method: 'POST',
     path: '/users/{user_id}/devices',
     function: 'devices',
@@ -229,6 +239,7 @@ export const OPERATIONS = {
     answers: { 201: { description: 'registered', schema: deviceRegisteredSchema } },
   },
   listDevices: {
+    tag: 'people',
     method: 'GET',
     path: '/users/{user_id}/devices',
     function: 'devices',
@@ -238,6 +249,7 @@ export const OPERATIONS = {
     answers: { 200: { description: 'the devices', schema: devicesAnswerSchema } },
   },
   removeDevice: {
+    tag: 'people',
     method: 'DELETE',
     path: '/users/{user_id}/devices/{device_id}',
     function: 'devices',
@@ -248,6 +260,7 @@ export const OPERATIONS = {
     answers: { 204: { description: 'forgotten' } },
   },
   putTemplate: {
+    tag: 'templates',
     method: 'PUT',
     path: '/templates/{type}',
     function: 'templates',
@@ -261,6 +274,7 @@ export const OPERATIONS = {
     answers: { 200: { description: 'the stored template', schema: templateAnswerSchema } },
   },
   getTemplate: {
+    tag: 'templates',
     method: 'GET',
     path: '/templates/{type}',
     function: 'templates',
@@ -270,6 +284,7 @@ export const OPERATIONS = {
     answers: { 200: { description: 'the template', schema: templateAnswerSchema } },
   },
   findSuppression: {
+    tag: 'suppressions',
     method: 'POST',
     path: '/suppressions/lookup',
     function: 'suppressions',
@@ -300,6 +315,7 @@ export const OPERATIONS = {
     },
   },
   getSuppression: {
+    tag: 'suppressions',
     method: 'GET',
     path: '/suppressions/{address_key}',
     function: 'suppressions',
@@ -310,6 +326,7 @@ export const OPERATIONS = {
     answers: { 200: { description: 'the suppression', schema: suppressionAnswerSchema } },
   },
   liftSuppression: {
+    tag: 'suppressions',
     method: 'DELETE',
     path: '/suppressions/{address_key}',
     function: 'suppressions',
@@ -320,6 +337,7 @@ export const OPERATIONS = {
     answers: { 204: { description: 'lifted' } },
   },
   twilioStatusCallback: {
+    tag: 'webhooks',
     method: 'POST',
     path: '/webhooks/twilio/status',
     function: 'sms-webhooks',
@@ -335,6 +353,7 @@ export const OPERATIONS = {
     answers: { 204: { description: 'recorded (or a status that changes nothing)' } },
   },
   twilioInboundMessage: {
+    tag: 'webhooks',
     method: 'POST',
     path: '/webhooks/twilio/inbound',
     function: 'sms-webhooks',
@@ -358,6 +377,7 @@ export const OPERATIONS = {
     },
   },
   unsubscribe: {
+    tag: 'recipient-links',
     method: 'POST',
     path: '/unsubscribe/{token}',
     function: 'consent',
@@ -376,6 +396,7 @@ export const OPERATIONS = {
     },
   },
   getPreferencePage: {
+    tag: 'recipient-links',
     method: 'GET',
     path: '/consent/{token}',
     function: 'consent',
@@ -389,6 +410,7 @@ export const OPERATIONS = {
     answers: { 200: { description: 'the page', schema: z.string(), mediaType: 'text/html' } },
   },
   savePreferencePage: {
+    tag: 'recipient-links',
     method: 'POST',
     path: '/consent/{token}',
     function: 'consent',
@@ -404,6 +426,7 @@ export const OPERATIONS = {
     answers: { 200: { description: 'the page, saying what was saved', schema: z.string(), mediaType: 'text/html' } },
   },
   getApiDescription: {
+    tag: 'api-description',
     method: 'GET',
     path: '/openapi.json',
     function: 'api-description',

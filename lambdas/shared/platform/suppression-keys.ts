@@ -12,7 +12,7 @@ const peppersSchema = z.object({
 
 /**
  * The peppers that key addresses on the suppression list: deployed, the SuppressionKeys secret
- * (SUPPRESSION_KEYS_SECRET_ARN), generated at deploy; locally and in tests, SUPPRESSION_KEYS. README, "Suppression
+ * (SUPPRESSION_KEYS_SECRET_ARN), generated at deploy; locally and in tests, SUPPRESSION_KEYS. docs/operations.md, "Suppression
  * keys", says how to rotate them.
  */
 export const suppressionKeys = new RotatingSecret<AddressKeyPeppers>(
