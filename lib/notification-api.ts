@@ -30,6 +30,7 @@ import {
   needsApiKey,
   OPERATION_LIST,
   pathParameterNames,
+  queryParameterList,
 } from '../lambdas/shared/platform/operations.js';
 import * as z from '../lambdas/shared/schemas/zod.js';
 import { ApiFirewall } from './api-firewall.js';
@@ -250,8 +251,8 @@ export class NotificationApi extends Construct {
 
   /**
    * Adds every operation of the API (lambdas/shared/platform/operations.ts), each to the function that owns it. Path
-   * parameters are required and bodies checked against the operation's schema before any function runs, so a
-   * malformed body costs no invocation; the function then checks all of it, refinements included.
+   * parameters are required, query parameters declared, and bodies checked against the operation's schema before any
+   * function runs, so a malformed body costs no invocation; the function then checks all of it, refinements included.
    */
   route(functions: Readonly<Record<ApiFunction, IFunction>>): void {
     const integrations = new Map<ApiFunction, LambdaIntegration>();
@@ -265,9 +266,14 @@ export class NotificationApi extends Construct {
         operationName: operation.id,
         // A provider's webhook or a recipient's link carries no API key: its handler checks a signature instead.
         apiKeyRequired: needsApiKey(operation),
-        requestParameters: Object.fromEntries(
-          pathParameterNames(operation.path).map((name) => [`method.request.path.${name}`, true]),
-        ),
+        requestParameters: Object.fromEntries([
+          ...pathParameterNames(operation.path).map((name) => [`method.request.path.${name}`, true]),
+          // The function checks each query parameter's value and default; API Gateway only its presence, when required.
+          ...queryParameterList(operation).map(({ name, required }) => [
+            `method.request.querystring.${name}`,
+            required,
+          ]),
+        ]),
         ...((operation.body && !operation.formBody
           ? {
               requestValidator: validators.body,

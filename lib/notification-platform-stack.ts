@@ -296,7 +296,8 @@ export class NotificationPlatformStack extends Stack {
       // A template is rendered once when saved, to refuse one that exceeds the render limits.
       rendersTemplates: true,
     });
-    allowTableActions(templates, templatesTable, 'GetItem', 'UpdateItem');
+    // Scan: GET /templates lists them all, a page at a time.
+    allowTableActions(templates, templatesTable, 'GetItem', 'UpdateItem', 'Scan');
     for (const channel of CHANNELS) props.channelInfrastructure[channel].equipTemplates?.(templates, context);
 
     const suppressions = fn('Suppressions', 'suppressions', {

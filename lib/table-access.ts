@@ -3,11 +3,12 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 
 /** The DynamoDB actions the platform's functions call (a TransactWriteItems is authorized item by item). */
-export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Scan';
 
 /**
  * Lets the function call exactly these actions on the table: the narrowest grant, where grantReadData and
- * grantWriteData would add Scan, BatchWriteItem and DeleteItem whether or not it calls them, and every index.
+ * grantWriteData would add Scan, BatchWriteItem and DeleteItem whether or not it calls them, and every index. A Scan
+ * is granted only to a function that lists the whole table (the templates', for GET /templates).
  */
 export function allowTableActions(fn: IFunction, table: ITableV2, ...actions: TableAction[]): void {
   fn.addToRolePolicy(

@@ -1,6 +1,7 @@
 /**
- * `push` and `pull` over the API: GET /v1/templates/{type} to see the platform's copy, PUT to write one. Used by
- * `npm run templates` and by the demo, so that the folder is the one source of the examples.
+ * `push` and `pull` over the API: GET /v1/templates/{type} to see the platform's copy, PUT to write one, GET
+ * /v1/templates to list them all. Used by `npm run templates` and by the demo, so that the folder is the one source of
+ * the examples.
  */
 import { NotificationApiError, type NotificationClient } from '@notification-platform/client';
 import { type TemplateDocument, templateSchema } from '../lambdas/shared/schemas/template.js';
@@ -8,6 +9,14 @@ import type { TemplateFile } from './template-folder.js';
 import { pushDecision, templateFingerprint } from './template-sync.js';
 
 export type TemplateApi = Pick<NotificationClient, 'getTemplate' | 'putTemplate'>;
+export type TemplateListApi = Pick<NotificationClient, 'getTemplate' | 'listTemplates'>;
+
+type TemplateAnswer = Awaited<ReturnType<NotificationClient['getTemplate']>>;
+
+/** The document a template answer holds: what a file holds, without the type, owner and time the platform adds. */
+function documentOf({ type: _type, owner: _owner, updated_at: _updatedAt, ...document }: TemplateAnswer) {
+  return templateSchema.parse(document);
+}
 
 export type PushOutcome =
   | { readonly type: string; readonly outcome: 'created' | 'updated' | 'unchanged' }
@@ -15,12 +24,12 @@ export type PushOutcome =
 
 /** The template as the platform holds it, or undefined when it has none. */
 export async function platformTemplate(
-  api: TemplateApi,
+  api: Pick<NotificationClient, 'getTemplate'>,
   type: string,
 ): Promise<{ template: TemplateDocument; updatedAt?: string } | undefined> {
   try {
-    const { type: _type, owner: _owner, updated_at, ...document } = await api.getTemplate({ path: { type } });
-    return { template: templateSchema.parse(document), ...(updated_at ? { updatedAt: updated_at } : {}) };
+    const answer = await api.getTemplate({ path: { type } });
+    return { template: documentOf(answer), ...(answer.updated_at ? { updatedAt: answer.updated_at } : {}) };
   } catch (error) {
     if (error instanceof NotificationApiError && error.status === 404) return undefined;
     throw error;
@@ -81,8 +90,28 @@ export interface PulledTemplate {
 }
 
 /** The platform's copy of each type: undefined for a type it lacks. */
-export async function pullTemplates(api: TemplateApi, types: readonly string[]): Promise<PulledTemplate[]> {
+export async function pullTemplates(api: TemplateListApi, types: readonly string[]): Promise<PulledTemplate[]> {
   const pulled: PulledTemplate[] = [];
   for (const type of types) pulled.push({ type, template: (await platformTemplate(api, type))?.template });
   return pulled;
+}
+
+/**
+ * Every template the platform holds, a page of GET /v1/templates at a time, and each of `alsoTypes` it lacks as
+ * undefined; by type.
+ */
+export async function pullEveryTemplate(
+  api: TemplateListApi,
+  alsoTypes: readonly string[] = [],
+): Promise<PulledTemplate[]> {
+  const pulled = new Map<string, TemplateDocument | undefined>(alsoTypes.map((type) => [type, undefined]));
+  let cursor: string | undefined;
+  do {
+    const page = await api.listTemplates(cursor === undefined ? {} : { query: { cursor } });
+    for (const answer of page.templates) pulled.set(answer.type, documentOf(answer));
+    cursor = page.next_cursor;
+  } while (cursor !== undefined);
+  return [...pulled]
+    .map(([type, template]) => ({ type, template }))
+    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 }

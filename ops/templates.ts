@@ -4,8 +4,8 @@
  *
  * `npm run templates -- push [--force]` writes the folder's templates through the API: only those that differ, and
  * none that changed in the platform (a conflict: the platform holds no version of the file in git) unless `--force`.
- * `npm run templates -- pull [type...]` writes the platform's templates into the folder: the types it has files for,
- * and those named (the API has no list of templates).
+ * `npm run templates -- pull [type...]` writes the platform's templates into the folder: every one it holds (GET
+ * /v1/templates, page by page), or only the types named.
  * `npm run templates -- preview <type> [--payload file.json] [--locale xx]` renders every channel of the type, in
  * every locale or the one asked, as the workers would.
  *
@@ -22,7 +22,7 @@ import { TEMPLATE_FILE_EXTENSION, templateTypeOf } from './template-file.js';
 import { readTemplateFile, readTemplateFolder, templateTypesIn, writeTemplateFile } from './template-folder.js';
 import { committedVersions } from './template-history.js';
 import { describePreviews, previewTemplate } from './template-preview.js';
-import { pullTemplates, pushTemplates } from './template-transfer.js';
+import { pullEveryTemplate, pullTemplates, pushTemplates } from './template-transfer.js';
 
 const USAGE = `usage: npm run templates -- push [--force] | pull [type...] | preview <type> [--payload file.json] [--locale xx]
   [--dir templates] [--stage <name> | --stack <name> | --url <url>]   (key: PLATFORM_API_KEY)`;
@@ -77,13 +77,19 @@ async function push(dir: string, client: NotificationClient, force: boolean): Pr
   return outcomes.every(({ outcome }) => outcome !== 'conflict' && outcome !== 'failed');
 }
 
+/**
+ * The types named, or else every template of the platform: the folder then mirrors it, and a file of a type the
+ * platform lacks is reported, as a named type it lacks is.
+ */
 async function pull(dir: string, named: readonly string[], client: NotificationClient): Promise<boolean> {
   for (const type of named) templateTypeOf(`${type}${TEMPLATE_FILE_EXTENSION}`);
-  const types = [...new Set([...(await templateTypesIn(dir)), ...named])].sort();
-  if (types.length === 0)
-    throw new UsageError(`nothing to pull: ${dir} has no templates; name the types (pull order_shipped ...)`);
+  const pulled =
+    named.length > 0
+      ? await pullTemplates(client, [...new Set(named)].sort())
+      : await pullEveryTemplate(client, await templateTypesIn(dir));
+  if (pulled.length === 0) say('the platform has no templates');
   let complete = true;
-  for (const { type, template } of await pullTemplates(client, types)) {
+  for (const { type, template } of pulled) {
     if (!template) {
       say(`${type}: missing: the platform has no template ${type}`);
       complete = false;

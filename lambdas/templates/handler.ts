@@ -12,6 +12,7 @@ import { missingScope, requireTypeOwnership } from '../shared/http/producer.js';
 import { json } from '../shared/http/responses.js';
 import { categoryCatalogue } from '../shared/platform/category-catalogue.js';
 import { ENV, requiredEnv } from '../shared/platform/environment.js';
+import { pageCursor } from '../shared/schemas/paging.js';
 import type { TemplateDocument } from '../shared/schemas/template.js';
 import { RenderInterrupted, RenderLimitExceeded, templateRenderer } from '../shared/templates/bounded-renderer.js';
 import { type RenderedPart, renderedProblems } from './rendered-problems.js';
@@ -117,6 +118,14 @@ export const handler = operationsHandler({
         },
       ]);
     }
+  },
+  listTemplates: async ({ query: { cursor, limit } }) => {
+    const page = await templates.page({ limit, after: cursor?.type });
+    const listed = page.items.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+    return json(200, {
+      templates: listed.map((template) => view(template.type, template)),
+      ...(page.last === undefined ? {} : { next_cursor: pageCursor({ type: page.last }) }),
+    });
   },
   getTemplate: async ({ path: { type } }) => {
     const template = await templates.findFresh(type);

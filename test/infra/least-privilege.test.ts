@@ -5,8 +5,8 @@ import { settingsWith, synthStack } from './stack-fixture.js';
 
 /**
  * Every function's role allows exactly the actions its code calls, on exactly the resources it calls them on.
- * Each row below is what one function calls; a grant wider than that (a Scan, a BatchWriteItem, a DeleteItem on the
- * notifications table, SendRawEmail, DescribeSecret) fails this test.
+ * Each row below is what one function calls; a grant wider than that (a Scan beyond the templates', a BatchWriteItem, a
+ * DeleteItem on the notifications table, SendRawEmail, DescribeSecret) fails this test.
  */
 const FCM_APPLICATION = 'arn:aws:sns:eu-west-1:123456789012:app/GCM/acme';
 const XRAY = ['xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
@@ -117,7 +117,13 @@ const EXPECTED: Record<string, string[]> = {
     'sqs:GetQueueAttributes on the erasure queue',
     'sqs:ReceiveMessage on the erasure queue',
   ],
-  Templates: [...XRAY, 'dynamodb:GetItem on templates', 'dynamodb:UpdateItem on templates'],
+  // GET /templates lists every template: a Scan of that table, and of no other.
+  Templates: [
+    ...XRAY,
+    'dynamodb:GetItem on templates',
+    'dynamodb:Scan on templates',
+    'dynamodb:UpdateItem on templates',
+  ],
   EmailChannelWorker: [
     ...WORKER('email'),
     'ses:SendRawEmail on the sender identity',

@@ -303,18 +303,41 @@ describe('npm run templates -- pull', () => {
     );
   });
 
-  it('says which type the platform lacks, and needs types for an empty folder', async () => {
+  it('gives back every template of the platform into an empty folder when no type is named: the files pushed', async () => {
+    const empty = join(scratch, 'pulled-all');
+    // The demo's, this run's, and the one pushed from a file not committed (a copy of password_reset).
+    const sources = new Map([
+      ...DEMO_TYPES.map((type): [string, string] => [type, join(TEMPLATES, `${type}.yaml`)]),
+      ...TYPES.map((type): [string, string] => [type, join(folder, `${type}.yaml`)]),
+      [`${RUN}_uncommitted`, join(TEMPLATES, 'password_reset.yaml')],
+    ]);
+    const types = [...sources.keys()].sort();
+
+    const pulled = await templates('pull', '--dir', empty, '--url', platform.url);
+
+    expect(pulled).toMatchObject({ code: 0, stderr: '' });
+    expect(pulled.stdout).toBe(types.map((type) => `${type}: pulled\n`).join(''));
+    expect((await readdir(empty)).sort()).toEqual(types.map((type) => `${type}.yaml`));
+    for (const [type, source] of sources)
+      expect(await fileText(empty, type), type).toBe(await readFile(source, 'utf8'));
+  });
+
+  it('says which type the platform lacks: one named, or a file of the folder when none is named', async () => {
     const empty = join(scratch, 'pulled-missing');
+    const stale = join(scratch, 'pulled-stale');
+    await mkdir(stale);
+    await cp(join(TEMPLATES, 'order_shipped.yaml'), join(stale, `${RUN}_gone.yaml`));
 
     const missing = await templates('pull', `${RUN}_nothing`, '--dir', empty, '--url', platform.url);
-    const none = await templates('pull', '--dir', join(scratch, 'nothing-here'), '--url', platform.url);
+    const all = await templates('pull', '--dir', stale, '--url', platform.url);
 
     expect(missing).toMatchObject({
       code: 1,
       stdout: `${RUN}_nothing: missing: the platform has no template ${RUN}_nothing\n`,
     });
-    expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/nothing to pull: .* has no templates; name the types/);
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain(`${RUN}_gone: missing: the platform has no template ${RUN}_gone\n`);
+    expect(all.stdout).toContain(`${ORDER}: pulled\n`);
   });
 });
 

@@ -61,6 +61,8 @@ export interface ApiRequest {
   /** The operation of the API (lambdas/shared/platform/operations.ts): its method and resource. */
   readonly operation: OperationId;
   readonly pathParameters?: Record<string, string>;
+  /** The query string's parameters, as API Gateway hands them over. */
+  readonly query?: Record<string, string>;
   /** An object is sent as JSON; a string is sent as it is. */
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
@@ -77,6 +79,7 @@ export function apiEvent(request: ApiRequest): APIGatewayProxyEvent {
     resource,
     path,
     pathParameters: request.pathParameters ?? null,
+    ...(request.query ? { query: request.query } : {}),
     headers: { ...(body === null ? {} : { 'Content-Type': 'application/json' }), ...request.headers },
     body,
     apiKeyId: request.apiKeyId ?? TEST_KEYS.admin,

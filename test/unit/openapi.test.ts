@@ -27,6 +27,22 @@ describe('the OpenAPI description', () => {
     expect(send?.parameters?.map((parameter) => parameter.name)).toContain('Idempotency-Key');
   });
 
+  it('documents query parameters as the table names them, none required that has a default, and a 400 for them', () => {
+    const list = (openApiDocument().paths as Record<string, Record<string, Record<string, unknown>>>)['/templates']
+      ?.get;
+
+    expect(list?.parameters).toEqual([
+      expect.objectContaining({ name: 'cursor', in: 'query', required: false }),
+      expect.objectContaining({
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 100 }),
+      }),
+    ]);
+    expect(list?.responses).toHaveProperty('400');
+  });
+
   it('has a handler for every function an operation names', () => {
     for (const name of API_FUNCTIONS)
       expect(existsSync(new URL(`../../lambdas/${HANDLER_MODULES.api(name)}`, import.meta.url)), name).toBe(true);

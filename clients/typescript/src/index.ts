@@ -37,6 +37,13 @@ const PRODUCER_OPERATIONS = OPERATION_LIST.filter((operation): operation is Prod
 /** An operation's path parameters, as its schema accepts them. */
 export type PathParameters<Id extends OperationId> = z.input<Operations[Id]['pathParameters']>;
 
+/** An operation's query parameters, as its schema accepts them; never for an operation without any. */
+export type QueryParameters<Id extends OperationId> = Operations[Id] extends {
+  readonly queryParameters: infer Query extends z.ZodMiniType;
+}
+  ? z.input<Query>
+  : never;
+
 /** An operation's body, as its schema accepts it; never for an operation without one. */
 export type RequestBody<Id extends OperationId> = Operations[Id] extends {
   readonly body: infer Body extends z.ZodMiniType;
@@ -53,10 +60,18 @@ export type Answer<Id extends OperationId> = {
   [Status in keyof Operations[Id]['answers']]: SuccessAnswer<Operations[Id]['answers'][Status]>;
 }[keyof Operations[Id]['answers']];
 
-/** One call's request: `path` for an operation with path parameters, `body` for one with a body. */
+/**
+ * One call's request: `path` for an operation with path parameters, `query` for one with query parameters, `body`
+ * for one with a body.
+ */
 export type OperationRequest<Id extends OperationId> = (PathParameters<Id> extends Record<string, never>
   ? { readonly path?: undefined }
   : { readonly path: PathParameters<Id> }) &
+  (Operations[Id] extends { readonly queryParameters: z.ZodMiniType }
+    ? Record<never, never> extends QueryParameters<Id>
+      ? { readonly query?: QueryParameters<Id> }
+      : { readonly query: QueryParameters<Id> }
+    : { readonly query?: undefined }) &
   (Operations[Id] extends { readonly body: z.ZodMiniType }
     ? { readonly body: RequestBody<Id> }
     : { readonly body?: undefined }) &
@@ -179,6 +194,7 @@ const BACKOFF_BASE_MS = 200;
 
 interface CallRequest {
   readonly path?: Readonly<Record<string, unknown>>;
+  readonly query?: Readonly<Record<string, unknown>>;
   readonly body?: unknown;
   readonly idempotencyKey?: string;
 }
@@ -201,7 +217,7 @@ export function createNotificationClient(options: NotificationClientOptions): No
 
   async function call(operation: ProducerOperation, request: CallRequest = {}): Promise<unknown> {
     const idempotencyKey = operation.idempotent ? (request.idempotencyKey ?? crypto.randomUUID()) : undefined;
-    const url = `${baseUrl}${expandPath(operation.path, request.path)}`;
+    const url = `${baseUrl}${expandPath(operation.path, request.path)}${queryString(request.query)}`;
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
     const headers: Record<string, string> = {
       'x-api-key': options.apiKey,
@@ -290,6 +306,14 @@ function expandPath(template: string, parameters: Readonly<Record<string, unknow
     if (value === undefined || value === null || value === '') throw new TypeError(`path parameter ${name} is missing`);
     return encodeURIComponent(String(value));
   });
+}
+
+/** `?name=value&...` for the parameters given (one left undefined is left out), or nothing. */
+function queryString(parameters: Readonly<Record<string, unknown>> | undefined): string {
+  const given = Object.entries(parameters ?? {}).filter(([, value]) => value !== undefined && value !== null);
+  return given.length === 0
+    ? ''
+    : `?${new URLSearchParams(given.map(([name, value]): [string, string] => [name, String(value)]))}`;
 }
 
 /** Retry-After (seconds, or an HTTP date) when the answer has one, at most `ceiling`; else the backoff. */

@@ -162,6 +162,28 @@ describe('one function per operation a producer calls', () => {
     expect(sent).toHaveLength(0);
   });
 
+  it('sends the query parameters given, encoded, and none left undefined', async () => {
+    const { fetch, sent } = fakeFetch({ status: 200, body: { templates: [] } });
+    const { client } = clientWith(fetch);
+
+    await client.listTemplates();
+    await client.listTemplates({ query: { limit: 3, cursor: 'a+b/c' } });
+    await client.listTemplates({ query: { cursor: undefined } });
+
+    expect(sent.map((request) => request.url)).toEqual([
+      `${BASE_URL}/templates`,
+      `${BASE_URL}/templates?limit=3&cursor=a%2Bb%2Fc`,
+      `${BASE_URL}/templates`,
+    ]);
+    expectTypeOf(client.listTemplates).toBeCallableWith({ query: { cursor: 'c', limit: 10 } });
+    expectTypeOf(client.listTemplates).returns.resolves.toHaveProperty('templates').toBeArray();
+    expectTypeOf(client.listTemplates)
+      .returns.resolves.toHaveProperty('next_cursor')
+      .toEqualTypeOf<string | undefined>();
+    // @ts-expect-error: only an operation with query parameters takes a query
+    void client.getTemplate({ path: { type: 'welcome' }, query: { limit: 3 } }).catch(() => {});
+  });
+
   it('is typed from the schemas: the request as they accept it, the answer as they describe it', () => {
     const { client } = clientWith(fakeFetch({ status: 200, body: {} }).fetch);
 

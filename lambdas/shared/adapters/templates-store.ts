@@ -51,6 +51,23 @@ export class TemplatesStore {
   }
 
   /**
+   * Up to `limit` templates, from after the one of type `after` (a Scan: in the table's order, not by type), and the
+   * type the next page starts after, while there may be more. A Scan reads at most 1 MB, so a page of large templates
+   * may hold fewer than `limit`, and an answer stays far below Lambda's 6 MB.
+   */
+  async page({ limit, after }: { limit: number; after?: string }): Promise<{ items: TemplateItem[]; last?: string }> {
+    const { Items, LastEvaluatedKey } = await this.client.scan({
+      TableName: this.tableName,
+      Limit: limit,
+      ...(after === undefined ? {} : { ExclusiveStartKey: { type: after } }),
+      // A template saved a moment ago is listed, as findFresh reads it.
+      ConsistentRead: true,
+    });
+    const last = LastEvaluatedKey?.type as string | undefined;
+    return { items: (Items ?? []) as TemplateItem[], ...(last === undefined ? {} : { last }) };
+  }
+
+  /**
    * Saves the template whole (a channel left out is removed). A new template belongs to `producer`; an existing one
    * keeps its owner, and may be changed only by it, unless `overrideOwner` (an admin) says otherwise. One
    * conditional write, so two producers creating the same type at once cannot both own it.

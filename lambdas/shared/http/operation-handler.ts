@@ -6,7 +6,7 @@ import type * as z from '../schemas/zod.js';
 import { ApiError } from './api-error.js';
 import { apiHandler } from './api-handler.js';
 import { producerOf, requireScope } from './producer.js';
-import { parseJsonBody, parsePathParameters } from './request.js';
+import { parseJsonBody, parsePathParameters, parseQueryParameters } from './request.js';
 
 type OperationOf<Id extends OperationId> = (typeof OPERATIONS)[Id];
 
@@ -14,6 +14,9 @@ type OperationOf<Id extends OperationId> = (typeof OPERATIONS)[Id];
 export interface OperationRequest<Id extends OperationId> {
   readonly producer: Producer;
   readonly path: z.infer<OperationOf<Id>['pathParameters']>;
+  readonly query: OperationOf<Id> extends { queryParameters: infer Query extends z.ZodMiniType }
+    ? z.infer<Query>
+    : undefined;
   readonly body: OperationOf<Id> extends { body: infer Body extends z.ZodMiniType } ? z.infer<Body> : undefined;
   readonly event: APIGatewayProxyEvent;
 }
@@ -24,8 +27,8 @@ export type OperationImplementations<Ids extends OperationId> = {
 
 /**
  * A function's handler for the operations it owns (lambdas/shared/platform/operations.ts): the request's method and
- * resource select the operation, whose scope is required and whose path parameters and body are validated, in that
- * order, before its implementation runs. A refusal names the field; nothing runs on a bad request.
+ * resource select the operation, whose scope is required and whose path parameters, query parameters and body are
+ * validated, in that order, before its implementation runs. A refusal names the field; nothing runs on a bad request.
  */
 export function operationsHandler<Ids extends OperationId>(implementations: OperationImplementations<Ids>) {
   const owned = OPERATION_LIST.filter((operation) => operation.id in implementations);
@@ -38,10 +41,11 @@ export function operationsHandler<Ids extends OperationId>(implementations: Oper
     const path = parsePathParameters(event, operation.pathParameters);
     // No path carries personal data (an address goes in a body): every parameter may be logged.
     logger.appendKeys({ producer: producer.name, ...(path as Record<string, unknown>) });
+    const query = operation.queryParameters ? parseQueryParameters(event, operation.queryParameters) : undefined;
     const body = operation.body ? parseJsonBody(event, operation.body) : undefined;
     const implementation = implementations[operation.id as Ids] as (
       request: OperationRequest<OperationId>,
     ) => Promise<APIGatewayProxyResult>;
-    return implementation({ producer, path, body, event } as OperationRequest<OperationId>);
+    return implementation({ producer, path, query, body, event } as OperationRequest<OperationId>);
   });
 }

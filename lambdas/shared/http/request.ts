@@ -61,6 +61,17 @@ export function parsePathParameters<Schema extends z.ZodMiniType>(
   return validate(schema, event.pathParameters ?? {}, '');
 }
 
+/**
+ * Validates the query string's parameters as API Gateway hands them over (a repeated one, its last value); a bad one
+ * is a 400 naming it (e.g. `limit`), and the ones the schema does not name are ignored.
+ */
+export function parseQueryParameters<Schema extends z.ZodMiniType>(
+  event: APIGatewayProxyEvent,
+  schema: Schema,
+): z.infer<Schema> {
+  return validate(schema, event.queryStringParameters ?? {}, '');
+}
+
 export function validate<Schema extends z.ZodMiniType>(
   schema: Schema,
   value: unknown,

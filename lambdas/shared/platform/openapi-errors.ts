@@ -108,7 +108,7 @@ export function errorAnswers(operation: Operation, hasPathParameters: boolean) {
   if (operation.caller === 'recipient') return recipientErrorAnswers(operation);
   const takesBody = operation.body !== undefined;
   return shared(
-    (takesBody || hasPathParameters) && 'BadRequest',
+    (takesBody || hasPathParameters || operation.queryParameters !== undefined) && 'BadRequest',
     operation.caller === 'twilio' ? 'NotSigned' : 'Forbidden',
     (hasPathParameters || operation.lookup === true) && 'NotFound',
     operation.idempotent === true && 'Conflict',

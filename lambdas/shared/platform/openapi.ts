@@ -8,7 +8,7 @@ import { idempotencyKeySchema } from '../schemas/identifiers.js';
 import * as z from '../schemas/zod.js';
 import { errorAnswers, SHARED_HEADERS, sharedErrorResponses } from './openapi-errors.js';
 import { API_TAGS, type TagAudience } from './openapi-tags.js';
-import { needsApiKey, OPERATION_LIST, type Operation, pathParameterNames } from './operations.js';
+import { needsApiKey, OPERATION_LIST, type Operation, pathParameterNames, queryParameterList } from './operations.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -86,6 +86,8 @@ function operationObject(id: string, operation: Operation, components: Component
     if (!schema) throw new Error(`operation ${id}: the path names {${name}} but its pathParameters do not`);
     return { name, in: 'path', required: true, schema: components.schema(schema, 'input') };
   });
+  for (const { name, schema, required } of queryParameterList(operation))
+    parameters.push({ name, in: 'query', required, schema: components.schema(schema, 'input') });
   if (operation.idempotent) {
     parameters.push({
       name: 'Idempotency-Key',

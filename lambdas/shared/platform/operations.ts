@@ -1,7 +1,7 @@
 /**
- * The API, once: every operation's tag, method, path, function, scope, parameters, body and answers. The CDK stack
- * builds API Gateway's resources, methods and request models from it, the local gateway routes by it, the handlers
- * parse and authorize by it, and docs/openapi.json is generated from it (lambdas/shared/platform/openapi.ts).
+ * The API, once: every operation's tag, method, path, function, scope, parameters (path and query), body and answers.
+ * The CDK stack builds API Gateway's resources, methods and request models from it, the local gateway routes by it, the
+ * handlers parse and authorize by it, and docs/openapi.json is generated from it (lambdas/shared/platform/openapi.ts).
  */
 import { deviceRegistrationSchema } from '../../channels/push/device-registration.js';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
@@ -15,6 +15,7 @@ import {
   preferencesAnswerSchema,
   suppressionAnswerSchema,
   templateAnswerSchema,
+  templatesPageAnswerSchema,
 } from '../schemas/answers.js';
 import { contactsSchema } from '../schemas/contacts.js';
 import {
@@ -25,6 +26,7 @@ import {
   userIdSchema,
 } from '../schemas/identifiers.js';
 import { notificationRequestSchema } from '../schemas/notification-request.js';
+import { pageCursorSchema, pageLimitSchema } from '../schemas/paging.js';
 import { preferencesSchema } from '../schemas/preferences.js';
 import { templateSchema } from '../schemas/template.js';
 import * as z from '../schemas/zod.js';
@@ -90,6 +92,11 @@ export interface Operation {
   readonly description?: string;
   /** One schema per {parameter} of the path. */
   readonly pathParameters: z.ZodMiniObject;
+  /**
+   * The query string's parameters, each a string as it comes (or left out): one schema per parameter. Others are
+   * ignored, as API Gateway passes whatever a caller adds.
+   */
+  readonly queryParameters?: z.ZodMiniObject;
   readonly body?: z.ZodMiniType;
   /** Takes an Idempotency-Key header. */
   readonly idempotent?: boolean;
@@ -134,6 +141,11 @@ const suppressionLookupSchema = z.strictObject({
       z.maxLength(254, 'must be at most 254 characters'),
       z.meta({ examples: ['ada@example.com'] }),
     ),
+});
+/** A page of a list of templates: where it starts, and how many at most. */
+const templatesPageQuery = z.object({
+  cursor: z.optional(pageCursorSchema(z.strictObject({ type: notificationTypeSchema }))),
+  limit: z._default(pageLimitSchema(100), 50).check(z.describe('templates in the page, at most: 50 when left out')),
 });
 /** A suppression named by its address's key (peppered: it names neither the address nor the person). */
 const suppressionPath = z.object({ address_key: addressKeySchema });
@@ -282,6 +294,22 @@ export const OPERATIONS = {
     summary: "Read a notification type's template",
     pathParameters: typePath,
     answers: { 200: { description: 'the template', schema: templateAnswerSchema } },
+  },
+  listTemplates: {
+    tag: 'templates',
+    method: 'GET',
+    path: '/templates',
+    function: 'templates',
+    scope: null,
+    summary: 'List every template, a page at a time',
+    description:
+      "Each template as GET /templates/{type} answers it. A page is sorted by type, but the pages come in the table's " +
+      'own order, not by type. Follow next_cursor until a page has none: every template is then listed once (one ' +
+      'written or removed meanwhile may be listed or not). A page may hold fewer than limit, even none, and still ' +
+      'have a next_cursor.',
+    pathParameters: noParameters,
+    queryParameters: templatesPageQuery,
+    answers: { 200: { description: 'a page of templates', schema: templatesPageAnswerSchema } },
   },
   findSuppression: {
     tag: 'suppressions',
@@ -449,6 +477,15 @@ export const OPERATION_LIST = Object.entries(OPERATIONS).map(([id, operation]) =
   id: id as OperationId,
   ...(operation as Operation),
 }));
+
+/** An operation's query parameters, in order, each with whether a request must give it (one with a default need not). */
+export function queryParameterList(
+  operation: Pick<Operation, 'queryParameters'>,
+): { readonly name: string; readonly schema: z.ZodMiniType; readonly required: boolean }[] {
+  return Object.entries((operation.queryParameters?.shape ?? {}) as Record<string, z.ZodMiniType>).map(
+    ([name, schema]) => ({ name, schema, required: schema._zod.optin === undefined }),
+  );
+}
 
 /** The {names} in a path, in order. */
 export function pathParameterNames(path: string): string[] {

@@ -101,6 +101,15 @@ export const templateAnswerSchema = z
   })
   .check(z.meta({ id: 'Template' }));
 
+export const templatesPageAnswerSchema = z
+  .object({
+    templates: z.array(templateAnswerSchema),
+    next_cursor: z
+      .optional(z.string())
+      .check(z.describe('where the next page starts (the cursor parameter); absent on the last page')),
+  })
+  .check(z.meta({ id: 'TemplatesPage' }));
+
 export const suppressionAnswerSchema = z
   .object({
     address_key: z.string().check(z.describe("the address's key, which the platform logs instead of the address")),
