@@ -16,8 +16,9 @@ import { LOCAL_RESOURCE_NAMES } from '../lambdas/shared/platform/resources.js';
 import { integrationEnvironment } from '../local/emulator-environment.js';
 import { localEmulatorEndpoints } from '../local/emulators.js';
 import { type ChannelQueueUrls, locateChannelQueues, MissingLocalQueueError } from '../local/provision.js';
+import { runCommand, UsageError } from './command.js';
 import { type DeadLetterSummary, DeadLetters } from './dead-letters.js';
-import { chosenStack, STACK_OPTIONS, StackChoiceError, stackOutputs } from './stack-outputs.js';
+import { chosenStack, STACK_OPTIONS, stackOutputs } from './stack-outputs.js';
 
 const CHANNEL_CHOICE = CHANNELS.join('|');
 const USAGE = `usage: npm run dlq -- list [${CHANNEL_CHOICE}] | redrive <${CHANNEL_CHOICE}>  [--stage <name> | --stack <name> | --prefix <p>] [--json]`;
@@ -26,8 +27,6 @@ interface Resources {
   readonly queues: Record<Channel, ChannelQueueUrls>;
   readonly notificationsTable: string;
 }
-
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -126,14 +125,4 @@ function isChannel(value: string): value is Channel {
   return (CHANNELS as readonly string[]).includes(value);
 }
 
-try {
-  await main(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`dlq: ${(error as Error).message}\n`);
-  // parseArgs refuses unknown options with its own error codes: those are usage mistakes too.
-  const usage =
-    error instanceof UsageError ||
-    error instanceof StackChoiceError ||
-    String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS');
-  process.exitCode = usage ? 2 : 1;
-}
+await runCommand('dlq', main);

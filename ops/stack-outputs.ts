@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvalidStage, stackName, validStage } from '../lib/stage.js';
+import { UsageError } from './command.js';
 
 /** The options of an ops command that name a deployed stack, for parseArgs. */
 export const STACK_OPTIONS = {
@@ -10,7 +11,7 @@ export const STACK_OPTIONS = {
 } as const;
 
 /** A mistake in --stage or --stack: the command's usage, not a failure. */
-export class StackChoiceError extends Error {}
+export class StackChoiceError extends UsageError {}
 
 /** The stack `--stage` or `--stack` names; undefined for neither (the local platform). */
 export function chosenStack(values: { stage?: string; stack?: string }): string | undefined {

@@ -24,13 +24,12 @@ import { parsePeppers } from '../lambdas/shared/platform/suppression-keys.js';
 import { integrationEnvironment } from '../local/emulator-environment.js';
 import { localEmulatorEndpoints } from '../local/emulators.js';
 import { LOCAL_SUPPRESSION_KEYS } from '../local/local-secrets.js';
-import { chosenStack, STACK_OPTIONS, StackChoiceError, stackOutputs } from './stack-outputs.js';
+import { runCommand, UsageError } from './command.js';
+import { chosenStack, STACK_OPTIONS, stackOutputs } from './stack-outputs.js';
 import { rekeySuppressions } from './suppression-rekey.js';
 
 const USAGE =
   'usage: npm run suppressions -- rotate | rekey  [--stage <name> | --stack <name> | --secret <arn> --table <name> | --prefix <p>] [--wait-seconds <s>]';
-
-class UsageError extends Error {}
 
 /** Where the peppers are and where they go: a secret in Secrets Manager, or the local platform's environment. */
 interface Target {
@@ -120,13 +119,4 @@ function say(line: string): void {
   process.stdout.write(`suppressions: ${line}\n`);
 }
 
-try {
-  await main(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`suppressions: ${(error as Error).message}\n`);
-  const usage =
-    error instanceof UsageError ||
-    error instanceof StackChoiceError ||
-    String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS');
-  process.exitCode = usage ? 2 : 1;
-}
+await runCommand('suppressions', main);

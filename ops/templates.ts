@@ -17,7 +17,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createNotificationClient, type NotificationClient } from '@notification-platform/client';
-import { chosenStack, STACK_OPTIONS, StackChoiceError, stackOutputs } from './stack-outputs.js';
+import { runCommand, UsageError } from './command.js';
+import { chosenStack, STACK_OPTIONS, stackOutputs } from './stack-outputs.js';
 import { TEMPLATE_FILE_EXTENSION, templateTypeOf } from './template-file.js';
 import { readTemplateFile, readTemplateFolder, templateTypesIn, writeTemplateFile } from './template-folder.js';
 import { committedVersions } from './template-history.js';
@@ -28,8 +29,6 @@ const USAGE = `usage: npm run templates -- push [--force] | pull [type...] | pre
   [--dir templates] [--stage <name> | --stack <name> | --url <url>]   (key: PLATFORM_API_KEY)`;
 const LOCAL_URL = 'http://127.0.0.1:3000';
 const LOCAL_API_KEY = 'local-dev-key';
-
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<boolean> {
   const { values, positionals } = parseArgs({
@@ -147,14 +146,4 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-try {
-  if (!(await main(process.argv.slice(2)))) process.exitCode = 1;
-} catch (error) {
-  process.stderr.write(`templates: ${(error as Error).message}\n`);
-  // parseArgs refuses unknown options with its own error codes: those are usage mistakes too.
-  const usage =
-    error instanceof UsageError ||
-    error instanceof StackChoiceError ||
-    String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS');
-  process.exitCode = usage ? 2 : 1;
-}
+await runCommand('templates', main);

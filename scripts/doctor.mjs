@@ -143,10 +143,13 @@ async function probe(url) {
 
 /**
  * A port is fine when it is free (the suites start the emulator there) or when the emulator already answers on it
- * (they reuse it); anything else there would be mistaken for it.
- * @param {string} label @param {number} port @param {(port: number) => Promise<boolean>} isOurs @param {string} variable
+ * (they reuse it); anything else there would be mistaken for it. The port is the environment variable's that moves
+ * it, or its default.
+ * @param {string} label @param {string} variable @param {number} defaultPort
+ * @param {(port: number) => Promise<boolean>} isOurs
  */
-function portCheck(label, port, isOurs, variable) {
+function portCheck(label, variable, defaultPort, isOurs) {
+  const port = Number(process.env[variable] || defaultPort);
   return async () => {
     if (!(await listening(port))) return good(`port ${port} free for ${label}`);
     if (await isOurs(port)) return good(`${label} already answers on ${port}, and will be reused`);
@@ -188,33 +191,23 @@ const CHECKS = [
   {
     name: 'localstack port',
     for: EMULATED,
-    run: portCheck('LocalStack', Number(process.env.LOCALSTACK_PORT || 4566), isLocalStack, 'LOCALSTACK_PORT'),
+    run: portCheck('LocalStack', 'LOCALSTACK_PORT', 4566, isLocalStack),
   },
   {
     name: 'dynamodb port',
     for: EMULATED,
-    run: portCheck(
-      'DynamoDB Local',
-      Number(process.env.DYNAMODB_LOCAL_PORT || 4569),
-      isDynamoDbLocal,
-      'DYNAMODB_LOCAL_PORT',
-    ),
+    run: portCheck('DynamoDB Local', 'DYNAMODB_LOCAL_PORT', 4569, isDynamoDbLocal),
   },
   {
     name: 'deploy emulator port',
     for: ['deploy'],
-    run: portCheck(
-      'the deploy emulator (LocalStack)',
-      Number(process.env.CLOUD_EMULATOR_PORT || 4599),
-      isLocalStack,
-      'CLOUD_EMULATOR_PORT',
-    ),
+    run: portCheck('the deploy emulator (LocalStack)', 'CLOUD_EMULATOR_PORT', 4599, isLocalStack),
   },
   {
     name: 'api port',
     for: ['start'],
     warnOnly: true,
-    run: portCheck('`npm start`', Number(process.env.PORT || 3000), async () => false, 'PORT'),
+    run: portCheck('`npm start`', 'PORT', 3000, async () => false),
   },
   { name: 'disk', for: EVERY_SUITE, run: checkDisk },
 ];
