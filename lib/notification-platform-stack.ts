@@ -16,12 +16,14 @@ import type { ApiFunction } from '../lambdas/shared/platform/operations.js';
 import {
   DAX_CLIENT_PACKAGE,
   HANDLER_MODULES,
+  NOTIFICATIONS_BY_CANCEL_KEY_INDEX,
   USERS_BY_PHONE_NUMBER_INDEX,
 } from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
 import { NotificationApi } from './notification-api.js';
 import { NotificationChannel } from './notification-channel.js';
 import { NotificationFunction, type NotificationFunctionProps } from './notification-function.js';
+import { NotificationScheduler } from './notification-scheduler.js';
 import { NotificationTables } from './notification-tables.js';
 import { PersonErasure } from './person-erasure.js';
 import { PlatformKeys } from './platform-keys.js';
@@ -58,6 +60,7 @@ export class NotificationPlatformStack extends Stack {
   public readonly suppressionKeys: PlatformKeys;
   /** Erasing people, and making it again until it converges. */
   public erasure?: PersonErasure;
+  public readonly scheduler: NotificationScheduler;
 
   constructor(scope: Construct, id: string, props: NotificationPlatformStackProps) {
     super(scope, id, props);
@@ -115,6 +118,12 @@ export class NotificationPlatformStack extends Stack {
     }
     this.channels = channels;
     announceReservedConcurrency(this, settings);
+    this.scheduler = new NotificationScheduler(this, 'Scheduler', {
+      context: { settings, tables: this.tables, consentKeys: this.consentKeys, suppressionKeys: this.suppressionKeys },
+      channels,
+      categoriesVariable: JSON.stringify(categoryCatalogue(settings)),
+      alarmAction: operations.alarmAction,
+    });
 
     this.api = new NotificationApi(this, 'Api', {
       stage,
@@ -211,12 +220,14 @@ export class NotificationPlatformStack extends Stack {
           CHANNELS.map((channel) => [QUEUE_URL_VARIABLE[channel], this.channels[channel].queue.queue.queueUrl]),
         ),
         ...(cache ? { [ENV.daxEndpoint]: cache.endpoint } : {}),
+        [ENV.maxScheduleDays]: String(settings.schedule.maxDaysAhead),
       },
       ...(cache
         ? { vpc: cache.vpc, securityGroups: [cache.clientSecurityGroup] }
         : { bundling: { externalModules: [DAX_CLIENT_PACKAGE] } }),
     });
     cache?.grantRead(ingest);
+    this.scheduler.allowScheduling(ingest);
     // GetItem on the table itself even with the cache: a skip is confirmed on a consistent read.
     allowTableActions(ingest, users, 'GetItem');
     allowTableActions(ingest, templatesTable, 'GetItem');
@@ -238,6 +249,15 @@ export class NotificationPlatformStack extends Stack {
       description: 'Shows a notification and the status of each channel',
     });
     allowTableActions(notificationStatus, notifications, 'GetItem');
+
+    const cancellation = fn('Cancellation', 'cancellation', {
+      description: 'Cancels notifications: a scheduled one whole, a dispatched one on the channels not yet sent',
+    });
+    // The record read and its conditional writes, and the channels' delivery claims put as cancelled: notification
+    // items only; the cancel keys' index; the template, for the channels a scheduled one would have used.
+    allowTableActionsOnKeys(cancellation, notifications, [NOTIFICATION_KEY_PREFIX], 'GetItem', 'UpdateItem', 'PutItem');
+    allowIndexQuery(cancellation, notifications, NOTIFICATIONS_BY_CANCEL_KEY_INDEX);
+    allowTableActions(cancellation, templatesTable, 'GetItem');
 
     const preferences = fn('Preferences', 'preferences', { description: 'Reads and saves preferences' });
     // A producer's write never touches what the person said themselves (their unsubscribes, a STOP).
@@ -337,6 +357,7 @@ export class NotificationPlatformStack extends Stack {
     return {
       ingest,
       'notification-status': notificationStatus,
+      cancellation,
       preferences,
       contacts,
       devices,

@@ -2,6 +2,7 @@ import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../lambdas/channels
 import { CATEGORY_NAME, type CategoryCatalogue } from '../lambdas/shared/domain/categories.js';
 import { LANGUAGES } from '../lambdas/shared/domain/language.js';
 import { SCOPES, TYPE_PATTERN } from '../lambdas/shared/domain/producer.js';
+import { DEFAULT_MAX_SCHEDULE_DAYS } from '../lambdas/shared/domain/schedule.js';
 import * as z from '../lambdas/shared/schemas/zod.js';
 
 /**
@@ -66,6 +67,10 @@ const channelThroughputSchema = z.strictObject({
 
 export const platformSettingsSchema = z
   .strictObject({
+    /** Scheduled sends (send_at): how far ahead a producer may schedule, in days (default 366). */
+    schedule: z._default(z.strictObject({ maxDaysAhead: z.int().check(z.gte(1), z.lte(3650)) }), {
+      maxDaysAhead: DEFAULT_MAX_SCHEDULE_DAYS,
+    }),
     producers: z.array(producerSchema).check(
       z.minLength(1, 'must name at least one producer'),
       z.refine((producers) => new Set(producers.map((producer) => producer.name)).size === producers.length, {

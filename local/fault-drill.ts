@@ -30,6 +30,11 @@ export const faultDrillSchema = z.strictObject({
    * random order each time: events arrive twice and out of order, as SES and SNS say they may.
    */
   disorderFeedback: z._default(z.boolean(), false),
+  /**
+   * Every schedule fires twice: each dispatch batch is handed over twice, and the due drain queues each due
+   * notification twice, the second up to ten seconds late (local/scheduler.ts).
+   */
+  duplicateSchedules: z._default(z.boolean(), false),
   /** Where the SMS worker sends: a Twilio-compatible server that outlives this process. */
   twilioUrl: z.optional(z.url()),
   /** A file the process appends its crash reports to (JSON lines). */

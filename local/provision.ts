@@ -40,6 +40,7 @@ import {
   type KeyAttribute,
   LOCAL_RESOURCE_NAMES,
   maxReceiveCount,
+  SCHEDULED_DISPATCH,
   TABLES,
   type TableDefinition,
   type TableKey,
@@ -72,6 +73,8 @@ export interface LocalResources {
   readonly pushFeedback: FeedbackPath;
   /** Erasures to make again later (lambdas/user-erasure/). */
   readonly erasureQueue: ChannelQueueUrls;
+  /** Scheduled notifications waiting their last minutes, then dispatched (lambdas/scheduler/). */
+  readonly dispatchQueue: ChannelQueueUrls;
 }
 
 export class MissingLocalQueueError extends Error {
@@ -122,13 +125,18 @@ export async function provisionLocalResources(
   const queueUrls = await Promise.all(
     CHANNELS.map((channel) => createChannelQueue(clients.sqs, prefix, channel, options)),
   );
-  const [apns, fcm, emailFeedback, erasureQueue] = await Promise.all([
+  const [apns, fcm, emailFeedback, erasureQueue, dispatchQueue] = await Promise.all([
     createPlatformApplication(clients.sns, `${prefix}-apns`, 'APNS'),
     createPlatformApplication(clients.sns, `${prefix}-fcm`, 'GCM'),
     provisionEmailFeedback(clients, prefix),
     createQueueWithDeadLetters(clients.sqs, LOCAL_RESOURCE_NAMES.erasureQueue(prefix), {
       visibilityTimeoutSeconds: ERASURE_FOLLOW_UP.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
       maxReceiveCount: ERASURE_FOLLOW_UP.passes,
+    }),
+    createQueueWithDeadLetters(clients.sqs, LOCAL_RESOURCE_NAMES.dispatchQueue(prefix), {
+      visibilityTimeoutSeconds:
+        options.visibilityTimeoutSeconds ?? SCHEDULED_DISPATCH.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
+      maxReceiveCount: SCHEDULED_DISPATCH.maxReceiveCount,
     }),
   ]);
   const pushFeedback = await provisionPushFeedback(clients, prefix, [apns, fcm]);
@@ -141,6 +149,7 @@ export async function provisionLocalResources(
     emailFeedback,
     pushFeedback,
     erasureQueue,
+    dispatchQueue,
   };
 }
 
@@ -162,14 +171,16 @@ export function functionEnvironment(resources: LocalResources): Record<string, s
     [FEEDBACK_DEAD_LETTER_QUEUE_URL_VARIABLE.email]: resources.emailFeedback.deadLetterUrl,
     [FEEDBACK_DEAD_LETTER_QUEUE_URL_VARIABLE.push]: resources.pushFeedback.deadLetterUrl,
     [ENV.erasureQueueUrl]: resources.erasureQueue.url,
+    [ENV.dispatchQueueUrl]: resources.dispatchQueue.url,
   };
 }
 
 export async function removeLocalResources(clients: LocalClients, resources: LocalResources): Promise<void> {
   await Promise.all([
     ...Object.values(resources.tables).map((TableName) => clients.dynamoDb.send(new DeleteTableCommand({ TableName }))),
-    ...[...Object.values(resources.queues), resources.erasureQueue].flatMap(({ url, deadLetterUrl }) =>
-      [url, deadLetterUrl].map((QueueUrl) => clients.sqs.send(new DeleteQueueCommand({ QueueUrl }))),
+    ...[...Object.values(resources.queues), resources.erasureQueue, resources.dispatchQueue].flatMap(
+      ({ url, deadLetterUrl }) =>
+        [url, deadLetterUrl].map((QueueUrl) => clients.sqs.send(new DeleteQueueCommand({ QueueUrl }))),
     ),
     ...Object.values(resources.platformApplications).map((PlatformApplicationArn) =>
       clients.sns.send(new DeletePlatformApplicationCommand({ PlatformApplicationArn })),

@@ -33,6 +33,7 @@ import { readOutbox } from './outbox.js';
 import { outboxPage } from './outbox-page.js';
 import { functionEnvironment, type LocalResources, provisionLocalResources } from './provision.js';
 import { QueuePoller, type SqsHandler } from './queue-pollers.js';
+import { startScheduler } from './scheduler.js';
 import { SesMailboxSimulator } from './ses-mailbox-simulator.js';
 import { startTwilioSandbox, type TwilioSandbox } from './twilio-sandbox.js';
 
@@ -148,6 +149,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       [SMS_VARIABLES.wording]: JSON.stringify(smsWording(settings.sms)),
       [PUSH_VARIABLES.maxDevicesPerUser]: String(settings.push.maxDevicesPerUser),
       [ENV.templateCacheSeconds]: '5',
+      [ENV.maxScheduleDays]: String(settings.schedule.maxDaysAhead),
       // Where Twilio (the local server) reports each text's status, as the deployed workers give the API's URL.
       [ENV.publicApiUrl]: `${localUrl}/v1`,
       [SMS_VARIABLES.twilioAccountSid]: twilio.accountSid,
@@ -191,6 +193,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     log({ event: 'workers_started' });
     const feedback = await startFeedback(clients, resources, log, drill);
     cleanups.push(() => feedback.stop());
+    const scheduler = await startScheduler(
+      new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } }),
+      documents,
+      resources,
+      drill,
+      log,
+      lambdaContext,
+    );
+    cleanups.push(() => scheduler.stop());
 
     if (options.demo) await seedDemo(gateway, options.localApiKey);
     answer = (request, response) => void serve(request, response, gateway, outboxSources, log);

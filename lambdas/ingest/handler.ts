@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ChannelQueues } from '../shared/adapters/channel-queues.js';
+import { DispatchQueue } from '../shared/adapters/dispatch-queue.js';
 import { IdempotencyKeys } from '../shared/adapters/idempotency-keys.js';
 import { NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { SuppressionList } from '../shared/adapters/suppression-list.js';
@@ -9,6 +10,7 @@ import { UsersStore } from '../shared/adapters/users-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
 import { sqsClient } from '../shared/aws/sqs.js';
 import { userReads } from '../shared/aws/user-reads.js';
+import { DEFAULT_MAX_SCHEDULE_DAYS } from '../shared/domain/schedule.js';
 import { operationsHandler } from '../shared/http/operation-handler.js';
 import { requireTypeOwnership } from '../shared/http/producer.js';
 import { header, validate } from '../shared/http/request.js';
@@ -35,6 +37,8 @@ const intake = new NotificationIntake({
   queues: new ChannelQueues(queueUrlsFromEnv(), sqsClient),
   suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers),
   categories: categoryCatalogue(),
+  dispatchQueue: new DispatchQueue(requiredEnv(ENV.dispatchQueueUrl), sqsClient),
+  maxScheduleDays: numberEnv(ENV.maxScheduleDays, DEFAULT_MAX_SCHEDULE_DAYS),
 });
 
 /** Accepts a producer's notification. */
@@ -48,7 +52,11 @@ export const handler = operationsHandler({
     const accepted = await intake.accept({ request, producer, idempotencyKey });
     logger.info('notification accepted', { status: accepted.status });
     metrics.addMetric(
-      accepted.status === 'queued' ? 'NotificationsQueued' : 'NotificationsSuppressed',
+      accepted.status === 'queued'
+        ? 'NotificationsQueued'
+        : accepted.status === 'scheduled'
+          ? 'NotificationsScheduled'
+          : 'NotificationsSuppressed',
       MetricUnit.Count,
       1,
     );

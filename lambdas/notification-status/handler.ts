@@ -1,4 +1,4 @@
-import { NotificationsStore } from '../shared/adapters/notifications-store.js';
+import { type NotificationItem, NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
 import { hasScope } from '../shared/domain/producer.js';
 import { notFound } from '../shared/http/api-error.js';
@@ -28,7 +28,18 @@ export const handler = operationsHandler({
       type: item.type,
       producer: item.producer,
       created_at: item.created_at,
+      status: item.status ?? statusOfChannels(item),
+      send_at: item.send_at,
+      dispatched_at: item.dispatched_at,
+      cancel_key: item.cancel_key,
+      cancelled_at: item.cancelled_at,
+      cancel_reason: item.cancel_reason,
       channels,
     });
   },
 });
+
+/** A record made before notifications had a status of their own: queued when any channel was sent on. */
+function statusOfChannels(item: NotificationItem): 'queued' | 'suppressed' {
+  return Object.values(item.channels).some((state) => state?.status !== 'skipped') ? 'queued' : 'suppressed';
+}

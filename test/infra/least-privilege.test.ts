@@ -61,8 +61,43 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:BatchGetItem on suppressions',
     'secretsmanager:GetSecretValue on the suppression keys',
     ...CHANNELS.map((channel) => `sqs:SendMessage on ${channel} queue`),
+    // A send due within the lookahead waits on the dispatch queue.
+    'sqs:SendMessage on the dispatch queue',
   ],
   NotificationStatus: [...XRAY, 'dynamodb:GetItem on notifications'],
+  // A cancel: the record and its claims (notification items only), the cancel keys' index, the template's channels.
+  Cancellation: [
+    ...XRAY,
+    'dynamodb:GetItem on notifications (keys notification#* only)',
+    'dynamodb:UpdateItem on notifications (keys notification#* only)',
+    'dynamodb:PutItem on notifications (keys notification#* only)',
+    'dynamodb:Query on notifications/index/by_cancel_key',
+    'dynamodb:GetItem on templates',
+  ],
+  // A scheduled notification decided at its time (the one dispatch step) and its jobs queued.
+  SchedulerDispatch: [
+    ...XRAY,
+    'dynamodb:GetItem on users',
+    'dynamodb:GetItem on templates',
+    'dynamodb:GetItem on suppressions',
+    'dynamodb:BatchGetItem on suppressions',
+    'secretsmanager:GetSecretValue on the suppression keys',
+    'dynamodb:GetItem on notifications (keys notification#* only)',
+    'dynamodb:UpdateItem on notifications (keys notification#* only)',
+    ...CHANNELS.map((channel) => `sqs:SendMessage on ${channel} queue`),
+    'sqs:SendMessage on the dispatch queue',
+    'sqs:ChangeMessageVisibility on the dispatch queue',
+    'sqs:DeleteMessage on the dispatch queue',
+    'sqs:GetQueueAttributes on the dispatch queue',
+    'sqs:ReceiveMessage on the dispatch queue',
+  ],
+  // What falls due read from the due-time index, queued, and taken out of the index.
+  SchedulerDueDrain: [
+    ...XRAY,
+    'dynamodb:Query on notifications/index/by_due_time',
+    'dynamodb:UpdateItem on notifications (keys notification#* only)',
+    'sqs:SendMessage on the dispatch queue',
+  ],
   ApiDescription: XRAY,
   SmsWebhooks: [
     ...XRAY,
@@ -256,6 +291,7 @@ function resourceKind(resource: unknown): string {
   if (text.includes('ConsentKeys')) return 'the link keys';
   if (text.includes('SuppressionKeys')) return 'the suppression keys';
   if (text.includes('ErasureQueue')) return 'the erasure queue';
+  if (text.includes('SchedulerQueue')) return 'the dispatch queue';
   if (text.includes(':identity/')) return 'the sender identity';
   if (text.includes(':endpoint/GCM/acme/*')) return 'push endpoints';
   if (text.includes(FCM_APPLICATION)) return 'push applications';

@@ -362,10 +362,10 @@ describe('API', () => {
 });
 
 describe('channels', () => {
-  it('has a job queue and a dead-letter queue per channel, per feedback and for erasures, encrypted and TLS-only', () => {
-    template.resourceCountIs('AWS::SQS::Queue', (CHANNELS.length + FEEDBACK_CHANNELS.length + 1) * 2);
+  it('has a job queue and a dead-letter queue per channel, per feedback, for erasures and for scheduled dispatches, encrypted and TLS-only', () => {
+    template.resourceCountIs('AWS::SQS::Queue', (CHANNELS.length + FEEDBACK_CHANNELS.length + 2) * 2);
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-    template.resourceCountIs('AWS::SQS::QueuePolicy', (CHANNELS.length + FEEDBACK_CHANNELS.length + 1) * 2);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', (CHANNELS.length + FEEDBACK_CHANNELS.length + 2) * 2);
     template.allResourcesProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -375,8 +375,8 @@ describe('channels', () => {
     });
   });
 
-  it('feeds each worker with partial batch responses and a maximum concurrency, each feedback function, and erasures', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', CHANNELS.length + FEEDBACK_CHANNELS.length + 1);
+  it('feeds each worker with partial batch responses and a maximum concurrency, each feedback function, erasures and scheduled dispatches', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', CHANNELS.length + FEEDBACK_CHANNELS.length + 2);
     for (const channel of CHANNELS) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         BatchSize: settings.channels[channel].batchSize,
@@ -442,8 +442,8 @@ describe('functions', () => {
     const ours = Object.values(template.findResources('AWS::Lambda::Function')).filter(
       (fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
-    // The API's, a worker and a feedback function per channel, and the erasure's follow-up.
-    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + FEEDBACK_CHANNELS.length + 1);
+    // The API's, a worker and a feedback function per channel, the erasure's follow-up, and the scheduler's two.
+    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + FEEDBACK_CHANNELS.length + 3);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -614,5 +614,33 @@ describe('email feedback', () => {
         AlarmActions: Match.anyValue(),
       });
     }
+  });
+});
+
+describe('the scheduler', () => {
+  it('runs the due drain every minute, and keeps notifications scheduled beyond the lookahead in a sparse index', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: Match.arrayWith([Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0 } })]),
+    });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({
+          IndexName: 'by_due_time',
+          KeySchema: [
+            { AttributeName: 'due_shard', KeyType: 'HASH' },
+            { AttributeName: 'due_at', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        }),
+      ]),
+    });
+  });
+
+  it('alarms when a scheduled notification could not be dispatched and rests in the dispatch DLQ', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('^a scheduled notification could not be dispatched'),
+      Threshold: 0,
+    });
   });
 });

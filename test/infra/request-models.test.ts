@@ -18,7 +18,9 @@ const ACCEPTED: Partial<Record<OperationId, unknown[]>> = {
   sendNotification: [
     { user_id: 'ada', type: 'order_shipped', payload: {} },
     { user_id: 'user-42', type: 'order.shipped', payload: { order: { id: 'A-1', items: [1, 2] } }, channels: ['sms'] },
+    { user_id: 'ada', type: 'order_shipped', payload: {}, send_at: '2030-01-05T09:00:00+01:00', cancel_key: 'A-1' },
   ],
+  cancelNotificationsByKey: [{ cancel_key: 'order-123-reminder' }],
   putPreferences: [
     { email: true, sms: false, push: true, quiet_hours: null },
     { email: true, sms: true, push: true, quiet_hours: { start: '22:00', end: '07:00', timezone: 'Europe/Berlin' } },
@@ -39,6 +41,7 @@ const REFUSED: Partial<Record<OperationId, unknown[]>> = {
     { type: 'order_shipped', payload: {} },
     { user_id: 'ada', type: 'x', payload: {}, extra: 1 },
   ],
+  cancelNotificationsByKey: [{}, { cancel_key: 'a', notification_id: 'b' }],
   putPreferences: [
     { email: true, sms: true, quiet_hours: null },
     { email: true, sms: true, push: true },
@@ -51,7 +54,12 @@ const REFUSED: Partial<Record<OperationId, unknown[]>> = {
 
 /** Refused by the handler, which names the field; the model lets them through to it. */
 const LEFT_TO_THE_HANDLER: Partial<Record<OperationId, unknown[]>> = {
-  sendNotification: [{ user_id: 42, type: 'order_shipped', payload: {} }],
+  sendNotification: [
+    { user_id: 42, type: 'order_shipped', payload: {} },
+    { user_id: 'ada', type: 'order_shipped', payload: {}, send_at: 'tomorrow at nine' },
+    { user_id: 'ada', type: 'order_shipped', payload: {}, cancel_key: 'not a key!' },
+  ],
+  cancelNotificationsByKey: [{ cancel_key: 7 }, { cancel_key: '' }],
   putPreferences: [{ email: 'yes', sms: true, push: true, quiet_hours: null }],
   putContacts: [{ email_address: 42 }],
   registerDevice: [{ platform: 'webpush', token: 'x'.repeat(30) }],

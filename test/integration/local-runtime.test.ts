@@ -312,3 +312,105 @@ describe('npm start, end to end over HTTP', () => {
     expect(second.output()).toContain(`port ${port} is already in use`);
   });
 });
+
+describe('npm start: scheduled sends and cancels, over HTTP', () => {
+  beforeAll(async () => {
+    const saved = await answered(
+      client.putTemplate({
+        path: { type: 'reminder' },
+        body: { email: { subject: 'A reminder, {{ name }}', body: '<p>Hello {{ name }}.</p>' } },
+      }),
+    );
+    expect(saved.status).toBe(200);
+  });
+  const inSeconds = (seconds: number) =>
+    new Date(Date.now() + seconds * 1000).toISOString().replace(/\.\d+Z$/, '+00:00');
+  const schedule = async (userId: string, sendAt: string, cancelKey?: string) => {
+    const accepted = await answered(
+      client.sendNotification({
+        body: {
+          user_id: userId,
+          type: 'reminder',
+          payload: { name: 'Ada' },
+          channels: ['email'],
+          send_at: sendAt,
+          ...(cancelKey ? { cancel_key: cancelKey } : {}),
+        },
+      }),
+    );
+    expect(accepted.status).toBe(202);
+    expect(accepted.json).toMatchObject({ status: 'scheduled', channels: {} });
+    return accepted.json.notification_id;
+  };
+
+  it('sends one scheduled 20 s ahead at its time, not before; one cancelled never; a cancel key stops three at once', async () => {
+    // Prepare: the same person, one to go, one to cancel a second before it, three under one key
+    const userId = await newUserWithSmsOff();
+    const sendAt = inSeconds(20);
+    const key = `welcome-${randomUUID().slice(0, 8)}`;
+    const [due, cancelled, ...keyed] = await Promise.all([
+      schedule(userId, sendAt),
+      schedule(userId, inSeconds(19)),
+      schedule(userId, inSeconds(60), key),
+      schedule(userId, inSeconds(90), key),
+      schedule(userId, inSeconds(86_400 * 30), key),
+    ]);
+
+    // Act
+    const cancel = await answered(client.cancelNotification({ path: { notification_id: cancelled ?? '' } }));
+    const byKey = await answered(client.cancelNotificationsByKey({ body: { cancel_key: key } }));
+
+    // Assess: while it waits it says scheduled and nothing is sent
+    expect(cancel).toEqual({
+      status: 200,
+      json: { notification_id: cancelled, status: 'cancelled', cancelled: ['email'], not_cancelled: {} },
+    });
+    expect(byKey).toEqual({ status: 200, json: { cancel_key: key, cancelled: 3 } });
+    const waiting = await client.getNotification({ path: { notification_id: due } });
+    expect(waiting).toMatchObject({ status: 'scheduled', send_at: new Date(sendAt).toISOString(), channels: {} });
+    const sent = await eventually(
+      'the scheduled email in the outbox',
+      async () => {
+        const messages = await outboxOf(due);
+        return messages.length > 0 ? { messages, seenAt: Date.now() } : undefined;
+      },
+      { withinMs: 180_000, describe: async () => JSON.stringify(await call('GET', `/v1/notifications/${due}`)) },
+    );
+    expect(sent.messages.map((message) => message.channel)).toEqual(['email']);
+    // Not before its time: neither seen in the outbox nor dispatched (the platform's own record) before send_at.
+    expect(sent.seenAt).toBeGreaterThanOrEqual(Date.parse(sendAt));
+    const record = await client.getNotification({ path: { notification_id: due } });
+    const lateness = Date.parse(record.dispatched_at ?? '') - Date.parse(sendAt);
+    console.log(`scheduled 20 s ahead: dispatched ${lateness} ms after its send_at`);
+    expect(lateness).toBeGreaterThanOrEqual(0);
+    expect(lateness).toBeLessThan(60_000);
+    // The one cancelled was due a second before: the one sent shows its time has passed, and it was never sent.
+    expect(await outboxOf(cancelled ?? '')).toEqual([]);
+    expect(await client.getNotification({ path: { notification_id: cancelled ?? '' } })).toMatchObject({
+      status: 'cancelled',
+      channels: {},
+    });
+    for (const id of keyed)
+      expect((await client.getNotification({ path: { notification_id: id } })).status).toBe('cancelled');
+  });
+
+  it('refuses a send_at in the past, without an offset, or too far ahead, naming send_at; a cancel of another producer is 404', async () => {
+    const userId = await newUserWithSmsOff();
+    for (const sendAt of [inSeconds(-60), '2030-01-05T09:00:00', inSeconds(367 * 86_400)]) {
+      const refused = await call('POST', '/v1/notifications', {
+        user_id: userId,
+        type: 'reminder',
+        payload: {},
+        send_at: sendAt,
+      });
+      expect(refused.status, sendAt).toBe(400);
+      expect(refused.json.error.details[0].field).toBe('send_at');
+    }
+    const mine = await schedule(userId, inSeconds(3600));
+    const other = await call('POST', `/v1/notifications/${mine}/cancel`, undefined, {
+      'x-api-key': 'local-order-service-key',
+    });
+    expect(other.status).toBe(404);
+    expect((await client.getNotification({ path: { notification_id: mine } })).status).toBe('scheduled');
+  });
+});

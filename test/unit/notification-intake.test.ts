@@ -20,6 +20,9 @@ class FakeNotifications {
     return this.items.get(id);
   }
   async recordEnqueueOutcome() {}
+  async enterDueIndex(_id: string, _sendAt: string) {
+    return true;
+  }
 }
 
 /**
@@ -96,6 +99,7 @@ function intake(keys: FakeIdempotencyKeys, sent: ChannelJob[], overrides: Partia
     },
     suppressions: { screen: async () => ({ suppressed: new Set(), keys: {} }) },
     categories: SHIPPED_CATEGORIES,
+    dispatchQueue: { send: async () => {} },
     newId: () => `00000000-0000-4000-8000-00000000000${++ids}`,
     duplicateWait: { attempts: 3, intervalMs: 1 },
     ...overrides,
@@ -298,5 +302,159 @@ describe('NotificationIntake and the suppression list', () => {
     }).accept({ request, producer });
 
     expect(asked).toBe(0);
+  });
+});
+
+describe('NotificationIntake with send_at', () => {
+  const NOW = new Date('2026-12-07T12:00:00Z');
+  const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000).toISOString();
+
+  function scheduling(overrides: Partial<IntakeDependencies> = {}) {
+    const keys = fakeTable();
+    const sent: ChannelJob[] = [];
+    const dispatches: { id: string; delaySeconds: number }[] = [];
+    const reads: string[] = [];
+    const service = intake(keys, sent, {
+      clock: () => NOW,
+      users: {
+        find: async () => {
+          reads.push('find');
+          return user;
+        },
+        findFresh: async () => {
+          reads.push('findFresh');
+          return user;
+        },
+      },
+      dispatchQueue: {
+        send: async (id: string, delaySeconds: number) => {
+          dispatches.push({ id, delaySeconds });
+        },
+      },
+      ...overrides,
+    });
+    return { service, keys, sent, dispatches, reads };
+  }
+
+  it('records it as scheduled, decides nothing now, and puts one due soon on the dispatch queue with its delay', async () => {
+    // Prepare
+    const { service, keys, sent, dispatches, reads } = scheduling();
+
+    // Act
+    const answer = await service.accept({ request: { ...request, send_at: at(20), cancel_key: 'A-1' }, producer });
+
+    // Assess
+    expect(answer).toEqual({
+      notification_id: answer.notification_id,
+      status: 'scheduled',
+      send_at: at(20),
+      channels: {},
+    });
+    expect(reads).toEqual([]);
+    expect(sent).toEqual([]);
+    expect(dispatches).toEqual([{ id: answer.notification_id, delaySeconds: 20 }]);
+    const item = keys.notifications.items.get(answer.notification_id);
+    expect(item).toMatchObject({
+      status: 'scheduled',
+      send_at: at(20),
+      request: { payload: request.payload },
+      cancel_key: 'A-1',
+      cancel_ref: 'order-service#A-1',
+      channels: {},
+    });
+    expect(item?.due_shard).toBeUndefined();
+  });
+
+  it('leaves one due beyond the lookahead in the due-time index, and keeps its record past its time', async () => {
+    // Prepare
+    const { service, keys, dispatches } = scheduling();
+    const sendAt = at(300 * 86_400);
+
+    // Act
+    const answer = await service.accept({ request: { ...request, send_at: sendAt }, producer });
+
+    // Assess
+    expect(dispatches).toEqual([]);
+    const item = keys.notifications.items.get(answer.notification_id);
+    expect(item?.due_at).toBe(sendAt);
+    expect(item?.due_shard).toMatch(/^due#\d+$/);
+    expect(item?.expires_at).toBeGreaterThan(new Date(sendAt).getTime() / 1000);
+  });
+
+  it('falls back to the due-time index when the dispatch queue refuses, and still answers scheduled', async () => {
+    // Prepare
+    const entered: string[] = [];
+    const notifications = new FakeNotifications();
+    notifications.enterDueIndex = async (id: string) => {
+      entered.push(id);
+      return true;
+    };
+    const { service } = scheduling({
+      notifications,
+      dispatchQueue: {
+        send: async () => {
+          throw Object.assign(new Error('throttled'), { name: 'RequestThrottled' });
+        },
+      },
+    });
+
+    // Act
+    const answer = await service.accept({ request: { ...request, send_at: at(20) }, producer });
+
+    // Assess
+    expect(answer.status).toBe('scheduled');
+    expect(entered).toEqual([answer.notification_id]);
+  });
+
+  it('answers 503 and says how to retry when neither the queue nor the index takes it', async () => {
+    // Prepare
+    const notifications = new FakeNotifications();
+    notifications.enterDueIndex = async () => {
+      throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    };
+    const { service } = scheduling({
+      notifications,
+      dispatchQueue: {
+        send: async () => {
+          throw new Error('refused');
+        },
+      },
+    });
+
+    // Act and assess
+    await expect(service.accept({ request: { ...request, send_at: at(20) }, producer })).rejects.toMatchObject({
+      statusCode: 503,
+      code: 'enqueue_failed',
+    });
+  });
+
+  it('refuses a time in the past or too far ahead as a 400 naming send_at, and records nothing', async () => {
+    // Prepare
+    const { service, keys } = scheduling({ maxScheduleDays: 30 });
+
+    // Act and assess
+    for (const sendAt of [at(-1), at(0), at(31 * 86_400)]) {
+      await expect(service.accept({ request: { ...request, send_at: sendAt }, producer })).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'invalid_request',
+        details: [{ field: 'send_at', message: expect.any(String) }],
+      });
+    }
+    expect(keys.notifications.items.size).toBe(0);
+  });
+
+  it('replays the first answer to a retry under the same Idempotency-Key, scheduling nothing new', async () => {
+    // Prepare
+    const { service, dispatches, keys } = scheduling();
+    const scheduled = { ...request, send_at: at(20) };
+
+    // Act
+    const first = await service.accept({ request: scheduled, producer, idempotencyKey: 'k' });
+    const again = await service.accept({ request: scheduled, producer, idempotencyKey: 'k' });
+
+    // Assess
+    expect(again).toEqual(first);
+    expect(dispatches).toHaveLength(1);
+    expect(keys.notifications.items.size).toBe(1);
   });
 });

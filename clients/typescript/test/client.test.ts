@@ -193,6 +193,8 @@ describe('one function per operation a producer calls', () => {
       type: string;
       payload: Record<string, unknown>;
       channels?: Channel[] | undefined;
+      send_at?: string | undefined;
+      cancel_key?: string | undefined;
     }>();
     expectTypeOf<SendRequest['idempotencyKey']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<SendRequest['path']>().toEqualTypeOf<undefined>();
@@ -203,7 +205,10 @@ describe('one function per operation a producer calls', () => {
     expectTypeOf(client.sendNotification).returns.resolves.toHaveProperty('notification_id').toBeString();
     expectTypeOf(client.sendNotification)
       .returns.resolves.toHaveProperty('status')
-      .toEqualTypeOf<'queued' | 'suppressed'>();
+      .toEqualTypeOf<'queued' | 'suppressed' | 'scheduled'>();
+    expectTypeOf(client.cancelNotification).toBeCallableWith({ path: { notification_id: 'a' } });
+    expectTypeOf(client.cancelNotificationsByKey).toBeCallableWith({ body: { cancel_key: 'order-1-reminder' } });
+    expectTypeOf(client.cancelNotificationsByKey).returns.resolves.toHaveProperty('cancelled').toBeNumber();
     expectTypeOf(client.listDevices).returns.resolves.toHaveProperty('devices').toBeArray();
     expectTypeOf(client.removeDevice).returns.resolves.toBeUndefined();
     expectTypeOf(client.erasePerson).returns.resolves.toBeUndefined();

@@ -13,6 +13,7 @@ import { NOTIFICATION_KEY_PREFIX } from './notifications-store.js';
 export type ClaimResult =
   | { readonly outcome: 'claimed'; readonly token: string }
   | { readonly outcome: 'completed' }
+  | { readonly outcome: 'cancelled' }
   | { readonly outcome: 'held_by_another'; readonly leaseUntil: number };
 
 const claimKey = (notificationId: string, channel: Channel) => ({
@@ -53,7 +54,31 @@ export class DeliveryClaims {
       if (failed.name !== 'ConditionalCheckFailedException') throw error;
       // The existing claim comes back with the failed write: no second read, no race between them.
       if (failed.Item?.state?.S === 'completed') return { outcome: 'completed' };
+      if (failed.Item?.state?.S === 'cancelled') return { outcome: 'cancelled' };
       return { outcome: 'held_by_another', leaseUntil: Number(failed.Item?.lease_until?.N ?? now) };
+    }
+  }
+
+  /**
+   * Cancels (notification, channel) before any attempt sends it: the one conditional write that decides a cancel
+   * against a worker. It holds only while no attempt has claimed the job, or the last one gave its claim back after a
+   * failure the provider proved it did not send on (released, lease 0); a claim held now, or one whose worker died
+   * mid-send (the outcome unknown), or a completed one, is not cancelled. True when cancelled (again, too).
+   */
+  async cancel(notificationId: string, channel: Channel, expiresAt: number): Promise<boolean> {
+    try {
+      await this.client.put({
+        TableName: this.tableName,
+        Item: { ...claimKey(notificationId, channel), state: 'cancelled', expires_at: expiresAt },
+        ConditionExpression:
+          'attribute_not_exists(pk) OR #state = :cancelled OR (#state = :in_progress AND lease_until = :released)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':cancelled': 'cancelled', ':in_progress': 'in_progress', ':released': 0 },
+      });
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
     }
   }
 

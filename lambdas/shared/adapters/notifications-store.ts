@@ -1,9 +1,15 @@
 import type { DynamoDBDocument, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../../channels/registry.js';
 import { conditionHeld, madeOrUndefined } from '../aws/conditional-write.js';
-import type { ChannelState } from '../domain/notification.js';
+import type { ChannelState, NotificationStatus } from '../domain/notification.js';
 import { PROVIDER_OUTCOMES, type ProviderEvent, statusesBefore } from '../domain/provider-outcome.js';
-import { NOTIFICATIONS_BY_USER_INDEX } from '../platform/resources.js';
+import { dueShardOf, dueWithinLookahead } from '../domain/schedule.js';
+import {
+  NOTIFICATIONS_BY_CANCEL_KEY_INDEX,
+  NOTIFICATIONS_BY_DUE_TIME_INDEX,
+  NOTIFICATIONS_BY_USER_INDEX,
+} from '../platform/resources.js';
+import type { NotificationRequest } from '../schemas/notification-request.js';
 
 /** The accepted request and each channel's state, under the notification's own key. */
 export interface NotificationItem {
@@ -14,6 +20,22 @@ export interface NotificationItem {
   readonly producer: string;
   readonly critical: boolean;
   readonly created_at: string;
+  /** Absent on records made before notifications had one: their channels tell. */
+  readonly status?: NotificationStatus;
+  /** A scheduled notification: when it is due, what it asks for (decided then), and which dispatch message sent it. */
+  readonly send_at?: string;
+  readonly request?: Pick<NotificationRequest, 'payload' | 'channels'>;
+  readonly dispatched_by?: string;
+  readonly dispatched_at?: string;
+  /** The producer's cancel key, and the index key it is found by (producer#key, so one producer's never another's). */
+  readonly cancel_key?: string;
+  readonly cancel_ref?: string;
+  /** In the due-time index while it waits there (domain/schedule.ts): its shard and due time. */
+  readonly due_shard?: string;
+  readonly due_at?: string;
+  readonly cancelled_at?: string;
+  /** Why the platform cancelled a scheduled notification itself (recipient_erased, template_missing). */
+  readonly cancel_reason?: string;
   /** Each channel's state, with what the platform keeps for itself: when ingest queued its job, events counted. */
   readonly channels: Partial<
     Record<Channel, ChannelState & { enqueued_at?: string; event_keys?: ReadonlySet<string> }>
@@ -31,6 +53,21 @@ export type RecordedOutcome =
   | { readonly result: 'unchanged'; readonly notification?: undefined };
 
 export const NOTIFICATION_RETENTION_SECONDS = 30 * 24 * 3600;
+
+/** A cancel key's index key: the producer's name first, so one producer's key never finds another's notifications. */
+export function cancelRefOf(producer: string, cancelKey: string): string {
+  return `${producer}#${cancelKey}`;
+}
+
+/** The due-time index attributes of a notification due at `sendAt`, or none when it waits on the dispatch queue. */
+export function dueIndexEntry(
+  notificationId: string,
+  sendAt: Date,
+  now: Date,
+): Pick<NotificationItem, 'due_shard' | 'due_at'> {
+  if (dueWithinLookahead(sendAt, now)) return {};
+  return { due_shard: dueShardOf(notificationId), due_at: sendAt.toISOString() };
+}
 
 /**
  * The partition keys of a notification's items (its record, its delivery claims) begin with this; a function that may
@@ -113,11 +150,153 @@ export class NotificationsStore {
       this.client.update({
         TableName: this.tableName,
         Key: notificationKey(notificationId),
-        UpdateExpression: 'REMOVE user_id SET erased_at = :now',
+        // What a scheduled notification asks for goes too: its dispatch then finds no one to send to.
+        UpdateExpression: 'REMOVE user_id, #request SET erased_at = :now',
         ConditionExpression: 'attribute_exists(pk)',
+        // REQUEST is one of DynamoDB's reserved words.
+        ExpressionAttributeNames: { '#request': 'request' },
         ExpressionAttributeValues: { ':now': new Date().toISOString() },
       }),
     );
+  }
+
+  /**
+   * The scheduled notifications in one shard of the due-time index that are due by `until`, soonest first, a page at a
+   * time (the index is eventually consistent: one that just left it may still be listed, and is then queued again).
+   */
+  async *dueBy(
+    shard: string,
+    until: string,
+    pageSize: number,
+  ): AsyncGenerator<{ notificationId: string; dueAt: string }[]> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.query({
+        TableName: this.tableName,
+        IndexName: NOTIFICATIONS_BY_DUE_TIME_INDEX,
+        KeyConditionExpression: 'due_shard = :shard AND due_at <= :until',
+        ExpressionAttributeValues: { ':shard': shard, ':until': until },
+        Limit: pageSize,
+        ExclusiveStartKey,
+      });
+      yield (page.Items ?? []).map((item) => ({
+        notificationId: String(item.pk).slice(NOTIFICATION_KEY_PREFIX.length),
+        dueAt: String(item.due_at),
+      }));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+
+  /** Puts a scheduled notification into the due-time index, while it is still scheduled. */
+  async enterDueIndex(notificationId: string, sendAt: string): Promise<boolean> {
+    return conditionHeld(
+      this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression: 'SET due_shard = :shard, due_at = :due',
+        ConditionExpression: '#status = :scheduled',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':shard': dueShardOf(notificationId), ':due': sendAt, ':scheduled': 'scheduled' },
+      }),
+    );
+  }
+
+  /** Takes a notification out of the due-time index: it is on the dispatch queue now (or was cancelled). */
+  async leaveDueIndex(notificationId: string): Promise<void> {
+    await conditionHeld(
+      this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression: 'REMOVE due_shard, due_at',
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    );
+  }
+
+  /**
+   * The one write that dispatches a scheduled notification: its decided channels recorded, and the message that did it,
+   * only while it is still `scheduled`. A cancel makes the other write on the same condition, so exactly one of the
+   * two happens. False when it is no longer scheduled (cancelled, or dispatched by another firing).
+   */
+  async markDispatched(
+    notificationId: string,
+    dispatch: {
+      readonly status: 'queued' | 'suppressed';
+      readonly channels: NotificationItem['channels'];
+      readonly dispatchedBy: string;
+      readonly at: string;
+    },
+  ): Promise<boolean> {
+    return conditionHeld(
+      this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression:
+          'SET #status = :status, channels = :channels, dispatched_by = :by, dispatched_at = :at REMOVE due_shard, due_at',
+        ConditionExpression: '#status = :scheduled',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': dispatch.status,
+          ':channels': dispatch.channels,
+          ':by': dispatch.dispatchedBy,
+          ':at': dispatch.at,
+          ':scheduled': 'scheduled',
+        },
+      }),
+    );
+  }
+
+  /**
+   * Cancels a notification that is still `scheduled`, in one conditional write (see markDispatched): it leaves the
+   * due-time index and forgets what it asked for. The record after it, or undefined when it was no longer scheduled.
+   */
+  async cancelScheduled(notificationId: string, at: string, reason?: string): Promise<NotificationItem | undefined> {
+    return this.updatedItem({
+      TableName: this.tableName,
+      Key: notificationKey(notificationId),
+      UpdateExpression: `SET #status = :cancelled, cancelled_at = :at${reason ? ', cancel_reason = :reason' : ''} REMOVE due_shard, due_at, #request`,
+      ConditionExpression: '#status = :scheduled',
+      ExpressionAttributeNames: { '#status': 'status', '#request': 'request' },
+      ExpressionAttributeValues: {
+        ':cancelled': 'cancelled',
+        ':scheduled': 'scheduled',
+        ':at': at,
+        ...(reason ? { ':reason': reason } : {}),
+      },
+    });
+  }
+
+  /**
+   * Records that a dispatched notification was cancelled on at least one channel (its channels say which), and, when
+   * nothing of it went out, that it is `cancelled` as a whole.
+   */
+  async recordCancelled(notificationId: string, at: string, whole: boolean): Promise<void> {
+    await conditionHeld(
+      this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression: whole ? 'SET cancelled_at = :at, #status = :cancelled' : 'SET cancelled_at = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ...(whole ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        ExpressionAttributeValues: { ':at': at, ...(whole ? { ':cancelled': 'cancelled' } : {}) },
+      }),
+    );
+  }
+
+  /** The ids of a producer's notifications under a cancel key, page by page (the index is eventually consistent). */
+  async *notificationIdsUnderCancelKey(producer: string, cancelKey: string): AsyncGenerator<string[]> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.query({
+        TableName: this.tableName,
+        IndexName: NOTIFICATIONS_BY_CANCEL_KEY_INDEX,
+        KeyConditionExpression: 'cancel_ref = :ref',
+        ExpressionAttributeValues: { ':ref': cancelRefOf(producer, cancelKey) },
+        ExclusiveStartKey,
+      });
+      yield (page.Items ?? []).map((item) => String(item.pk).slice(NOTIFICATION_KEY_PREFIX.length));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
   }
 
   /**

@@ -97,6 +97,15 @@ export class ChannelWorker {
       metrics.addMetric('DuplicateDeliveriesAvoided', MetricUnit.Count, 1);
       return;
     }
+    if (claim.outcome === 'cancelled') {
+      // The producer took it back before any attempt sent it: the cancel's conditional write on the claim decided.
+      logger.info('cancelled before it was sent');
+      metrics.addMetric('CancelledBeforeSending', MetricUnit.Count, 1);
+      await this.record(job, { status: 'cancelled' }).catch((error: Error) => {
+        logger.warn('cancelled, but the status could not be recorded', { error: error.name });
+      });
+      return;
+    }
     if (claim.outcome === 'held_by_another') {
       // Another worker is sending it right now, or died doing so: look again when its lease has run out.
       const wait = Math.max(1, Math.ceil((claim.leaseUntil - now.getTime()) / 1000));

@@ -6,7 +6,21 @@ import type { ProviderEvent, ProviderOutcome } from './provider-outcome.js';
  * Where one channel of a notification stands. Ingest sets queued, deferred and skipped; the channel worker sending,
  * sent and failed; the provider's events the rest (provider-outcome.ts), only ever forward.
  */
-export type ChannelStatus = 'queued' | 'deferred' | 'skipped' | 'sending' | 'sent' | 'failed' | ProviderOutcome;
+export type ChannelStatus =
+  | 'queued'
+  | 'deferred'
+  | 'skipped'
+  | 'sending'
+  | 'sent'
+  | 'failed'
+  | 'cancelled'
+  | ProviderOutcome;
+
+/**
+ * Where a notification as a whole stands: `scheduled` until its time, then `queued` (some channel's job is on its
+ * queue) or `suppressed` (none was sent on), or `cancelled` before it went out.
+ */
+export type NotificationStatus = 'scheduled' | 'queued' | 'suppressed' | 'cancelled';
 
 export interface ChannelState {
   readonly status: ChannelStatus;
@@ -23,7 +37,9 @@ export interface ChannelState {
 /** The answer to an accepted POST /v1/notifications, and what an idempotent retry gets again. */
 export interface AcceptedNotification {
   readonly notification_id: string;
-  readonly status: 'queued' | 'suppressed';
+  readonly status: 'queued' | 'suppressed' | 'scheduled';
+  /** A scheduled one's time; its channels are decided then, so the answer names none. */
+  readonly send_at?: string;
   readonly channels: Partial<
     Record<Channel, { status: 'queued' | 'deferred' | 'skipped'; reason?: string; not_before?: string }>
   >;

@@ -43,6 +43,10 @@ export const ENV = {
   claimLeaseSeconds: 'CLAIM_LEASE_SECONDS',
   /** The queue of erasures to make again later (lambdas/user-erasure/): the index settles, providers finish. */
   erasureQueueUrl: 'ERASURE_QUEUE_URL',
+  /** The queue scheduled notifications wait on for their last minutes, then are dispatched from. */
+  dispatchQueueUrl: 'DISPATCH_QUEUE_URL',
+  /** How many days ahead send_at may be (default 366). */
+  maxScheduleDays: 'MAX_SCHEDULE_DAYS',
   /** The first retry's backoff, doubling with each attempt (default 10 s). The fault drill shortens it. */
   retryBaseSeconds: 'RETRY_BASE_SECONDS',
 } as const;

@@ -8,6 +8,8 @@ import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/regi
 import type { Scope } from '../domain/producer.js';
 import {
   acceptedNotificationSchema,
+  cancelledByKeySchema,
+  cancelledNotificationSchema,
   contactsAnswerSchema,
   deviceRegisteredSchema,
   devicesAnswerSchema,
@@ -20,6 +22,7 @@ import {
 import { contactsSchema } from '../schemas/contacts.js';
 import {
   addressKeySchema,
+  cancelKeySchema,
   deviceIdSchema,
   notificationIdSchema,
   notificationTypeSchema,
@@ -42,6 +45,7 @@ const CHANNELS_WITH_ADDRESSES = CHANNELS.filter((channel) => 'contact' in CHANNE
 export const API_FUNCTIONS = [
   'ingest',
   'notification-status',
+  'cancellation',
   'preferences',
   'contacts',
   'devices',
@@ -160,8 +164,9 @@ export const OPERATIONS = {
     summary: 'Send a notification',
     description:
       "Decides each channel from the person's preferences, contacts and quiet hours, records the notification and " +
-      'queues one job per channel. "queued" is answered only when every job is on its queue. With an ' +
-      'Idempotency-Key, a retry within 24 hours gets the first answer and queues nothing new.',
+      'queues one job per channel. "queued" is answered only when every job is on its queue. With send_at, it is ' +
+      'recorded as "scheduled" and decided at that time. With an Idempotency-Key, a retry within 24 hours gets the ' +
+      'first answer and queues nothing new.',
     pathParameters: noParameters,
     body: notificationRequestSchema,
     idempotent: true,
@@ -188,6 +193,36 @@ export const OPERATIONS = {
     description: "A producer reads its own notifications; another's is 404 unless it has notifications:read_all.",
     pathParameters: z.object({ notification_id: notificationIdSchema }),
     answers: { 200: { description: 'the notification', schema: notificationAnswerSchema } },
+  },
+  cancelNotification: {
+    tag: 'notifications',
+    method: 'POST',
+    path: '/notifications/{notification_id}/cancel',
+    function: 'cancellation',
+    scope: 'notifications:send',
+    summary: 'Cancel a notification',
+    description:
+      'A scheduled notification is cancelled whole. One already dispatched is cancelled on each channel whose job has ' +
+      'not been sent; a channel sent or being sent stays so, and the answer says which. One with nothing left to ' +
+      "stop is 409. A producer cancels its own notifications only; another's is 404. POST rather than DELETE: the " +
+      'record stays, with its channels marked cancelled. Cancelling again answers the same.',
+    pathParameters: z.object({ notification_id: notificationIdSchema }),
+    answers: { 200: { description: 'what it stopped', schema: cancelledNotificationSchema } },
+  },
+  cancelNotificationsByKey: {
+    tag: 'notifications',
+    method: 'POST',
+    path: '/notifications/cancel',
+    function: 'cancellation',
+    scope: 'notifications:send',
+    summary: 'Cancel every pending notification under a cancel key',
+    description:
+      'Cancels each of your notifications sent with this cancel_key that has something left to stop, as ' +
+      'POST /notifications/{notification_id}/cancel would, and answers how many. One accepted in the last second ' +
+      'may not be found yet: the index of cancel keys is eventually consistent.',
+    pathParameters: noParameters,
+    body: z.strictObject({ cancel_key: cancelKeySchema }),
+    answers: { 200: { description: 'how many it stopped', schema: cancelledByKeySchema } },
   },
   getPreferences: {
     tag: 'people',

@@ -126,6 +126,23 @@ export const ERASURE_FOLLOW_UP = { firstAfterSeconds: 60, passes: 100, timeoutSe
 export const NOTIFICATIONS_BY_USER_INDEX = 'by_user';
 
 /**
+ * The notifications table's index of scheduled notifications still waiting there (due_shard, due_at; keys only): the
+ * due drain reads what falls due (domain/schedule.ts). Sparse: an item leaves it when it is handed to the dispatch
+ * queue or cancelled.
+ */
+export const NOTIFICATIONS_BY_DUE_TIME_INDEX = 'by_due_time';
+
+/** The notifications table's index of a producer's cancel keys (cancel_ref = producer#key, created_at; keys only). */
+export const NOTIFICATIONS_BY_CANCEL_KEY_INDEX = 'by_cancel_key';
+
+/**
+ * The dispatch of scheduled notifications: its function's timeout, how often a message is received before it rests in
+ * the dispatch DLQ, and the claim that keeps two dispatches of one notification from both going out (a conditional
+ * write on its status, notifications-store.ts).
+ */
+export const SCHEDULED_DISPATCH = { timeoutSeconds: 30, maxReceiveCount: 10, batchSize: 10 } as const;
+
+/**
  * The users table's index of phone numbers (keys only): who texted STOP. Twilio knows a number, not a person, and one
  * number may be several people's (a shared family phone); only items with a phone number are in it.
  */
@@ -161,10 +178,21 @@ export const TABLES = {
     sortKey: { name: 'sk', type: 'S' },
     timeToLiveAttribute: 'expires_at',
     // A person's notifications, to erase them; only notification items carry user_id, so the index holds no other.
+    // Scheduled ones waiting for their time, and those under a producer's cancel key: sparse too.
     indexes: [
       {
         name: NOTIFICATIONS_BY_USER_INDEX,
         partitionKey: { name: 'user_id', type: 'S' },
+        sortKey: { name: 'created_at', type: 'S' },
+      },
+      {
+        name: NOTIFICATIONS_BY_DUE_TIME_INDEX,
+        partitionKey: { name: 'due_shard', type: 'S' },
+        sortKey: { name: 'due_at', type: 'S' },
+      },
+      {
+        name: NOTIFICATIONS_BY_CANCEL_KEY_INDEX,
+        partitionKey: { name: 'cancel_ref', type: 'S' },
         sortKey: { name: 'created_at', type: 'S' },
       },
     ],
@@ -190,6 +218,10 @@ export const HANDLER_MODULES = {
   feedback: (channel: Channel) => `channels/${channel}/feedback-handler.ts`,
   /** The function that makes an erasure again, from the erasure queue. */
   erasureFollowUp: 'user-erasure/follow-up-handler.ts',
+  /** The dispatch of scheduled notifications, from the dispatch queue. */
+  scheduledDispatch: 'scheduler/dispatch-handler.ts',
+  /** The due drain: every minute, what falls due goes from the due-time index onto the dispatch queue. */
+  dueDrain: 'scheduler/drain-handler.ts',
 };
 
 /**
@@ -207,4 +239,6 @@ export const LOCAL_RESOURCE_NAMES = {
   feedback: (prefix: string, channel: Channel) => `${prefix}-${channel}-feedback`,
   /** The erasure follow-ups' queue (and, with `-dlq`, its DLQ). */
   erasureQueue: (prefix: string) => `${prefix}-erasures`,
+  /** The dispatch queue of scheduled notifications (and, with `-dlq`, its DLQ). */
+  dispatchQueue: (prefix: string) => `${prefix}-dispatch`,
 };

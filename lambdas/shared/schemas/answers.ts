@@ -2,7 +2,7 @@ import { PUSH_PLATFORMS } from '../../channels/push/device-registration.js';
 import { CHANNELS } from '../../channels/registry.js';
 import { PROVIDER_OUTCOMES } from '../domain/provider-outcome.js';
 import { contactsSchema } from './contacts.js';
-import { notificationIdSchema, userIdSchema } from './identifiers.js';
+import { cancelKeySchema, notificationIdSchema, userIdSchema } from './identifiers.js';
 import { storedPreferencesSchema } from './preferences.js';
 import { templateSchema } from './template.js';
 import * as z from './zod.js';
@@ -43,10 +43,34 @@ const perChannel = <Schema extends z.ZodMiniType>(schema: Schema) =>
 export const acceptedNotificationSchema = z
   .object({
     notification_id: notificationIdSchema,
-    status: z.enum(['queued', 'suppressed']),
+    status: z
+      .enum(['queued', 'suppressed', 'scheduled'])
+      .check(z.describe('scheduled: it waits for send_at, and its channels are decided then (none are named now)')),
+    send_at: z.optional(z.iso.datetime()).check(z.describe('when a scheduled notification goes out')),
     channels: perChannel(channelDecisionSchema),
   })
   .check(z.meta({ id: 'AcceptedNotification' }));
+
+const CHANNEL_NAMES = z.enum(CHANNELS);
+
+/** The answer to a cancel. */
+export const cancelledNotificationSchema = z
+  .object({
+    notification_id: notificationIdSchema,
+    status: z
+      .enum(['cancelled', 'partly_cancelled'])
+      .check(z.describe('partly_cancelled: some channel was sent, or is being sent, and stays so')),
+    cancelled: z.array(CHANNEL_NAMES).check(z.describe('the channels it stopped (or had stopped before)')),
+    not_cancelled: perChannel(z.string()).check(z.describe('each channel too far on to stop, with its status')),
+  })
+  .check(z.meta({ id: 'CancelledNotification' }));
+
+export const cancelledByKeySchema = z
+  .object({
+    cancel_key: cancelKeySchema,
+    cancelled: z.number().check(z.describe('how many pending notifications it stopped')),
+  })
+  .check(z.meta({ id: 'CancelledByKey' }));
 
 const providerEventSchema = z.object({
   status: z.enum(PROVIDER_OUTCOMES),
@@ -55,7 +79,7 @@ const providerEventSchema = z.object({
 });
 
 const channelStateSchema = z.object({
-  status: z.enum(['queued', 'deferred', 'skipped', 'sending', 'sent', 'failed', ...PROVIDER_OUTCOMES]),
+  status: z.enum(['queued', 'deferred', 'skipped', 'sending', 'sent', 'failed', 'cancelled', ...PROVIDER_OUTCOMES]),
   reason: z.optional(z.string()),
   not_before: z.optional(z.iso.datetime()),
   provider_message_id: z.optional(z.string()),
@@ -71,6 +95,14 @@ export const notificationAnswerSchema = z
     type: z.string(),
     producer: z.string(),
     created_at: z.iso.datetime(),
+    status: z.enum(['scheduled', 'queued', 'suppressed', 'cancelled']),
+    send_at: z.optional(z.iso.datetime()).check(z.describe('a scheduled notification: when it goes out')),
+    dispatched_at: z.optional(z.iso.datetime()).check(z.describe('a scheduled notification: when it went out')),
+    cancel_key: z.optional(cancelKeySchema),
+    cancelled_at: z.optional(z.iso.datetime()).check(z.describe('when it was cancelled, wholly or on some channel')),
+    cancel_reason: z
+      .optional(z.string())
+      .check(z.describe('why the platform cancelled it itself: recipient_erased, template_missing')),
     channels: perChannel(channelStateSchema),
   })
   .check(z.meta({ id: 'Notification' }));

@@ -34,6 +34,17 @@ export const deviceIdSchema = z
   .string()
   .check(z.regex(/^[a-f0-9]{32}$/, 'must be a device id as returned on registration'));
 
+/**
+ * A producer's name for notifications it may want to take back together (Knock's cancellation keys), e.g.
+ * "order-123-reminder": a key of its own, bounded, safe in a key and a log line.
+ */
+export const cancelKeySchema = z
+  .string()
+  .check(
+    z.regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1 to 128 characters of A-Z a-z 0-9 _ . : -'),
+    z.meta({ examples: ['order-123-reminder'] }),
+  );
+
 /** Idempotency keys are the producer's; we bound them and keep only their hash. */
 export const idempotencyKeySchema = z
   .string()

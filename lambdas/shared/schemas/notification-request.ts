@@ -1,5 +1,5 @@
 import { CHANNELS } from '../../channels/registry.js';
-import { notificationTypeSchema, userIdSchema } from './identifiers.js';
+import { cancelKeySchema, notificationTypeSchema, userIdSchema } from './identifiers.js';
 import * as z from './zod.js';
 
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
@@ -46,6 +46,26 @@ export const notificationRequestSchema = z.strictObject({
   type: notificationTypeSchema,
   payload: payloadSchema,
   channels: z.optional(channelListSchema),
+  send_at: z.optional(
+    z.iso
+      .datetime({
+        offset: true,
+        message: 'must be an RFC 3339 date-time with an offset, e.g. 2027-01-05T09:00:00+01:00',
+      })
+      .check(
+        z.describe(
+          'When to send it (RFC 3339 with an offset): in the future and at most the configured days ahead (366 by ' +
+            'default). Preferences, consent, suppression and quiet hours are decided then, not now.',
+        ),
+      ),
+  ),
+  cancel_key: z.optional(
+    cancelKeySchema.check(
+      z.describe(
+        'A key of yours: POST /v1/notifications/cancel with it takes back every pending notification under it',
+      ),
+    ),
+  ),
 });
 
 export type NotificationRequest = z.infer<typeof notificationRequestSchema>;

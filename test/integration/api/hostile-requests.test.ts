@@ -124,7 +124,29 @@ const BODY_RULES: Partial<Record<OperationId, BodyRules>> = {
         fc.array(notAllowed(/^(email|sms|push)$/), { minLength: 1, maxLength: 3 }),
         notAString,
       ),
+      // In the past, without an offset, no date at all, a day that does not exist, beyond 366 days ahead.
+      send_at: fc.oneof(
+        notAString,
+        fc.string({ maxLength: 40 }).filter((text) => Number.isNaN(Date.parse(text))),
+        fc.constantFrom(
+          '',
+          '2020-01-01T00:00:00Z',
+          '2027-01-05T09:00:00',
+          '2027-01-05',
+          '2027-02-30T09:00:00Z',
+          '2099-01-01T00:00:00+01:00',
+          'tomorrow at nine',
+        ),
+        fc.date({ min: new Date('1970-01-01'), max: new Date('2020-01-01') }).map((date) => date.toISOString()),
+      ),
+      cancel_key: fc.oneof(notAString, notAllowed(/^[A-Za-z0-9_.:-]{1,128}$/)),
     },
+  },
+  cancelNotificationsByKey: {
+    apiKeyId: TEST_KEYS.orderService,
+    valid: { cancel_key: 'order-123-reminder' },
+    required: ['cancel_key'],
+    badValues: { cancel_key: fc.oneof(notAString, notAllowed(/^[A-Za-z0-9_.:-]{1,128}$/)) },
   },
   putPreferences: {
     pathParameters: { user_id: 'user-1' },
@@ -253,7 +275,7 @@ function badRequests(endpoint: BodyRules): fc.Arbitrary<BadRequest> {
     .filter(
       (name) =>
         !(name in endpoint.valid) &&
-        !['channels', 'critical', 'category', 'categories', 'locales', 'email', 'push', 'sms', 'locale'].includes(
+        !['channels', 'send_at', 'cancel_key', 'critical', 'category', 'categories', 'locales', 'email', 'push', 'sms', 'locale'].includes(
           name,
         ) &&
         name !== '__proto__',

@@ -1,0 +1,71 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ChannelQueues } from '../shared/adapters/channel-queues.js';
+import { DispatchQueue, dispatchMessageSchema } from '../shared/adapters/dispatch-queue.js';
+import { NotificationsStore } from '../shared/adapters/notifications-store.js';
+import { SuppressionList } from '../shared/adapters/suppression-list.js';
+import { TemplatesStore } from '../shared/adapters/templates-store.js';
+import { UsersStore } from '../shared/adapters/users-store.js';
+import { documentClient } from '../shared/aws/dynamodb.js';
+import { sqsClient } from '../shared/aws/sqs.js';
+import { countWith, logger, metrics } from '../shared/observability.js';
+import { categoryCatalogue } from '../shared/platform/category-catalogue.js';
+import { ENV, numberEnv, queueUrlsFromEnv, requiredEnv } from '../shared/platform/environment.js';
+import { suppressionPeppers } from '../shared/platform/suppression-keys.js';
+import { ScheduledDispatch } from './scheduled-dispatch.js';
+
+const dispatchQueue = new DispatchQueue(requiredEnv(ENV.dispatchQueueUrl), sqsClient);
+const scheduled = new ScheduledDispatch({
+  users: new UsersStore(requiredEnv(ENV.usersTable), documentClient),
+  templates: new TemplatesStore(
+    requiredEnv(ENV.templatesTable),
+    documentClient,
+    numberEnv(ENV.templateCacheSeconds, 30),
+  ),
+  notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
+  queues: new ChannelQueues(queueUrlsFromEnv(), sqsClient),
+  suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers),
+  categories: categoryCatalogue(),
+});
+
+/** One firing of a scheduled notification: dispatched once, however often it fires. */
+async function fire(record: SQSRecord): Promise<void> {
+  const parsed = dispatchMessageSchema.safeParse(safeJson(record.body));
+  if (!parsed.success) {
+    // Only a hand-made message can be one: nothing names a notification, and no retry could change that.
+    logger.error('not a dispatch message: dropped', { message_id: record.messageId });
+    countWith('ScheduledDispatches', { outcome: 'unreadable' });
+    return;
+  }
+  const { notification_id } = parsed.data;
+  logger.appendKeys({ notification_id });
+  const result = await scheduled.fire(notification_id, record.messageId);
+  if (result.outcome === 'not_due') {
+    // Early (a message's delay is at most 15 minutes): it waits again for the rest.
+    await dispatchQueue.send(notification_id, result.waitSeconds);
+  }
+  logger.info('scheduled notification fired', { outcome: result.outcome });
+  countWith('ScheduledDispatches', { outcome: result.outcome });
+}
+
+function safeJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Consumes the dispatch queue, each record on its own (partial batch responses). */
+export const handler = middy(
+  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, fire, new BatchProcessor(EventType.SQS), {
+      context,
+      throwOnFullBatchFailure: false,
+    }),
+)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

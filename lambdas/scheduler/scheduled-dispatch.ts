@@ -1,0 +1,109 @@
+import type { NotificationItem, NotificationsStore } from '../shared/adapters/notifications-store.js';
+import type { TemplatesStore } from '../shared/adapters/templates-store.js';
+import {
+  ChannelDispatch,
+  type DispatchDependencies,
+  type DispatchRequest,
+  jobsFor,
+} from '../shared/dispatch/channel-dispatch.js';
+import { secondsUntil } from '../shared/domain/schedule.js';
+import { logger } from '../shared/observability.js';
+
+export interface ScheduledDispatchDependencies extends DispatchDependencies {
+  readonly templates: Pick<TemplatesStore, 'find'>;
+  readonly notifications: Pick<
+    NotificationsStore,
+    'find' | 'markDispatched' | 'cancelScheduled' | 'recordEnqueueOutcome'
+  >;
+  readonly clock?: () => Date;
+}
+
+/**
+ * What became of one firing: `dispatched` (decided and queued now), `requeued` (this message's own earlier attempt
+ * had recorded the dispatch and not finished queuing), `not_due` (early: it waits `waitSeconds` more), or nothing to
+ * do: `cancelled`, `duplicate` (another firing dispatched it), `missing` (no such record).
+ */
+export type DispatchOutcome =
+  | { readonly outcome: 'dispatched' | 'requeued' | 'cancelled' | 'duplicate' | 'missing' }
+  | { readonly outcome: 'not_due'; readonly waitSeconds: number };
+
+/**
+ * Dispatches a scheduled notification when its time has come, through the one dispatch step (ChannelDispatch), the
+ * person's preferences, consent, suppression and quiet hours decided now. Exactly once however often the scheduler
+ * fires: the decision is recorded by one conditional write on the record's `scheduled` status, naming the message
+ * that made it; a cancel makes the other write on the same condition, so either it is cancelled or it goes out.
+ */
+export class ScheduledDispatch {
+  private readonly clock: () => Date;
+  private readonly dispatch: ChannelDispatch;
+
+  constructor(private readonly deps: ScheduledDispatchDependencies) {
+    this.clock = deps.clock ?? (() => new Date());
+    this.dispatch = new ChannelDispatch(deps);
+  }
+
+  /** `messageId` names the firing: SQS keeps a message's id across its redeliveries. */
+  async fire(notificationId: string, messageId: string): Promise<DispatchOutcome> {
+    const item = await this.deps.notifications.find(notificationId);
+    if (!item) return { outcome: 'missing' };
+    if (item.status !== 'scheduled') return this.afterDispatch(item, messageId);
+    const now = this.clock();
+    const wait = item.send_at ? secondsUntil(new Date(item.send_at), now) : 0;
+    if (wait > 0) return { outcome: 'not_due', waitSeconds: wait };
+
+    const request = requestOf(item);
+    const template = request ? await this.deps.templates.find(item.type) : undefined;
+    if (!request || !template) {
+      // The person was erased meanwhile (their record keeps no request), or the type lost its template.
+      const reason = request ? 'template_missing' : 'recipient_erased';
+      const cancelled = await this.deps.notifications.cancelScheduled(notificationId, now.toISOString(), reason);
+      logger.info('scheduled notification cannot go out', { reason });
+      return cancelled ? { outcome: 'cancelled' } : this.afterDispatch(await this.reread(notificationId), messageId);
+    }
+    const user = await this.deps.users.findFresh(request.user_id);
+    const plan = await this.dispatch.plan(item, request, template, user, now);
+    const won = await this.deps.notifications.markDispatched(notificationId, {
+      status: plan.answer.status,
+      channels: plan.channels,
+      dispatchedBy: messageId,
+      at: now.toISOString(),
+    });
+    if (!won) return this.afterDispatch(await this.reread(notificationId), messageId);
+    await this.dispatch.enqueue(notificationId, plan.jobs, undefined, 'the dispatch queue retries');
+    return { outcome: 'dispatched' };
+  }
+
+  /** A record no longer scheduled: cancelled, dispatched by another firing, or by this one before a failure. */
+  private async afterDispatch(item: NotificationItem, messageId: string): Promise<DispatchOutcome> {
+    if (item.status === 'cancelled') return { outcome: 'cancelled' };
+    if (item.dispatched_by !== messageId) return { outcome: 'duplicate' };
+    const request = requestOf(item);
+    if (!request) return { outcome: 'cancelled' };
+    // This firing recorded the dispatch and then failed to queue every job: queue those not known to be on their
+    // queue, the refused ones (recorded as failed) included; their worker decides quiet hours again. A job queued
+    // twice is sent once: the workers' delivery claims.
+    const channels = Object.fromEntries(
+      Object.entries(item.channels).map(([channel, state]) => [
+        channel,
+        state?.status === 'failed' && state.reason === 'enqueue_failed' ? { status: 'queued' } : state,
+      ]),
+    );
+    const jobs = jobsFor(item, request, channels, this.clock()).filter(
+      ({ job }) => item.channels[job.channel]?.enqueued_at === undefined,
+    );
+    await this.dispatch.enqueue(item.notification_id, jobs, item, 'the dispatch queue retries');
+    return { outcome: 'requeued' };
+  }
+
+  private async reread(notificationId: string): Promise<NotificationItem> {
+    const item = await this.deps.notifications.find(notificationId);
+    if (!item) throw new Error('a scheduled notification vanished while it was dispatched');
+    return item;
+  }
+}
+
+/** What a scheduled record asks for, or undefined when its person was erased. */
+function requestOf(item: NotificationItem): DispatchRequest | undefined {
+  if (!item.user_id || !item.request) return undefined;
+  return { user_id: item.user_id, ...item.request };
+}
