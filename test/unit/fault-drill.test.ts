@@ -13,6 +13,7 @@ describe('faultDrillFromEnv', () => {
       ingestThrottleRate: 0,
       crashesPerChannel: 2,
       duplicateDeliveries: false,
+      duplicateSchedules: false,
       disorderFeedback: false,
     });
   });

@@ -275,9 +275,19 @@ function badRequests(endpoint: BodyRules): fc.Arbitrary<BadRequest> {
     .filter(
       (name) =>
         !(name in endpoint.valid) &&
-        !['channels', 'send_at', 'cancel_key', 'critical', 'category', 'categories', 'locales', 'email', 'push', 'sms', 'locale'].includes(
-          name,
-        ) &&
+        ![
+          'channels',
+          'send_at',
+          'cancel_key',
+          'critical',
+          'category',
+          'categories',
+          'locales',
+          'email',
+          'push',
+          'sms',
+          'locale',
+        ].includes(name) &&
         name !== '__proto__',
     )
     .map((name) => ({ body: json({ ...endpoint.valid, [name]: 1 }), contentType: 'application/json', field: name }));

@@ -122,7 +122,7 @@ async function jobsOf(notificationId: string): Promise<string[]> {
 }
 
 /** Moves every clock to a schedule's time. */
-function after(seconds: number): void {
+function advance(seconds: number): void {
   now = new Date(now.getTime() + seconds * 1000);
 }
 
@@ -134,7 +134,7 @@ describe('a cancel against the dispatch', () => {
 
     // Act
     const cancelled = await cancellation.cancel(id, producer);
-    after(60);
+    advance(60);
     const fired = await dispatch.fire(id, 'message-1');
 
     // Assess
@@ -153,7 +153,7 @@ describe('a cancel against the dispatch', () => {
     // Prepare
     const id = await scheduled(60);
     const { dispatch, cancellation } = services();
-    after(60);
+    advance(60);
 
     // Act
     const fired = await dispatch.fire(id, 'message-1');
@@ -181,7 +181,7 @@ describe('a cancel against the dispatch', () => {
     // Prepare
     const ids = await Promise.all(Array.from({ length: 20 }, () => scheduled(60)));
     const { dispatch, cancellation } = services();
-    after(60);
+    advance(60);
 
     // Act
     const results = await Promise.all(
@@ -214,7 +214,7 @@ describe('the scheduler firing twice, late, early, or dying half-way', () => {
     // Prepare
     const ids = await Promise.all(Array.from({ length: 10 }, () => scheduled(30)));
     const { dispatch } = services();
-    after(30);
+    advance(30);
 
     // Act
     const outcomes = await Promise.all(
@@ -233,7 +233,7 @@ describe('the scheduler firing twice, late, early, or dying half-way', () => {
     const late = await scheduled(60);
     const early = await scheduled(600);
     const { dispatch } = services();
-    after(3600 + 60);
+    advance(3600 + 60);
 
     // Act
     const lateFiring = await dispatch.fire(late, 'late');
@@ -250,7 +250,7 @@ describe('the scheduler firing twice, late, early, or dying half-way', () => {
   it('a firing that recorded its dispatch and could not queue is finished by its own redelivery, not by another', async () => {
     // Prepare
     const id = await scheduled(60);
-    after(60);
+    advance(60);
     const refusing = services({
       send: async () => {
         throw Object.assign(new Error('throttled'), { name: 'RequestThrottled' });
@@ -273,7 +273,7 @@ describe('the scheduler firing twice, late, early, or dying half-way', () => {
     // Prepare
     const id = await scheduled(60);
     await notifications.eraseRecipient(id);
-    after(60);
+    advance(60);
 
     // Act
     const fired = await services().dispatch.fire(id, 'message-1');
@@ -298,9 +298,9 @@ describe('the due drain', () => {
       (await messagesIn(platform.resources.dispatchQueue.url)).filter((message) => message.Body.includes(id));
 
     // Act: the drain runs ten minutes before the first is due, and again a minute later
-    after(86_400 - 600);
+    advance(86_400 - 600);
     await drain.drain(now);
-    after(60);
+    advance(60);
     await drain.drain(now);
 
     // Assess
