@@ -6,6 +6,8 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
+import { DIGEST_KEY_PREFIX } from '../lambdas/shared/adapters/digest-windows.js';
+import { COUNTER_KEY_PREFIX } from '../lambdas/shared/adapters/frequency-counters.js';
 import { NOTIFICATION_KEY_PREFIX } from '../lambdas/shared/adapters/notifications-store.js';
 import { DUE_DRAIN_INTERVAL_SECONDS } from '../lambdas/shared/domain/schedule.js';
 import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
@@ -74,7 +76,16 @@ export class NotificationScheduler extends Construct {
     allowTableActions(this.dispatch, tables.templates, 'GetItem');
     allowTableActions(this.dispatch, tables.suppressions, 'GetItem', 'BatchGetItem');
     suppressionKeys.allowRead(this.dispatch);
-    allowTableActionsOnKeys(this.dispatch, tables.notifications, [NOTIFICATION_KEY_PREFIX], 'GetItem', 'UpdateItem');
+    // A frequency cap's counters (adapters/frequency-counters.ts); a scheduled member's digest joined or opened, with
+    // its window (adapters/digest-windows.ts).
+    allowTableActionsOnKeys(
+      this.dispatch,
+      tables.notifications,
+      [NOTIFICATION_KEY_PREFIX, COUNTER_KEY_PREFIX, DIGEST_KEY_PREFIX],
+      'GetItem',
+      'UpdateItem',
+      'PutItem',
+    );
     // Jobs onto the channels' queues; one that came early back onto the dispatch queue.
     this.dispatch.addToRolePolicy(
       new PolicyStatement({

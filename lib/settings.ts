@@ -1,5 +1,6 @@
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../lambdas/channels/registry.js';
 import { CATEGORY_NAME, type CategoryCatalogue } from '../lambdas/shared/domain/categories.js';
+import { CAP_WINDOW_SECONDS } from '../lambdas/shared/domain/frequency-caps.js';
 import { LANGUAGES } from '../lambdas/shared/domain/language.js';
 import { SCOPES, TYPE_PATTERN } from '../lambdas/shared/domain/producer.js';
 import { DEFAULT_MAX_SCHEDULE_DAYS } from '../lambdas/shared/domain/schedule.js';
@@ -39,6 +40,17 @@ const categorySchema = z.strictObject({
   labels: z._default(z.partialRecord(z.enum(LANGUAGES), categoryLabel), {}),
   /** A person cannot turn a required category off (security, legal); critical types must belong to one. */
   required: z._default(z.boolean(), false),
+  /**
+   * A frequency cap: at most `limit` messages of the category in any `windowSeconds`, per person and channel (e.g.
+   * marketing: { limit: 3, windowSeconds: 7 * 86400 }). Over it, the channel is skipped as `throttled`. A required
+   * category is never capped.
+   */
+  throttle: z.optional(
+    z.strictObject({
+      limit: z.int().check(z.gte(1), z.lte(10_000)),
+      windowSeconds: z.int().check(z.gte(CAP_WINDOW_SECONDS.min), z.lte(CAP_WINDOW_SECONDS.max)),
+    }),
+  ),
   /** Whether each channel is on for the category until the person chooses; a channel left out is on. */
   defaults: z._default(
     z.strictObject(
@@ -246,6 +258,7 @@ export function categoryCatalogue(settings: PlatformSettings): CategoryCatalogue
           defaults: Object.fromEntries(
             CHANNELS.map((channel) => [channel, category.defaults[channel] ?? true]),
           ) as Record<Channel, boolean>,
+          ...(category.throttle && !category.required ? { throttle: category.throttle } : {}),
         },
       ]),
     ),

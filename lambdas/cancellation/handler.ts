@@ -1,4 +1,5 @@
 import { DeliveryClaims } from '../shared/adapters/delivery-claims.js';
+import { DigestWindows } from '../shared/adapters/digest-windows.js';
 import { NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { TemplatesStore } from '../shared/adapters/templates-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
@@ -10,8 +11,10 @@ import { NotificationCancellation } from './notification-cancellation.js';
 
 const notificationsTable = requiredEnv(ENV.notificationsTable);
 // Claims live beside the notifications; a cancel's claim holds no lease, so the lease length is never read.
+const notifications = new NotificationsStore(notificationsTable, documentClient);
 const cancellation = new NotificationCancellation({
-  notifications: new NotificationsStore(notificationsTable, documentClient),
+  notifications,
+  digests: new DigestWindows(notificationsTable, documentClient, notifications),
   claims: new DeliveryClaims(notificationsTable, documentClient, 0),
   templates: new TemplatesStore(
     requiredEnv(ENV.templatesTable),

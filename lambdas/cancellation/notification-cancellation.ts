@@ -1,5 +1,6 @@
 import { CHANNELS, type Channel } from '../channels/registry.js';
 import type { DeliveryClaims } from '../shared/adapters/delivery-claims.js';
+import type { DigestWindows } from '../shared/adapters/digest-windows.js';
 import type { NotificationItem, NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { NOTIFICATION_RETENTION_SECONDS } from '../shared/adapters/notifications-store.js';
 import { type TemplatesStore, templateChannels } from '../shared/adapters/templates-store.js';
@@ -11,9 +12,15 @@ import { logger } from '../shared/observability.js';
 export interface CancellationDependencies {
   readonly notifications: Pick<
     NotificationsStore,
-    'find' | 'cancelScheduled' | 'recordChannelState' | 'recordCancelled' | 'notificationIdsUnderCancelKey'
+    | 'find'
+    | 'cancelScheduled'
+    | 'cancelDigested'
+    | 'recordChannelState'
+    | 'recordCancelled'
+    | 'notificationIdsUnderCancelKey'
   >;
   readonly claims: Pick<DeliveryClaims, 'cancel'>;
+  readonly digests: Pick<DigestWindows, 'excludeMember'>;
   readonly templates: Pick<TemplatesStore, 'find'>;
   readonly clock?: () => Date;
 }
@@ -97,6 +104,7 @@ export class NotificationCancellation {
       if (!dispatched) throw notFound(`notification ${item.notification_id}`);
       return this.cancelItem(dispatched);
     }
+    if (item.status === 'digested' || item.status === 'digesting') return this.cancelMember(item, now);
     if (item.status === 'cancelled' && Object.keys(item.channels).length === 0) {
       return { notification_id: item.notification_id, status: 'cancelled', cancelled: [], not_cancelled: {} };
     }
@@ -146,6 +154,31 @@ export class NotificationCancellation {
       status: whole ? 'cancelled' : 'partly_cancelled',
       cancelled: considered.filter((outcome) => outcome.cancelled).map(({ channel }) => channel),
       not_cancelled: notCancelled,
+    };
+  }
+
+  /**
+   * A member of a digest that has not gone: left out of it, by one conditional write on the digest (the one its
+   * dispatch makes conditional on what it read). One whose digest went out was sent in it.
+   */
+  private async cancelMember(item: NotificationItem, now: string): Promise<CancelledNotification> {
+    if (item.status === 'digesting' || !item.digest_id)
+      throw new ApiError(
+        409,
+        'digest_in_progress',
+        'the notification is joining its digest; retry shortly',
+        undefined,
+        1,
+      );
+    if (!(await this.deps.digests.excludeMember(item.digest_id, item.notification_id)))
+      throw new ApiError(409, 'already_sent', `nothing is left to cancel: it went out in digest ${item.digest_id}`);
+    await this.deps.notifications.cancelDigested(item.notification_id, now);
+    logger.info('digest member cancelled', { digest_id: item.digest_id });
+    return {
+      notification_id: item.notification_id,
+      status: 'cancelled',
+      cancelled: await this.channelsAskedFor(item),
+      not_cancelled: {},
     };
   }
 

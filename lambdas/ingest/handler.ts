@@ -1,7 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ChannelQueues } from '../shared/adapters/channel-queues.js';
+import { DigestWindows } from '../shared/adapters/digest-windows.js';
 import { DispatchQueue } from '../shared/adapters/dispatch-queue.js';
+import { FrequencyCounters } from '../shared/adapters/frequency-counters.js';
 import { IdempotencyKeys } from '../shared/adapters/idempotency-keys.js';
 import { NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { SuppressionList } from '../shared/adapters/suppression-list.js';
@@ -10,6 +12,8 @@ import { UsersStore } from '../shared/adapters/users-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
 import { sqsClient } from '../shared/aws/sqs.js';
 import { userReads } from '../shared/aws/user-reads.js';
+import { DigestCollector } from '../shared/dispatch/digest-collector.js';
+import { ScheduleHandOff } from '../shared/dispatch/schedule-hand-off.js';
 import { DEFAULT_MAX_SCHEDULE_DAYS } from '../shared/domain/schedule.js';
 import { operationsHandler } from '../shared/http/operation-handler.js';
 import { requireTypeOwnership } from '../shared/http/producer.js';
@@ -25,6 +29,7 @@ import { NotificationIntake } from './notification-intake.js';
 // Idempotency keys live in the notifications table: a key is reserved in one transaction with its notification.
 const notificationsTable = requiredEnv(ENV.notificationsTable);
 const notifications = new NotificationsStore(notificationsTable, documentClient);
+const dispatchQueue = new DispatchQueue(requiredEnv(ENV.dispatchQueueUrl), sqsClient);
 const intake = new NotificationIntake({
   users: new UsersStore(requiredEnv(ENV.usersTable), documentClient, userReads),
   templates: new TemplatesStore(
@@ -37,7 +42,12 @@ const intake = new NotificationIntake({
   queues: new ChannelQueues(queueUrlsFromEnv(), sqsClient),
   suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers),
   categories: categoryCatalogue(),
-  dispatchQueue: new DispatchQueue(requiredEnv(ENV.dispatchQueueUrl), sqsClient),
+  frequencyCounters: new FrequencyCounters(notificationsTable, documentClient),
+  dispatchQueue,
+  digests: new DigestCollector({
+    windows: new DigestWindows(notificationsTable, documentClient, notifications),
+    handOff: new ScheduleHandOff({ dispatchQueue, notifications, clock: () => new Date() }),
+  }),
   maxScheduleDays: numberEnv(ENV.maxScheduleDays, DEFAULT_MAX_SCHEDULE_DAYS),
 });
 

@@ -15,10 +15,13 @@ import {
   jobsFor,
   type QueuedJob,
 } from '../shared/dispatch/channel-dispatch.js';
+import type { DigestCollector } from '../shared/dispatch/digest-collector.js';
+import { ScheduleHandOff } from '../shared/dispatch/schedule-hand-off.js';
+import { mustArrive } from '../shared/domain/categories.js';
 import type { AcceptedNotification } from '../shared/domain/notification.js';
 import type { Producer } from '../shared/domain/producer.js';
 import { requestFingerprint } from '../shared/domain/request-fingerprint.js';
-import { DEFAULT_MAX_SCHEDULE_DAYS, scheduleProblem, secondsUntil } from '../shared/domain/schedule.js';
+import { DEFAULT_MAX_SCHEDULE_DAYS, scheduleProblem } from '../shared/domain/schedule.js';
 import { ApiError, invalidRequest } from '../shared/http/api-error.js';
 import { logger } from '../shared/observability.js';
 import { OPERATIONS } from '../shared/platform/operations.js';
@@ -31,13 +34,18 @@ const DUPLICATE_WAIT = { attempts: 15, intervalMs: 200 };
 export interface IntakeDependencies extends DispatchDependencies {
   readonly users: Pick<UsersStore, 'find' | 'findFresh'>;
   readonly templates: Pick<TemplatesStore, 'find'>;
-  readonly notifications: Pick<NotificationsStore, 'create' | 'find' | 'recordEnqueueOutcome' | 'enterDueIndex'>;
+  readonly notifications: Pick<
+    NotificationsStore,
+    'create' | 'find' | 'recordEnqueueOutcome' | 'enterDueIndex' | 'markDigested'
+  >;
   readonly idempotencyKeys: Pick<
     IdempotencyKeys,
     'reserveWhileCreating' | 'findReservation' | 'takeOver' | 'complete' | 'release'
   >;
   /** Where a send due within the lookahead waits for its time (domain/schedule.ts). */
   readonly dispatchQueue: Pick<DispatchQueue, 'send'>;
+  /** Where a notification of a digest type goes instead of out (dispatch/digest-collector.ts). */
+  readonly digests: Pick<DigestCollector, 'collect'>;
   /** How many days ahead send_at may be. */
   readonly maxScheduleDays?: number;
   readonly clock?: () => Date;
@@ -63,12 +71,14 @@ export class NotificationIntake {
   private readonly newId: () => string;
   private readonly duplicateWait: { readonly attempts: number; readonly intervalMs: number };
   private readonly dispatch: ChannelDispatch;
+  private readonly handOff: ScheduleHandOff;
 
   constructor(private readonly deps: IntakeDependencies) {
     this.clock = deps.clock ?? (() => new Date());
     this.newId = deps.newId ?? (() => crypto.randomUUID());
     this.duplicateWait = deps.duplicateWait ?? DUPLICATE_WAIT;
     this.dispatch = new ChannelDispatch(deps);
+    this.handOff = new ScheduleHandOff({ ...deps, clock: this.clock });
   }
 
   async accept(submission: Submission): Promise<AcceptedNotification> {
@@ -93,6 +103,13 @@ export class NotificationIntake {
     const notificationId = this.newId();
     logger.appendKeys({ notification_id: notificationId });
     const record = recordOf(notificationId, request, producer, template, now);
+    const digest = mustArrive(template, this.deps.categories) ? undefined : template.digest;
+    if (digest && !sendAt) {
+      // It goes in its person's digest, which is dispatched when its window closes.
+      const item: NotificationItem = { ...record, status: 'digesting', request: requestPart(request) };
+      const answer: AcceptedNotification = { notification_id: notificationId, status: 'digested', channels: {} };
+      return this.record(submission, item, answer, []);
+    }
     if (sendAt) {
       const item = { ...record, ...scheduledParts(record, request, sendAt, now) };
       const answer: AcceptedNotification = {
@@ -145,21 +162,23 @@ export class NotificationIntake {
     previous: NotificationItem | undefined,
     retryAdvice: string,
   ): Promise<void> {
-    if (item.status !== 'scheduled') return this.dispatch.enqueue(item.notification_id, jobs, previous, retryAdvice);
-    if (item.due_at !== undefined || item.send_at === undefined) return;
-    const now = this.clock();
-    try {
-      await this.deps.dispatchQueue.send(item.notification_id, secondsUntil(new Date(item.send_at), now));
-    } catch (error) {
-      // The due drain is the way round a refusing queue: it finds the notification in the index and queues it then.
-      logger.warn('the dispatch queue refused; the notification waits in the due-time index', {
-        error: (error as Error).name,
-      });
-      await this.deps.notifications.enterDueIndex(item.notification_id, item.send_at).catch((indexError: Error) => {
-        logger.warn('could not put the notification into the due-time index', { error: indexError.name });
-        throw new ApiError(503, 'enqueue_failed', `could not schedule the notification; ${retryAdvice}`, undefined, 1);
-      });
-    }
+    if (item.status === 'scheduled') return this.handOff.handOff(item, retryAdvice);
+    if (item.status === 'digesting') return this.joinDigest(item, retryAdvice);
+    return this.dispatch.enqueue(item.notification_id, jobs, previous, retryAdvice);
+  }
+
+  /** A notification of a digest type joins its person's digest (or opens the next), then says which. */
+  private async joinDigest(item: NotificationItem, retryAdvice: string): Promise<void> {
+    const template = await this.deps.templates.find(item.type);
+    if (!template?.digest || !item.user_id || !item.request) throw new Error('a digest member without its digest');
+    const digestId = await this.deps.digests.collect(
+      { ...item, user_id: item.user_id, request: item.request },
+      template.digest,
+      retryAdvice,
+    );
+    logger.appendKeys({ digest_id: digestId });
+    // Cancelled meanwhile (it stays out of the digest, which leaves it out), or marked by an earlier attempt.
+    await this.deps.notifications.markDigested(item.notification_id, digestId);
   }
 
   /** A request under a key already used: the first answer, the rest of its work, or a refusal. */
@@ -274,8 +293,13 @@ function scheduledParts(
   return {
     status: 'scheduled',
     send_at: sendAt.toISOString(),
-    request: { payload: request.payload, ...(request.channels ? { channels: request.channels } : {}) },
+    request: requestPart(request),
     ...dueIndexEntry(record.notification_id, sendAt, now),
     expires_at: Math.floor(sendAt.getTime() / 1000) + NOTIFICATION_RETENTION_SECONDS,
   };
+}
+
+/** What a record keeps of the request to decide it later: its payload and the channels asked for. */
+function requestPart(request: NotificationRequest): NonNullable<NotificationItem['request']> {
+  return { payload: request.payload, ...(request.channels ? { channels: request.channels } : {}) };
 }

@@ -34,6 +34,8 @@ export const handler = operationsHandler({
       cancel_key: item.cancel_key,
       cancelled_at: item.cancelled_at,
       cancel_reason: item.cancel_reason,
+      digest_id: item.digest_id,
+      ...(item.kind === 'digest' ? { digest: digestOf(item) } : {}),
       channels,
     });
   },
@@ -42,4 +44,11 @@ export const handler = operationsHandler({
 /** A record made before notifications had a status of their own: queued when any channel was sent on. */
 function statusOfChannels(item: NotificationItem): 'queued' | 'suppressed' {
   return Object.values(item.channels).some((state) => state?.status !== 'skipped') ? 'queued' : 'suppressed';
+}
+
+/** A digest's members: each one's id, those cancelled before it went left out. */
+function digestOf(item: NotificationItem): { members: string[]; count: number } {
+  const cancelled = item.cancelled_members ?? new Set<string>();
+  const members = (item.members ?? []).map((member) => member.notification_id).filter((id) => !cancelled.has(id));
+  return { members, count: members.length };
 }

@@ -4,13 +4,17 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ChannelQueues } from '../shared/adapters/channel-queues.js';
+import { DigestWindows } from '../shared/adapters/digest-windows.js';
 import { DispatchQueue, dispatchMessageSchema } from '../shared/adapters/dispatch-queue.js';
+import { FrequencyCounters } from '../shared/adapters/frequency-counters.js';
 import { NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { SuppressionList } from '../shared/adapters/suppression-list.js';
 import { TemplatesStore } from '../shared/adapters/templates-store.js';
 import { UsersStore } from '../shared/adapters/users-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
 import { sqsClient } from '../shared/aws/sqs.js';
+import { DigestCollector } from '../shared/dispatch/digest-collector.js';
+import { ScheduleHandOff } from '../shared/dispatch/schedule-hand-off.js';
 import { countWith, logger, metrics } from '../shared/observability.js';
 import { categoryCatalogue } from '../shared/platform/category-catalogue.js';
 import { ENV, numberEnv, queueUrlsFromEnv, requiredEnv } from '../shared/platform/environment.js';
@@ -18,6 +22,8 @@ import { suppressionPeppers } from '../shared/platform/suppression-keys.js';
 import { ScheduledDispatch } from './scheduled-dispatch.js';
 
 const dispatchQueue = new DispatchQueue(requiredEnv(ENV.dispatchQueueUrl), sqsClient);
+const notificationsTable = requiredEnv(ENV.notificationsTable);
+const notifications = new NotificationsStore(notificationsTable, documentClient);
 const scheduled = new ScheduledDispatch({
   users: new UsersStore(requiredEnv(ENV.usersTable), documentClient),
   templates: new TemplatesStore(
@@ -25,10 +31,15 @@ const scheduled = new ScheduledDispatch({
     documentClient,
     numberEnv(ENV.templateCacheSeconds, 30),
   ),
-  notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
+  notifications,
   queues: new ChannelQueues(queueUrlsFromEnv(), sqsClient),
   suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers),
   categories: categoryCatalogue(),
+  frequencyCounters: new FrequencyCounters(notificationsTable, documentClient),
+  digests: new DigestCollector({
+    windows: new DigestWindows(notificationsTable, documentClient, notifications),
+    handOff: new ScheduleHandOff({ dispatchQueue, notifications, clock: () => new Date() }),
+  }),
 });
 
 /** One firing of a scheduled notification: dispatched once, however often it fires. */

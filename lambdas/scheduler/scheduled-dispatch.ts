@@ -6,6 +6,9 @@ import {
   type DispatchRequest,
   jobsFor,
 } from '../shared/dispatch/channel-dispatch.js';
+import type { DigestCollector } from '../shared/dispatch/digest-collector.js';
+import { mustArrive } from '../shared/domain/categories.js';
+import { digestPayload } from '../shared/domain/digest.js';
 import { secondsUntil } from '../shared/domain/schedule.js';
 import { logger } from '../shared/observability.js';
 
@@ -13,10 +16,15 @@ export interface ScheduledDispatchDependencies extends DispatchDependencies {
   readonly templates: Pick<TemplatesStore, 'find'>;
   readonly notifications: Pick<
     NotificationsStore,
-    'find' | 'markDispatched' | 'cancelScheduled' | 'recordEnqueueOutcome'
+    'find' | 'markDispatched' | 'cancelScheduled' | 'recordEnqueueOutcome' | 'startDigesting' | 'markDigested'
   >;
+  /** Where a scheduled notification of a digest type goes at its time. */
+  readonly digests: Pick<DigestCollector, 'collect'>;
   readonly clock?: () => Date;
 }
+
+/** Attempts at a digest's dispatch while members keep joining it: each join is progress, never a loop. */
+const DIGEST_ATTEMPTS = 10;
 
 /**
  * What became of one firing: `dispatched` (decided and queued now), `requeued` (this message's own earlier attempt
@@ -24,7 +32,7 @@ export interface ScheduledDispatchDependencies extends DispatchDependencies {
  * do: `cancelled`, `duplicate` (another firing dispatched it), `missing` (no such record).
  */
 export type DispatchOutcome =
-  | { readonly outcome: 'dispatched' | 'requeued' | 'cancelled' | 'duplicate' | 'missing' }
+  | { readonly outcome: 'dispatched' | 'requeued' | 'cancelled' | 'duplicate' | 'missing' | 'digested' }
   | { readonly outcome: 'not_due'; readonly waitSeconds: number };
 
 /**
@@ -44,33 +52,65 @@ export class ScheduledDispatch {
 
   /** `messageId` names the firing: SQS keeps a message's id across its redeliveries. */
   async fire(notificationId: string, messageId: string): Promise<DispatchOutcome> {
-    const item = await this.deps.notifications.find(notificationId);
-    if (!item) return { outcome: 'missing' };
-    if (item.status !== 'scheduled') return this.afterDispatch(item, messageId);
-    const now = this.clock();
-    const wait = item.send_at ? secondsUntil(new Date(item.send_at), now) : 0;
-    if (wait > 0) return { outcome: 'not_due', waitSeconds: wait };
+    for (let attempt = 0; attempt < DIGEST_ATTEMPTS; attempt++) {
+      const item = await this.deps.notifications.find(notificationId);
+      if (!item) return { outcome: 'missing' };
+      if (item.status === 'digesting') return this.joinDigest(item);
+      if (item.status !== 'scheduled') return this.afterDispatch(item, messageId);
+      const now = this.clock();
+      // A full digest goes at once, whatever its window says.
+      const full = item.kind === 'digest' && (item.member_count ?? 0) >= (item.max_items ?? Number.POSITIVE_INFINITY);
+      const wait = item.send_at && !full ? secondsUntil(new Date(item.send_at), now) : 0;
+      if (wait > 0) return { outcome: 'not_due', waitSeconds: wait };
 
-    const request = requestOf(item);
-    const template = request ? await this.deps.templates.find(item.type) : undefined;
-    if (!request || !template) {
-      // The person was erased meanwhile (their record keeps no request), or the type lost its template.
-      const reason = request ? 'template_missing' : 'recipient_erased';
-      const cancelled = await this.deps.notifications.cancelScheduled(notificationId, now.toISOString(), reason);
-      logger.info('scheduled notification cannot go out', { reason });
-      return cancelled ? { outcome: 'cancelled' } : this.afterDispatch(await this.reread(notificationId), messageId);
+      const request = requestOf(item);
+      const template = request ? await this.deps.templates.find(item.type) : undefined;
+      if (!request || !template) {
+        // The person was erased meanwhile (their record keeps no request), or the type lost its template.
+        const reason = request ? 'template_missing' : 'recipient_erased';
+        const cancelled = await this.deps.notifications.cancelScheduled(notificationId, now.toISOString(), reason);
+        logger.info('scheduled notification cannot go out', { reason });
+        return cancelled ? { outcome: 'cancelled' } : this.afterDispatch(await this.reread(notificationId), messageId);
+      }
+      if (item.kind !== 'digest' && template.digest && !mustArrive(template, this.deps.categories)) {
+        // A member of a digest type, due now: it joins its person's digest rather than going alone.
+        if (!(await this.deps.notifications.startDigesting(notificationId))) continue;
+        return this.joinDigest({ ...item, status: 'digesting' });
+      }
+      const payload = item.kind === 'digest' ? digestPayloadOf(item) : request.payload;
+      if (item.kind === 'digest' && payload.count === 0) {
+        await this.deps.notifications.cancelScheduled(notificationId, now.toISOString(), 'every_member_cancelled');
+        continue;
+      }
+      const user = await this.deps.users.findFresh(request.user_id);
+      const plan = await this.dispatch.plan(item, { ...request, payload }, template, user, now);
+      const won = await this.deps.notifications.markDispatched(notificationId, {
+        status: plan.answer.status,
+        channels: plan.channels,
+        dispatchedBy: messageId,
+        at: now.toISOString(),
+        ...(item.kind === 'digest' ? { digestVersion: item.digest_version } : {}),
+      });
+      // Not won: cancelled, dispatched by another firing, or a digest whose members changed since it was read.
+      if (!won) continue;
+      await this.dispatch.enqueue(notificationId, plan.jobs, undefined, 'the dispatch queue retries');
+      return { outcome: 'dispatched' };
     }
-    const user = await this.deps.users.findFresh(request.user_id);
-    const plan = await this.dispatch.plan(item, request, template, user, now);
-    const won = await this.deps.notifications.markDispatched(notificationId, {
-      status: plan.answer.status,
-      channels: plan.channels,
-      dispatchedBy: messageId,
-      at: now.toISOString(),
-    });
-    if (!won) return this.afterDispatch(await this.reread(notificationId), messageId);
-    await this.dispatch.enqueue(notificationId, plan.jobs, undefined, 'the dispatch queue retries');
-    return { outcome: 'dispatched' };
+    throw new Error('a digest kept changing while it was dispatched; the dispatch queue retries');
+  }
+
+  /** A scheduled member of a digest type, at its time (or again, after a firing that died half-way). */
+  private async joinDigest(item: NotificationItem): Promise<DispatchOutcome> {
+    const template = await this.deps.templates.find(item.type);
+    const request = requestOf(item);
+    if (!template?.digest || !request) throw new Error('a digest member without its digest');
+    const digestId = await this.deps.digests.collect(
+      { ...item, user_id: request.user_id, request },
+      template.digest,
+      'the dispatch queue retries',
+    );
+    await this.deps.notifications.markDigested(item.notification_id, digestId);
+    return { outcome: 'digested' };
   }
 
   /** A record no longer scheduled: cancelled, dispatched by another firing, or by this one before a failure. */
@@ -100,6 +140,11 @@ export class ScheduledDispatch {
     if (!item) throw new Error('a scheduled notification vanished while it was dispatched');
     return item;
   }
+}
+
+/** What a digest renders with: its members' payloads, less those cancelled, oldest first. */
+function digestPayloadOf(item: NotificationItem): { items: Record<string, unknown>[]; count: number } {
+  return digestPayload(item.members ?? [], item.cancelled_members ?? new Set());
 }
 
 /** What a scheduled record asks for, or undefined when its person was erased. */

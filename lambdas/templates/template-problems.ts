@@ -1,5 +1,5 @@
 import { CHANNELS, type Channel } from '../channels/registry.js';
-import { type CategoryCatalogue, requiredCategories } from '../shared/domain/categories.js';
+import { type CategoryCatalogue, categoryOf, requiredCategories } from '../shared/domain/categories.js';
 import type { FieldProblem } from '../shared/http/api-error.js';
 import type { TemplateDocument } from '../shared/schemas/template.js';
 import { liquid } from '../shared/templates/liquid-engine.js';
@@ -9,7 +9,11 @@ import { liquid } from '../shared/templates/liquid-engine.js';
  * required categories, each part that does not compile (e.g. "email.subject").
  */
 export function templateProblems(template: TemplateDocument, catalogue: CategoryCatalogue): FieldProblem[] {
-  const problems: FieldProblem[] = [...categoryProblems(template, catalogue), ...compileProblems(template, '')];
+  const problems: FieldProblem[] = [
+    ...categoryProblems(template, catalogue),
+    ...mustArriveProblems(template, catalogue),
+    ...compileProblems(template, ''),
+  ];
   for (const [locale, parts] of Object.entries(template.locales ?? {})) {
     for (const channel of CHANNELS) {
       // A locale says the default's channels in another language; it adds none (a person would get it only there).
@@ -60,6 +64,21 @@ function categoryProblems(template: TemplateDocument, catalogue: CategoryCatalog
       },
     ];
   return [];
+}
+
+/**
+ * A critical type, or one of a required category, must arrive at once and every time: it is never capped nor digested,
+ * so a template that asks for either is refused rather than silently sent without them.
+ */
+function mustArriveProblems(template: TemplateDocument, catalogue: CategoryCatalogue): FieldProblem[] {
+  const required = catalogue.categories[categoryOf(template, catalogue)]?.required ?? false;
+  if (!template.critical && !required) return [];
+  const why = template.critical
+    ? 'a critical type'
+    : `a type of the required category ${categoryOf(template, catalogue)}`;
+  return (['throttle', 'digest'] as const)
+    .filter((field) => (template as Record<string, unknown>)[field] !== undefined)
+    .map((field) => ({ field, message: `is not allowed on ${why}: it must arrive at once, every time` }));
 }
 
 function firstLine(message: string): string {

@@ -82,8 +82,10 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:GetItem on suppressions',
     'dynamodb:BatchGetItem on suppressions',
     'secretsmanager:GetSecretValue on the suppression keys',
-    'dynamodb:GetItem on notifications (keys notification#* only)',
-    'dynamodb:UpdateItem on notifications (keys notification#* only)',
+    // The record, a frequency cap's counters, a digest and its window.
+    'dynamodb:GetItem on notifications (keys digest#*, notification#*, throttle#* only)',
+    'dynamodb:UpdateItem on notifications (keys digest#*, notification#*, throttle#* only)',
+    'dynamodb:PutItem on notifications (keys digest#*, notification#*, throttle#* only)',
     ...CHANNELS.map((channel) => `sqs:SendMessage on ${channel} queue`),
     'sqs:SendMessage on the dispatch queue',
     'sqs:ChangeMessageVisibility on the dispatch queue',

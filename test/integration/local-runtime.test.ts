@@ -90,6 +90,7 @@ interface OutboxMessage {
   channel: string;
   to: string;
   subject?: string;
+  text?: string;
 }
 
 /** What the providers hold of a notification, by channel, from the outbox's JSON. */
@@ -313,15 +314,22 @@ describe('npm start, end to end over HTTP', () => {
   });
 });
 
-describe('npm start: scheduled sends and cancels, over HTTP', () => {
+describe('npm start: scheduled sends, cancels, digests and frequency caps, over HTTP', () => {
   beforeAll(async () => {
-    const saved = await answered(
-      client.putTemplate({
-        path: { type: 'reminder' },
-        body: { email: { subject: 'A reminder, {{ name }}', body: '<p>Hello {{ name }}.</p>' } },
-      }),
-    );
-    expect(saved.status).toBe(200);
+    for (const [type, body] of Object.entries({
+      reminder: { email: { subject: 'A reminder, {{ name }}', body: '<p>Hello {{ name }}.</p>' } },
+      comment: {
+        digest: { window_seconds: 600, max_items: 5 },
+        email: {
+          subject: '{{ count }} new comments',
+          body: '<ul>{% for item in items %}<li>{{ item.text }}</li>{% endfor %}</ul>',
+        },
+      },
+      nudge: { throttle: { limit: 3, window_seconds: 3600 }, email: { subject: 'A nudge', body: '<p>Hi</p>' } },
+    })) {
+      const saved = await answered(client.putTemplate({ path: { type }, body }));
+      expect(saved.status, type).toBe(200);
+    }
   });
   const inSeconds = (seconds: number) =>
     new Date(Date.now() + seconds * 1000).toISOString().replace(/\.\d+Z$/, '+00:00');
@@ -412,5 +420,59 @@ describe('npm start: scheduled sends and cancels, over HTTP', () => {
     });
     expect(other.status).toBe(404);
     expect((await client.getNotification({ path: { notification_id: mine } })).status).toBe('scheduled');
+  });
+
+  it('gathers five comments within the window into one email listing the five', async () => {
+    // Prepare
+    const userId = await newUserWithSmsOff();
+
+    // Act
+    const accepted = [];
+    for (const text of ['one', 'two', 'three', 'four', 'five'])
+      accepted.push(
+        await answered(client.sendNotification({ body: { user_id: userId, type: 'comment', payload: { text } } })),
+      );
+
+    // Assess: each is digested into the same digest, which goes at once when full
+    for (const answer of accepted) expect(answer).toMatchObject({ status: 202, json: { status: 'digested' } });
+    const members = await Promise.all(
+      accepted.map((answer) => client.getNotification({ path: { notification_id: answer.json.notification_id } })),
+    );
+    const digestId = members[0]?.digest_id ?? '';
+    expect(members.every((member) => member.status === 'digested' && member.digest_id === digestId)).toBe(true);
+    const emails = await eventually('the digest email in the outbox', async () => {
+      const messages = await outboxOf(digestId);
+      return messages.length > 0 ? messages : undefined;
+    });
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toMatchObject({ channel: 'email', to: `${userId}@example.com`, subject: '5 new comments' });
+    // The text part lists the five, oldest first.
+    expect(emails[0]?.text?.match(/one|two|three|four|five/g)).toEqual(['one', 'two', 'three', 'four', 'five']);
+    const digest = await client.getNotification({ path: { notification_id: digestId } });
+    expect(digest.digest).toEqual({ members: accepted.map((answer) => answer.json.notification_id), count: 5 });
+    for (const answer of accepted) expect(await outboxOf(answer.json.notification_id)).toEqual([]);
+  });
+
+  it('skips the fourth email of a type capped at three an hour as throttled', async () => {
+    // Prepare
+    const userId = await newUserWithSmsOff();
+
+    // Act
+    const answers = [];
+    for (let index = 0; index < 4; index++)
+      answers.push(await answered(client.sendNotification({ body: { user_id: userId, type: 'nudge', payload: {} } })));
+
+    // Assess
+    expect(answers.slice(0, 3).map((answer) => answer.json.channels.email?.status)).toEqual([
+      'queued',
+      'queued',
+      'queued',
+    ]);
+    expect(answers[3]?.json).toMatchObject({
+      status: 'suppressed',
+      channels: { email: { status: 'skipped', reason: 'throttled' } },
+    });
+    const fourth = await client.getNotification({ path: { notification_id: answers[3]?.json.notification_id ?? '' } });
+    expect(fourth.channels.email).toMatchObject({ status: 'skipped', reason: 'throttled' });
   });
 });

@@ -29,7 +29,14 @@ describe('the channel registry', () => {
   it('gives every channel a switch in the preferences, a part in templates, and its contact in contacts', () => {
     expect(Object.keys(preferencesSchema.shape)).toEqual([...CHANNELS, 'quiet_hours', 'categories', 'unsubscribed']);
     expect(Object.keys(DEFAULT_PREFERENCES)).toEqual([...CHANNELS, 'quiet_hours', 'categories']);
-    expect(Object.keys(templateSchema.shape)).toEqual(['critical', 'category', ...CHANNELS, 'locales']);
+    expect(Object.keys(templateSchema.shape)).toEqual([
+      'critical',
+      'category',
+      'throttle',
+      'digest',
+      ...CHANNELS,
+      'locales',
+    ]);
     const contactFields = CHANNELS.flatMap((channel) => {
       const definition = CHANNEL_DEFINITIONS[channel];
       return 'contact' in definition ? [definition.contact.field] : [];

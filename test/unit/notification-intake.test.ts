@@ -23,6 +23,9 @@ class FakeNotifications {
   async enterDueIndex(_id: string, _sendAt: string) {
     return true;
   }
+  async markDigested() {
+    return true;
+  }
 }
 
 /**
@@ -100,6 +103,8 @@ function intake(keys: FakeIdempotencyKeys, sent: ChannelJob[], overrides: Partia
     suppressions: { screen: async () => ({ suppressed: new Set(), keys: {} }) },
     categories: SHIPPED_CATEGORIES,
     dispatchQueue: { send: async () => {} },
+    frequencyCounters: { take: async () => true, giveBack: async () => {} },
+    digests: { collect: async () => '00000000-0000-4000-8000-0000000000d1' },
     newId: () => `00000000-0000-4000-8000-00000000000${++ids}`,
     duplicateWait: { attempts: 3, intervalMs: 1 },
     ...overrides,

@@ -350,4 +350,24 @@ describe('templateProblems', () => {
     expect(templateProblems({ critical: true, category: 'security', ...part }, SHIPPED_CATEGORIES)).toEqual([]);
     expect(templateProblems({ critical: true, ...part }, SHIPPED_CATEGORIES)).toEqual([]);
   });
+
+  it('refuses a digest or a frequency cap on a type that must arrive at once: critical, or of a required category', () => {
+    const part = { email: { subject: 's', body: 'b' } };
+    const digest = { window_seconds: 600, max_items: 10 };
+    const throttle = { limit: 3, window_seconds: 3600 };
+
+    expect(templateProblems({ critical: true, digest, throttle, ...part }, SHIPPED_CATEGORIES)).toEqual([
+      { field: 'throttle', message: 'is not allowed on a critical type: it must arrive at once, every time' },
+      { field: 'digest', message: 'is not allowed on a critical type: it must arrive at once, every time' },
+    ]);
+    expect(templateProblems({ critical: false, category: 'security', digest, ...part }, SHIPPED_CATEGORIES)).toEqual([
+      {
+        field: 'digest',
+        message: 'is not allowed on a type of the required category security: it must arrive at once, every time',
+      },
+    ]);
+    expect(
+      templateProblems({ critical: false, category: 'marketing', digest, throttle, ...part }, SHIPPED_CATEGORIES),
+    ).toEqual([]);
+  });
 });

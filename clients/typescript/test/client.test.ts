@@ -205,7 +205,7 @@ describe('one function per operation a producer calls', () => {
     expectTypeOf(client.sendNotification).returns.resolves.toHaveProperty('notification_id').toBeString();
     expectTypeOf(client.sendNotification)
       .returns.resolves.toHaveProperty('status')
-      .toEqualTypeOf<'queued' | 'suppressed' | 'scheduled'>();
+      .toEqualTypeOf<'queued' | 'suppressed' | 'scheduled' | 'digested'>();
     expectTypeOf(client.cancelNotification).toBeCallableWith({ path: { notification_id: 'a' } });
     expectTypeOf(client.cancelNotificationsByKey).toBeCallableWith({ body: { cancel_key: 'order-1-reminder' } });
     expectTypeOf(client.cancelNotificationsByKey).returns.resolves.toHaveProperty('cancelled').toBeNumber();

@@ -1,6 +1,7 @@
 import type { DynamoDBDocument, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../../channels/registry.js';
 import { conditionHeld, madeOrUndefined } from '../aws/conditional-write.js';
+import type { DigestMember } from '../domain/digest.js';
 import type { ChannelState, NotificationStatus } from '../domain/notification.js';
 import { PROVIDER_OUTCOMES, type ProviderEvent, statusesBefore } from '../domain/provider-outcome.js';
 import { dueShardOf, dueWithinLookahead } from '../domain/schedule.js';
@@ -34,6 +35,16 @@ export interface NotificationItem {
   readonly due_shard?: string;
   readonly due_at?: string;
   readonly cancelled_at?: string;
+  /** A member of a digest: the digest that carries it (a notification of its own). */
+  readonly digest_id?: string;
+  /** A digest's own record (adapters/digest-windows.ts): what it is, and its members while it waits. */
+  readonly kind?: 'digest';
+  readonly digest_ref?: string;
+  readonly members?: readonly DigestMember[];
+  readonly member_count?: number;
+  readonly max_items?: number;
+  readonly cancelled_members?: ReadonlySet<string>;
+  readonly digest_version?: number;
   /** Why the platform cancelled a scheduled notification itself (recipient_erased, template_missing). */
   readonly cancel_reason?: string;
   /** Each channel's state, with what the platform keeps for itself: when ingest queued its job, events counted. */
@@ -225,15 +236,18 @@ export class NotificationsStore {
       readonly channels: NotificationItem['channels'];
       readonly dispatchedBy: string;
       readonly at: string;
+      /** A digest: the members as read, so that one joining or cancelled meanwhile makes the write fail and retry. */
+      readonly digestVersion?: number;
     },
   ): Promise<boolean> {
+    const digest = dispatch.digestVersion !== undefined;
     return conditionHeld(
       this.client.update({
         TableName: this.tableName,
         Key: notificationKey(notificationId),
         UpdateExpression:
           'SET #status = :status, channels = :channels, dispatched_by = :by, dispatched_at = :at REMOVE due_shard, due_at',
-        ConditionExpression: '#status = :scheduled',
+        ConditionExpression: digest ? '#status = :scheduled AND digest_version = :version' : '#status = :scheduled',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':status': dispatch.status,
@@ -241,7 +255,53 @@ export class NotificationsStore {
           ':by': dispatch.dispatchedBy,
           ':at': dispatch.at,
           ':scheduled': 'scheduled',
+          ...(digest ? { ':version': dispatch.digestVersion } : {}),
         },
+      }),
+    );
+  }
+
+  /**
+   * A member's place in its digest, once it has joined: only while it is still `digesting` (from the request, or from
+   * its scheduled time: the one conditional write that decides it against a cancel, as markDispatched does).
+   */
+  async markDigested(notificationId: string, digestId: string): Promise<boolean> {
+    return conditionHeld(
+      this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression: 'SET #status = :digested, digest_id = :digest REMOVE due_shard, due_at',
+        ConditionExpression: '#status = :digesting',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':digested': 'digested', ':digest': digestId, ':digesting': 'digesting' },
+      }),
+    );
+  }
+
+  /** A scheduled member of a digest type, at its time: it starts to join its digest, unless it was cancelled. */
+  async startDigesting(notificationId: string): Promise<boolean> {
+    return conditionHeld(
+      this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression: 'SET #status = :digesting REMOVE due_shard, due_at',
+        ConditionExpression: '#status = :scheduled',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':digesting': 'digesting', ':scheduled': 'scheduled' },
+      }),
+    );
+  }
+
+  /** A member left out of its digest before it went: cancelled. */
+  async cancelDigested(notificationId: string, at: string): Promise<boolean> {
+    return conditionHeld(
+      this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression: 'SET #status = :cancelled, cancelled_at = :at REMOVE #request',
+        ConditionExpression: '#status = :digested',
+        ExpressionAttributeNames: { '#status': 'status', '#request': 'request' },
+        ExpressionAttributeValues: { ':cancelled': 'cancelled', ':digested': 'digested', ':at': at },
       }),
     );
   }

@@ -91,8 +91,8 @@ export class TemplatesStore {
       ':now': new Date().toISOString(),
       ':producer': producer,
     };
-    // A PUT replaces the document: a category or locales left out are removed (the type then takes the default).
-    for (const field of ['category', 'locales'] as const) {
+    // A PUT replaces the document: a category, locales, digest or throttle left out are removed (the type then takes the default).
+    for (const field of ['category', 'locales', 'digest', 'throttle'] as const) {
       names[`#${field}`] = field;
       if (template[field] === undefined) remove.push(`#${field}`);
       else {

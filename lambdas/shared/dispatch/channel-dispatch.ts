@@ -1,5 +1,6 @@
 import type { Channel } from '../../channels/registry.js';
 import type { ChannelQueues } from '../adapters/channel-queues.js';
+import type { FrequencyCounters } from '../adapters/frequency-counters.js';
 import type { NotificationItem, NotificationsStore } from '../adapters/notifications-store.js';
 import type { SuppressionList } from '../adapters/suppression-list.js';
 import { type TemplateItem, templateChannels } from '../adapters/templates-store.js';
@@ -20,6 +21,7 @@ import {
   type SkipReason,
   withSuppressions,
 } from '../domain/channel-resolution.js';
+import { capsFor } from '../domain/frequency-caps.js';
 import { type AcceptedNotification, type ChannelState, channelStateOf } from '../domain/notification.js';
 import { delaySecondsUntil } from '../domain/quiet-hours.js';
 import { ApiError } from '../http/api-error.js';
@@ -41,6 +43,7 @@ export interface DispatchDependencies {
   readonly categories: CategoryCatalogue;
   readonly queues: Pick<ChannelQueues, 'send'>;
   readonly notifications: Pick<NotificationsStore, 'recordEnqueueOutcome'>;
+  readonly frequencyCounters: Pick<FrequencyCounters, 'take' | 'giveBack'>;
 }
 
 /** What a notification asks for, wherever it comes from: a request now, or a scheduled one's stored request. */
@@ -113,7 +116,7 @@ export class ChannelDispatch {
       decisions = decide(decidedOn);
     }
     const screened = await this.withoutSuppressed(decisions, decidedOn);
-    decisions = screened.decisions;
+    decisions = await this.withinCaps(screened.decisions, request.user_id, template, now);
     const answer = acceptedNotification(notification.notification_id, decisions);
     const channels = Object.fromEntries(
       Object.entries(decisions).map(([channel, decision]) => [channel, channelStateOf(decision, now)]),
@@ -161,6 +164,44 @@ export class ChannelDispatch {
         1,
       );
     }
+  }
+
+  /**
+   * Skips, as `throttled`, every channel it would send on that is over a frequency cap of the type's or its category's
+   * (frequency-caps.ts); on the others, the message takes its slot under each cap. Nothing is read when no cap applies.
+   */
+  private async withinCaps(
+    decisions: Partial<Record<Channel, ChannelDecision>>,
+    userId: string,
+    template: TemplateItem,
+    now: Date,
+  ): Promise<Partial<Record<Channel, ChannelDecision>>> {
+    const category = categoryOf(template, this.deps.categories);
+    const caps = capsFor(template, category, this.deps.categories.categories[category]);
+    if (caps.length === 0) return decisions;
+    const at = now.getTime();
+    const throttled = await Promise.all(
+      channelsToSend(decisions).map(async (channel) => {
+        const taken: typeof caps = [];
+        for (const cap of caps) {
+          if (!(await this.deps.frequencyCounters.take(userId, channel, cap, at))) {
+            // Over one cap: the slots it took under the others go back, since it will not be sent.
+            await Promise.all(taken.map((held) => this.deps.frequencyCounters.giveBack(userId, channel, held, at)));
+            return channel;
+          }
+          taken.push(cap);
+        }
+        return undefined;
+      }),
+    );
+    const over = new Set(throttled.filter((channel) => channel !== undefined));
+    if (over.size > 0) logger.info('over a frequency cap', { channels: [...over] });
+    return Object.fromEntries(
+      Object.entries(decisions).map(([channel, decision]) => [
+        channel,
+        over.has(channel as Channel) ? { status: 'skipped', reason: 'throttled' } : decision,
+      ]),
+    ) as Partial<Record<Channel, ChannelDecision>>;
   }
 
   /**

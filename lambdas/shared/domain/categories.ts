@@ -14,6 +14,8 @@ export interface Category {
   readonly required: boolean;
   /** Whether each channel is on for this category until the person chooses. */
   readonly defaults: Readonly<Record<Channel, boolean>>;
+  /** At most `limit` messages of the category in any `windowSeconds`, per person and channel (frequency-caps.ts). */
+  readonly throttle?: { readonly limit: number; readonly windowSeconds: number };
 }
 
 export interface CategoryCatalogue {
@@ -82,4 +84,15 @@ export function choiceProblems(
       message: `${name} is required and cannot be turned off; turn ${channel} off as a whole instead`,
     }));
   });
+}
+
+/**
+ * Whether a message of this type must arrive at once and every time, never capped nor digested: a critical type (a
+ * password reset) or one of a required category (a security alert).
+ */
+export function mustArrive(
+  template: { readonly category?: string; readonly critical: boolean },
+  catalogue: CategoryCatalogue,
+): boolean {
+  return template.critical || (catalogue.categories[categoryOf(template, catalogue)]?.required ?? false);
 }

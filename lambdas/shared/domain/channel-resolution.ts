@@ -12,7 +12,8 @@ export type SkipReason =
   | 'opted_out'
   | 'category_opted_out'
   | 'no_contact'
-  | 'suppressed';
+  | 'suppressed'
+  | 'throttled';
 
 export type ChannelDecision =
   | { readonly status: 'queued' }

@@ -18,9 +18,10 @@ export type ChannelStatus =
 
 /**
  * Where a notification as a whole stands: `scheduled` until its time, then `queued` (some channel's job is on its
- * queue) or `suppressed` (none was sent on), or `cancelled` before it went out.
+ * queue) or `suppressed` (none was sent on), or `cancelled` before it went out. A member of a digest is `digesting`
+ * while it joins one and `digested` once in it (its digest, a notification of its own, says what went out).
  */
-export type NotificationStatus = 'scheduled' | 'queued' | 'suppressed' | 'cancelled';
+export type NotificationStatus = 'scheduled' | 'queued' | 'suppressed' | 'cancelled' | 'digesting' | 'digested';
 
 export interface ChannelState {
   readonly status: ChannelStatus;
@@ -37,7 +38,7 @@ export interface ChannelState {
 /** The answer to an accepted POST /v1/notifications, and what an idempotent retry gets again. */
 export interface AcceptedNotification {
   readonly notification_id: string;
-  readonly status: 'queued' | 'suppressed' | 'scheduled';
+  readonly status: 'queued' | 'suppressed' | 'scheduled' | 'digested';
   /** A scheduled one's time; its channels are decided then, so the answer names none. */
   readonly send_at?: string;
   readonly channels: Partial<

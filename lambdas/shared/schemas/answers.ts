@@ -44,8 +44,13 @@ export const acceptedNotificationSchema = z
   .object({
     notification_id: notificationIdSchema,
     status: z
-      .enum(['queued', 'suppressed', 'scheduled'])
-      .check(z.describe('scheduled: it waits for send_at, and its channels are decided then (none are named now)')),
+      .enum(['queued', 'suppressed', 'scheduled', 'digested'])
+      .check(
+        z.describe(
+          'scheduled: it waits for send_at, and its channels are decided then (none are named now); digested: its ' +
+            "type gathers notifications into one message (GET shows the digest's id)",
+        ),
+      ),
     send_at: z.optional(z.iso.datetime()).check(z.describe('when a scheduled notification goes out')),
     channels: perChannel(channelDecisionSchema),
   })
@@ -95,14 +100,20 @@ export const notificationAnswerSchema = z
     type: z.string(),
     producer: z.string(),
     created_at: z.iso.datetime(),
-    status: z.enum(['scheduled', 'queued', 'suppressed', 'cancelled']),
+    status: z.enum(['scheduled', 'queued', 'suppressed', 'cancelled', 'digesting', 'digested']),
     send_at: z.optional(z.iso.datetime()).check(z.describe('a scheduled notification: when it goes out')),
     dispatched_at: z.optional(z.iso.datetime()).check(z.describe('a scheduled notification: when it went out')),
     cancel_key: z.optional(cancelKeySchema),
     cancelled_at: z.optional(z.iso.datetime()).check(z.describe('when it was cancelled, wholly or on some channel')),
     cancel_reason: z
       .optional(z.string())
-      .check(z.describe('why the platform cancelled it itself: recipient_erased, template_missing')),
+      .check(
+        z.describe('why the platform cancelled it itself: recipient_erased, template_missing, every_member_cancelled'),
+      ),
+    digest_id: z.optional(notificationIdSchema).check(z.describe('a digested one: the digest that carries it')),
+    digest: z
+      .optional(z.object({ members: z.array(notificationIdSchema), count: z.number() }))
+      .check(z.describe('a digest: the notifications it carries (those cancelled before it went left out)')),
     channels: perChannel(channelStateSchema),
   })
   .check(z.meta({ id: 'Notification' }));

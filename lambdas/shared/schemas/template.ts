@@ -1,5 +1,7 @@
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
 import { CATEGORY_NAME } from '../domain/categories.js';
+import { DIGEST_MAX_ITEMS, DIGEST_WINDOW_SECONDS } from '../domain/digest.js';
+import { CAP_WINDOW_SECONDS } from '../domain/frequency-caps.js';
 import { LOCALE_TAG } from '../domain/locale.js';
 import * as z from './zod.js';
 
@@ -21,6 +23,34 @@ export const templateSchema = z
         z.describe(
           "what the type is about, one of the installation's categories (platform.config.ts); a critical type must " +
             'belong to a required one. Left out: the first required category for a critical type, the default otherwise',
+        ),
+      ),
+    throttle: z
+      .optional(
+        z.strictObject({
+          limit: z.int().check(z.gte(1), z.lte(10_000)),
+          window_seconds: z.int().check(z.gte(CAP_WINDOW_SECONDS.min), z.lte(CAP_WINDOW_SECONDS.max)),
+        }),
+      )
+      .check(
+        z.describe(
+          'a frequency cap: at most limit messages of this type in any window_seconds (60 to 31,622,400), per person ' +
+            'and channel; over it the channel is skipped as throttled. Not for a critical type or a required category',
+        ),
+      ),
+    digest: z
+      .optional(
+        z.strictObject({
+          window_seconds: z.int().check(z.gte(DIGEST_WINDOW_SECONDS.min), z.lte(DIGEST_WINDOW_SECONDS.max)),
+          max_items: z.int().check(z.gte(DIGEST_MAX_ITEMS.min), z.lte(DIGEST_MAX_ITEMS.max)),
+          key: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_]{1,64}$/, 'must be the name of a payload field'))),
+        }),
+      )
+      .check(
+        z.describe(
+          "notifications of this type for one person (and one value of the payload's key field) within window_seconds " +
+            '(60 to 86,400) go as one message per channel, rendered with items (each payload, oldest first) and count; ' +
+            'at max_items (2 to 100) it goes at once. Not for a critical type or a required category',
         ),
       ),
     ...templateParts(),

@@ -232,6 +232,32 @@ const BODY_RULES: Partial<Record<OperationId, BodyRules>> = {
         fc.record({ body: fc.constantFrom('{{ x', '{% include "x" %}', '{{ x | nosuch }}', '{% for %}', '') }),
       ),
       critical: fc.oneof(fc.string(), fc.integer()),
+      // A window outside a minute to a day, fewer than two or more than 100 items, a key that is no field name.
+      digest: fc.oneof(
+        notAString,
+        fc.constantFrom(
+          { window_seconds: 59, max_items: 5 },
+          { window_seconds: 86_401, max_items: 5 },
+          { window_seconds: 60.5, max_items: 5 },
+          { window_seconds: 600, max_items: 1 },
+          { window_seconds: 600, max_items: 101 },
+          { window_seconds: 600 },
+          { window_seconds: 600, max_items: 5, key: 'thread.id' },
+          { window_seconds: 600, max_items: 5, key: '' },
+          { window_seconds: 600, max_items: 5, every: 'hour' },
+        ),
+      ),
+      throttle: fc.oneof(
+        notAString,
+        fc.constantFrom(
+          { limit: 0, window_seconds: 3600 },
+          { limit: 1.5, window_seconds: 3600 },
+          { limit: 3, window_seconds: 59 },
+          { limit: 3, window_seconds: 40_000_000 },
+          { limit: 3 },
+          { limit: 3, window_seconds: 3600, per: 'day' },
+        ),
+      ),
       category: fc.oneof(notAString, fc.constantFrom('newsletters', 'Marketing', '', 'security; drop', 'a'.repeat(40))),
       locales: fc.oneof(
         notAString,
@@ -279,6 +305,8 @@ function badRequests(endpoint: BodyRules): fc.Arbitrary<BadRequest> {
           'channels',
           'send_at',
           'cancel_key',
+          'digest',
+          'throttle',
           'critical',
           'category',
           'categories',

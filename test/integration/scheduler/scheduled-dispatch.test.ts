@@ -3,6 +3,7 @@
  * and at the same moment), the scheduler firing twice and late, a firing that died half-way, and a cancel against a
  * worker's claim. Jobs are counted on LocalStack's queues.
  */
+
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationCancellation } from '../../../lambdas/cancellation/notification-cancellation.js';
@@ -11,7 +12,9 @@ import { DueDrain } from '../../../lambdas/scheduler/due-drain.js';
 import { ScheduledDispatch } from '../../../lambdas/scheduler/scheduled-dispatch.js';
 import { ChannelQueues } from '../../../lambdas/shared/adapters/channel-queues.js';
 import { DeliveryClaims } from '../../../lambdas/shared/adapters/delivery-claims.js';
+import { DigestWindows } from '../../../lambdas/shared/adapters/digest-windows.js';
 import { DispatchQueue } from '../../../lambdas/shared/adapters/dispatch-queue.js';
+import { FrequencyCounters } from '../../../lambdas/shared/adapters/frequency-counters.js';
 import { IdempotencyKeys } from '../../../lambdas/shared/adapters/idempotency-keys.js';
 import { NotificationsStore } from '../../../lambdas/shared/adapters/notifications-store.js';
 import { SuppressionList } from '../../../lambdas/shared/adapters/suppression-list.js';
@@ -19,6 +22,8 @@ import { TemplatesStore } from '../../../lambdas/shared/adapters/templates-store
 import { UsersStore } from '../../../lambdas/shared/adapters/users-store.js';
 import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
 import { sqsClient } from '../../../lambdas/shared/aws/sqs.js';
+import { DigestCollector } from '../../../lambdas/shared/dispatch/digest-collector.js';
+import { ScheduleHandOff } from '../../../lambdas/shared/dispatch/schedule-hand-off.js';
 import { suppressionPeppers } from '../../../lambdas/shared/platform/suppression-keys.js';
 import { SHIPPED_CATEGORIES } from '../../support/categories.js';
 import { messagesIn } from '../../support/queue-inspection.js';
@@ -55,6 +60,12 @@ afterAll(() => platform.remove());
 
 function services(queues: Pick<ChannelQueues, 'send'> = channelQueues()) {
   const { tables } = platform.resources;
+  const dispatchQueue = new DispatchQueue(platform.resources.dispatchQueue.url, sqsClient);
+  const digests = new DigestCollector({
+    windows: new DigestWindows(tables.notifications, documentClient, notifications),
+    handOff: new ScheduleHandOff({ dispatchQueue, notifications, clock }),
+    clock,
+  });
   const common = {
     users: new UsersStore(tables.users, documentClient),
     templates: new TemplatesStore(tables.templates, documentClient, 0),
@@ -62,16 +73,25 @@ function services(queues: Pick<ChannelQueues, 'send'> = channelQueues()) {
     queues,
     suppressions: new SuppressionList(tables.suppressions, documentClient, suppressionPeppers),
     categories: SHIPPED_CATEGORIES,
+    frequencyCounters: new FrequencyCounters(tables.notifications, documentClient),
+    digests,
     clock,
   };
   return {
+    common,
     intake: new NotificationIntake({
       ...common,
       idempotencyKeys: new IdempotencyKeys(tables.notifications, documentClient, notifications),
-      dispatchQueue: new DispatchQueue(platform.resources.dispatchQueue.url, sqsClient),
+      dispatchQueue,
     }),
     dispatch: new ScheduledDispatch(common),
-    cancellation: new NotificationCancellation({ notifications, claims, templates: common.templates, clock }),
+    cancellation: new NotificationCancellation({
+      notifications,
+      claims,
+      digests: new DigestWindows(tables.notifications, documentClient, notifications),
+      templates: common.templates,
+      clock,
+    }),
   };
 }
 
@@ -346,5 +366,164 @@ describe('a cancel key', () => {
     expect(first).toEqual({ cancel_key: key, cancelled: 3 });
     expect(again).toEqual({ cancel_key: key, cancelled: 0 });
     for (const id of ids) expect((await notifications.find(id))?.status).toBe('cancelled');
+  });
+});
+
+describe('digests', () => {
+  const DIGEST_TYPE = 'order_comment';
+  const FULL_AT = 8;
+
+  beforeAll(async () => {
+    await documentClient.put({
+      TableName: platform.resources.tables.templates,
+      Item: {
+        type: DIGEST_TYPE,
+        critical: false,
+        owner: 'order-service',
+        updated_at: now.toISOString(),
+        updated_by: 'order-service',
+        digest: { window_seconds: 600, max_items: FULL_AT, key: 'thread_id' },
+        email: { subject: '{{ count }} new comments', body: '{% for item in items %}{{ item.text }} {% endfor %}' },
+      },
+    });
+  });
+
+  /** Accepts a comment now; answers its id and its digest's. */
+  async function comment(userId: string, text: string, thread = 'T-1', intake = services().intake) {
+    const answer = await intake.accept({
+      request: { user_id: userId, type: DIGEST_TYPE, payload: { text, thread_id: thread } },
+      producer,
+    });
+    expect(answer).toMatchObject({ status: 'digested', channels: {} });
+    const digestId = (await notifications.find(answer.notification_id))?.digest_id ?? '';
+    return { id: answer.notification_id, digestId };
+  }
+
+  /** The email jobs queued for a digest, with what they render. */
+  async function emailJobsOf(digestId: string) {
+    const messages = await messagesIn(platform.resources.queues.email.url);
+    return messages
+      .map(
+        (message) =>
+          JSON.parse(message.Body) as { notification_id: string; payload: { items: object[]; count: number } },
+      )
+      .filter((job) => job.notification_id === digestId);
+  }
+
+  it('gathers five within the window into one digest, sent when the window closes with the five oldest first', async () => {
+    // Prepare
+    const userId = await person();
+    const members = [];
+    for (const text of ['one', 'two', 'three', 'four', 'five']) {
+      members.push(await comment(userId, text));
+      advance(1);
+    }
+    const digestId = members[0]?.digestId ?? '';
+
+    // Act
+    const early = await services().dispatch.fire(digestId, 'window');
+    advance(600);
+    const fired = await services().dispatch.fire(digestId, 'window');
+
+    // Assess
+    expect(new Set(members.map((member) => member.digestId))).toEqual(new Set([digestId]));
+    expect(early.outcome).toBe('not_due');
+    expect(fired).toEqual({ outcome: 'dispatched' });
+    const [job, ...more] = await emailJobsOf(digestId);
+    expect(more).toEqual([]);
+    expect(job?.payload).toEqual({
+      count: 5,
+      items: ['one', 'two', 'three', 'four', 'five'].map((text) => ({ text, thread_id: 'T-1' })),
+    });
+    for (const member of members) expect((await notifications.find(member.id))?.status).toBe('digested');
+  });
+
+  it('keeps threads apart, and goes at once when full, before its window closes', async () => {
+    // Prepare
+    const userId = await person();
+    const other = await comment(userId, 'elsewhere', 'T-2');
+    const full = [];
+    for (let index = 0; index < FULL_AT; index++) full.push(await comment(userId, `c${index}`, 'T-3'));
+    const digestId = full[0]?.digestId ?? '';
+
+    // Act: its time has not come, but it is full
+    const fired = await services().dispatch.fire(digestId, 'full');
+
+    // Assess
+    expect(other.digestId).not.toBe(digestId);
+    expect(fired).toEqual({ outcome: 'dispatched' });
+    expect((await emailJobsOf(digestId))[0]?.payload.count).toBe(FULL_AT);
+    // The next comment of the thread opens the next digest.
+    expect((await comment(userId, 'later', 'T-3')).digestId).not.toBe(digestId);
+  });
+
+  it('takes a member arriving while the digest is flushed into the flush, or into the next digest: never lost, never in both', async () => {
+    // Prepare: a digest of two, flushed while a third arrives between its read and its write, and a fourth after it
+    const userId = await person();
+    const first = await comment(userId, 'first');
+    await comment(userId, 'second');
+    advance(600);
+    let during: { id: string; digestId: string } | undefined;
+    const interleaving = services();
+    const racing = new ScheduledDispatch({
+      ...interleaving.common,
+      notifications: Object.assign(Object.create(notifications), {
+        markDispatched: async (...args: Parameters<NotificationsStore['markDispatched']>) => {
+          during ??= await comment(userId, 'during');
+          return notifications.markDispatched(...args);
+        },
+      }),
+    });
+
+    // Act
+    const fired = await racing.fire(first.digestId, 'window');
+    const after = await comment(userId, 'after');
+
+    // Assess
+    expect(fired).toEqual({ outcome: 'dispatched' });
+    expect(during?.digestId).toBe(first.digestId);
+    expect((await emailJobsOf(first.digestId))[0]?.payload.items).toEqual(
+      ['first', 'second', 'during'].map((text) => ({ text, thread_id: 'T-1' })),
+    );
+    expect(after.digestId).not.toBe(first.digestId);
+    expect((await notifications.find(after.digestId))?.members?.map((member) => member.notification_id)).toEqual([
+      after.id,
+    ]);
+  });
+
+  it('leaves out a member cancelled before the flush; one cancelled after it was sent is 409', async () => {
+    // Prepare
+    const userId = await person();
+    const keep = await comment(userId, 'keep');
+    const drop = await comment(userId, 'drop');
+    const { cancellation, dispatch } = services();
+
+    // Act
+    const cancelled = await cancellation.cancel(drop.id, producer);
+    advance(600);
+    await dispatch.fire(keep.digestId, 'window');
+    const late = await cancellation.cancel(keep.id, producer).catch((error: Error) => error);
+
+    // Assess
+    expect(cancelled).toMatchObject({ status: 'cancelled', cancelled: ['email'] });
+    expect((await emailJobsOf(keep.digestId))[0]?.payload).toEqual({
+      count: 1,
+      items: [{ text: 'keep', thread_id: 'T-1' }],
+    });
+    expect(late).toMatchObject({ statusCode: 409, code: 'already_sent' });
+  });
+
+  it('opens one digest when six members of a new window arrive at the same moment', async () => {
+    // Prepare
+    const userId = await person();
+
+    // Act
+    const members = await Promise.all(Array.from({ length: 6 }, (_, index) => comment(userId, `m${index}`, 'T-9')));
+
+    // Assess
+    const digests = new Set(members.map((member) => member.digestId));
+    expect(digests.size).toBe(1);
+    const [digestId] = digests;
+    expect((await notifications.find(digestId ?? ''))?.member_count).toBe(6);
   });
 });
