@@ -84,12 +84,12 @@ async function drillDrain(
   ]);
   const queue = new DispatchQueue(resources.dispatchQueue.url, sqs);
   const twice = {
-    sendAll: async (due: readonly { notificationId: string; delaySeconds: number }[]) => {
+    sendAll: async (due: Parameters<typeof queue.sendAll>[0]) => {
       const taken = await queue.sendAll(due);
       await queue.sendAll(
-        due.map(({ notificationId, delaySeconds }) => ({
-          notificationId,
-          delaySeconds: delaySeconds + 1 + Math.floor(Math.random() * DRILL_LATENESS_SECONDS),
+        due.map((entry) => ({
+          ...entry,
+          delaySeconds: entry.delaySeconds + 1 + Math.floor(Math.random() * DRILL_LATENESS_SECONDS),
         })),
       );
       return taken;

@@ -4,6 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ChannelQueues } from '../shared/adapters/channel-queues.js';
+import { DeferredJobs } from '../shared/adapters/deferred-jobs.js';
 import { DigestWindows } from '../shared/adapters/digest-windows.js';
 import { DispatchQueue, dispatchMessageSchema } from '../shared/adapters/dispatch-queue.js';
 import { FrequencyCounters } from '../shared/adapters/frequency-counters.js';
@@ -36,6 +37,7 @@ const scheduled = new ScheduledDispatch({
   suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers),
   categories: categoryCatalogue(),
   frequencyCounters: new FrequencyCounters(notificationsTable, documentClient),
+  deferredJobs: new DeferredJobs(notificationsTable, documentClient),
   digests: new DigestCollector({
     windows: new DigestWindows(notificationsTable, documentClient, notifications),
     handOff: new ScheduleHandOff({ dispatchQueue, notifications, clock: () => new Date() }),
@@ -51,9 +53,11 @@ async function fire(record: SQSRecord): Promise<void> {
     countWith('ScheduledDispatches', { outcome: 'unreadable' });
     return;
   }
-  const { notification_id } = parsed.data;
-  logger.appendKeys({ notification_id });
-  const result = await scheduled.fire(notification_id, record.messageId);
+  const { notification_id, channel } = parsed.data;
+  logger.appendKeys({ notification_id, ...(channel ? { channel } : {}) });
+  const result = channel
+    ? await scheduled.release(notification_id, channel)
+    : await scheduled.fire(notification_id, record.messageId);
   if (result.outcome === 'not_due') {
     // Early (a message's delay is at most 15 minutes): it waits again for the rest.
     await dispatchQueue.send(notification_id, result.waitSeconds);

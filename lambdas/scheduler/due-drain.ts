@@ -1,3 +1,4 @@
+import { deferredChannelOf } from '../shared/adapters/deferred-jobs.js';
 import type { DispatchQueue } from '../shared/adapters/dispatch-queue.js';
 import type { NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { DISPATCH_LOOKAHEAD_SECONDS, DUE_INDEX_SHARDS, dueShard, secondsUntil } from '../shared/domain/schedule.js';
@@ -50,12 +51,14 @@ export class DueDrain {
     for await (const due of this.deps.notifications.dueBy(shard, until, this.pageSize)) {
       if (due.length === 0) continue;
       const taken = await this.deps.dispatchQueue.sendAll(
-        due.map(({ notificationId, dueAt }) => ({
-          notificationId,
-          delaySeconds: secondsUntil(new Date(dueAt), now),
-        })),
+        due.map(({ notificationId, sortKey, dueAt }) => {
+          const channel = deferredChannelOf(sortKey);
+          return { notificationId, ...(channel ? { channel } : {}), delaySeconds: secondsUntil(new Date(dueAt), now) };
+        }),
       );
-      await Promise.all([...taken].map((id) => this.deps.notifications.leaveDueIndex(id)));
+      await Promise.all(
+        due.flatMap((entry, index) => (taken.has(index) ? [this.deps.notifications.leaveDueIndex(entry)] : [])),
+      );
       queued += taken.size;
       refused += due.length - taken.size;
       if (taken.size < due.length) {

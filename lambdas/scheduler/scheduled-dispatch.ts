@@ -1,3 +1,5 @@
+import type { Channel } from '../channels/registry.js';
+import type { DeferredJobs } from '../shared/adapters/deferred-jobs.js';
 import type { NotificationItem, NotificationsStore } from '../shared/adapters/notifications-store.js';
 import type { TemplatesStore } from '../shared/adapters/templates-store.js';
 import {
@@ -9,6 +11,7 @@ import {
 import type { DigestCollector } from '../shared/dispatch/digest-collector.js';
 import { mustArrive } from '../shared/domain/categories.js';
 import { digestPayload } from '../shared/domain/digest.js';
+import { delaySecondsUntil } from '../shared/domain/quiet-hours.js';
 import { secondsUntil } from '../shared/domain/schedule.js';
 import { logger } from '../shared/observability.js';
 
@@ -16,10 +19,18 @@ export interface ScheduledDispatchDependencies extends DispatchDependencies {
   readonly templates: Pick<TemplatesStore, 'find'>;
   readonly notifications: Pick<
     NotificationsStore,
-    'find' | 'markDispatched' | 'cancelScheduled' | 'recordEnqueueOutcome' | 'startDigesting' | 'markDigested'
+    | 'find'
+    | 'markDispatched'
+    | 'markJobsQueued'
+    | 'cancelScheduled'
+    | 'recordEnqueueOutcome'
+    | 'startDigesting'
+    | 'markDigested'
   >;
   /** Where a scheduled notification of a digest type goes at its time. */
   readonly digests: Pick<DigestCollector, 'collect'>;
+  /** Channel jobs set aside for a long quiet-hours wait, put back on their queues when due. */
+  readonly deferredJobs: Pick<DeferredJobs, 'find'>;
   readonly clock?: () => Date;
 }
 
@@ -32,7 +43,9 @@ const DIGEST_ATTEMPTS = 10;
  * do: `cancelled`, `duplicate` (another firing dispatched it), `missing` (no such record).
  */
 export type DispatchOutcome =
-  | { readonly outcome: 'dispatched' | 'requeued' | 'cancelled' | 'duplicate' | 'missing' | 'digested' }
+  | {
+      readonly outcome: 'dispatched' | 'requeued' | 'cancelled' | 'duplicate' | 'missing' | 'digested' | 'released';
+    }
   | { readonly outcome: 'not_due'; readonly waitSeconds: number };
 
 /**
@@ -91,12 +104,32 @@ export class ScheduledDispatch {
         at: now.toISOString(),
         ...(item.kind === 'digest' ? { digestVersion: item.digest_version } : {}),
       });
-      // Not won: cancelled, dispatched by another firing, or a digest whose members changed since it was read.
-      if (!won) continue;
+      if (!won) {
+        // Cancelled, dispatched by another firing, or a digest whose members changed since it was read: this plan is
+        // not carried out, and the frequency-cap slots it took go back.
+        await this.dispatch.giveBack(plan, request.user_id);
+        continue;
+      }
       await this.dispatch.enqueue(notificationId, plan.jobs, undefined, 'the dispatch queue retries');
+      // Every job is on its queue: a later firing of the same message (SQS delivers at least once) has nothing to do.
+      await this.deps.notifications.markJobsQueued(notificationId).catch((error: Error) => {
+        logger.warn('could not record that the jobs are queued; a redelivery queues them again', { error: error.name });
+      });
       return { outcome: 'dispatched' };
     }
     throw new Error('a digest kept changing while it was dispatched; the dispatch queue retries');
+  }
+
+  /**
+   * A channel job set aside until the end of a long quiet-hours window, due now: back on its channel's queue, whose
+   * worker decides it again (and sends it once, by its claim, however often this fires).
+   */
+  async release(notificationId: string, channel: Channel): Promise<DispatchOutcome> {
+    const deferred = await this.deps.deferredJobs.find(notificationId, channel);
+    if (!deferred) return { outcome: 'missing' };
+    const notBefore = deferred.job.not_before ? new Date(deferred.job.not_before) : this.clock();
+    await this.deps.queues.send(deferred.job, delaySecondsUntil(notBefore, this.clock()), deferred.addressKeys);
+    return { outcome: 'released' };
   }
 
   /** A scheduled member of a digest type, at its time (or again, after a firing that died half-way). */
@@ -116,7 +149,7 @@ export class ScheduledDispatch {
   /** A record no longer scheduled: cancelled, dispatched by another firing, or by this one before a failure. */
   private async afterDispatch(item: NotificationItem, messageId: string): Promise<DispatchOutcome> {
     if (item.status === 'cancelled') return { outcome: 'cancelled' };
-    if (item.dispatched_by !== messageId) return { outcome: 'duplicate' };
+    if (item.dispatched_by !== messageId || item.jobs_queued_at !== undefined) return { outcome: 'duplicate' };
     const request = requestOf(item);
     if (!request) return { outcome: 'cancelled' };
     // This firing recorded the dispatch and then failed to queue every job: queue those not known to be on their

@@ -5,14 +5,19 @@
  * Its verdict depends on what happened, not on how fast: a delivery still on its way (its job in a queue) when the
  * deadline passes is reported as such, never as a loss, and a crash scenario crashes a bounded number of times.
  *
+ * One scenario schedules its stream instead (send_at a few seconds ahead) while every schedule fires twice, and
+ * cancels some of it at once: what was cancelled must never go out, and the rest once, never before its time.
+ *
  * FAULT_NOTIFICATIONS sets the stream's length over all scenarios: `npm run test:faults` sends 2,000, `npm test` 300.
+ * FAULT_LOG_DIR, when set, keeps each scenario's platform output there (<scenario>.log), to read after a run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { NotificationApiError, type NotificationClient } from '@notification-platform/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partsOf, type SesRecord } from '../../lambdas/channels/email/outbox.js';
 import { LOCAL_RESOURCE_NAMES, TABLES, type TableKey } from '../../lambdas/shared/platform/resources.js';
@@ -33,18 +38,27 @@ type Channel = (typeof CHANNELS)[number];
 interface Scenario {
   readonly name: string;
   readonly twilioFails?: boolean;
+  /** Every notification is scheduled (send_at a few seconds ahead), and every `cancelEvery`th is cancelled at once. */
+  readonly scheduled?: { readonly cancelEvery: number };
   readonly drill: Partial<FaultDrill>;
   /** What shows the fault was really injected. */
   readonly evidence: (row: Row) => number;
 }
 
 const TOTAL = Number(process.env.FAULT_NOTIFICATIONS ?? 2_000);
-const SCENARIOS_COUNT = 6;
+const SCENARIOS_COUNT = 7;
 const PER_SCENARIO = Math.ceil(TOTAL / SCENARIOS_COUNT);
 // Each channel's worker dies at its own provider call number PER_SCENARIO / 4 (retries and re-sends count too), and
 // at most CRASHES_PER_CHANNEL times: each crash sends jobs round again, and re-sends must not feed more crashes.
 const CRASH_AT_CALL = Math.max(5, Math.ceil(PER_SCENARIO / 4));
 const CRASHES_PER_CHANNEL = 2;
+// A scheduled send goes out 2 to 15 s after it is sent, spread at random. Well inside the lookahead, so each waits on the
+// dispatch queue's own delay (DISPATCH_LOOKAHEAD_SECONDS), the precise part of any schedule; no longer than the drill's
+// visibility timeout (15 s), so the scenario takes about as long as the others. At least 2 s: the cancel right after
+// the answer should come first, and when it does not (a busy machine), its answer says what it still stopped.
+const SCHEDULE_AHEAD_SECONDS = { min: 2, max: 15 };
+// send_at is RFC 3339 with an offset: a spread of them (minutes east of UTC), since only the instant may count.
+const SEND_AT_OFFSETS = [60, -300, 330, 0];
 
 // A third of Twilio's faults each: 429, 500, and an answer slower than the SMS client's 5 s timeout.
 const TWILIO_FAULTS: TwilioFault[] = [
@@ -62,6 +76,12 @@ const SCENARIOS: Scenario[] = [
     name: 'worker killed mid-batch',
     drill: { crashAtCall: CRASH_AT_CALL, crashesPerChannel: CRASHES_PER_CHANNEL },
     evidence: (row) => row.restarts,
+  },
+  {
+    name: 'every schedule fires twice',
+    scheduled: { cancelEvery: 7 },
+    drill: { duplicateSchedules: true },
+    evidence: (row) => row.firedTwice,
   },
   {
     name: 'all together',
@@ -96,6 +116,22 @@ interface Row {
   readonly workerRetries: number;
   readonly twilioFaults: number;
   readonly doubledBatches: number;
+  /** Dispatch batches the scheduler handed over twice. */
+  readonly firedTwice: number;
+  readonly scheduled: number;
+  /** Scheduled and cancelled whole: nothing of it may go out. */
+  readonly cancelled: number;
+  /** Cancels that came after the dispatch (its answer: partly cancelled, or nothing left to stop). */
+  readonly lateCancels: number;
+  /** Channels the cancels stopped: none of them may be delivered. */
+  readonly stoppedChannels: number;
+  readonly sentThoughCancelled: number;
+  /** Cancelled whole, and its status does not say so. */
+  readonly cancelUnrecorded: number;
+  /** Scheduled, not cancelled, and never dispatched (no dispatched_at). */
+  readonly undispatched: number;
+  /** Dispatched before its send_at. */
+  readonly dispatchedEarly: number;
   readonly seconds: number;
 }
 
@@ -125,7 +161,7 @@ describe(`fault injection: ${PER_SCENARIO * SCENARIOS.length} notifications over
       rows.push(row);
 
       expect(row.accepted).toBe(PER_SCENARIO);
-      expect(row.expected).toBe(PER_SCENARIO * CHANNELS.length);
+      expect(row.expected).toBe(PER_SCENARIO * CHANNELS.length - row.stoppedChannels);
       expect(row.losses, 'deliveries neither made, nor dead-lettered, nor in any queue').toBe(0);
       expect(
         row.onTheirWay,
@@ -136,6 +172,15 @@ describe(`fault injection: ${PER_SCENARIO * SCENARIOS.length} notifications over
       expect(row.serverErrors).toBe(0);
       expect(row.unavailableWithoutRetryAfter).toBe(0);
       expect(scenario.evidence(row)).toBeGreaterThan(0);
+      if (scenario.scheduled) {
+        expect(row.scheduled).toBe(PER_SCENARIO);
+        expect(row.cancelled + row.lateCancels).toBe(Math.ceil(PER_SCENARIO / scenario.scheduled.cancelEvery));
+        expect(row.cancelled, 'no cancel came before its dispatch').toBeGreaterThan(0);
+      }
+      expect(row.sentThoughCancelled, 'deliveries on a channel a cancel had stopped').toBe(0);
+      expect(row.cancelUnrecorded, 'notifications cancelled whole whose status does not say cancelled').toBe(0);
+      expect(row.undispatched, 'scheduled notifications, not cancelled, never dispatched').toBe(0);
+      expect(row.dispatchedEarly, 'scheduled notifications dispatched before their send_at').toBe(0);
       // Every log line of every process: ids only.
       for (const secret of secrets) expect(log.includes(secret), 'a contact or payload value in the logs').toBe(false);
       expect(log.match(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g) ?? []).toEqual([]);
@@ -172,23 +217,40 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
     const refs = Array.from({ length: PER_SCENARIO }, () => `ref${randomBytes(16).toString('hex')}`);
     const notifications = new Map<string, string>(); // notification id -> ref
     const expected = new Set<string>(); // ref/channel
-    await inParallel(refs, 6, async (ref) => {
-      const user = users[notifications.size % users.length] as DrillUser;
-      const answer = await producer.sendNotification({
-        body: { user_id: user.id, type: 'drill', payload: { ref } },
-        idempotencyKey: randomUUID(),
-      });
-      notifications.set(answer.notification_id, ref);
-      for (const [channel, state] of Object.entries(answer.channels))
-        if (state?.status === 'queued') expected.add(`${ref}/${channel}`);
-    });
+    const schedules = new Map<string, Schedule>(); // notification id -> its schedule, and its cancel's outcome
+    const stopped = new Set<string>(); // ref/channel a cancel stopped: never to be delivered
+    await inParallel(
+      refs.map((ref, index) => ({ ref, index })),
+      6,
+      async ({ ref, index }) => {
+        const user = users[notifications.size % users.length] as DrillUser;
+        const sendAt = scenario.scheduled ? sendAtFor(index) : undefined;
+        const answer = await producer.sendNotification({
+          body: { user_id: user.id, type: 'drill', payload: { ref }, ...(sendAt ? { send_at: sendAt } : {}) },
+          idempotencyKey: randomUUID(),
+        });
+        notifications.set(answer.notification_id, ref);
+        for (const [channel, state] of Object.entries(answer.channels))
+          if (state?.status === 'queued') expected.add(`${ref}/${channel}`);
+        if (answer.status !== 'scheduled' || !scenario.scheduled || !sendAt) return;
+        // Its channels are decided when it falls due: each user has all three, so all three, less what a cancel stops.
+        const cancel =
+          index % scenario.scheduled.cancelEvery === 0 ? await cancelAtOnce(producer, answer.notification_id) : null;
+        schedules.set(answer.notification_id, { sendAt, cancel });
+        for (const channel of CHANNELS)
+          if (cancel?.stopped.includes(channel)) stopped.add(`${ref}/${channel}`);
+          else expected.add(`${ref}/${channel}`);
+      },
+    );
 
     const queues = await locateChannelQueues(sqs, prefix);
-    await untilQuiet(expected, notifications, queues, platform);
+    const dispatchQueue = await queueUrl(LOCAL_RESOURCE_NAMES.dispatchQueue(prefix));
+    await untilQuiet(expected, notifications, queues, dispatchQueue, platform);
     const sent = await providerDeliveries();
     const dead = await deadLettered(queues, notifications, platform, tally);
-    const queued = await stillQueued(queues, notifications);
+    const queued = await stillQueued(queues, dispatchQueue, notifications);
     const window = crashWindow(journal, notifications);
+    const timing = await scheduleOutcomes(producer, schedules);
 
     let delivered = 0;
     let losses = 0;
@@ -206,6 +268,7 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
       duplicatesBeyondWindow += duplicates - explained;
     }
     const log = platform.output();
+    keepLog(scenario, log);
     const row: Row = {
       scenario: scenario.name,
       accepted: notifications.size,
@@ -223,6 +286,13 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
       workerRetries: log.split('"message":"delivery failed; retrying later"').length - 1,
       twilioFaults: sandbox.requests.filter((request) => request.fault !== null).length,
       doubledBatches: log.split('"event":"fault_drill_duplicated"').length - 1,
+      firedTwice: log.split('"event":"fault_drill_fired_twice"').length - 1,
+      scheduled: schedules.size,
+      cancelled: [...schedules.values()].filter(({ cancel }) => cancel?.whole).length,
+      lateCancels: [...schedules.values()].filter(({ cancel }) => cancel && !cancel.whole).length,
+      stoppedChannels: stopped.size,
+      sentThoughCancelled: [...stopped].filter((key) => sent.has(key)).length,
+      ...timing,
       seconds: Math.round((Date.now() - started) / 1000),
     };
     const secrets = [...refs, ...users.flatMap((user) => [user.email, user.phone, user.token])];
@@ -234,9 +304,18 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
   }
 }
 
+/** The platform's output of a scenario, kept under FAULT_LOG_DIR when it is set: a run's evidence, beyond its table. */
+function keepLog(scenario: Scenario, log: string): void {
+  const directory = process.env.FAULT_LOG_DIR;
+  if (!directory) return;
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(join(directory, `${scenario.name.replace(/[^A-Za-z0-9]+/g, '-')}.log`), log);
+}
+
 /** The scenario's tables and queues: an emulator that outlives the suite does not keep 2,000 notifications. */
 async function removeScenarioResources(prefix: string): Promise<void> {
   const queues = await locateChannelQueues(sqs, prefix).catch(() => undefined);
+  const otherQueues = [LOCAL_RESOURCE_NAMES.erasureQueue(prefix), LOCAL_RESOURCE_NAMES.dispatchQueue(prefix)];
   await Promise.allSettled([
     ...Object.keys(TABLES).map((key) =>
       dynamoDb.send(new DeleteTableCommand({ TableName: LOCAL_RESOURCE_NAMES.table(prefix, key as TableKey) })),
@@ -244,13 +323,82 @@ async function removeScenarioResources(prefix: string): Promise<void> {
     ...Object.values(queues ?? {}).flatMap(({ url, deadLetterUrl }) =>
       [url, deadLetterUrl].map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))),
     ),
-    ...[LOCAL_RESOURCE_NAMES.erasureQueue(prefix), `${LOCAL_RESOURCE_NAMES.erasureQueue(prefix)}-dlq`].map(
-      async (QueueName) => {
-        const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName }));
-        await sqs.send(new DeleteQueueCommand({ QueueUrl }));
-      },
-    ),
+    ...otherQueues
+      .flatMap((name) => [name, `${name}-dlq`])
+      .map(async (QueueName) => sqs.send(new DeleteQueueCommand({ QueueUrl: await queueUrl(QueueName) }))),
   ]);
+}
+
+async function queueUrl(QueueName: string): Promise<string> {
+  return (await sqs.send(new GetQueueUrlCommand({ QueueName }))).QueueUrl ?? '';
+}
+
+/** A scheduled notification: its send_at as sent (the producer's word), and what its cancel stopped (null: none). */
+interface Schedule {
+  readonly sendAt: string;
+  readonly cancel: CancelOutcome | null;
+}
+
+interface CancelOutcome {
+  /** Cancelled whole: nothing of it goes out, and its status says cancelled. */
+  readonly whole: boolean;
+  readonly stopped: readonly Channel[];
+}
+
+/**
+ * The `index`th notification's send_at: 2 to 15 s from now, at random to the millisecond (so that the cancelled ones,
+ * every 7th, are not all due at the same few seconds, and a send_at between two whole seconds is met too), written
+ * in one of several offsets.
+ */
+function sendAtFor(index: number): string {
+  const { min, max } = SCHEDULE_AHEAD_SECONDS;
+  const at = new Date(Date.now() + Math.round((min + Math.random() * (max - min)) * 1000));
+  return rfc3339(at, SEND_AT_OFFSETS[index % SEND_AT_OFFSETS.length] ?? 0);
+}
+
+/** `at` as RFC 3339 with the offset `offsetMinutes` east of UTC, e.g. 2027-01-05T10:00:00.000+01:00. */
+function rfc3339(at: Date, offsetMinutes: number): string {
+  const wallClock = new Date(at.getTime() + offsetMinutes * 60_000).toISOString().slice(0, -1);
+  const magnitude = Math.abs(offsetMinutes);
+  const hours = String(Math.floor(magnitude / 60)).padStart(2, '0');
+  const minutes = String(magnitude % 60).padStart(2, '0');
+  return `${wallClock}${offsetMinutes < 0 ? '-' : '+'}${hours}:${minutes}`;
+}
+
+/**
+ * Cancels a scheduled notification right after it was accepted. Whether the cancel or the dispatch came first is the
+ * platform's to decide (one conditional write), not a verdict: a cancel after the dispatch stops the channels not yet
+ * sent, and answers 409 when there are none. Its answer says what it stopped, and that is what is then held to.
+ */
+async function cancelAtOnce(producer: NotificationClient, notificationId: string): Promise<CancelOutcome> {
+  try {
+    const answer = await producer.cancelNotification({ path: { notification_id: notificationId } });
+    return { whole: answer.status === 'cancelled', stopped: answer.cancelled };
+  } catch (error) {
+    if (error instanceof NotificationApiError && error.status === 409) return { whole: false, stopped: [] };
+    throw error;
+  }
+}
+
+/**
+ * What each scheduled notification's record says once the queues are quiet: one cancelled whole must say
+ * `cancelled`; any other must have been dispatched, and not before its send_at (the instants compared, not the text).
+ */
+async function scheduleOutcomes(
+  producer: NotificationClient,
+  schedules: Map<string, Schedule>,
+): Promise<Pick<Row, 'cancelUnrecorded' | 'undispatched' | 'dispatchedEarly'>> {
+  let cancelUnrecorded = 0;
+  let undispatched = 0;
+  let dispatchedEarly = 0;
+  await inParallel([...schedules], 6, async ([notificationId, { sendAt, cancel }]) => {
+    const record = await producer.getNotification({ path: { notification_id: notificationId } });
+    if (cancel?.whole) {
+      if (record.status !== 'cancelled') cancelUnrecorded++;
+    } else if (record.dispatched_at === undefined) undispatched++;
+    else if (Date.parse(record.dispatched_at) < Date.parse(sendAt)) dispatchedEarly++;
+  });
+  return { cancelUnrecorded, undispatched, dispatchedEarly };
 }
 
 interface DrillUser {
@@ -348,29 +496,41 @@ function crashWindow(journal: string, notifications: Map<string, string>): Map<s
   return window;
 }
 
-/** The deliveries whose job is still in its channel's queue (visible, in flight or delayed), by ref/channel. */
+/**
+ * The deliveries whose job is still in its channel's queue (visible, in flight or delayed), by ref/channel; and those
+ * of a scheduled notification still waiting on the dispatch queue, on every channel.
+ */
 async function stillQueued(
   queues: Record<Channel, ChannelQueueUrls>,
+  dispatchQueue: string,
   notifications: Map<string, string>,
 ): Promise<Set<string>> {
   const queued = new Set<string>();
+  const refOf = (message: { Body: string }) =>
+    notifications.get((JSON.parse(message.Body) as { notification_id: string }).notification_id);
   for (const channel of CHANNELS) {
     for (const message of await messagesIn(queues[channel].url)) {
-      const ref = notifications.get((JSON.parse(message.Body) as { notification_id: string }).notification_id);
+      const ref = refOf(message);
       if (ref) queued.add(`${ref}/${channel}`);
     }
+  }
+  for (const message of await messagesIn(dispatchQueue)) {
+    const ref = refOf(message);
+    if (ref) for (const channel of CHANNELS) queued.add(`${ref}/${channel}`);
   }
   return queued;
 }
 
 /**
  * Until every expected delivery was made or rests in a DLQ, and no queue holds anything, twice in a row; or until
- * the deadline, after which the counts say what was still on its way.
+ * the deadline, after which the counts say what was still on its way. The dispatch queue too: a cancelled schedule's
+ * firings must have come and gone before a delivery it should not make can be ruled out.
  */
 async function untilQuiet(
   expected: Set<string>,
   notifications: Map<string, string>,
   queues: Record<Channel, ChannelQueueUrls>,
+  dispatchQueue: string,
   platform: DrilledPlatform,
 ): Promise<void> {
   // Bounded by progress: jobs leaving the queues, deliveries and dead letters adding up. A busy machine is slow,
@@ -380,9 +540,10 @@ async function untilQuiet(
   while (quietTimes < 2) {
     if (bound.passed) return; // the counts will show what is missing
     await pause(1_000);
-    const queued = await Promise.all(CHANNELS.map(async (channel) => (await messagesIn(queues[channel].url)).length));
+    const urls = [...CHANNELS.map((channel) => queues[channel].url), dispatchQueue];
+    const queued = await Promise.all(urls.map(async (url) => (await messagesIn(url)).length));
     if (queued.some((count) => count > 0)) {
-      bound.observe(`queued ${queued.join('/')}`);
+      bound.observe(`queued ${queued.join('/')} (${[...CHANNELS, 'dispatch'].join('/')})`);
       quietTimes = 0;
       continue;
     }
@@ -416,6 +577,11 @@ function table(results: readonly Row[]): string {
     ['restarts', (row) => row.restarts],
     ['worker retries', (row) => row.workerRetries],
     ['Twilio faults', (row) => row.twilioFaults],
+    ['scheduled', (row) => row.scheduled],
+    ['cancelled', (row) => row.cancelled],
+    ['late cancels', (row) => row.lateCancels],
+    ['sent if cancelled', (row) => row.sentThoughCancelled],
+    ['early', (row) => row.dispatchedEarly],
     ['s', (row) => row.seconds],
   ];
   const cells = [

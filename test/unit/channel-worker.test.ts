@@ -61,6 +61,11 @@ function worker(options: { result?: DeliveryResult; completes?: boolean; suppres
   };
   const deps: WorkerDependencies = {
     deliverer,
+    deferredJobs: {
+      setAside: async () => {
+        calls.push('setAside');
+      },
+    },
     categories: SHIPPED_CATEGORIES,
     users: {
       // Written down when the read answers, so the order shows what waited for it.
@@ -90,7 +95,11 @@ function worker(options: { result?: DeliveryResult; completes?: boolean; suppres
         return true;
       },
     },
-    queues: { send: async () => {} },
+    queues: {
+      send: async (_job, delaySeconds) => {
+        calls.push(`sendBack:${delaySeconds}`);
+      },
+    },
     suppressions: {
       lookupKeysOf: async (channel, address) => lookupKeys(PEPPERS, channel, address),
       anySuppressed: async (keys) => {
@@ -200,5 +209,17 @@ describe('ChannelWorker', () => {
 
     expect(states.map((state) => state.reason)).toEqual(['dead_lettered_after_8_attempts:twilio_throttled']);
     expect(calls.at(-1)).toBe('deadLetter:dead_lettered_after_8_attempts:twilio_throttled');
+  });
+
+  it('sends back a job due within the lookahead with its delay, and sets one due later aside for the scheduler', async () => {
+    const soon = worker();
+    const later = worker();
+
+    await soon.worker.handle(record({ ...job, not_before: new Date(NOW.getTime() + 600_000).toISOString() }));
+    await later.worker.handle(record({ ...job, not_before: new Date(NOW.getTime() + 8 * 3600_000).toISOString() }));
+
+    // Neither is claimed: a job not yet due is not the worker's to send.
+    expect(soon.calls).toEqual(['sendBack:600']);
+    expect(later.calls).toEqual(['setAside']);
   });
 });

@@ -28,6 +28,8 @@ export interface NotificationItem {
   readonly request?: Pick<NotificationRequest, 'payload' | 'channels'>;
   readonly dispatched_by?: string;
   readonly dispatched_at?: string;
+  /** When the dispatch had every job on its queue: a later firing of the same message then does nothing. */
+  readonly jobs_queued_at?: string;
   /** The producer's cancel key, and the index key it is found by (producer#key, so one producer's never another's). */
   readonly cancel_key?: string;
   readonly cancel_ref?: string;
@@ -64,6 +66,14 @@ export type RecordedOutcome =
   | { readonly result: 'unchanged'; readonly notification?: undefined };
 
 export const NOTIFICATION_RETENTION_SECONDS = 30 * 24 * 3600;
+
+/** An entry of the due-time index: a scheduled notification's record, or a channel job set aside beside it. */
+export interface DueEntry {
+  readonly notificationId: string;
+  /** The item's sort key: `notification` for the record, `deferral#<channel>` for a job set aside. */
+  readonly sortKey: string;
+  readonly dueAt: string;
+}
 
 /** A cancel key's index key: the producer's name first, so one producer's key never finds another's notifications. */
 export function cancelRefOf(producer: string, cancelKey: string): string {
@@ -175,11 +185,7 @@ export class NotificationsStore {
    * The scheduled notifications in one shard of the due-time index that are due by `until`, soonest first, a page at a
    * time (the index is eventually consistent: one that just left it may still be listed, and is then queued again).
    */
-  async *dueBy(
-    shard: string,
-    until: string,
-    pageSize: number,
-  ): AsyncGenerator<{ notificationId: string; dueAt: string }[]> {
+  async *dueBy(shard: string, until: string, pageSize: number): AsyncGenerator<DueEntry[]> {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.query({
@@ -192,6 +198,7 @@ export class NotificationsStore {
       });
       yield (page.Items ?? []).map((item) => ({
         notificationId: String(item.pk).slice(NOTIFICATION_KEY_PREFIX.length),
+        sortKey: String(item.sk),
         dueAt: String(item.due_at),
       }));
       ExclusiveStartKey = page.LastEvaluatedKey;
@@ -212,12 +219,15 @@ export class NotificationsStore {
     );
   }
 
-  /** Takes a notification out of the due-time index: it is on the dispatch queue now (or was cancelled). */
-  async leaveDueIndex(notificationId: string): Promise<void> {
+  /**
+   * Takes an entry out of the due-time index (a notification's record, or a channel job set aside beside it): it is on
+   * the dispatch queue now, or was cancelled.
+   */
+  async leaveDueIndex(entry: Pick<DueEntry, 'notificationId' | 'sortKey'>): Promise<void> {
     await conditionHeld(
       this.client.update({
         TableName: this.tableName,
-        Key: notificationKey(notificationId),
+        Key: { pk: `${NOTIFICATION_KEY_PREFIX}${entry.notificationId}`, sk: entry.sortKey },
         UpdateExpression: 'REMOVE due_shard, due_at',
         ConditionExpression: 'attribute_exists(pk)',
       }),
@@ -257,6 +267,19 @@ export class NotificationsStore {
           ':scheduled': 'scheduled',
           ...(digest ? { ':version': dispatch.digestVersion } : {}),
         },
+      }),
+    );
+  }
+
+  /** Records that a dispatched notification has every job on its queue. */
+  async markJobsQueued(notificationId: string): Promise<void> {
+    await conditionHeld(
+      this.client.update({
+        TableName: this.tableName,
+        Key: notificationKey(notificationId),
+        UpdateExpression: 'SET jobs_queued_at = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': new Date().toISOString() },
       }),
     );
   }

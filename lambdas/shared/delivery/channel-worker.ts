@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import type { Channel } from '../../channels/registry.js';
 import { addressKeysOf, type ChannelQueues } from '../adapters/channel-queues.js';
+import type { DeferredJobs } from '../adapters/deferred-jobs.js';
 import type { DeliveryClaims } from '../adapters/delivery-claims.js';
 import { NOTIFICATION_RETENTION_SECONDS, type NotificationsStore } from '../adapters/notifications-store.js';
 import type { SuppressionList } from '../adapters/suppression-list.js';
@@ -18,6 +19,7 @@ import { resolveChannels } from '../domain/channel-resolution.js';
 import type { ChannelState } from '../domain/notification.js';
 import { delaySecondsUntil } from '../domain/quiet-hours.js';
 import { retryDelaySeconds } from '../domain/retry-policy.js';
+import { dueWithinLookahead, secondsUntil } from '../domain/schedule.js';
 import { logger, metrics } from '../observability.js';
 import { type ChannelJob, channelJobSchema } from '../schemas/channel-job.js';
 import type { ChannelDeliverer } from './channel-deliverer.js';
@@ -29,6 +31,8 @@ export interface WorkerDependencies {
   readonly notifications: Pick<NotificationsStore, 'recordChannelState'>;
   readonly claims: Pick<DeliveryClaims, 'claim' | 'complete' | 'release'>;
   readonly queues: Pick<ChannelQueues, 'send'>;
+  /** Where a job waits that must wait beyond the dispatch lookahead (a long quiet-hours window). */
+  readonly deferredJobs: Pick<DeferredJobs, 'setAside'>;
   readonly suppressions: Pick<SuppressionList, 'anySuppressed' | 'lookupKeysOf'>;
   readonly categories: CategoryCatalogue;
   /** Hides the record for this many seconds before SQS offers it again. */
@@ -223,8 +227,16 @@ export class ChannelWorker {
     return reason;
   }
 
-  /** Not due yet: back on the queue for the rest of the wait, at most 15 minutes a hop. */
+  /**
+   * Not due yet: back on the queue for the rest of a short wait; a longer one is set aside in the due-time index, and
+   * the scheduler puts it back on the queue when it falls due (domain/schedule.ts), instead of a hop every 15 minutes.
+   */
   private async sendBack(job: ChannelJob, notBefore: Date, now: Date, addressKeys?: string[]): Promise<void> {
+    if (!dueWithinLookahead(notBefore, now)) {
+      await this.deps.deferredJobs.setAside(job, notBefore, addressKeys);
+      logger.info('not due for a while; set aside until it is', { dueInSeconds: secondsUntil(notBefore, now) });
+      return;
+    }
     const delay = delaySecondsUntil(notBefore, now);
     await this.deps.queues.send(job, delay, addressKeys);
     logger.info('not due yet; sent back', { delaySeconds: delay });

@@ -6,6 +6,7 @@ import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/cli
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ChannelQueues } from '../adapters/channel-queues.js';
+import { DeferredJobs } from '../adapters/deferred-jobs.js';
 import { DeliveryClaims } from '../adapters/delivery-claims.js';
 import { NotificationsStore } from '../adapters/notifications-store.js';
 import { SuppressionList } from '../adapters/suppression-list.js';
@@ -72,6 +73,7 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer, providerClient
     ),
     notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
     queues: new ChannelQueues({ [deliverer.channel]: ownQueueUrl }, sqsClient),
+    deferredJobs: new DeferredJobs(requiredEnv(ENV.notificationsTable), documentClient),
     suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers),
     categories: categoryCatalogue(),
     retryLater: async (record: SQSRecord, delaySeconds: number) => {

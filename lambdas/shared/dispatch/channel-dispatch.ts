@@ -21,7 +21,7 @@ import {
   type SkipReason,
   withSuppressions,
 } from '../domain/channel-resolution.js';
-import { capsFor } from '../domain/frequency-caps.js';
+import { capsFor, type FrequencyCap } from '../domain/frequency-caps.js';
 import { type AcceptedNotification, type ChannelState, channelStateOf } from '../domain/notification.js';
 import { delaySecondsUntil } from '../domain/quiet-hours.js';
 import { ApiError } from '../http/api-error.js';
@@ -55,9 +55,18 @@ export type DispatchedNotification = Pick<
   'notification_id' | 'type' | 'producer' | 'critical' | 'created_at'
 >;
 
+/** A slot a plan took under a frequency cap: given back when the plan is not carried out. */
+export interface TakenSlot {
+  readonly channel: Channel;
+  readonly cap: FrequencyCap;
+  readonly at: number;
+}
+
 /** The decision for each channel, the answer and record it makes, and the jobs it queues. */
 export interface DispatchPlan {
   readonly decisions: Partial<Record<Channel, ChannelDecision>>;
+  /** The frequency-cap slots it took (withinCaps), for giveBack when its record is not written. */
+  readonly slots: readonly TakenSlot[];
   readonly answer: AcceptedNotification & { readonly status: 'queued' | 'suppressed' };
   readonly channels: NotificationItem['channels'];
   readonly jobs: readonly QueuedJob[];
@@ -116,13 +125,21 @@ export class ChannelDispatch {
       decisions = decide(decidedOn);
     }
     const screened = await this.withoutSuppressed(decisions, decidedOn);
-    decisions = await this.withinCaps(screened.decisions, request.user_id, template, now);
+    const capped = await this.withinCaps(screened.decisions, request.user_id, template, now);
+    decisions = capped.decisions;
     const answer = acceptedNotification(notification.notification_id, decisions);
     const channels = Object.fromEntries(
       Object.entries(decisions).map(([channel, decision]) => [channel, channelStateOf(decision, now)]),
     );
     const jobs = jobsFor(notification, request, answer.channels, now, screened.addressKeys);
-    return { decisions, answer, channels, jobs };
+    return { decisions, slots: capped.slots, answer, channels, jobs };
+  }
+
+  /** Gives back the frequency-cap slots of a plan that will not be carried out (another firing recorded its own). */
+  async giveBack(plan: Pick<DispatchPlan, 'slots'>, userId: string): Promise<void> {
+    await Promise.all(
+      plan.slots.map(({ channel, cap, at }) => this.deps.frequencyCounters.giveBack(userId, channel, cap, at)),
+    );
   }
 
   /**
@@ -175,11 +192,12 @@ export class ChannelDispatch {
     userId: string,
     template: TemplateItem,
     now: Date,
-  ): Promise<Partial<Record<Channel, ChannelDecision>>> {
+  ): Promise<{ decisions: Partial<Record<Channel, ChannelDecision>>; slots: TakenSlot[] }> {
     const category = categoryOf(template, this.deps.categories);
     const caps = capsFor(template, category, this.deps.categories.categories[category]);
-    if (caps.length === 0) return decisions;
+    if (caps.length === 0) return { decisions, slots: [] };
     const at = now.getTime();
+    const slots: TakenSlot[] = [];
     const throttled = await Promise.all(
       channelsToSend(decisions).map(async (channel) => {
         const taken: typeof caps = [];
@@ -191,17 +209,19 @@ export class ChannelDispatch {
           }
           taken.push(cap);
         }
+        slots.push(...taken.map((cap) => ({ channel, cap, at })));
         return undefined;
       }),
     );
     const over = new Set(throttled.filter((channel) => channel !== undefined));
     if (over.size > 0) logger.info('over a frequency cap', { channels: [...over] });
-    return Object.fromEntries(
+    const capped = Object.fromEntries(
       Object.entries(decisions).map(([channel, decision]) => [
         channel,
         over.has(channel as Channel) ? { status: 'skipped', reason: 'throttled' } : decision,
       ]),
     ) as Partial<Record<Channel, ChannelDecision>>;
+    return { decisions: capped, slots };
   }
 
   /**

@@ -11,6 +11,7 @@ import { NotificationIntake } from '../../../lambdas/ingest/notification-intake.
 import { DueDrain } from '../../../lambdas/scheduler/due-drain.js';
 import { ScheduledDispatch } from '../../../lambdas/scheduler/scheduled-dispatch.js';
 import { ChannelQueues } from '../../../lambdas/shared/adapters/channel-queues.js';
+import { DeferredJobs } from '../../../lambdas/shared/adapters/deferred-jobs.js';
 import { DeliveryClaims } from '../../../lambdas/shared/adapters/delivery-claims.js';
 import { DigestWindows } from '../../../lambdas/shared/adapters/digest-windows.js';
 import { DispatchQueue } from '../../../lambdas/shared/adapters/dispatch-queue.js';
@@ -75,6 +76,7 @@ function services(queues: Pick<ChannelQueues, 'send'> = channelQueues()) {
     categories: SHIPPED_CATEGORIES,
     frequencyCounters: new FrequencyCounters(tables.notifications, documentClient),
     digests,
+    deferredJobs: new DeferredJobs(tables.notifications, documentClient),
     clock,
   };
   return {
@@ -525,5 +527,93 @@ describe('digests', () => {
     expect(digests.size).toBe(1);
     const [digestId] = digests;
     expect((await notifications.find(digestId ?? ''))?.member_count).toBe(6);
+  });
+});
+
+describe('a long quiet-hours wait', () => {
+  it('sets the job aside until the end of the window; the drain and the dispatch put it back on its queue then', async () => {
+    // Prepare: a job deferred to eight hours from now
+    const id = randomUUID();
+    const notBefore = new Date(now.getTime() + 8 * 3600_000);
+    const job = {
+      notification_id: id,
+      channel: 'sms' as const,
+      user_id: 'user-1',
+      type: TYPE,
+      producer: 'order-service',
+      critical: false,
+      payload: { order_id: 'A-1' },
+      accepted_at: now.toISOString(),
+      not_before: notBefore.toISOString(),
+    };
+    await new DeferredJobs(platform.resources.tables.notifications, documentClient).setAside(job, notBefore, ['k1']);
+    const dispatchQueue = new DispatchQueue(platform.resources.dispatchQueue.url, sqsClient);
+    const drain = new DueDrain({ notifications, dispatchQueue });
+    const messagesFor = async () =>
+      (await messagesIn(platform.resources.dispatchQueue.url)).filter((message) => message.Body.includes(id));
+
+    // Act: a drain an hour before finds nothing; one ten minutes before hands it on
+    advance(7 * 3600);
+    await drain.drain(now);
+    const anHourBefore = await messagesFor();
+    advance(50 * 60);
+    await drain.drain(now);
+    const handedOn = await messagesFor();
+    advance(600);
+    const released = await services().dispatch.release(id, 'sms');
+
+    // Assess
+    expect(anHourBefore).toEqual([]);
+    expect(handedOn.map((message) => JSON.parse(message.Body))).toEqual([{ notification_id: id, channel: 'sms' }]);
+    expect(released).toEqual({ outcome: 'released' });
+    const queued = (await messagesIn(platform.resources.queues.sms.url)).filter((message) => message.Body.includes(id));
+    expect(queued.map((message) => JSON.parse(message.Body))).toEqual([job]);
+    expect(queued[0]?.MessageAttributes?.address_key?.StringValue).toBe('k1');
+  });
+});
+
+describe('a frequency cap against the scheduler firing twice', () => {
+  it('counts one message once: the firing that lost the dispatch gives its slot back', async () => {
+    // Prepare: a type capped at two an hour, one scheduled, fired twice at once
+    const CAPPED = 'order_capped';
+    await documentClient.put({
+      TableName: platform.resources.tables.templates,
+      Item: {
+        type: CAPPED,
+        critical: false,
+        owner: 'order-service',
+        updated_at: now.toISOString(),
+        updated_by: 'order-service',
+        throttle: { limit: 2, window_seconds: 3600 },
+        sms: { body: 'Order {{ order_id }}' },
+      },
+    });
+    const userId = await person();
+    const { intake, dispatch } = services();
+    const send = (sendAt?: string) =>
+      intake.accept({
+        request: {
+          user_id: userId,
+          type: CAPPED,
+          payload: { order_id: 'A-1' },
+          ...(sendAt ? { send_at: sendAt } : {}),
+        },
+        producer,
+      });
+    const scheduledOne = await send(new Date(now.getTime() + 60_000).toISOString());
+    advance(60);
+
+    // Act
+    const firings = await Promise.all([
+      dispatch.fire(scheduledOne.notification_id, 'first'),
+      dispatch.fire(scheduledOne.notification_id, 'second'),
+    ]);
+    const second = await send();
+    const third = await send();
+
+    // Assess
+    expect(firings.map(({ outcome }) => outcome).sort()).toEqual(['dispatched', 'duplicate']);
+    expect(second.channels.sms).toEqual({ status: 'queued' });
+    expect(third.channels.sms).toEqual({ status: 'skipped', reason: 'throttled' });
   });
 });
