@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
 import { acknowledgeEndpointWildcards, pushEndpointArns } from '../lambdas/channels/push/infrastructure.js';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
-import { NOTIFICATION_KEY_PREFIX } from '../lambdas/shared/adapters/notifications-store.js';
+import { CANCEL_KEY_PREFIX, NOTIFICATION_KEY_PREFIX } from '../lambdas/shared/adapters/notifications-store.js';
 import {
   CONSENT_ATTRIBUTES,
   PRODUCER_PREFERENCE_ATTRIBUTES,
@@ -16,7 +16,6 @@ import type { ApiFunction } from '../lambdas/shared/platform/operations.js';
 import {
   DAX_CLIENT_PACKAGE,
   HANDLER_MODULES,
-  NOTIFICATIONS_BY_CANCEL_KEY_INDEX,
   USERS_BY_PHONE_NUMBER_INDEX,
 } from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
@@ -254,9 +253,9 @@ export class NotificationPlatformStack extends Stack {
       description: 'Cancels notifications: a scheduled one whole, a dispatched one on the channels not yet sent',
     });
     // The record read and its conditional writes, and the channels' delivery claims put as cancelled: notification
-    // items only; the cancel keys' index; the template, for the channels a scheduled one would have used.
+    // items only; the lists of a cancel key read; the template, for the channels a scheduled one would have used.
     allowTableActionsOnKeys(cancellation, notifications, [NOTIFICATION_KEY_PREFIX], 'GetItem', 'UpdateItem', 'PutItem');
-    allowIndexQuery(cancellation, notifications, NOTIFICATIONS_BY_CANCEL_KEY_INDEX);
+    allowTableActionsOnKeys(cancellation, notifications, [CANCEL_KEY_PREFIX], 'Query');
     allowTableActions(cancellation, templatesTable, 'GetItem');
 
     const preferences = fn('Preferences', 'preferences', { description: 'Reads and saves preferences' });

@@ -1,7 +1,6 @@
 import type { DispatchQueue } from '../shared/adapters/dispatch-queue.js';
 import type { IdempotencyItem, IdempotencyKeys } from '../shared/adapters/idempotency-keys.js';
 import {
-  cancelRefOf,
   dueIndexEntry,
   NOTIFICATION_RETENTION_SECONDS,
   type NotificationItem,
@@ -274,9 +273,7 @@ function recordOf(
     created_at: now.toISOString(),
     channels: {},
     expires_at: Math.floor(now.getTime() / 1000) + NOTIFICATION_RETENTION_SECONDS,
-    ...(request.cancel_key
-      ? { cancel_key: request.cancel_key, cancel_ref: cancelRefOf(producer.name, request.cancel_key) }
-      : {}),
+    ...(request.cancel_key ? { cancel_key: request.cancel_key } : {}),
   };
 }
 

@@ -65,13 +65,13 @@ const EXPECTED: Record<string, string[]> = {
     'sqs:SendMessage on the dispatch queue',
   ],
   NotificationStatus: [...XRAY, 'dynamodb:GetItem on notifications'],
-  // A cancel: the record and its claims (notification items only), the cancel keys' index, the template's channels.
+  // A cancel: the record and its claims (notification items only), a cancel key's list, the template's channels.
   Cancellation: [
     ...XRAY,
     'dynamodb:GetItem on notifications (keys notification#* only)',
     'dynamodb:UpdateItem on notifications (keys notification#* only)',
     'dynamodb:PutItem on notifications (keys notification#* only)',
-    'dynamodb:Query on notifications/index/by_cancel_key',
+    'dynamodb:Query on notifications (keys cancelkey#* only)',
     'dynamodb:GetItem on templates',
   ],
   // A scheduled notification decided at its time (the one dispatch step) and its jobs queued.

@@ -364,7 +364,6 @@ describe('NotificationIntake with send_at', () => {
       send_at: at(20),
       request: { payload: request.payload },
       cancel_key: 'A-1',
-      cancel_ref: 'order-service#A-1',
       channels: {},
     });
     expect(item?.due_shard).toBeUndefined();

@@ -48,7 +48,7 @@ export class IdempotencyKeys {
   constructor(
     private readonly tableName: string,
     private readonly client: DynamoDBDocument,
-    private readonly notifications: Pick<NotificationsStore, 'creationPut'>,
+    private readonly notifications: Pick<NotificationsStore, 'creationPuts'>,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -79,7 +79,7 @@ export class IdempotencyKeys {
               ExpressionAttributeValues: { ':now': nowSeconds },
             },
           },
-          { Put: { ...this.notifications.creationPut(notification) } },
+          ...this.notifications.creationPuts(notification).map((put) => ({ Put: { ...put } })),
         ],
       });
       return { reserved: true };

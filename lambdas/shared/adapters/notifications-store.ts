@@ -5,11 +5,7 @@ import type { DigestMember } from '../domain/digest.js';
 import type { ChannelState, NotificationStatus } from '../domain/notification.js';
 import { PROVIDER_OUTCOMES, type ProviderEvent, statusesBefore } from '../domain/provider-outcome.js';
 import { dueShardOf, dueWithinLookahead } from '../domain/schedule.js';
-import {
-  NOTIFICATIONS_BY_CANCEL_KEY_INDEX,
-  NOTIFICATIONS_BY_DUE_TIME_INDEX,
-  NOTIFICATIONS_BY_USER_INDEX,
-} from '../platform/resources.js';
+import { NOTIFICATIONS_BY_DUE_TIME_INDEX, NOTIFICATIONS_BY_USER_INDEX } from '../platform/resources.js';
 import type { NotificationRequest } from '../schemas/notification-request.js';
 
 /** The accepted request and each channel's state, under the notification's own key. */
@@ -30,9 +26,8 @@ export interface NotificationItem {
   readonly dispatched_at?: string;
   /** When the dispatch had every job on its queue: a later firing of the same message then does nothing. */
   readonly jobs_queued_at?: string;
-  /** The producer's cancel key, and the index key it is found by (producer#key, so one producer's never another's). */
+  /** The producer's cancel key: the notification is listed under it too (cancelKeyPut). */
   readonly cancel_key?: string;
-  readonly cancel_ref?: string;
   /** In the due-time index while it waits there (domain/schedule.ts): its shard and due time. */
   readonly due_shard?: string;
   readonly due_at?: string;
@@ -75,10 +70,15 @@ export interface DueEntry {
   readonly dueAt: string;
 }
 
-/** A cancel key's index key: the producer's name first, so one producer's key never finds another's notifications. */
-export function cancelRefOf(producer: string, cancelKey: string): string {
-  return `${producer}#${cancelKey}`;
-}
+/**
+ * The partition keys of the lists of a producer's notifications under a cancel key begin with this: one item per
+ * notification, `cancelkey#<producer>#<key>` / its id. The producer's name first, so that one producer's key never finds
+ * another's notifications. A list, rather than an index: read consistently, and an index more on the table would be
+ * one more that DynamoDB builds per table update.
+ */
+export const CANCEL_KEY_PREFIX = 'cancelkey#';
+
+const cancelKeyPartition = (producer: string, cancelKey: string) => `${CANCEL_KEY_PREFIX}${producer}#${cancelKey}`;
 
 /** The due-time index attributes of a notification due at `sendAt`, or none when it waits on the dispatch queue. */
 export function dueIndexEntry(
@@ -123,9 +123,32 @@ export class NotificationsStore {
     private readonly client: DynamoDBDocument,
   ) {}
 
-  /** Records a notification sent without an Idempotency-Key (its id is new, so the write cannot collide). */
+  /**
+   * Records a notification sent without an Idempotency-Key (its id is new, so the write cannot collide), with its
+   * place under its cancel key in the same transaction when it has one.
+   */
   async create(notification: NotificationItem): Promise<void> {
-    await this.client.put({ ...this.creationPut(notification) });
+    const [record, ...others] = this.creationPuts(notification);
+    if (!record) return;
+    if (others.length === 0) await this.client.put({ ...record });
+    else await this.client.transactWrite({ TransactItems: [record, ...others].map((put) => ({ Put: put })) });
+  }
+
+  /** The writes that record a new notification: its record, and its place under its cancel key, if it has one. */
+  creationPuts(notification: NotificationItem): NotificationPut[] {
+    if (notification.cancel_key === undefined) return [this.creationPut(notification)];
+    return [
+      this.creationPut(notification),
+      {
+        TableName: this.tableName,
+        Item: {
+          pk: cancelKeyPartition(notification.producer, notification.cancel_key),
+          sk: notification.notification_id,
+          expires_at: notification.expires_at,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    ];
   }
 
   /** The write that records a new notification, for `create` or for a transaction that includes it. */
@@ -366,18 +389,18 @@ export class NotificationsStore {
     );
   }
 
-  /** The ids of a producer's notifications under a cancel key, page by page (the index is eventually consistent). */
+  /** The ids of a producer's notifications under a cancel key, page by page. */
   async *notificationIdsUnderCancelKey(producer: string, cancelKey: string): AsyncGenerator<string[]> {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.query({
         TableName: this.tableName,
-        IndexName: NOTIFICATIONS_BY_CANCEL_KEY_INDEX,
-        KeyConditionExpression: 'cancel_ref = :ref',
-        ExpressionAttributeValues: { ':ref': cancelRefOf(producer, cancelKey) },
+        KeyConditionExpression: 'pk = :list',
+        ExpressionAttributeValues: { ':list': cancelKeyPartition(producer, cancelKey) },
+        ConsistentRead: true,
         ExclusiveStartKey,
       });
-      yield (page.Items ?? []).map((item) => String(item.pk).slice(NOTIFICATION_KEY_PREFIX.length));
+      yield (page.Items ?? []).map((item) => String(item.sk));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
   }

@@ -218,8 +218,7 @@ export const OPERATIONS = {
     summary: 'Cancel every pending notification under a cancel key',
     description:
       'Cancels each of your notifications sent with this cancel_key that has something left to stop, as ' +
-      'POST /notifications/{notification_id}/cancel would, and answers how many. One accepted in the last second ' +
-      'may not be found yet: the index of cancel keys is eventually consistent.',
+      'POST /notifications/{notification_id}/cancel would, and answers how many.',
     pathParameters: noParameters,
     body: z.strictObject({ cancel_key: cancelKeySchema }),
     answers: { 200: { description: 'how many it stopped', schema: cancelledByKeySchema } },

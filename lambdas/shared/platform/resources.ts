@@ -132,9 +132,6 @@ export const NOTIFICATIONS_BY_USER_INDEX = 'by_user';
  */
 export const NOTIFICATIONS_BY_DUE_TIME_INDEX = 'by_due_time';
 
-/** The notifications table's index of a producer's cancel keys (cancel_ref = producer#key, created_at; keys only). */
-export const NOTIFICATIONS_BY_CANCEL_KEY_INDEX = 'by_cancel_key';
-
 /**
  * The dispatch of scheduled notifications: its function's timeout, how often a message is received before it rests in
  * the dispatch DLQ, and the claim that keeps two dispatches of one notification from both going out (a conditional
@@ -178,7 +175,8 @@ export const TABLES = {
     sortKey: { name: 'sk', type: 'S' },
     timeToLiveAttribute: 'expires_at',
     // A person's notifications, to erase them; only notification items carry user_id, so the index holds no other.
-    // Scheduled ones waiting for their time, and those under a producer's cancel key: sparse too.
+    // Scheduled ones (and channel jobs set aside) waiting for their time: sparse too. A producer's cancel keys are items
+    // of the table itself (notifications-store.ts), read consistently, and need no index.
     indexes: [
       {
         name: NOTIFICATIONS_BY_USER_INDEX,
@@ -189,11 +187,6 @@ export const TABLES = {
         name: NOTIFICATIONS_BY_DUE_TIME_INDEX,
         partitionKey: { name: 'due_shard', type: 'S' },
         sortKey: { name: 'due_at', type: 'S' },
-      },
-      {
-        name: NOTIFICATIONS_BY_CANCEL_KEY_INDEX,
-        partitionKey: { name: 'cancel_ref', type: 'S' },
-        sortKey: { name: 'created_at', type: 'S' },
       },
     ],
   },
