@@ -11,6 +11,7 @@ import type { UsersStore } from '../shared/adapters/users-store.js';
 import {
   ChannelDispatch,
   type DispatchDependencies,
+  type DispatchPlan,
   jobsFor,
   type QueuedJob,
 } from '../shared/dispatch/channel-dispatch.js';
@@ -122,7 +123,7 @@ export class NotificationIntake {
 
     const plan = await this.dispatch.plan(record, request, template, user, now);
     const item: NotificationItem = { ...record, status: plan.answer.status, channels: plan.channels };
-    return this.record(submission, item, plan.answer, plan.jobs);
+    return this.record(submission, item, plan.answer, plan.jobs, plan);
   }
 
   /** Records the notification (with its key's reservation, when it has one), then queues its jobs or its dispatch. */
@@ -131,6 +132,7 @@ export class NotificationIntake {
     item: NotificationItem,
     answer: AcceptedNotification,
     jobs: readonly QueuedJob[],
+    plan?: Pick<DispatchPlan, 'slots'>,
   ): Promise<AcceptedNotification> {
     const { request, producer, idempotencyKey } = submission;
     if (!idempotencyKey) {
@@ -147,6 +149,8 @@ export class NotificationIntake {
       leaseUntil: this.clock().getTime() + IDEMPOTENCY_LEASE_MS,
     });
     if (!reservation.reserved) {
+      // A retry of a request made before: this one is not carried out, and its frequency-cap slots go back.
+      if (plan) await this.dispatch.giveBack(plan, request.user_id);
       logger.appendKeys({ notification_id: reservation.existing.notification_id });
       return this.replay(submission, fingerprint, reservation.existing);
     }

@@ -462,3 +462,38 @@ describe('NotificationIntake with send_at', () => {
     expect(keys.notifications.items.size).toBe(1);
   });
 });
+
+describe('NotificationIntake and frequency caps', () => {
+  it('gives back the slots a retry took under the same Idempotency-Key: the first request carries the message', async () => {
+    // Prepare
+    const keys = fakeTable();
+    const counted: string[] = [];
+    const capped = { ...template, throttle: { limit: 3, window_seconds: 3600 } };
+    const service = intake(keys, [], {
+      templates: { find: async () => capped },
+      frequencyCounters: {
+        take: async (_user, channel) => {
+          counted.push(`take:${channel}`);
+          return true;
+        },
+        giveBack: async (_user, channel) => {
+          counted.push(`giveBack:${channel}`);
+        },
+      },
+    });
+
+    // Act
+    await service.accept({ request, producer, idempotencyKey: 'k' });
+    await service.accept({ request, producer, idempotencyKey: 'k' });
+
+    // Assess
+    expect(counted.sort()).toEqual([
+      'giveBack:email',
+      'giveBack:sms',
+      'take:email',
+      'take:email',
+      'take:sms',
+      'take:sms',
+    ]);
+  });
+});
