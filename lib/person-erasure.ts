@@ -5,6 +5,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeEndpointWildcards } from '../lambdas/channels/push/infrastructure.js';
 import { CHANNELS } from '../lambdas/channels/registry.js';
+import { DIGEST_KEY_PREFIX } from '../lambdas/shared/adapters/digest-windows.js';
+import { COUNTER_KEY_PREFIX } from '../lambdas/shared/adapters/frequency-counters.js';
 import { NOTIFICATION_KEY_PREFIX } from '../lambdas/shared/adapters/notifications-store.js';
 import { ENV } from '../lambdas/shared/platform/environment.js';
 import {
@@ -107,6 +109,8 @@ export class PersonErasure extends Construct {
     // taken off; notification items only.
     allowIndexQuery(fn, tables.notifications, NOTIFICATIONS_BY_USER_INDEX);
     allowTableActionsOnKeys(fn, tables.notifications, [NOTIFICATION_KEY_PREFIX], 'GetItem', 'UpdateItem');
+    // What else the table keeps under their id: frequency counters and digest windows, listed and deleted.
+    allowTableActionsOnKeys(fn, tables.notifications, [COUNTER_KEY_PREFIX, DIGEST_KEY_PREFIX], 'Query', 'DeleteItem');
     if (props.pushEndpoints.length > 0) {
       fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:DeleteEndpoint'], resources: [...props.pushEndpoints] }));
       acknowledgeEndpointWildcards(fn, [...props.pushEndpoints]);

@@ -1,10 +1,13 @@
 /** The person erasure of this function's environment, and the queue its later passes go through. */
+
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DeviceRegistry } from '../channels/push/device-registry.js';
 import { PushEndpoints } from '../channels/push/endpoints.js';
 import { snsClient } from '../channels/push/sns-clients.js';
 import { TwilioTextCopies } from '../channels/sms/text-copies.js';
 import { loadTwilioSettings } from '../channels/sms/twilio-settings.js';
+import { DigestWindows } from '../shared/adapters/digest-windows.js';
+import { FrequencyCounters } from '../shared/adapters/frequency-counters.js';
 import { NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { SuppressionList } from '../shared/adapters/suppression-list.js';
 import { UsersStore } from '../shared/adapters/users-store.js';
@@ -15,6 +18,9 @@ import { suppressionPeppers } from '../shared/platform/suppression-keys.js';
 import * as z from '../shared/schemas/zod.js';
 import { PersonErasure } from './person-erasure.js';
 
+const notificationsTable = requiredEnv(ENV.notificationsTable);
+const notifications = new NotificationsStore(notificationsTable, documentClient);
+
 export const personErasure = new PersonErasure({
   users: new UsersStore(requiredEnv(ENV.usersTable), documentClient),
   devices: new DeviceRegistry(
@@ -22,10 +28,14 @@ export const personErasure = new PersonErasure({
     documentClient,
     new PushEndpoints(snsClient),
   ),
-  notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
+  notifications,
   suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers),
   // Twilio's credentials are read only when a text is to be deleted: an installation that never texts needs none.
   providerCopies: { sms: new TwilioTextCopies(loadTwilioSettings) },
+  keyedByPerson: [
+    new FrequencyCounters(notificationsTable, documentClient),
+    new DigestWindows(notificationsTable, documentClient, notifications),
+  ],
 });
 
 /** What the erasure queue carries: whom to erase again, and since when the erasure runs. */

@@ -26,6 +26,8 @@ export interface ErasureDependencies {
   readonly suppressions: Pick<SuppressionList, 'forgetSoftBounces'>;
   /** The channels whose provider keeps copies of what was sent. */
   readonly providerCopies: Partial<Record<Channel, ProviderCopies>>;
+  /** What else is kept under the person's id: their frequency counters, their digests' windows. */
+  readonly keyedByPerson: readonly { forgetPerson(userId: string): Promise<number> }[];
 }
 
 export interface ErasurePass {
@@ -52,6 +54,7 @@ export class PersonErasure {
     for (const [channel, address] of Object.entries(addressesOf(user)) as [Channel, string][])
       await suppressions.forgetSoftBounces(channel, address);
     await users.remove(userId);
+    for (const store of this.deps.keyedByPerson) await store.forgetPerson(userId);
     let records = 0;
     let pending = 0;
     for await (const ids of this.deps.notifications.notificationIdsOf(userId)) {

@@ -43,6 +43,9 @@ const ERASURE_PASS = [
   'dynamodb:Query on notifications/index/by_user',
   'dynamodb:GetItem on notifications (keys notification#* only)',
   'dynamodb:UpdateItem on notifications (keys notification#* only)',
+  // Their frequency counters and digest windows, keyed by their id.
+  'dynamodb:Query on notifications (keys digest#*, throttle#* only)',
+  'dynamodb:DeleteItem on notifications (keys digest#*, throttle#* only)',
   'sns:DeleteEndpoint on push endpoints',
   // The texts deleted at Twilio.
   'secretsmanager:GetSecretValue on the Twilio secret',

@@ -1,5 +1,6 @@
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { conditionHeld } from '../aws/conditional-write.js';
+import { deletePartition } from '../aws/partition.js';
 import type { DigestMember } from '../domain/digest.js';
 import { NOTIFICATION_KEY_PREFIX, type NotificationItem, type NotificationsStore } from './notifications-store.js';
 
@@ -9,7 +10,8 @@ import { NOTIFICATION_KEY_PREFIX, type NotificationItem, type NotificationsStore
  */
 export const DIGEST_KEY_PREFIX = 'digest#';
 
-const windowKey = (ref: string) => ({ pk: `${DIGEST_KEY_PREFIX}${ref}`, sk: 'open' });
+// One partition per person, so that erasing them finds every window of theirs (forgetPerson).
+const windowKey = (userId: string, ref: string) => ({ pk: `${DIGEST_KEY_PREFIX}${userId}`, sk: `open#${ref}` });
 const digestKey = (digestId: string) => ({ pk: `${NOTIFICATION_KEY_PREFIX}${digestId}`, sk: 'notification' });
 
 /** A digest's record: a scheduled notification of its own, whose members are kept on it until it goes. */
@@ -38,9 +40,13 @@ export class DigestWindows {
     private readonly notifications: Pick<NotificationsStore, 'creationPut'>,
   ) {}
 
-  /** The digest open for `ref`, if any (it may have gone out meanwhile: a join then fails). */
-  async openDigestOf(ref: string): Promise<string | undefined> {
-    const { Item } = await this.client.get({ TableName: this.tableName, Key: windowKey(ref), ConsistentRead: true });
+  /** The digest open for the person's `ref`, if any (it may have gone out meanwhile: a join then fails). */
+  async openDigestOf(userId: string, ref: string): Promise<string | undefined> {
+    const { Item } = await this.client.get({
+      TableName: this.tableName,
+      Key: windowKey(userId, ref),
+      ConsistentRead: true,
+    });
     return Item?.digest_id as string | undefined;
   }
 
@@ -99,7 +105,7 @@ export class DigestWindows {
             Put: {
               TableName: this.tableName,
               Item: {
-                ...windowKey(digest.digest_ref),
+                ...windowKey(digest.user_id ?? '', digest.digest_ref),
                 digest_id: digest.notification_id,
                 expires_at: digest.expires_at,
               },
@@ -114,6 +120,11 @@ export class DigestWindows {
       if ((error as Error).name === 'TransactionCanceledException') return false;
       throw error;
     }
+  }
+
+  /** Erasing a person: their windows go (their user id is the partition); their digests' records are erased as theirs. */
+  async forgetPerson(userId: string): Promise<number> {
+    return deletePartition(this.client, this.tableName, `${DIGEST_KEY_PREFIX}${userId}`);
   }
 
   /** Leaves a member out of a digest that has not gone yet; false when it has. */

@@ -1,6 +1,7 @@
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../../channels/registry.js';
 import { conditionHeld } from '../aws/conditional-write.js';
+import { deletePartition } from '../aws/partition.js';
 import { type FrequencyCap, takeSlot } from '../domain/frequency-caps.js';
 
 /**
@@ -12,9 +13,10 @@ export const COUNTER_KEY_PREFIX = 'throttle#';
 /** Attempts at the conditional write before giving up: each conflict means another message just took a slot. */
 const ATTEMPTS = 8;
 
+// One partition per person, so that erasing them finds every counter of theirs (forgetPerson).
 const counterKey = (userId: string, channel: Channel, cap: FrequencyCap) => ({
-  pk: `${COUNTER_KEY_PREFIX}${cap.scope}#${userId}`,
-  sk: channel,
+  pk: `${COUNTER_KEY_PREFIX}${userId}`,
+  sk: `${cap.scope}#${channel}`,
 });
 
 interface CounterItem {
@@ -67,6 +69,11 @@ export class FrequencyCounters {
       if (written) return true;
     }
     throw new FrequencyCounterContended();
+  }
+
+  /** Erasing a person: their counters go (their user id is the partition). */
+  async forgetPerson(userId: string): Promise<number> {
+    return deletePartition(this.client, this.tableName, `${COUNTER_KEY_PREFIX}${userId}`);
   }
 
   /** Gives back the slot taken at `at`: the message it was for will not go (another cap stopped it). */

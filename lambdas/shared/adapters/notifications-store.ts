@@ -194,8 +194,9 @@ export class NotificationsStore {
       this.client.update({
         TableName: this.tableName,
         Key: notificationKey(notificationId),
-        // What a scheduled notification asks for goes too: its dispatch then finds no one to send to.
-        UpdateExpression: 'REMOVE user_id, #request SET erased_at = :now',
+        // What a scheduled notification asks for goes too (a digest's, its members' payloads): its dispatch then finds no
+        // one to send to.
+        UpdateExpression: 'REMOVE user_id, #request, members SET erased_at = :now',
         ConditionExpression: 'attribute_exists(pk)',
         // REQUEST is one of DynamoDB's reserved words.
         ExpressionAttributeNames: { '#request': 'request' },

@@ -48,7 +48,7 @@ export class DigestCollector {
 
   /** Answers the digest the notification is in. */
   async collect(candidate: DigestCandidate, settings: DigestSettings, retryAdvice: string): Promise<string> {
-    const ref = digestRef(candidate.type, candidate.user_id, settings, candidate.request.payload);
+    const ref = digestRef(candidate.type, settings, candidate.request.payload);
     const member: DigestMember = {
       notification_id: candidate.notification_id,
       payload: candidate.request.payload,
@@ -57,7 +57,7 @@ export class DigestCollector {
     const bytes = payloadBytes(member.payload);
     const room = { maxItems: settings.max_items, bytes, limitBytes: DIGEST_PAYLOAD_LIMIT_BYTES };
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const open = await this.deps.windows.openDigestOf(ref);
+      const open = await this.deps.windows.openDigestOf(candidate.user_id, ref);
       if (open) {
         const count = await this.deps.windows.join(open, member, room);
         if (count !== undefined) {

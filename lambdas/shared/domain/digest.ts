@@ -25,18 +25,17 @@ export interface DigestMember {
 }
 
 /**
- * What names the window a member joins: its type and person, and a hash of its key field's value (the value itself is
- * the producer's data and never becomes part of a key). A missing key field is a value of its own.
+ * What names the window a member joins among its person's: its type, and a hash of its key field's value (the value
+ * itself is the producer's data and never becomes part of a key). A missing key field is a value of its own.
  */
 export function digestRef(
   type: string,
-  userId: string,
   settings: Pick<DigestSettings, 'key'>,
   payload: Record<string, unknown>,
 ): string {
   const value = settings.key === undefined ? '' : JSON.stringify(payload[settings.key] ?? null);
   const hash = createHash('sha256').update(value).digest('base64url').slice(0, 16);
-  return `${type}#${userId}#${hash}`;
+  return `${type}#${hash}`;
 }
 
 /** What the digest renders with: every member not cancelled, oldest first, and how many. */

@@ -101,6 +101,60 @@ describe('DELETE /v1/users/{user_id}', () => {
     });
   });
 
+  it("takes what waits for them out of the platform: a scheduled send's payload, their digest windows and frequency counters", async () => {
+    // Prepare: a send scheduled for tomorrow, a comment in an open digest, a capped message sent
+    await saveTemplate(plane, 'order_comment', {
+      digest: { window_seconds: 600, max_items: 10 },
+      email: { subject: '{{ count }} comments', body: 'x' },
+    });
+    await saveTemplate(plane, 'order_nudge', {
+      throttle: { limit: 5, window_seconds: 3600 },
+      email: { subject: 'Nudge', body: 'x' },
+    });
+    const userId = await createUser(plane, { device: false });
+    const send = async (type: string, extra: object = {}) => {
+      const sent = await invoke(ingest, {
+        operation: 'sendNotification',
+        body: { user_id: userId, type, payload: { secret: 'kept-nowhere' }, ...extra },
+        apiKeyId: TEST_KEYS.orderService,
+      });
+      expect(sent.statusCode, type).toBe(202);
+      return sent.json.notification_id as string;
+    };
+    const scheduled = await send('order_shipped', { send_at: new Date(Date.now() + 86_400_000).toISOString() });
+    const comment = await send('order_comment');
+    await send('order_nudge');
+    const table = platform.resources.tables.notifications;
+    const itemsKeyedBy = async (prefix: string) =>
+      (await dynamoDb.send(new ScanCommand({ TableName: table }))).Items?.filter((item) =>
+        item.pk?.S?.startsWith(`${prefix}${userId}`),
+      ) ?? [];
+    expect(await itemsKeyedBy('throttle#')).toHaveLength(1);
+    expect(await itemsKeyedBy('digest#')).toHaveLength(1);
+    const digestId = (
+      await invoke(status, {
+        operation: 'getNotification',
+        pathParameters: { notification_id: comment },
+        apiKeyId: TEST_KEYS.orderService,
+      })
+    ).json.digest_id as string;
+
+    // Act
+    expect((await erase(userId)).statusCode).toBe(204);
+
+    // Assess: the records say whose no more, and hold no payload
+    expect(await itemsKeyedBy('throttle#')).toEqual([]);
+    expect(await itemsKeyedBy('digest#')).toEqual([]);
+    for (const id of [scheduled, digestId]) {
+      const { Item } = await dynamoDb.send(
+        new GetItemCommand({ TableName: table, Key: { pk: { S: `notification#${id}` }, sk: { S: 'notification' } } }),
+      );
+      expect(Item?.user_id, id).toBeUndefined();
+      expect(Item?.request, id).toBeUndefined();
+      expect(Item?.members, id).toBeUndefined();
+    }
+  });
+
   it('answers 204 again, and for a person never seen: erasing is idempotent', async () => {
     const userId = await createUser(plane, { device: false });
 
