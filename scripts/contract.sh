@@ -63,6 +63,13 @@ expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "41
 # installation's (platform.config.ts), and a required one cannot be turned off: JSON Schema can say none of that (one
 # field against another; a lookup; the installation's settings), so a valid-looking document may still be refused,
 # with 400 naming the field. The same for a template's category, and a critical type in a category not required.
+# send_at must be in the future, and at most the configured days ahead: JSON Schema can say it is a date-time with an
+# offset, not where it falls against the clock, so a well-formed one in the past is refused, with 400 naming send_at.
+[[operations]]
+include-operation-id = "sendNotification"
+[operations.checks.positive_data_acceptance]
+expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
+
 [[operations]]
 include-operation-id = "putPreferences"
 [operations.checks.positive_data_acceptance]

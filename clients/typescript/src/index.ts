@@ -56,9 +56,12 @@ type SuccessAnswer<Entry> = Entry extends { readonly schema: infer Schema extend
   : undefined;
 
 /** What an operation answers when it succeeds; undefined for a 204. */
+/** The statuses an operation succeeds with: an error it documents of its own (a 409) is thrown, as any other. */
+type SuccessStatus<Id extends OperationId> = Extract<keyof Operations[Id]['answers'], 200 | 201 | 202 | 204>;
+
 export type Answer<Id extends OperationId> = {
-  [Status in keyof Operations[Id]['answers']]: SuccessAnswer<Operations[Id]['answers'][Status]>;
-}[keyof Operations[Id]['answers']];
+  [Status in SuccessStatus<Id>]: SuccessAnswer<Operations[Id]['answers'][Status]>;
+}[SuccessStatus<Id>];
 
 /**
  * One call's request: `path` for an operation with path parameters, `query` for one with query parameters, `body`

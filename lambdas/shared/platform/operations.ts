@@ -11,6 +11,7 @@ import {
   cancelledByKeySchema,
   cancelledNotificationSchema,
   contactsAnswerSchema,
+  errorAnswerSchema,
   deviceRegisteredSchema,
   devicesAnswerSchema,
   notificationAnswerSchema,
@@ -207,7 +208,15 @@ export const OPERATIONS = {
       "stop is 409. A producer cancels its own notifications only; another's is 404. POST rather than DELETE: the " +
       'record stays, with its channels marked cancelled. Cancelling again answers the same.',
     pathParameters: z.object({ notification_id: notificationIdSchema }),
-    answers: { 200: { description: 'what it stopped', schema: cancelledNotificationSchema } },
+    answers: {
+      200: { description: 'what it stopped', schema: cancelledNotificationSchema },
+      409: {
+        description:
+          'nothing is left to stop: every channel was sent or is being sent (already_sent), or a digest member is ' +
+          'joining its digest right now (digest_in_progress: retry shortly)',
+        schema: errorAnswerSchema,
+      },
+    },
   },
   cancelNotificationsByKey: {
     tag: 'notifications',
