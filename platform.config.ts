@@ -65,8 +65,11 @@ export default {
   // A link in an email opens the person's preference page with every choice for 30 days; until a year it may still
   // unsubscribe (never re-subscribe), so a forwarded email does not hand over someone's choices for good.
   links: { changeAnythingForDays: 30, unsubscribeForDays: 365 },
+  // How far ahead a producer may schedule a send (send_at), in days.
+  schedule: { maxDaysAhead: 366 },
   // What messages are about: each template names one. A person turns categories on and off per channel, except
   // the required ones; `defaults` says what holds until they choose (marketing texts need their yes first).
+  // `throttle: { limit: 3, windowSeconds: 7 * 86400 }` caps a category per person and channel (docs/scheduling.md).
   categories: {
     security: { label: 'Security alerts', labels: { de: 'Sicherheitswarnungen' }, required: true },
     orders: { label: 'Your orders', labels: { de: 'Ihre Bestellungen' } },

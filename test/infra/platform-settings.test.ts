@@ -30,6 +30,32 @@ describe('platform.config.ts', () => {
     ).toThrow(/producers\.0\.rateLimit: must be a positive number/);
   });
 
+  it('refuses a frequency cap outside a minute to a year, and a schedule horizon outside 1 to 3,650 days, naming each', () => {
+    expect(
+      broken((raw) => {
+        raw.categories.marketing.throttle = { limit: 3, windowSeconds: 30 };
+      }),
+    ).toThrow(/categories\.marketing\.throttle\.windowSeconds/);
+    expect(
+      broken((raw) => {
+        raw.categories.marketing.throttle = { limit: 0, windowSeconds: 3600 };
+      }),
+    ).toThrow(/categories\.marketing\.throttle\.limit/);
+    expect(
+      broken((raw) => {
+        raw.schedule = { maxDaysAhead: 0 };
+      }),
+    ).toThrow(/schedule\.maxDaysAhead/);
+    const capped = validatePlatformSettings({
+      ...structuredClone(config),
+      categories: {
+        ...config.categories,
+        marketing: { ...config.categories.marketing, throttle: { limit: 3, windowSeconds: 7 * 86_400 } },
+      },
+    });
+    expect(capped.categories.marketing?.throttle).toEqual({ limit: 3, windowSeconds: 7 * 86_400 });
+  });
+
   it('refuses an unknown channel, naming it', () => {
     expect(
       broken((raw) => {
