@@ -102,8 +102,9 @@ describe('the outbox page, in headless Chromium', () => {
     const email = await eventually(
       'the email bounced on the page',
       async () => {
+        // The status and the message it went as arrive on the page in separate refreshes: wait for both.
         const shown = await channelOnPage(page, id, 'email');
-        return shown?.status === 'bounced' ? shown : undefined;
+        return shown?.status === 'bounced' && shown.timeline.includes('to bounce@simulator') ? shown : undefined;
       },
       FOLLOWING,
     );

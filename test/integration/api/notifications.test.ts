@@ -353,6 +353,7 @@ describe('GET /v1/notifications/{notification_id}', () => {
       type: 'order_shipped',
       producer: 'order-service',
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      status: 'queued',
       channels: {
         email: { status: 'queued', updated_at: expect.any(String) },
         sms: { status: 'queued', updated_at: expect.any(String) },
