@@ -150,8 +150,9 @@ export class ScheduledDispatch {
   private async afterDispatch(item: NotificationItem, messageId: string): Promise<DispatchOutcome> {
     if (item.status === 'cancelled') return { outcome: 'cancelled' };
     if (item.dispatched_by !== messageId || item.jobs_queued_at !== undefined) return { outcome: 'duplicate' };
-    const request = requestOf(item);
-    if (!request) return { outcome: 'cancelled' };
+    const recorded = requestOf(item);
+    if (!recorded) return { outcome: 'cancelled' };
+    const request = item.kind === 'digest' ? { ...recorded, payload: digestPayloadOf(item) } : recorded;
     // This firing recorded the dispatch and then failed to queue every job: queue those not known to be on their
     // queue, the refused ones (recorded as failed) included; their worker decides quiet hours again. A job queued
     // twice is sent once: the workers' delivery claims.

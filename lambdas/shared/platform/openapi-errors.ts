@@ -29,6 +29,13 @@ const SHARED_ERRORS = {
     description: 'the Idempotency-Key was used for another body, or is in use right now',
     retryAfter: true,
   },
+  NothingLeft: {
+    status: 409,
+    description:
+      'nothing is left to stop: every channel was sent or is being sent (already_sent), or a digest member is joining ' +
+      'its digest right now (digest_in_progress: retry after Retry-After)',
+    retryAfter: true,
+  },
   PayloadTooLarge: { status: 413, description: `the body is larger than ${MAX_BODY_BYTES} bytes` },
   UnsupportedMediaType: { status: 415, description: 'the body is not of the media type the operation takes' },
   UnprocessableContent: {
@@ -112,6 +119,7 @@ export function errorAnswers(operation: Operation, hasPathParameters: boolean) {
     operation.caller === 'twilio' ? 'NotSigned' : 'Forbidden',
     (hasPathParameters || operation.lookup === true) && 'NotFound',
     operation.idempotent === true && 'Conflict',
+    operation.mayFindNothingLeft === true && 'NothingLeft',
     takesBody && 'PayloadTooLarge',
     takesBody && 'UnsupportedMediaType',
     takesBody && 'UnprocessableContent',

@@ -107,6 +107,8 @@ export interface Operation {
   readonly idempotent?: boolean;
   /** Looks up what its body names (not its path): 404 when there is none. */
   readonly lookup?: boolean;
+  /** Can find nothing left to do (a cancel of what went out): 409, as openapi-errors.ts's NothingLeft says. */
+  readonly mayFindNothingLeft?: boolean;
   /** The successful answers; the errors are the same for every operation (see openapi.ts). */
   readonly answers: Readonly<Record<number, Answer>>;
 }
@@ -208,15 +210,8 @@ export const OPERATIONS = {
       "stop is 409. A producer cancels its own notifications only; another's is 404. POST rather than DELETE: the " +
       'record stays, with its channels marked cancelled. Cancelling again answers the same.',
     pathParameters: z.object({ notification_id: notificationIdSchema }),
-    answers: {
-      200: { description: 'what it stopped', schema: cancelledNotificationSchema },
-      409: {
-        description:
-          'nothing is left to stop: every channel was sent or is being sent (already_sent), or a digest member is ' +
-          'joining its digest right now (digest_in_progress: retry shortly)',
-        schema: errorAnswerSchema,
-      },
-    },
+    mayFindNothingLeft: true,
+    answers: { 200: { description: 'what it stopped', schema: cancelledNotificationSchema } },
   },
   cancelNotificationsByKey: {
     tag: 'notifications',

@@ -515,6 +515,29 @@ describe('digests', () => {
     expect(late).toMatchObject({ statusCode: 409, code: 'already_sent' });
   });
 
+  it('a digest firing that died before its jobs were queued queues them, with its items, on its redelivery', async () => {
+    // Prepare
+    const userId = await person();
+    const first = await comment(userId, 'kept');
+    advance(600);
+    const refusing = services({
+      send: async () => {
+        throw Object.assign(new Error('throttled'), { name: 'RequestThrottled' });
+      },
+    });
+
+    // Act
+    const failed = await refusing.dispatch.fire(first.digestId, 'window').catch((error: Error) => error);
+    const redelivered = await services().dispatch.fire(first.digestId, 'window');
+
+    // Assess
+    expect(failed).toMatchObject({ code: 'enqueue_failed' });
+    expect(redelivered).toEqual({ outcome: 'requeued' });
+    expect((await emailJobsOf(first.digestId)).map((job) => job.payload)).toEqual([
+      { count: 1, items: [{ text: 'kept', thread_id: 'T-1' }] },
+    ]);
+  });
+
   it('opens one digest when six members of a new window arrive at the same moment', async () => {
     // Prepare
     const userId = await person();
