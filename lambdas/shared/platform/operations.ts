@@ -208,7 +208,7 @@ export const OPERATIONS = {
       'A scheduled notification is cancelled whole. One already dispatched is cancelled on each channel whose job has ' +
       'not been sent; a channel sent or being sent stays so, and the answer says which. One with nothing left to ' +
       "stop is 409. A producer cancels its own notifications only; another's is 404. POST rather than DELETE: the " +
-      'record stays, with its channels marked cancelled. Cancelling again answers the same.',
+      'record stays, with its channels marked cancelled. Cancelling again answers 200 and stops nothing new.',
     pathParameters: z.object({ notification_id: notificationIdSchema }),
     mayFindNothingLeft: true,
     answers: { 200: { description: 'what it stopped', schema: cancelledNotificationSchema } },
