@@ -33,7 +33,7 @@ CLOUD_ROOT="$HOME_DIR/cloud/filesystem"
 # DynamoDB Local's.
 LOCALSTACK_SERVICES=sqs,sns,ses,secretsmanager
 # What a deploy of the stack (and `cdk bootstrap`) calls; anything else stays off.
-CLOUD_SERVICES=cloudformation,s3,ssm,sts,iam,kms,lambda,apigateway,dynamodb,sqs,sns,ses,secretsmanager,logs,cloudwatch
+CLOUD_SERVICES=cloudformation,s3,ssm,sts,iam,kms,lambda,apigateway,dynamodb,sqs,sns,ses,secretsmanager,logs,cloudwatch,events
 RUN_DIR="$HOME_DIR/run"
 
 say() { printf 'emulator: %s\n' "$*" >&2; }
