@@ -1,8 +1,4 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { ChannelQueues } from '../shared/adapters/channel-queues.js';
 import { DeferredJobs } from '../shared/adapters/deferred-jobs.js';
 import { DigestWindows } from '../shared/adapters/digest-windows.js';
@@ -14,9 +10,10 @@ import { TemplatesStore } from '../shared/adapters/templates-store.js';
 import { UsersStore } from '../shared/adapters/users-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
 import { sqsClient } from '../shared/aws/sqs.js';
+import { jsonOrUndefined, queueRecordsHandler } from '../shared/delivery/record-handler.js';
 import { DigestCollector } from '../shared/dispatch/digest-collector.js';
 import { ScheduleHandOff } from '../shared/dispatch/schedule-hand-off.js';
-import { countWith, logger, metrics } from '../shared/observability.js';
+import { countWith, logger } from '../shared/observability.js';
 import { categoryCatalogue } from '../shared/platform/category-catalogue.js';
 import { ENV, numberEnv, queueUrlsFromEnv, requiredEnv } from '../shared/platform/environment.js';
 import { suppressionPeppers } from '../shared/platform/suppression-keys.js';
@@ -46,7 +43,7 @@ const scheduled = new ScheduledDispatch({
 
 /** One firing of a scheduled notification: dispatched once, however often it fires. */
 async function fire(record: SQSRecord): Promise<void> {
-  const parsed = dispatchMessageSchema.safeParse(safeJson(record.body));
+  const parsed = dispatchMessageSchema.safeParse(jsonOrUndefined(record.body));
   if (!parsed.success) {
     // Only a hand-made message can be one: nothing names a notification, and no retry could change that.
     logger.error('not a dispatch message: dropped', { message_id: record.messageId });
@@ -66,21 +63,5 @@ async function fire(record: SQSRecord): Promise<void> {
   countWith('ScheduledDispatches', { outcome: result.outcome });
 }
 
-function safeJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Consumes the dispatch queue, each record on its own (partial batch responses). */
-export const handler = middy(
-  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, fire, new BatchProcessor(EventType.SQS), {
-      context,
-      throwOnFullBatchFailure: false,
-    }),
-)
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+export const handler = queueRecordsHandler(fire);

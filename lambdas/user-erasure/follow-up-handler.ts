@@ -1,11 +1,8 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { sqsClient } from '../shared/aws/sqs.js';
+import { jsonOrUndefined, queueRecordsHandler } from '../shared/delivery/record-handler.js';
 import { retryDelaySeconds } from '../shared/domain/retry-policy.js';
 import { logger, metrics } from '../shared/observability.js';
 import { ENV, requiredEnv } from '../shared/platform/environment.js';
@@ -28,7 +25,7 @@ class ErasureUnfinished extends Error {
  * the DLQ, with an alarm.
  */
 async function followUp(record: SQSRecord): Promise<void> {
-  const parsed = followUpSchema.safeParse(safeJson(record.body));
+  const parsed = followUpSchema.safeParse(jsonOrUndefined(record.body));
   if (!parsed.success) {
     // Only a hand-made message can be one: nothing to erase, and nothing a retry could change.
     logger.error('not an erasure: dropped', { message_id: record.messageId });
@@ -52,20 +49,4 @@ async function followUp(record: SQSRecord): Promise<void> {
   throw new ErasureUnfinished(pass.pending);
 }
 
-function safeJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
-export const handler = middy(
-  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, followUp, new BatchProcessor(EventType.SQS), {
-      context,
-      throwOnFullBatchFailure: false,
-    }),
-)
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+export const handler = queueRecordsHandler(followUp);

@@ -5,16 +5,13 @@
  * feedback DLQ at once (for a person to look at, not retried); one that is an event but says nothing to act on is
  * dropped. Both are counted and logged by their reason, never their content.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import type { Channel } from '../../channels/registry.js';
 import { sqsClient } from '../aws/sqs.js';
-import { countWith, logger, metrics } from '../observability.js';
+import { countWith, logger } from '../observability.js';
 import { FEEDBACK_DEAD_LETTER_QUEUE_URL_VARIABLE, requiredEnv } from '../platform/environment.js';
+import { queueRecordsHandler } from './record-handler.js';
 
 export interface FeedbackConsumer<Feedback> {
   readonly channel: Channel;
@@ -48,13 +45,5 @@ export function feedbackHandler<Feedback>(consumer: FeedbackConsumer<Feedback>) 
     countWith(unreadable ? 'FeedbackSetAside' : 'FeedbackDropped', { reason: feedback });
   }
 
-  return middy(
-    async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-      processPartialResponse(event, handle, new BatchProcessor(EventType.SQS), {
-        context,
-        throwOnFullBatchFailure: false,
-      }),
-  )
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  return queueRecordsHandler(handle);
 }

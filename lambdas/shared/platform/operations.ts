@@ -13,7 +13,6 @@ import {
   contactsAnswerSchema,
   deviceRegisteredSchema,
   devicesAnswerSchema,
-  errorAnswerSchema,
   notificationAnswerSchema,
   preferencesAnswerSchema,
   suppressionAnswerSchema,
