@@ -42,6 +42,7 @@ export default {
         'contacts:write',
         'users:erase',
         'templates:write',
+        'topics:write',
         'admin',
       ],
       types: ['*'],
@@ -101,10 +102,31 @@ export default {
   preferencesCache: { enabled: false, nodeType: 'dax.t3.small', nodes: 3, itemTtlSeconds: 60, queryTtlSeconds: 60 },
   // Each worker reserves maxConcurrency (reserveConcurrency: false reserves nothing): cdk synth says how much quota
   // the account needs.
+  // providerRatePerSecond is your provider's: SES's maximum send rate (14 a second on a new production account; ask
+  // for more), your Twilio sender's messages per second (1 for a long code), SNS's push rate. Broadcasts go through
+  // each channel's bulk lane, paced below it, so that a password reset never waits behind them.
   channels: {
-    email: { batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 20 },
-    sms: { batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 10 },
-    push: { batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 20 },
+    email: {
+      batchSize: 10,
+      batchingWindowSeconds: 0,
+      maxConcurrency: 20,
+      providerRatePerSecond: 14,
+      bulk: { ratePerSecond: 10, maxConcurrency: 2 },
+    },
+    sms: {
+      batchSize: 10,
+      batchingWindowSeconds: 0,
+      maxConcurrency: 10,
+      providerRatePerSecond: 1,
+      bulk: { ratePerSecond: 0.5, maxConcurrency: 2 },
+    },
+    push: {
+      batchSize: 10,
+      batchingWindowSeconds: 0,
+      maxConcurrency: 20,
+      providerRatePerSecond: 300,
+      bulk: { ratePerSecond: 200, maxConcurrency: 2 },
+    },
   },
   alarms: { oldestJobAgeSeconds: 300, api5xxPerFiveMinutes: 5, workerErrorsPerFiveMinutes: 5 },
 } satisfies PlatformConfig;

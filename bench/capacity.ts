@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { validatePlatformSettings } from '../lib/settings.js';
 import shippedSettings from '../platform.config.js';
+import { broadcastSection } from './broadcast-capacity.js';
 import { JOBS_PER_NOTIFICATION, MIX, shareOf } from './cost.js';
 import { markdownTable } from './measure.js';
 
@@ -62,7 +63,7 @@ function limits(results: Results): Limit[] {
   const batchSeconds = batchP50 / 1000;
   const ingestSeconds = ingestP50 / 1000;
   const reserved = Object.values(settings.channels).reduce(
-    (sum, channel) => sum + (channel.reserveConcurrency ? channel.maxConcurrency : 0),
+    (sum, channel) => sum + (channel.reserveConcurrency ? channel.maxConcurrency + channel.bulk.maxConcurrency : 0),
     0,
   );
   const workerLimit = (channel: 'email' | 'sms' | 'push'): Limit => ({
@@ -314,6 +315,8 @@ edit those, not this file.
 ${capacitySection(results)}
 
 ${costSection(results)}
+
+${broadcastSection()}
 
 ${competitorSection()}
 

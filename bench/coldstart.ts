@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { CHANNELS } from '../lambdas/channels/registry.js';
-import { DEAD_LETTER_QUEUE_URL_VARIABLE, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
+import {
+  BULK_QUEUE_URL_VARIABLE,
+  DEAD_LETTER_QUEUE_URL_VARIABLE,
+  QUEUE_URL_VARIABLE,
+} from '../lambdas/shared/platform/environment.js';
 import { API_FUNCTIONS } from '../lambdas/shared/platform/operations.js';
 import { DAX_CLIENT_PACKAGE, HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
 import { categoryCatalogue, validatePlatformSettings } from '../lib/settings.js';
@@ -34,14 +38,18 @@ const ENVIRONMENT = {
   NOTIFICATIONS_TABLE: 'notifications',
   TEMPLATES_TABLE: 'templates',
   SUPPRESSIONS_TABLE: 'suppressions',
+  TOPICS_TABLE: 'topics',
   PUBLIC_API_URL: 'https://api.example.test/v1',
   ...Object.fromEntries(
     CHANNELS.flatMap((channel) => [
       [QUEUE_URL_VARIABLE[channel], 'http://127.0.0.1:1/q'],
       [DEAD_LETTER_QUEUE_URL_VARIABLE[channel], 'http://127.0.0.1:1/q'],
+      [BULK_QUEUE_URL_VARIABLE[channel], 'http://127.0.0.1:1/q'],
     ]),
   ),
   ERASURE_QUEUE_URL: 'http://127.0.0.1:1/q',
+  DISPATCH_QUEUE_URL: 'http://127.0.0.1:1/q',
+  FAN_OUT_QUEUE_URL: 'http://127.0.0.1:1/q',
   PRODUCERS: '[]',
   CATEGORIES: JSON.stringify(categoryCatalogue(validatePlatformSettings(shippedSettings))),
   DELIVERY_ATTEMPTS: '8',

@@ -256,6 +256,38 @@ ${table([
 SES's price per email is the largest part; the platform's own machinery (API Gateway, Lambda, SQS, DynamoDB) is
 most of the rest. Lambda durations measured here against the emulators are longer than in AWS, so its share is
 an upper bound.
+${results.batch ? batchSection(results.batch) : ''}`;
+}
+
+/** A batch of 100 against the same 100 sent one by one: per notification, with and without idempotency keys. */
+function batchSection(batch: Figures): string {
+  const rows = (label: string, figures: Figures) => {
+    const { single, batch: many, batch_over_single: ratio } = figures;
+    return [
+      `| ${label}: API Gateway requests | ${single.api_requests_per_notification} | ${many.api_requests_per_notification} | ${ratio.api_requests} |`,
+      `| ${label}: handler ms (what Lambda bills) | ${single.handler_ms_per_notification} | ${many.handler_ms_per_notification} | ${ratio.handler_ms} |`,
+      `| ${label}: AWS calls | ${single.aws_calls_per_notification} | ${many.aws_calls_per_notification} | ${ratio.aws_calls} |`,
+      `| ${label}: time to accept all ${batch.notifications} (ms) | ${single.wall_ms_for_all} | ${many.wall_ms_for_all} | ${ratio.wall_ms} |`,
+    ].join('\n');
+  };
+  return `
+## 7. Batches: 100 notifications in one request
+
+POST /v1/notifications/batch with ${batch.notifications} notifications (${batch.channels_per_notification} channels each, to
+${batch.notifications} people) against the same ${batch.notifications} sent one by one (${batch.single_concurrency} at once), alternating, ${batch.rounds} rounds; per
+notification, medians of the rounds:
+
+| per notification | single sends | batch | batch / single |
+|---|---|---|---|
+${rows('without keys', batch.without_keys)}
+${rows('with idempotency keys', batch.with_idempotency_keys)}
+
+Calls by operation, per notification: single \`${JSON.stringify(batch.without_keys.single.calls_by_operation_per_notification)}\`,
+batch \`${JSON.stringify(batch.without_keys.batch.calls_by_operation_per_notification)}\`; with keys, batch
+\`${JSON.stringify(batch.with_idempotency_keys.batch.calls_by_operation_per_notification)}\`. A batch reads its people in one
+BatchGetItem, screens their addresses in BatchGetItems of up to 100 keys and sends the jobs ten to a SendMessageBatch; each
+notification keeps its own conditional write (and, with a key, the transaction that reserves it and the update that
+completes it), which a batch cannot share.
 `;
 }
 

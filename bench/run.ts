@@ -15,6 +15,7 @@ import { endpointFor } from '../local/emulator-environment.js';
 import { startLocalPlatform } from '../local/runtime.js';
 import shippedSettings from '../platform.config.js';
 import prices from './aws-prices.json' with { type: 'json' };
+import { measureBatch } from './batch.js';
 import { capacityDocument } from './capacity.js';
 import { measureColdStart, measureTracerShare } from './coldstart.js';
 import { costPerMillion } from './cost.js';
@@ -63,7 +64,7 @@ try {
   // noise as often as it is signal. The report gives every run and their spread; the goal holds only if every run meets it.
   const isolationRuns = [];
   for (let run = 1; run <= 3; run++) {
-    say(`1/5 channel isolation, run ${run} of 3 (email latency, SMS provider normal, then stalled)`);
+    say(`1/6 channel isolation, run ${run} of 3 (email latency, SMS provider normal, then stalled)`);
     isolationRuns.push(
       await measureIsolation(platform, endpointFor('SES', process.env) ?? '', call, {
         ratePerSecond: quick ? 5 : 10,
@@ -73,18 +74,20 @@ try {
   }
   const isolation = isolationRuns[0] as (typeof isolationRuns)[number];
   const ratios = isolationRuns.map((run) => run.figures.email_p99_ratio ?? Number.NaN);
-  say('2/5 ingest');
+  say('2/6 ingest');
   const ingest = await measureIngest(platform, ingestHandler, counter, { requests: quick ? 150 : 600, concurrency: 8 });
-  say('3/5 workers');
+  say('3/6 workers');
   const worker = await measureWorker(platform, smsWorker, counter, call, { batches: quick ? 5 : 30 });
-  say('4/5 cold start');
+  say('4/6 cold start');
   // Fresh processes on a quiet machine: the platform's own workers must not be delivering meanwhile.
   platform.pauseDeliveries(true);
   const coldstart = await measureColdStart(quick ? 3 : 7);
   const tracer = await measureTracerShare(quick ? 3 : 7);
   platform.pauseDeliveries(false);
-  say('5/5 template rendering (normal, then hostile)');
+  say('5/6 template rendering (normal, then hostile)');
   const rendering = await measureRendering(quick ? 300 : 2_000);
+  say('6/6 batches: 100 notifications in one request against 100 requests');
+  const batch = await measureBatch(platform, ingestHandler, counter, call, { rounds: quick ? 3 : 9 });
 
   const notificationsPerMonth = 10_000_000;
   // The preferences cache as shipped (off: docs/capacity.md says when it pays).
@@ -121,6 +124,7 @@ try {
     coldstart,
     coldstart_tracer: tracer,
     rendering,
+    batch,
     cost,
   };
   writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
@@ -138,6 +142,7 @@ try {
         'worker.batch_to_limit_ratio': worker.batch_to_limit_ratio,
         'worker.aws_calls_per_message': worker.aws_calls_per_message,
         'rendering.overhead_p50_ms': rendering.figures.overhead_p50_ms,
+        'batch.batch_over_single': (batch.without_keys as { batch_over_single: unknown }).batch_over_single,
         'cost.usd_per_million': cost.usd_per_million,
       },
       null,

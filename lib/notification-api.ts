@@ -27,6 +27,7 @@ import { Construct } from 'constructs';
 import { MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import {
   type ApiFunction,
+  maxBodyBytesOf,
   needsApiKey,
   OPERATION_LIST,
   pathParameterNames,
@@ -131,6 +132,13 @@ export class NotificationApi extends Construct {
       new ApiFirewall(this, 'Firewall', {
         stages: this.apis.map((api) => api.deploymentStage),
         maxBodyBytes: props.maxBodyBytes ?? MAX_BODY_BYTES,
+        largerBodies: OPERATION_LIST.filter((operation) => operation.maxBodyBytes !== undefined).map((operation) => {
+          if (pathParameterNames(operation.path).length > 0)
+            throw new Error(
+              `${operation.id}: a body limit of its own needs a path without parameters (WAF matches it)`,
+            );
+          return { path: `/${API_STAGE}${operation.path}`, maxBodyBytes: maxBodyBytesOf(operation) };
+        }),
         requestsPerSourceIpPer5Minutes: props.requestsPerSourceIpPer5Minutes,
         keyless: props.keyless,
         keylessPathPrefixes: [

@@ -1,17 +1,31 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Channel } from '../lambdas/channels/registry.js';
-import { DEAD_LETTER_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
-import { CHANNEL_QUEUES, HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
+import { NOTIFICATION_KEY_PREFIX } from '../lambdas/shared/adapters/notifications-store.js';
+import { bulkLanePace } from '../lambdas/shared/domain/bulk-lane.js';
+import {
+  BULK_QUEUE_URL_VARIABLE,
+  DEAD_LETTER_QUEUE_URL_VARIABLE,
+  ENV,
+  QUEUE_URL_VARIABLE,
+} from '../lambdas/shared/platform/environment.js';
+import {
+  CHANNEL_QUEUES,
+  HANDLER_MODULES,
+  JOB_RETENTION_DAYS,
+  maxReceiveCount,
+  visibilityTimeoutSeconds,
+} from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
 import { ChannelQueue } from './channel-queue.js';
 import { NotificationFunction } from './notification-function.js';
 import type { NotificationTables } from './notification-tables.js';
 import type { PlatformKeys } from './platform-keys.js';
 import { categoryCatalogue, type PlatformSettings } from './settings.js';
-import { allowTableActions } from './table-access.js';
+import { allowTableActions, allowTableActionsOnKeys } from './table-access.js';
 
 export interface NotificationChannelProps {
   readonly channel: Channel;
@@ -29,13 +43,16 @@ export interface NotificationChannelProps {
 }
 
 /**
- * One channel end to end: its queue and DLQ, its worker fed by an SQS event source, and its alarms.
- * The worker's reserved concurrency equals the event source's maximum concurrency, so a channel that backs
- * up can neither starve the others of Lambda capacity nor be starved by them.
+ * One channel end to end: its queue and DLQ, its bulk lane (a broadcast's jobs, on a queue of their own that redrives
+ * to the same DLQ), its worker fed by an SQS event source from each, and its alarms. The worker reserves both event
+ * sources' maximum concurrency, so a channel that backs up can neither starve the others of Lambda capacity nor be
+ * starved by them, and a broadcast draining takes only the bulk lane's share.
  */
 export class NotificationChannel extends Construct {
   public readonly channel: Channel;
   public readonly queue: ChannelQueue;
+  /** The bulk lane: its worker invocations pace themselves below the provider's rate (domain/bulk-lane.ts). */
+  public readonly bulkQueue: sqs.Queue;
   public readonly worker: NotificationFunction;
   public readonly alarms: readonly Alarm[];
 
@@ -45,6 +62,14 @@ export class NotificationChannel extends Construct {
     const settings = CHANNEL_QUEUES[channel];
     this.channel = channel;
     this.queue = new ChannelQueue(this, 'Jobs', { channel, settings });
+    this.bulkQueue = new sqs.Queue(this, 'BulkJobs', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(settings)),
+      retentionPeriod: Duration.days(JOB_RETENTION_DAYS),
+      deadLetterQueue: { queue: this.queue.deadLetterQueue, maxReceiveCount: maxReceiveCount(settings) },
+    });
+    const bulk = bulkLanePace(throughput.bulk, settings.workerTimeoutSeconds);
 
     this.worker = new NotificationFunction(this, 'Worker', {
       handlerModule: HANDLER_MODULES.worker(channel),
@@ -52,13 +77,17 @@ export class NotificationChannel extends Construct {
       description: `Delivers ${channel} jobs`,
       rendersTemplates: true,
       timeout: Duration.seconds(settings.workerTimeoutSeconds),
-      ...(throughput.reserveConcurrency ? { reservedConcurrentExecutions: throughput.maxConcurrency } : {}),
+      ...(throughput.reserveConcurrency
+        ? { reservedConcurrentExecutions: throughput.maxConcurrency + throughput.bulk.maxConcurrency }
+        : {}),
       environment: {
         [ENV.channel]: channel,
         [ENV.deliveryAttempts]: String(settings.deliveryAttempts),
         [ENV.claimLeaseSeconds]: String(settings.claimLeaseSeconds),
         [QUEUE_URL_VARIABLE[channel]]: this.queue.queue.queueUrl,
         [DEAD_LETTER_QUEUE_URL_VARIABLE[channel]]: this.queue.deadLetterQueue.queueUrl,
+        [BULK_QUEUE_URL_VARIABLE[channel]]: this.bulkQueue.queueUrl,
+        [ENV.bulkSendsPerSecond]: String(bulk.sendsPerSecondPerInvocation),
         [ENV.usersTable]: tables.users.tableName,
         [ENV.templatesTable]: tables.templates.tableName,
         [ENV.notificationsTable]: tables.notifications.tableName,
@@ -87,6 +116,12 @@ export class NotificationChannel extends Construct {
       maxConcurrency: throughput.maxConcurrency,
       reportBatchItemFailures: true,
     });
+    const bulkMapping = this.worker.addEventSourceMapping('BulkJobs', {
+      eventSourceArn: this.bulkQueue.queueArn,
+      batchSize: bulk.batchSize,
+      maxConcurrency: throughput.bulk.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
     // Lambda's poller receives, deletes and reads the queue's attributes; the worker hides a job for its backoff
     // (ChangeMessageVisibility), sends a job back to its own queue (not due yet, or deferred again by quiet hours),
     // and moves a job it gives up to the DLQ, saying why.
@@ -99,19 +134,24 @@ export class NotificationChannel extends Construct {
           'sqs:ChangeMessageVisibility',
           'sqs:SendMessage',
         ],
-        resources: [this.queue.queue.queueArn],
+        resources: [this.queue.queue.queueArn, this.bulkQueue.queueArn],
       }),
     );
     this.worker.addToRolePolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.deadLetterQueue.queueArn] }),
     );
     // Lambda checks the role when it creates the mapping: the policy must exist first.
-    if (this.worker.role) mapping.node.addDependency(this.worker.role);
+    if (this.worker.role) {
+      mapping.node.addDependency(this.worker.role);
+      bulkMapping.node.addDependency(this.worker.role);
+    }
     // The user read fresh, the template; the claim taken (PutItem), then completed or released and the status
     // recorded (UpdateItem).
     allowTableActions(this.worker, tables.users, 'GetItem');
     allowTableActions(this.worker, tables.templates, 'GetItem');
     allowTableActions(this.worker, tables.notifications, 'PutItem', 'UpdateItem');
+    // A broadcast's status read (was it cancelled?) and its progress counted: the broadcast's record.
+    allowTableActionsOnKeys(this.worker, tables.notifications, [NOTIFICATION_KEY_PREFIX], 'GetItem');
     // Whether the address became suppressed since the job was queued: one GetItem beside the claim (a BatchGetItem of
     // two keys while a rotation of the peppers is being re-keyed).
     allowTableActions(this.worker, tables.suppressions, 'GetItem', 'BatchGetItem');

@@ -18,6 +18,7 @@ import {
   HANDLER_MODULES,
   USERS_BY_PHONE_NUMBER_INDEX,
 } from '../lambdas/shared/platform/resources.js';
+import { BroadcastFanOut } from './broadcast-fan-out.js';
 import type { ChannelInfrastructure } from './channel-infrastructure.js';
 import { NotificationApi } from './notification-api.js';
 import { NotificationChannel } from './notification-channel.js';
@@ -60,6 +61,7 @@ export class NotificationPlatformStack extends Stack {
   /** Erasing people, and making it again until it converges. */
   public erasure?: PersonErasure;
   public readonly scheduler: NotificationScheduler;
+  public readonly broadcasts: BroadcastFanOut;
 
   constructor(scope: Construct, id: string, props: NotificationPlatformStackProps) {
     super(scope, id, props);
@@ -124,6 +126,14 @@ export class NotificationPlatformStack extends Stack {
       alarmAction: operations.alarmAction,
     });
 
+    this.broadcasts = new BroadcastFanOut(this, 'Broadcasts', {
+      context: { settings, tables: this.tables, consentKeys: this.consentKeys, suppressionKeys: this.suppressionKeys },
+      channels,
+      categoriesVariable: JSON.stringify(categoryCatalogue(settings)),
+      alarmAction: operations.alarmAction,
+    });
+    this.broadcasts.allowStarting(this.scheduler.dispatch);
+
     this.api = new NotificationApi(this, 'Api', {
       stage,
       producers: settings.producers,
@@ -165,6 +175,7 @@ export class NotificationPlatformStack extends Stack {
       Notifications: this.tables.notifications,
       Templates: this.tables.templates,
       Suppressions: this.tables.suppressions,
+      Topics: this.tables.topics,
     })) {
       new CfnOutput(this, `${name}TableName`, { value: table.tableName });
     }
@@ -200,6 +211,7 @@ export class NotificationPlatformStack extends Stack {
       [ENV.notificationsTable]: this.tables.notifications.tableName,
       [ENV.devicesTable]: this.tables.devices.tableName,
       [ENV.suppressionsTable]: this.tables.suppressions.tableName,
+      [ENV.topicsTable]: this.tables.topics.tableName,
       [ENV.publicApiUrl]: this.api.publicUrl,
     };
     const fn = (id: string, name: ApiFunction, extra: Partial<NotificationFunctionProps> = {}) =>
@@ -227,6 +239,9 @@ export class NotificationPlatformStack extends Stack {
     });
     cache?.grantRead(ingest);
     this.scheduler.allowScheduling(ingest);
+    this.broadcasts.allowStarting(ingest);
+    // A broadcast's topic: who owns it.
+    allowTableActions(ingest, this.tables.topics, 'GetItem');
     // GetItem on the table itself even with the cache: a skip is confirmed on a consistent read.
     allowTableActions(ingest, users, 'GetItem');
     allowTableActions(ingest, templatesTable, 'GetItem');
@@ -349,6 +364,11 @@ export class NotificationPlatformStack extends Stack {
     allowTableActions(consent, users, 'GetItem');
     allowAttributeUpdates(consent, users, CONSENT_ATTRIBUTES);
 
+    const topics = fn('Topics', 'topics', { description: "Subscribes people to producers' topics, and lists them" });
+    // A topic's owner read, and claimed by a conditional put; subscriptions written 25 to a BatchWriteItem, deleted one
+    // by one, and read a page at a time with a Query of the topic's items.
+    allowTableActions(topics, this.tables.topics, 'GetItem', 'PutItem', 'BatchWriteItem', 'DeleteItem', 'Query');
+
     const apiDescription = fn('ApiDescription', 'api-description', {
       description: "Serves the API's OpenAPI description",
     });
@@ -366,6 +386,7 @@ export class NotificationPlatformStack extends Stack {
       suppressions,
       'sms-webhooks': smsWebhooks,
       consent,
+      topics,
     };
   }
 }
@@ -374,9 +395,12 @@ export class NotificationPlatformStack extends Stack {
 function announceReservedConcurrency(stack: Stack, settings: PlatformSettings): void {
   const reserving = CHANNELS.filter((channel) => settings.channels[channel].reserveConcurrency);
   if (reserving.length === 0) return;
-  const total = reserving.reduce((sum, channel) => sum + settings.channels[channel].maxConcurrency, 0);
+  // A worker reserves its two lanes' maximum concurrency: critical and bulk.
+  const reserved = (channel: Channel) =>
+    settings.channels[channel].maxConcurrency + settings.channels[channel].bulk.maxConcurrency;
+  const total = reserving.reduce((sum, channel) => sum + reserved(channel), 0);
   Annotations.of(stack).addInfo(
-    `The channel workers reserve ${total} concurrent executions (${reserving.map((channel) => `${channel} ${settings.channels[channel].maxConcurrency}`).join(', ')}): ` +
+    `The channel workers reserve ${total} concurrent executions (${reserving.map((channel) => `${channel} ${reserved(channel)}`).join(', ')}): ` +
       `the account's Lambda concurrency quota must be at least ${total + 100} (Lambda keeps 100 unreserved). ` +
       'A new account may have a quota of 10: request an increase (Service Quotas, "Concurrent executions"), or set ' +
       'channels.<channel>.reserveConcurrency: false in platform.config.ts.',

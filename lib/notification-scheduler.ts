@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -10,7 +10,7 @@ import { DIGEST_KEY_PREFIX } from '../lambdas/shared/adapters/digest-windows.js'
 import { COUNTER_KEY_PREFIX } from '../lambdas/shared/adapters/frequency-counters.js';
 import { NOTIFICATION_KEY_PREFIX } from '../lambdas/shared/adapters/notifications-store.js';
 import { DUE_DRAIN_INTERVAL_SECONDS } from '../lambdas/shared/domain/schedule.js';
-import { ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
+import { BULK_QUEUE_URL_VARIABLE, ENV, QUEUE_URL_VARIABLE } from '../lambdas/shared/platform/environment.js';
 import {
   HANDLER_MODULES,
   JOB_RETENTION_DAYS,
@@ -19,9 +19,9 @@ import {
   VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
 } from '../lambdas/shared/platform/resources.js';
 import type { WorkerContext } from './channel-infrastructure.js';
-import { queueWithDeadLetter } from './channel-queue.js';
 import type { NotificationChannel } from './notification-channel.js';
 import { NotificationFunction } from './notification-function.js';
+import { queueFedFunction } from './queue-fed-function.js';
 import { allowIndexQuery, allowTableActions, allowTableActionsOnKeys } from './table-access.js';
 
 export interface NotificationSchedulerProps {
@@ -47,29 +47,47 @@ export class NotificationScheduler extends Construct {
   constructor(scope: Construct, id: string, props: NotificationSchedulerProps) {
     super(scope, id);
     const { tables, suppressionKeys } = props.context;
-    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = queueWithDeadLetter(this, {
-      visibilityTimeoutSeconds: SCHEDULED_DISPATCH.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
-      retentionDays: JOB_RETENTION_DAYS,
-      maxReceiveCount: SCHEDULED_DISPATCH.maxReceiveCount,
-    }));
-
-    this.dispatch = new NotificationFunction(this, 'Dispatch', {
-      handlerModule: HANDLER_MODULES.scheduledDispatch,
-      serviceName: 'scheduled-dispatch',
-      description: 'Dispatches scheduled notifications when they fall due: decided then, queued per channel',
-      timeout: Duration.seconds(SCHEDULED_DISPATCH.timeoutSeconds),
-      environment: {
-        [ENV.usersTable]: tables.users.tableName,
-        [ENV.templatesTable]: tables.templates.tableName,
-        [ENV.notificationsTable]: tables.notifications.tableName,
-        [ENV.suppressionsTable]: tables.suppressions.tableName,
-        [ENV.categories]: props.categoriesVariable,
-        [ENV.dispatchQueueUrl]: this.queue.queueUrl,
-        ...Object.fromEntries(
-          CHANNELS.map((channel) => [QUEUE_URL_VARIABLE[channel], props.channels[channel].queue.queue.queueUrl]),
-        ),
+    ({
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      fn: this.dispatch,
+    } = queueFedFunction(this, {
+      queue: {
+        visibilityTimeoutSeconds: SCHEDULED_DISPATCH.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
+        retentionDays: JOB_RETENTION_DAYS,
+        maxReceiveCount: SCHEDULED_DISPATCH.maxReceiveCount,
       },
-    });
+      functionId: 'Dispatch',
+      function: {
+        handlerModule: HANDLER_MODULES.scheduledDispatch,
+        serviceName: 'scheduled-dispatch',
+        description: 'Dispatches scheduled notifications when they fall due: decided then, queued per channel',
+        timeout: Duration.seconds(SCHEDULED_DISPATCH.timeoutSeconds),
+        environment: {
+          [ENV.usersTable]: tables.users.tableName,
+          [ENV.templatesTable]: tables.templates.tableName,
+          [ENV.notificationsTable]: tables.notifications.tableName,
+          [ENV.suppressionsTable]: tables.suppressions.tableName,
+          [ENV.categories]: props.categoriesVariable,
+          ...Object.fromEntries(
+            CHANNELS.flatMap((channel) => [
+              [QUEUE_URL_VARIABLE[channel], props.channels[channel].queue.queue.queueUrl],
+              [BULK_QUEUE_URL_VARIABLE[channel], props.channels[channel].bulkQueue.queueUrl],
+            ]),
+          ),
+        },
+      },
+      eventSourceId: 'Dispatches',
+      batchSize: SCHEDULED_DISPATCH.batchSize,
+      deadLetterAlarm: {
+        id: 'Undispatched',
+        description:
+          'a scheduled notification could not be dispatched (its record says scheduled): look at the dispatch DLQ, ' +
+          'then redrive it',
+        action: props.alarmAction,
+      },
+    }));
+    this.dispatch.addEnvironment(ENV.dispatchQueueUrl, this.queue.queueUrl);
     // The person as they are now, the template, the suppression list by the addresses' keys; the record read and its
     // one conditional write (and the enqueue outcome), notification items only.
     allowTableActions(this.dispatch, tables.users, 'GetItem');
@@ -86,25 +104,20 @@ export class NotificationScheduler extends Construct {
       'UpdateItem',
       'PutItem',
     );
-    // Jobs onto the channels' queues; one that came early back onto the dispatch queue.
+    // Jobs onto the channels' queues (a broadcast's job set aside for quiet hours, onto its bulk lane); one that came
+    // early back onto the dispatch queue.
     this.dispatch.addToRolePolicy(
       new PolicyStatement({
         actions: ['sqs:SendMessage'],
-        resources: [...CHANNELS.map((channel) => props.channels[channel].queue.queue.queueArn), this.queue.queueArn],
+        resources: [
+          ...CHANNELS.flatMap((channel) => [
+            props.channels[channel].queue.queue.queueArn,
+            props.channels[channel].bulkQueue.queueArn,
+          ]),
+          this.queue.queueArn,
+        ],
       }),
     );
-    const mapping = this.dispatch.addEventSourceMapping('Dispatches', {
-      eventSourceArn: this.queue.queueArn,
-      batchSize: SCHEDULED_DISPATCH.batchSize,
-      reportBatchItemFailures: true,
-    });
-    this.dispatch.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
-        resources: [this.queue.queueArn],
-      }),
-    );
-    if (this.dispatch.role) mapping.node.addDependency(this.dispatch.role);
 
     this.drain = new NotificationFunction(this, 'DueDrain', {
       handlerModule: HANDLER_MODULES.dueDrain,
@@ -125,16 +138,6 @@ export class NotificationScheduler extends Construct {
       schedule: Schedule.rate(Duration.seconds(DUE_DRAIN_INTERVAL_SECONDS)),
       targets: [new LambdaFunction(this.drain, { retryAttempts: 0 })],
     });
-
-    new Alarm(this, 'Undispatched', {
-      alarmDescription:
-        'a scheduled notification could not be dispatched (its record says scheduled): look at the dispatch DLQ, then redrive it',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(props.alarmAction);
   }
 
   /** A function that schedules: it puts a send due within the lookahead straight onto the dispatch queue. */

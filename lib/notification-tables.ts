@@ -27,6 +27,7 @@ export class NotificationTables extends Construct {
   public readonly notifications: dynamodb.TableV2;
   public readonly templates: dynamodb.TableV2;
   public readonly suppressions: dynamodb.TableV2;
+  public readonly topics: dynamodb.TableV2;
 
   constructor(scope: Construct, id: string, props: NotificationTablesProps = {}) {
     super(scope, id);
@@ -54,6 +55,7 @@ export class NotificationTables extends Construct {
     this.notifications = table('notifications', 'Notifications');
     this.templates = table('templates', 'Templates');
     this.suppressions = table('suppressions', 'Suppressions');
+    this.topics = table('topics', 'Topics');
   }
 }
 

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -14,11 +14,12 @@ import {
   ERASURE_FOLLOW_UP,
   HANDLER_MODULES,
   NOTIFICATIONS_BY_USER_INDEX,
+  TOPICS_BY_SUBSCRIBER_INDEX,
   VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
 } from '../lambdas/shared/platform/resources.js';
 import type { ChannelInfrastructure, WorkerContext } from './channel-infrastructure.js';
-import { queueWithDeadLetter } from './channel-queue.js';
-import { NotificationFunction } from './notification-function.js';
+import type { NotificationFunction } from './notification-function.js';
+import { queueFedFunction } from './queue-fed-function.js';
 import { allowIndexQuery, allowTableActions, allowTableActionsOnKeys } from './table-access.js';
 
 export interface PersonErasureProps {
@@ -47,24 +48,41 @@ export class PersonErasure extends Construct {
   constructor(scope: Construct, id: string, props: PersonErasureProps) {
     super(scope, id);
     const { tables } = props.context;
-    // Its passes wait in the queue as long as a dead letter would: an erasure is never dropped for age.
-    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = queueWithDeadLetter(this, {
-      visibilityTimeoutSeconds: ERASURE_FOLLOW_UP.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
-      retentionDays: DEAD_LETTER_RETENTION_DAYS,
-      maxReceiveCount: ERASURE_FOLLOW_UP.passes,
-    }));
-    this.followUp = new NotificationFunction(this, 'FollowUp', {
-      handlerModule: HANDLER_MODULES.erasureFollowUp,
-      serviceName: 'user-erasure-follow-up',
-      description: 'Makes an erasure again until nothing of the person is left',
-      timeout: Duration.seconds(ERASURE_FOLLOW_UP.timeoutSeconds),
-      environment: {
-        [ENV.usersTable]: tables.users.tableName,
-        [ENV.devicesTable]: tables.devices.tableName,
-        [ENV.notificationsTable]: tables.notifications.tableName,
-        [ENV.suppressionsTable]: tables.suppressions.tableName,
+    ({
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      fn: this.followUp,
+    } = queueFedFunction(this, {
+      // Its passes wait in the queue as long as a dead letter would: an erasure is never dropped for age.
+      queue: {
+        visibilityTimeoutSeconds: ERASURE_FOLLOW_UP.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
+        retentionDays: DEAD_LETTER_RETENTION_DAYS,
+        maxReceiveCount: ERASURE_FOLLOW_UP.passes,
       },
-    });
+      functionId: 'FollowUp',
+      function: {
+        handlerModule: HANDLER_MODULES.erasureFollowUp,
+        serviceName: 'user-erasure-follow-up',
+        description: 'Makes an erasure again until nothing of the person is left',
+        timeout: Duration.seconds(ERASURE_FOLLOW_UP.timeoutSeconds),
+        environment: {
+          [ENV.usersTable]: tables.users.tableName,
+          [ENV.devicesTable]: tables.devices.tableName,
+          [ENV.notificationsTable]: tables.notifications.tableName,
+          [ENV.suppressionsTable]: tables.suppressions.tableName,
+          [ENV.topicsTable]: tables.topics.tableName,
+        },
+      },
+      eventSourceId: 'Erasures',
+      batchSize: 10,
+      deadLetterAlarm: {
+        id: 'Unfinished',
+        description:
+          'an erasure is not finished after its passes (a provider kept a text): look at the erasure DLQ, then ' +
+          'redrive it',
+        action: props.alarmAction,
+      },
+    }));
     for (const fn of [props.firstPass, this.followUp]) {
       fn.addEnvironment(ENV.erasureQueueUrl, this.queue.queueUrl);
       this.allowPass(fn, props);
@@ -72,28 +90,6 @@ export class PersonErasure extends Construct {
     props.firstPass.addToRolePolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
     );
-    const mapping = this.followUp.addEventSourceMapping('Erasures', {
-      eventSourceArn: this.queue.queueArn,
-      batchSize: 10,
-      reportBatchItemFailures: true,
-    });
-    // Lambda's poller receives, deletes and reads the queue's attributes; the function hides a pass for its backoff.
-    this.followUp.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
-        resources: [this.queue.queueArn],
-      }),
-    );
-    if (this.followUp.role) mapping.node.addDependency(this.followUp.role);
-    new Alarm(this, 'Unfinished', {
-      alarmDescription:
-        'an erasure is not finished after its passes (a provider kept a text): look at the erasure DLQ, then redrive it',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(props.alarmAction);
   }
 
   /** What a pass calls, and nothing more. */
@@ -111,6 +107,9 @@ export class PersonErasure extends Construct {
     allowTableActionsOnKeys(fn, tables.notifications, [NOTIFICATION_KEY_PREFIX], 'GetItem', 'UpdateItem');
     // What else the table keeps under their id: frequency counters and digest windows, listed and deleted.
     allowTableActionsOnKeys(fn, tables.notifications, [COUNTER_KEY_PREFIX, DIGEST_KEY_PREFIX], 'Query', 'DeleteItem');
+    // Their subscriptions: found by the topics' index of subscribers, each deleted.
+    allowIndexQuery(fn, tables.topics, TOPICS_BY_SUBSCRIBER_INDEX);
+    allowTableActions(fn, tables.topics, 'DeleteItem');
     if (props.pushEndpoints.length > 0) {
       fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:DeleteEndpoint'], resources: [...props.pushEndpoints] }));
       acknowledgeEndpointWildcards(fn, [...props.pushEndpoints]);

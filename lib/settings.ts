@@ -63,19 +63,40 @@ const categorySchema = z.strictObject({
   ),
 });
 
-const channelThroughputSchema = z.strictObject({
-  /** Records per worker invocation (1 to 10 for SQS with partial batch responses). */
-  batchSize: z.int().check(z.gte(1), z.lte(10)),
-  batchingWindowSeconds: z.int().check(z.gte(0), z.lte(300)),
-  /** Concurrent invocations the event source may drive (SQS maximum concurrency, at least 2). */
-  maxConcurrency: z.int().check(z.gte(2), z.lte(1000)),
-  /**
-   * Reserve maxConcurrency for the channel's worker, so that no other function can starve it (or it them). An account
-   * must keep 100 executions unreserved (10 on a new account with a quota of 10): one whose quota is below the workers'
-   * reservations plus that refuses the stack. false: no reservation; the event source's maximum still caps the worker.
-   */
-  reserveConcurrency: z._default(z.boolean(), true),
-});
+const channelThroughputSchema = z
+  .strictObject({
+    /** Records per worker invocation (1 to 10 for SQS with partial batch responses). */
+    batchSize: z.int().check(z.gte(1), z.lte(10)),
+    batchingWindowSeconds: z.int().check(z.gte(0), z.lte(300)),
+    /** Concurrent invocations the event source may drive (SQS maximum concurrency, at least 2). */
+    maxConcurrency: z.int().check(z.gte(2), z.lte(1000)),
+    /**
+     * Reserve maxConcurrency for the channel's worker, so that no other function can starve it (or it them). An account
+     * must keep 100 executions unreserved (10 on a new account with a quota of 10): one whose quota is below the workers'
+     * reservations plus that refuses the stack. false: no reservation; the event source's maximum still caps the worker.
+     */
+    reserveConcurrency: z._default(z.boolean(), true),
+    /**
+     * The provider's sending rate, messages a second: SES's maximum send rate of the account (email; 14 on a new
+     * production account), the Twilio sender's messages per second (sms: 1 for a long code, 3 toll-free, 100 a short
+     * code), SNS's mobile push rate (push). The bulk lane stays below it, so a critical message always finds room.
+     */
+    providerRatePerSecond: z.number().check(z.positive()),
+    /**
+     * The bulk lane: a broadcast's jobs, on a queue of their own whose worker invocations (at most maxConcurrency) pace
+     * themselves to ratePerSecond together, below providerRatePerSecond.
+     */
+    bulk: z.strictObject({
+      ratePerSecond: z.number().check(z.positive()),
+      maxConcurrency: z.int().check(z.gte(2), z.lte(1000)),
+    }),
+  })
+  .check(
+    z.refine((throughput) => throughput.bulk.ratePerSecond < throughput.providerRatePerSecond, {
+      message: 'must be below providerRatePerSecond, so that the bulk lane leaves room for critical messages',
+      path: ['bulk', 'ratePerSecond'],
+    }),
+  );
 
 export const platformSettingsSchema = z
   .strictObject({
@@ -195,9 +216,9 @@ export const platformSettingsSchema = z
     // Each channel's own block (sender, credentials, applications), as its definition declares it.
     ...channelSettingsSchemas(),
     /**
-     * Keep the tables (people, their choices, notifications, templates, suppressions) when the stack is deleted, and
-     * turn on their deletion protection. Defaults to true in the stage `production` only: set it for any stage whose
-     * data matters, whatever its name.
+     * Keep the tables (people, their choices, notifications, templates, suppressions, topics) when the stack is
+     * deleted, and turn on their deletion protection. Defaults to true in the stage `production` only: set it for any
+     * stage whose data matters, whatever its name.
      */
     protectData: z.optional(z.boolean()),
     preferencesCache: z.strictObject({

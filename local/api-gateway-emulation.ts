@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
 import {
   type ApiFunction,
+  maxBodyBytesOf,
   needsApiKey,
   OPERATION_LIST,
   pathParameterNames,
@@ -31,6 +32,8 @@ interface Route {
   readonly handler: ApiFunction;
   /** A provider's webhook: no API key, no usage plan (its handler checks the provider's signature). */
   readonly keyless: boolean;
+  /** Its operation's largest body: larger is 413, as AWS WAF answers it. */
+  readonly maxBodyBytes: number;
 }
 
 /** The API's operations (lambdas/shared/platform/operations.ts), as patterns to match a request's path against. */
@@ -41,7 +44,16 @@ export const ROUTES: readonly Route[] = OPERATION_LIST.map((operation) => ({
   parameters: pathParameterNames(operation.path),
   handler: operation.function,
   keyless: !needsApiKey(operation),
+  maxBodyBytes: maxBodyBytesOf(operation),
 }));
+
+/** The largest body a request may have: its route's, or the default for a path that is no route. */
+export function maxBodyBytesFor(method: string | undefined, url: string | undefined): number {
+  const { pathname } = new URL(url ?? '/', 'http://localhost');
+  return (
+    ROUTES.find((route) => route.method === method && route.pattern.test(pathname))?.maxBodyBytes ?? MAX_BODY_BYTES
+  );
+}
 
 /** A token bucket per producer (rate and burst) and a count per day (quota), as a usage plan keeps them. */
 class UsagePlan {
@@ -142,7 +154,7 @@ export class ApiGatewayEmulation {
     if (caller && !route.keyless && !caller.plan.admit()) return gatewayMessage(429, 'Too Many Requests');
     if (route.keyless && this.keylessThrottles.get(`${route.method} ${route.resource}`)?.admit() === false)
       return gatewayMessage(429, 'Too Many Requests');
-    if (body.length > MAX_BODY_BYTES) {
+    if (body.length > route.maxBodyBytes) {
       return {
         statusCode: 413,
         headers: { 'Content-Type': 'application/json' },

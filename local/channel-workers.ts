@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
+import { bulkLanePace } from '../lambdas/shared/domain/bulk-lane.js';
 import { ENV } from '../lambdas/shared/platform/environment.js';
 import { CHANNEL_QUEUES } from '../lambdas/shared/platform/resources.js';
 import type { PlatformSettings } from '../lib/settings.js';
@@ -107,6 +108,10 @@ class WorkerProcess {
         [ENV.channel]: channel,
         [ENV.deliveryAttempts]: String(queue.deliveryAttempts),
         [ENV.claimLeaseSeconds]: String(drill?.claimLeaseSeconds ?? queue.claimLeaseSeconds),
+        [ENV.bulkSendsPerSecond]: String(
+          bulkLanePace(this.options.settings.channels[channel].bulk, queue.workerTimeoutSeconds)
+            .sendsPerSecondPerInvocation,
+        ),
         ...(workerDrill ? { [FAULT_DRILL_VARIABLE]: JSON.stringify(workerDrill) } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -188,28 +193,43 @@ export class ChannelWorkers {
     const client = new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } });
     for (const worker of this.workers) {
       const { channel } = worker;
-      this.pollers.push(
-        new QueuePoller(client, {
+      const bulk = settings.channels[channel].bulk;
+      // Each channel's two lanes feed its worker, as two event source mappings feed one function; the bulk lane with
+      // its own, lower, concurrency and batch (domain/bulk-lane.ts).
+      const lanes = [
+        {
           name: `${channel}-worker`,
           queueUrl: resources.queues[channel].url,
           batchSize: settings.channels[channel].batchSize,
           concurrency: settings.channels[channel].maxConcurrency,
-          handler: (event) => worker.invoke(event),
-          context: lambdaContext,
-          duplicateDeliveries: drill?.duplicateDeliveries ?? false,
-          onDuplicated: (records, concurrently) =>
-            log({ event: 'fault_drill_duplicated', channel, records: records.length, concurrently }),
-          onRecord: (record, outcome) =>
-            log({
-              event: 'delivery',
-              channel,
-              outcome,
-              notification_id: record.messageAttributes.notification_id?.stringValue,
-              attempt: Number(record.attributes.ApproximateReceiveCount),
-            }),
-          onError: (error) => log({ event: 'poller_error', channel, error: error.message }),
-        }),
-      );
+        },
+        {
+          name: `${channel}-bulk-worker`,
+          queueUrl: resources.bulkQueues[channel],
+          batchSize: bulkLanePace(bulk, CHANNEL_QUEUES[channel].workerTimeoutSeconds).batchSize,
+          concurrency: bulk.maxConcurrency,
+        },
+      ];
+      for (const lane of lanes)
+        this.pollers.push(
+          new QueuePoller(client, {
+            ...lane,
+            handler: (event) => worker.invoke(event),
+            context: lambdaContext,
+            duplicateDeliveries: drill?.duplicateDeliveries ?? false,
+            onDuplicated: (records, concurrently) =>
+              log({ event: 'fault_drill_duplicated', channel, records: records.length, concurrently }),
+            onRecord: (record, outcome) =>
+              log({
+                event: 'delivery',
+                channel,
+                outcome,
+                notification_id: record.messageAttributes.notification_id?.stringValue,
+                attempt: Number(record.attributes.ApproximateReceiveCount),
+              }),
+            onError: (error) => log({ event: 'poller_error', channel, error: error.message }),
+          }),
+        );
     }
   }
 }

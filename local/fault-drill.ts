@@ -23,7 +23,13 @@ export const faultDrillSchema = z.strictObject({
    * crashes, or how long a drill takes would depend on the machine's speed.
    */
   crashesPerChannel: z._default(atLeastOne, 2),
-  /** Every SQS batch is handed to the worker twice, at once or one after the other. */
+  /**
+   * A broadcast's fan-out dies at its Nth recipient record of a chunk, at most `fanOutCrashes` times: every call it
+   * makes after that point fails, as a killed function's would, and the chunk comes back after its visibility timeout.
+   */
+  crashFanOutAtRecord: z.optional(atLeastOne),
+  fanOutCrashes: z._default(atLeastOne, 2),
+  /** Every SQS batch is handed to the worker twice, at once or one after the other (the fan-out's chunks too). */
   duplicateDeliveries: z._default(z.boolean(), false),
   /**
    * Every batch of provider events (the feedback queues) is handed to its feedback function twice, its records in a

@@ -2,6 +2,8 @@
  * What the fault drill (local/fault-drill.ts) does to the real handlers, from outside them:
  * - in the API's process, the ingest path's DynamoDB calls are throttled, attempt by attempt, so the SDK's retries
  *   run first (IngestFaults);
+ * - in the same process, a broadcast's fan-out dies half-way through a chunk: from its Nth recipient record on, every
+ *   DynamoDB and SQS call of that invocation fails, as nothing of a killed function runs on (FanOutFaults);
  * - in a channel worker's process (WorkerFaults), through the workers' decorate hook: the provider's SDK calls fail
  *   (throttling or 5xx) through a middleware on the worker's provider clients (SES's and SNS's; Twilio is failed by
  *   the drill's proxy), and the process kills itself (SIGKILL) just before or just after a delivery, after the claim
@@ -13,6 +15,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
 import type { Channel } from '../lambdas/channels/registry.js';
 import { documentClient } from '../lambdas/shared/aws/dynamodb.js';
+import { sqsClient } from '../lambdas/shared/aws/sqs.js';
 import type { ChannelDeliverer } from '../lambdas/shared/delivery/channel-deliverer.js';
 import { decorateChannelWorkers, type WorkerParts } from '../lambdas/shared/delivery/worker-handler.js';
 import type { FaultDrill } from './fault-drill.js';
@@ -34,6 +37,55 @@ interface Instrumentable {
 }
 
 const ingestScope = new AsyncLocalStorage<true>();
+const fanOutScope = new AsyncLocalStorage<{ records: number; dead: boolean }>();
+
+/** Kills fan-out invocations half-way through their chunk: run each through `fanOut`. */
+export class FanOutFaults {
+  private crashes = 0;
+
+  constructor(
+    private readonly drill: FaultDrill,
+    private readonly log: (line: Record<string, unknown>) => void,
+  ) {}
+
+  install(): void {
+    const crashAt = this.drill.crashFanOutAtRecord;
+    if (crashAt === undefined) return;
+    const middleware =
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+        const invocation = fanOutScope.getStore();
+        if (!invocation) return next(args);
+        if (invocation.dead) throw new Error('the fan-out was killed (by the fault drill)');
+        const recording = /^Put(Item)?Command$/.test(context.commandName ?? '');
+        if (recording && ++invocation.records >= crashAt && this.crashes < this.drill.fanOutCrashes) {
+          this.crashes++;
+          invocation.dead = true;
+          this.log({ event: 'fault_drill_fan_out_killed', records: invocation.records - 1 });
+          throw new Error('the fan-out was killed (by the fault drill)');
+        }
+        return next(args);
+      };
+    for (const client of [documentClient, sqsClient] as unknown as InstrumentableWithContext[]) {
+      client.middlewareStack.add(middleware, { step: 'initialize', name: 'faultDrillFanOutKill', priority: 'high' });
+    }
+  }
+
+  fanOut<T>(invocation: () => Promise<T>): Promise<T> {
+    return fanOutScope.run({ records: 0, dead: false }, invocation);
+  }
+}
+
+interface InstrumentableWithContext {
+  middlewareStack: {
+    add(
+      middleware: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { commandName?: string },
+      ) => (args: unknown) => Promise<unknown>,
+      options: object,
+    ): void;
+  };
+}
 
 /** Throttles the ingest path's DynamoDB calls, and only those: run each ingest invocation through `ingest`. */
 export class IngestFaults {

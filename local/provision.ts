@@ -28,12 +28,14 @@ import { EMAIL_VARIABLES } from '../lambdas/channels/email/channel.js';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
 import {
+  BULK_QUEUE_URL_VARIABLE,
   DEAD_LETTER_QUEUE_URL_VARIABLE,
   ENV,
   FEEDBACK_DEAD_LETTER_QUEUE_URL_VARIABLE,
   QUEUE_URL_VARIABLE,
 } from '../lambdas/shared/platform/environment.js';
 import {
+  BROADCAST_FAN_OUT,
   CHANNEL_QUEUES,
   DEAD_LETTER_RETENTION_DAYS,
   ERASURE_FOLLOW_UP,
@@ -75,6 +77,10 @@ export interface LocalResources {
   readonly erasureQueue: ChannelQueueUrls;
   /** Scheduled notifications waiting their last minutes, then dispatched (lambdas/scheduler/). */
   readonly dispatchQueue: ChannelQueueUrls;
+  /** Each channel's bulk lane: a broadcast's jobs (its DLQ is the channel's). */
+  readonly bulkQueues: Readonly<Record<Channel, string>>;
+  /** A broadcast's chunks, one message each (lambdas/broadcast/). */
+  readonly fanOutQueue: ChannelQueueUrls;
 }
 
 export class MissingLocalQueueError extends Error {
@@ -125,7 +131,10 @@ export async function provisionLocalResources(
   const queueUrls = await Promise.all(
     CHANNELS.map((channel) => createChannelQueue(clients.sqs, prefix, channel, options)),
   );
-  const [apns, fcm, emailFeedback, erasureQueue, dispatchQueue] = await Promise.all([
+  const bulkQueueUrls = await Promise.all(
+    CHANNELS.map((channel) => createChannelQueue(clients.sqs, prefix, channel, options, 'bulk')),
+  );
+  const [apns, fcm, emailFeedback, erasureQueue, dispatchQueue, fanOutQueue] = await Promise.all([
     createPlatformApplication(clients.sns, `${prefix}-apns`, 'APNS'),
     createPlatformApplication(clients.sns, `${prefix}-fcm`, 'GCM'),
     provisionEmailFeedback(clients, prefix),
@@ -137,6 +146,11 @@ export async function provisionLocalResources(
       visibilityTimeoutSeconds:
         options.visibilityTimeoutSeconds ?? SCHEDULED_DISPATCH.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
       maxReceiveCount: SCHEDULED_DISPATCH.maxReceiveCount,
+    }),
+    createQueueWithDeadLetters(clients.sqs, LOCAL_RESOURCE_NAMES.fanOutQueue(prefix), {
+      visibilityTimeoutSeconds:
+        options.visibilityTimeoutSeconds ?? BROADCAST_FAN_OUT.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
+      maxReceiveCount: BROADCAST_FAN_OUT.maxReceiveCount,
     }),
   ]);
   const pushFeedback = await provisionPushFeedback(clients, prefix, [apns, fcm]);
@@ -150,6 +164,10 @@ export async function provisionLocalResources(
     pushFeedback,
     erasureQueue,
     dispatchQueue,
+    bulkQueues: Object.fromEntries(
+      CHANNELS.map((channel, index) => [channel, bulkQueueUrls[index]?.url]),
+    ) as LocalResources['bulkQueues'],
+    fanOutQueue,
   };
 }
 
@@ -161,6 +179,7 @@ export function functionEnvironment(resources: LocalResources): Record<string, s
     [ENV.notificationsTable]: resources.tables.notifications,
     [ENV.templatesTable]: resources.tables.templates,
     [ENV.suppressionsTable]: resources.tables.suppressions,
+    [ENV.topicsTable]: resources.tables.topics,
     ...Object.fromEntries(CHANNELS.map((channel) => [QUEUE_URL_VARIABLE[channel], resources.queues[channel].url])),
     ...Object.fromEntries(
       CHANNELS.map((channel) => [DEAD_LETTER_QUEUE_URL_VARIABLE[channel], resources.queues[channel].deadLetterUrl]),
@@ -172,16 +191,23 @@ export function functionEnvironment(resources: LocalResources): Record<string, s
     [FEEDBACK_DEAD_LETTER_QUEUE_URL_VARIABLE.push]: resources.pushFeedback.deadLetterUrl,
     [ENV.erasureQueueUrl]: resources.erasureQueue.url,
     [ENV.dispatchQueueUrl]: resources.dispatchQueue.url,
+    ...Object.fromEntries(CHANNELS.map((channel) => [BULK_QUEUE_URL_VARIABLE[channel], resources.bulkQueues[channel]])),
+    [ENV.fanOutQueueUrl]: resources.fanOutQueue.url,
   };
 }
 
 export async function removeLocalResources(clients: LocalClients, resources: LocalResources): Promise<void> {
   await Promise.all([
     ...Object.values(resources.tables).map((TableName) => clients.dynamoDb.send(new DeleteTableCommand({ TableName }))),
-    ...[...Object.values(resources.queues), resources.erasureQueue, resources.dispatchQueue].flatMap(
-      ({ url, deadLetterUrl }) =>
-        [url, deadLetterUrl].map((QueueUrl) => clients.sqs.send(new DeleteQueueCommand({ QueueUrl }))),
+    ...[
+      ...Object.values(resources.queues),
+      resources.erasureQueue,
+      resources.dispatchQueue,
+      resources.fanOutQueue,
+    ].flatMap(({ url, deadLetterUrl }) =>
+      [url, deadLetterUrl].map((QueueUrl) => clients.sqs.send(new DeleteQueueCommand({ QueueUrl }))),
     ),
+    ...Object.values(resources.bulkQueues).map((QueueUrl) => clients.sqs.send(new DeleteQueueCommand({ QueueUrl }))),
     ...Object.values(resources.platformApplications).map((PlatformApplicationArn) =>
       clients.sns.send(new DeletePlatformApplicationCommand({ PlatformApplicationArn })),
     ),
@@ -245,9 +271,18 @@ async function createTable(client: DynamoDBClient, name: string, definition: Tab
   return name;
 }
 
-async function createChannelQueue(client: SQSClient, prefix: string, channel: Channel, options: ProvisionOptions) {
+/** A channel's queue, or its bulk lane, and the channel's DLQ that both redrive to. */
+async function createChannelQueue(
+  client: SQSClient,
+  prefix: string,
+  channel: Channel,
+  options: ProvisionOptions,
+  lane: 'critical' | 'bulk' = 'critical',
+) {
   const settings = CHANNEL_QUEUES[channel];
-  return createQueueWithDeadLetters(client, LOCAL_RESOURCE_NAMES.queue(prefix, channel), {
+  const name =
+    lane === 'bulk' ? LOCAL_RESOURCE_NAMES.bulkQueue(prefix, channel) : LOCAL_RESOURCE_NAMES.queue(prefix, channel);
+  return createQueueWithDeadLetters(client, name, {
     deadLetterName: LOCAL_RESOURCE_NAMES.deadLetterQueue(prefix, channel),
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds(settings),
     maxReceiveCount: maxReceiveCount(settings),

@@ -15,14 +15,21 @@ import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
 import type { Channel } from '../lambdas/channels/registry.js';
 import { e164PhoneNumberSchema, SMS_VARIABLES, smsWording } from '../lambdas/channels/sms/channel.js';
 import { SCOPES } from '../lambdas/shared/domain/producer.js';
-import { BODY_TOO_LARGE_ANSWER, MAX_BODY_BYTES } from '../lambdas/shared/http/request.js';
+import { BODY_TOO_LARGE_ANSWER } from '../lambdas/shared/http/request.js';
 import { ENV } from '../lambdas/shared/platform/environment.js';
 import { API_FUNCTIONS, type ApiFunction, OPERATIONS } from '../lambdas/shared/platform/operations.js';
 import { HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
 import { keylessRoutesApart, producerApiPolicy } from '../lib/api-resource-policy.js';
 import { categoryCatalogue, linkLifetimesVariable, validatePlatformSettings } from '../lib/settings.js';
 import config from '../platform.config.js';
-import { ApiGatewayEmulation, type ApiHandler, type LocalProducer, lambdaContext } from './api-gateway-emulation.js';
+import {
+  ApiGatewayEmulation,
+  type ApiHandler,
+  type LocalProducer,
+  lambdaContext,
+  maxBodyBytesFor,
+} from './api-gateway-emulation.js';
+import { startFanOut } from './broadcasts.js';
 import { ChannelWorkers } from './channel-workers.js';
 import { seedDemo } from './demo.js';
 import { endpointFor, integrationEnvironment } from './emulator-environment.js';
@@ -49,6 +56,8 @@ export interface LocalPlatformOptions {
   readonly twilioAuthToken?: string;
   /** Instead of platform.config.ts's `api.allowedSources`: the resource policy the local gateway enforces. */
   readonly allowedSources?: unknown;
+  /** Changes to platform.config.ts's channel settings for this run only (a benchmark's bulk lanes, unpaced). */
+  readonly channels?: (channels: typeof config.channels) => typeof config.channels;
   readonly log: (line: Record<string, unknown>) => void;
 }
 
@@ -76,6 +85,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     ...config,
     // LOCAL_ALLOWED_SOURCES tries api.allowedSources here without changing what `cdk deploy` deploys.
     api: { ...config.api, ...(options.allowedSources ? { allowedSources: options.allowedSources } : {}) },
+    channels: options.channels ? options.channels(structuredClone(config.channels)) : config.channels,
   });
   const drill = faultDrillFromEnv(process.env);
   // Bind first: a taken port is the most likely mistake and should cost nothing to learn. Until the platform is
@@ -202,6 +212,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       lambdaContext,
     );
     cleanups.push(() => scheduler.stop());
+    const fanOut = await startFanOut(
+      new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } }),
+      resources,
+      drill,
+      log,
+      lambdaContext,
+    );
+    cleanups.push(() => fanOut.stop());
 
     if (options.demo) await seedDemo(gateway, options.localApiKey);
     answer = (request, response) => void serve(request, response, gateway, outboxSources, log);
@@ -327,7 +345,7 @@ async function serve(
         '{"message":"Forbidden: this server answers 127.0.0.1, localhost and [::1] only"}',
       );
     }
-    const body = await readBody(request, MAX_BODY_BYTES);
+    const body = await readBody(request, maxBodyBytesFor(request.method, request.url));
     if (body === undefined) {
       log({ event: 'request_refused', reason: 'body_too_large', method: request.method, path });
       return answerAndClose(response, 413, BODY_TOO_LARGE_ANSWER, () => request.destroy());

@@ -1,3 +1,4 @@
+import { BroadcastProgressStore } from '../shared/adapters/broadcast-progress.js';
 import { DeliveryClaims } from '../shared/adapters/delivery-claims.js';
 import { DigestWindows } from '../shared/adapters/digest-windows.js';
 import { NotificationsStore } from '../shared/adapters/notifications-store.js';
@@ -16,6 +17,7 @@ const cancellation = new NotificationCancellation({
   notifications,
   digests: new DigestWindows(notificationsTable, documentClient, notifications),
   claims: new DeliveryClaims(notificationsTable, documentClient, 0),
+  broadcasts: new BroadcastProgressStore(notificationsTable, documentClient),
   templates: new TemplatesStore(
     requiredEnv(ENV.templatesTable),
     documentClient,

@@ -1,4 +1,5 @@
 import { CHANNELS, type Channel } from '../channels/registry.js';
+import type { BroadcastProgressStore } from '../shared/adapters/broadcast-progress.js';
 import type { DeliveryClaims } from '../shared/adapters/delivery-claims.js';
 import type { DigestWindows } from '../shared/adapters/digest-windows.js';
 import type { NotificationItem, NotificationsStore } from '../shared/adapters/notifications-store.js';
@@ -20,6 +21,7 @@ export interface CancellationDependencies {
     | 'notificationIdsUnderCancelKey'
   >;
   readonly claims: Pick<DeliveryClaims, 'cancel'>;
+  readonly broadcasts: Pick<BroadcastProgressStore, 'cancel'>;
   readonly digests: Pick<DigestWindows, 'excludeMember'>;
   readonly templates: Pick<TemplatesStore, 'find'>;
   readonly clock?: () => Date;
@@ -104,11 +106,28 @@ export class NotificationCancellation {
       if (!dispatched) throw notFound(`notification ${item.notification_id}`);
       return this.cancelItem(dispatched);
     }
+    if (item.kind === 'broadcast') return this.cancelBroadcast(item, now);
     if (item.status === 'digested' || item.status === 'digesting') return this.cancelMember(item, now);
     if (item.status === 'cancelled' && Object.keys(item.channels).length === 0) {
       return { notification_id: item.notification_id, status: 'cancelled', cancelled: [], not_cancelled: {} };
     }
     return this.cancelChannels(item, now);
+  }
+
+  /**
+   * A broadcast under way: one write stops its fan-out and every recipient's job not sent yet (their workers read it);
+   * what was sent stays sent, and the answer is then `partly_cancelled`.
+   */
+  private async cancelBroadcast(item: NotificationItem, now: string): Promise<CancelledNotification> {
+    const cancelled = item.status === 'cancelled' ? item : await this.deps.broadcasts.cancel(item.notification_id, now);
+    if (!cancelled) throw new ApiError(409, 'already_sent', 'nothing is left to cancel: every recipient was reached');
+    logger.info('broadcast cancelled', { sent: cancelled.sent ?? 0 });
+    return {
+      notification_id: item.notification_id,
+      status: (cancelled.sent ?? 0) > 0 ? 'partly_cancelled' : 'cancelled',
+      cancelled: await this.channelsAskedFor(item),
+      not_cancelled: {},
+    };
   }
 
   private async cancelChannels(item: NotificationItem, now: string): Promise<CancelledNotification> {

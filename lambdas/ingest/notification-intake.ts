@@ -1,4 +1,5 @@
 import type { DispatchQueue } from '../shared/adapters/dispatch-queue.js';
+import type { FanOutQueue } from '../shared/adapters/fan-out-queue.js';
 import type { IdempotencyItem, IdempotencyKeys } from '../shared/adapters/idempotency-keys.js';
 import {
   dueIndexEntry,
@@ -7,6 +8,7 @@ import {
   type NotificationsStore,
 } from '../shared/adapters/notifications-store.js';
 import type { TemplateItem, TemplatesStore } from '../shared/adapters/templates-store.js';
+import type { TopicsStore } from '../shared/adapters/topics-store.js';
 import type { UsersStore } from '../shared/adapters/users-store.js';
 import {
   ChannelDispatch,
@@ -22,6 +24,7 @@ import type { AcceptedNotification } from '../shared/domain/notification.js';
 import type { Producer } from '../shared/domain/producer.js';
 import { requestFingerprint } from '../shared/domain/request-fingerprint.js';
 import { DEFAULT_MAX_SCHEDULE_DAYS, scheduleProblem } from '../shared/domain/schedule.js';
+import { mayManageTopic } from '../shared/domain/topic-ownership.js';
 import { ApiError, invalidRequest } from '../shared/http/api-error.js';
 import { logger } from '../shared/observability.js';
 import { OPERATIONS } from '../shared/platform/operations.js';
@@ -44,6 +47,10 @@ export interface IntakeDependencies extends DispatchDependencies {
   >;
   /** Where a send due within the lookahead waits for its time (domain/schedule.ts). */
   readonly dispatchQueue: Pick<DispatchQueue, 'send'>;
+  /** A broadcast's topic, whose owner alone may send to it. */
+  readonly topics: Pick<TopicsStore, 'owner'>;
+  /** Where a broadcast's fan-out starts (lambdas/broadcast/). */
+  readonly fanOutQueue: Pick<FanOutQueue, 'start'>;
   /** Where a notification of a digest type goes instead of out (dispatch/digest-collector.ts). */
   readonly digests: Pick<DigestCollector, 'collect'>;
   /** How many days ahead send_at may be. */
@@ -89,20 +96,19 @@ export class NotificationIntake {
       const problem = scheduleProblem(sendAt, now, this.deps.maxScheduleDays ?? DEFAULT_MAX_SCHEDULE_DAYS);
       if (problem) throw invalidRequest([{ field: 'send_at', message: problem }]);
     }
+    if (request.topic !== undefined) return this.acceptBroadcast(submission, request.topic, sendAt, now);
+    const userId = request.user_id;
+    if (userId === undefined) throw invalidRequest([{ field: 'user_id', message: 'give user_id or topic' }]);
     // A scheduled send is decided at its time, so only its template is read now (it must exist).
     const [user, template] = await Promise.all([
-      sendAt ? undefined : this.deps.users.find(request.user_id),
+      sendAt ? undefined : this.deps.users.find(userId),
       this.deps.templates.find(request.type),
     ]);
-    if (!template) {
-      throw new ApiError(422, 'unknown_type', `no template is saved for type "${request.type}"`, [
-        { field: 'type', message: `has no template; save one with PUT /v1${OPERATIONS.putTemplate.path}` },
-      ]);
-    }
+    if (!template) throw unknownType(request.type);
 
     const notificationId = this.newId();
     logger.appendKeys({ notification_id: notificationId });
-    const record = recordOf(notificationId, request, producer, template, now);
+    const record: NotificationItem = { ...recordOf(notificationId, request, producer, template, now), user_id: userId };
     const digest = mustArrive(template, this.deps.categories) ? undefined : template.digest;
     if (digest && !sendAt) {
       // It goes in its person's digest, which is dispatched when its window closes.
@@ -110,18 +116,9 @@ export class NotificationIntake {
       const answer: AcceptedNotification = { notification_id: notificationId, status: 'digested', channels: {} };
       return this.record(submission, item, answer, []);
     }
-    if (sendAt) {
-      const item = { ...record, ...scheduledParts(record, request, sendAt, now) };
-      const answer: AcceptedNotification = {
-        notification_id: notificationId,
-        status: 'scheduled',
-        send_at: item.send_at,
-        channels: {},
-      };
-      return this.record(submission, item, answer, []);
-    }
+    if (sendAt) return this.recordScheduled(submission, record, sendAt, now);
 
-    const plan = await this.dispatch.plan(record, request, template, user, now);
+    const plan = await this.dispatch.plan(record, { ...request, user_id: userId }, template, user, now);
     const item: NotificationItem = { ...record, status: plan.answer.status, channels: plan.channels };
     return this.record(submission, item, plan.answer, plan.jobs, plan);
   }
@@ -150,7 +147,7 @@ export class NotificationIntake {
     });
     if (!reservation.reserved) {
       // A retry of a request made before: this one is not carried out, and its frequency-cap slots go back.
-      if (plan) await this.dispatch.giveBack(plan, request.user_id);
+      if (plan && request.user_id) await this.dispatch.giveBack(plan, request.user_id);
       logger.appendKeys({ notification_id: reservation.existing.notification_id });
       return this.replay(submission, fingerprint, reservation.existing);
     }
@@ -166,8 +163,80 @@ export class NotificationIntake {
     retryAdvice: string,
   ): Promise<void> {
     if (item.status === 'scheduled') return this.handOff.handOff(item, retryAdvice);
+    if (item.status === 'fanning_out') return this.startFanOut(item.notification_id, retryAdvice);
     if (item.status === 'digesting') return this.joinDigest(item, retryAdvice);
     return this.dispatch.enqueue(item.notification_id, jobs, previous, retryAdvice);
+  }
+
+  /**
+   * A broadcast to a topic the producer owns: recorded as `fanning_out` (or `scheduled`, to fan out at its time), the
+   * answer given at once, its recipients dispatched by the fan-out (lambdas/broadcast/), each on their own choices.
+   */
+  private async acceptBroadcast(
+    submission: Submission,
+    topic: string,
+    sendAt: Date | undefined,
+    now: Date,
+  ): Promise<AcceptedNotification> {
+    const { request, producer } = submission;
+    const [owner, template] = await Promise.all([
+      this.deps.topics.owner(topic),
+      this.deps.templates.find(request.type),
+    ]);
+    if (!template) throw unknownType(request.type);
+    if (owner === undefined) {
+      throw new ApiError(422, 'unknown_topic', `no one was ever subscribed to the topic "${topic}"`, [
+        { field: 'topic', message: `has no subscribers; add them with PUT /v1${OPERATIONS.subscribeToTopic.path}` },
+      ]);
+    }
+    if (!mayManageTopic(owner, producer)) {
+      throw new ApiError(403, 'not_owner', `the topic ${topic} belongs to another producer`, [
+        {
+          field: 'topic',
+          message: 'belongs to another producer; only it, or a producer with the admin scope, may use it',
+        },
+      ]);
+    }
+    const notificationId = this.newId();
+    logger.appendKeys({ notification_id: notificationId, topic });
+    const record: NotificationItem = {
+      ...recordOf(notificationId, request, producer, template, now),
+      kind: 'broadcast',
+      topic,
+      request: requestPart(request),
+      // Its progress counts skipped channels by reason into this map (adapters/broadcast-progress.ts).
+      skipped: {},
+    };
+    if (sendAt) return this.recordScheduled(submission, record, sendAt, now);
+    const answer: AcceptedNotification = { notification_id: notificationId, status: 'fanning_out', channels: {} };
+    return this.record(submission, { ...record, status: 'fanning_out' }, answer, []);
+  }
+
+  /** A notification (or a broadcast) with `send_at`: recorded as `scheduled`, to be decided at its time. */
+  private recordScheduled(
+    submission: Submission,
+    record: NotificationItem,
+    sendAt: Date,
+    now: Date,
+  ): Promise<AcceptedNotification> {
+    const item = { ...record, ...scheduledParts(record, submission.request, sendAt, now) };
+    const answer: AcceptedNotification = {
+      notification_id: record.notification_id,
+      status: 'scheduled',
+      send_at: item.send_at,
+      channels: {},
+    };
+    return this.record(submission, item, answer, []);
+  }
+
+  /** A broadcast's first chunk onto the fan-out queue; a refusal is a 503, and a retry with its key starts it. */
+  private async startFanOut(broadcastId: string, retryAdvice: string): Promise<void> {
+    try {
+      await this.deps.fanOutQueue.start(broadcastId);
+    } catch (error) {
+      logger.warn('SQS refused the fan-out', { error: (error as Error).name });
+      throw new ApiError(503, 'enqueue_failed', `could not start the broadcast; ${retryAdvice}`, undefined, 1);
+    }
   }
 
   /** A notification of a digest type joins its person's digest (or opens the next), then says which. */
@@ -226,7 +295,8 @@ export class NotificationIntake {
     const item = await this.deps.notifications.find(reservation.notification_id);
     if (!item) throw new Error('an idempotency key reservation points at a notification that does not exist');
     logger.info('resuming an unfinished notification');
-    const pending = jobsFor(item, submission.request, reservation.response.channels, this.clock()).filter(
+    const request = { ...submission.request, user_id: submission.request.user_id ?? '' };
+    const pending = jobsFor(item, request, reservation.response.channels, this.clock()).filter(
       ({ job }) => item.channels[job.channel]?.enqueued_at === undefined,
     );
     await this.queueUnderKey(submission, item, pending, item);
@@ -260,7 +330,13 @@ export class NotificationIntake {
   }
 }
 
-/** What every record of a notification holds, before its channels are decided. */
+function unknownType(type: string): ApiError {
+  return new ApiError(422, 'unknown_type', `no template is saved for type "${type}"`, [
+    { field: 'type', message: `has no template; save one with PUT /v1${OPERATIONS.putTemplate.path}` },
+  ]);
+}
+
+/** What every record of a notification holds, before its channels are decided (and its person, if it has one). */
 function recordOf(
   notificationId: string,
   request: NotificationRequest,
@@ -270,7 +346,6 @@ function recordOf(
 ): NotificationItem {
   return {
     notification_id: notificationId,
-    user_id: request.user_id,
     type: request.type,
     producer: producer.name,
     critical: template.critical,

@@ -1,5 +1,6 @@
 import { type NotificationItem, NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
+import type { BroadcastProgress } from '../shared/domain/broadcast.js';
 import { hasScope } from '../shared/domain/producer.js';
 import { notFound } from '../shared/http/api-error.js';
 import { operationsHandler } from '../shared/http/operation-handler.js';
@@ -35,7 +36,10 @@ export const handler = operationsHandler({
       cancelled_at: item.cancelled_at,
       cancel_reason: item.cancel_reason,
       digest_id: item.digest_id,
+      topic: item.topic,
+      broadcast_id: item.broadcast_id,
       ...(item.kind === 'digest' ? { digest: digestOf(item) } : {}),
+      ...(item.kind === 'broadcast' ? { broadcast: progressOf(item) } : {}),
       channels,
     });
   },
@@ -44,6 +48,20 @@ export const handler = operationsHandler({
 /** A record made before notifications had a status of their own: queued when any channel was sent on. */
 function statusOfChannels(item: NotificationItem): 'queued' | 'suppressed' {
   return Object.values(item.channels).some((state) => state?.status !== 'skipped') ? 'queued' : 'suppressed';
+}
+
+/** A broadcast's progress as its record counts it (adapters/broadcast-progress.ts). */
+function progressOf(item: NotificationItem): BroadcastProgress {
+  return {
+    recipients: item.recipients ?? 0,
+    dispatched: item.dispatched ?? 0,
+    skipped: item.skipped ?? {},
+    sent: item.sent ?? 0,
+    failed: item.failed ?? 0,
+    cancelled: item.cancelled ?? 0,
+    ...(item.fanned_out_at ? { fanned_out_at: item.fanned_out_at } : {}),
+    ...(item.finished_at ? { finished_at: item.finished_at } : {}),
+  };
 }
 
 /** A digest's members: each one's id, those cancelled before it went left out. */

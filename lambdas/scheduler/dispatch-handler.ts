@@ -3,6 +3,7 @@ import { ChannelQueues } from '../shared/adapters/channel-queues.js';
 import { DeferredJobs } from '../shared/adapters/deferred-jobs.js';
 import { DigestWindows } from '../shared/adapters/digest-windows.js';
 import { DispatchQueue, dispatchMessageSchema } from '../shared/adapters/dispatch-queue.js';
+import { FanOutQueue } from '../shared/adapters/fan-out-queue.js';
 import { FrequencyCounters } from '../shared/adapters/frequency-counters.js';
 import { NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { SuppressionList } from '../shared/adapters/suppression-list.js';
@@ -15,7 +16,7 @@ import { DigestCollector } from '../shared/dispatch/digest-collector.js';
 import { ScheduleHandOff } from '../shared/dispatch/schedule-hand-off.js';
 import { countWith, logger } from '../shared/observability.js';
 import { categoryCatalogue } from '../shared/platform/category-catalogue.js';
-import { ENV, numberEnv, queueUrlsFromEnv, requiredEnv } from '../shared/platform/environment.js';
+import { bulkQueueUrlsFromEnv, ENV, numberEnv, queueUrlsFromEnv, requiredEnv } from '../shared/platform/environment.js';
 import { suppressionPeppers } from '../shared/platform/suppression-keys.js';
 import { ScheduledDispatch } from './scheduled-dispatch.js';
 
@@ -30,11 +31,13 @@ const scheduled = new ScheduledDispatch({
     numberEnv(ENV.templateCacheSeconds, 30),
   ),
   notifications,
-  queues: new ChannelQueues(queueUrlsFromEnv(), sqsClient),
+  // A broadcast's job set aside for quiet hours goes back onto its bulk lane.
+  queues: new ChannelQueues(queueUrlsFromEnv(), sqsClient, bulkQueueUrlsFromEnv()),
   suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers),
   categories: categoryCatalogue(),
   frequencyCounters: new FrequencyCounters(notificationsTable, documentClient),
   deferredJobs: new DeferredJobs(notificationsTable, documentClient),
+  fanOutQueue: new FanOutQueue(requiredEnv(ENV.fanOutQueueUrl), sqsClient),
   digests: new DigestCollector({
     windows: new DigestWindows(notificationsTable, documentClient, notifications),
     handOff: new ScheduleHandOff({ dispatchQueue, notifications, clock: () => new Date() }),

@@ -1,5 +1,6 @@
 import type { Channel } from '../channels/registry.js';
 import type { DeferredJobs } from '../shared/adapters/deferred-jobs.js';
+import type { FanOutQueue } from '../shared/adapters/fan-out-queue.js';
 import type { NotificationItem, NotificationsStore } from '../shared/adapters/notifications-store.js';
 import type { TemplatesStore } from '../shared/adapters/templates-store.js';
 import {
@@ -29,6 +30,8 @@ export interface ScheduledDispatchDependencies extends DispatchDependencies {
   >;
   /** Where a scheduled notification of a digest type goes at its time. */
   readonly digests: Pick<DigestCollector, 'collect'>;
+  /** Where a scheduled broadcast's fan-out starts, at its time. */
+  readonly fanOutQueue: Pick<FanOutQueue, 'start'>;
   /** Channel jobs set aside for a long quiet-hours wait, put back on their queues when due. */
   readonly deferredJobs: Pick<DeferredJobs, 'find'>;
   readonly clock?: () => Date;
@@ -75,6 +78,17 @@ export class ScheduledDispatch {
       const full = item.kind === 'digest' && (item.member_count ?? 0) >= (item.max_items ?? Number.POSITIVE_INFINITY);
       const wait = item.send_at && !full ? secondsUntil(new Date(item.send_at), now) : 0;
       if (wait > 0) return { outcome: 'not_due', waitSeconds: wait };
+      if (item.kind === 'broadcast') {
+        // Its recipients are decided by the fan-out, each at their turn: the same write starts it, once.
+        const started = await this.deps.notifications.markDispatched(notificationId, {
+          status: 'fanning_out',
+          channels: {},
+          dispatchedBy: messageId,
+          at: now.toISOString(),
+        });
+        if (!started) continue;
+        return this.startFanOut(notificationId);
+      }
 
       const request = requestOf(item);
       const template = request ? await this.deps.templates.find(item.type) : undefined;
@@ -150,6 +164,7 @@ export class ScheduledDispatch {
   private async afterDispatch(item: NotificationItem, messageId: string): Promise<DispatchOutcome> {
     if (item.status === 'cancelled') return { outcome: 'cancelled' };
     if (item.dispatched_by !== messageId || item.jobs_queued_at !== undefined) return { outcome: 'duplicate' };
+    if (item.kind === 'broadcast') return this.startFanOut(item.notification_id, 'requeued');
     const recorded = requestOf(item);
     if (!recorded) return { outcome: 'cancelled' };
     const request = item.kind === 'digest' ? { ...recorded, payload: digestPayloadOf(item) } : recorded;
@@ -167,6 +182,18 @@ export class ScheduledDispatch {
     );
     await this.dispatch.enqueue(item.notification_id, jobs, item, 'the dispatch queue retries');
     return { outcome: 'requeued' };
+  }
+
+  /** A broadcast's first chunk onto the fan-out queue; the fan-out counts a chunk started twice once. */
+  private async startFanOut(
+    broadcastId: string,
+    outcome: 'dispatched' | 'requeued' = 'dispatched',
+  ): Promise<DispatchOutcome> {
+    await this.deps.fanOutQueue.start(broadcastId);
+    await this.deps.notifications.markJobsQueued(broadcastId).catch((error: Error) => {
+      logger.warn('could not record that the fan-out started; a redelivery starts it again', { error: error.name });
+    });
+    return { outcome };
   }
 
   private async reread(notificationId: string): Promise<NotificationItem> {

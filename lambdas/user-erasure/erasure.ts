@@ -10,6 +10,7 @@ import { DigestWindows } from '../shared/adapters/digest-windows.js';
 import { FrequencyCounters } from '../shared/adapters/frequency-counters.js';
 import { NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { SuppressionList } from '../shared/adapters/suppression-list.js';
+import { TopicsStore } from '../shared/adapters/topics-store.js';
 import { UsersStore } from '../shared/adapters/users-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
 import { sqsClient } from '../shared/aws/sqs.js';
@@ -20,6 +21,7 @@ import { PersonErasure } from './person-erasure.js';
 
 const notificationsTable = requiredEnv(ENV.notificationsTable);
 const notifications = new NotificationsStore(notificationsTable, documentClient);
+const topics = new TopicsStore(requiredEnv(ENV.topicsTable), documentClient);
 
 export const personErasure = new PersonErasure({
   users: new UsersStore(requiredEnv(ENV.usersTable), documentClient),
@@ -35,6 +37,8 @@ export const personErasure = new PersonErasure({
   keyedByPerson: [
     new FrequencyCounters(notificationsTable, documentClient),
     new DigestWindows(notificationsTable, documentClient, notifications),
+    // Their subscriptions to every topic.
+    { forgetPerson: (userId) => topics.removeEverywhere(userId) },
   ],
 });
 

@@ -1,7 +1,8 @@
 /**
  * Erasing a person, and what is kept of them (docs/api.md, "Erasing a person"). A pass forgets their devices and push
  * endpoints, the soft bounces counted for their addresses (a suppression stays, keyed without the address, so an
- * erased person who bounced is not mailed again), their item (preferences, contacts, locale, link generation), and
+ * erased person who bounced is not mailed again), their item (preferences, contacts, locale, link generation), their
+ * subscriptions to topics (found through the topics' `by_subscriber` index), and
  * takes them out of every notification record the `by_user` index lists, after deleting each text's copy at the
  * provider (Twilio keeps the body and the number). The index is eventually consistent and a provider may refuse to
  * delete a text still on its way, so a pass is made again later, until one finds nothing left: the erasure converges.
@@ -26,7 +27,7 @@ export interface ErasureDependencies {
   readonly suppressions: Pick<SuppressionList, 'forgetSoftBounces'>;
   /** The channels whose provider keeps copies of what was sent. */
   readonly providerCopies: Partial<Record<Channel, ProviderCopies>>;
-  /** What else is kept under the person's id: their frequency counters, their digests' windows. */
+  /** What else is kept under the person's id: their frequency counters, their digests' windows, their topics. */
   readonly keyedByPerson: readonly { forgetPerson(userId: string): Promise<number> }[];
 }
 

@@ -8,6 +8,10 @@
  * One scenario schedules its stream instead (send_at a few seconds ahead) while every schedule fires twice, and
  * cancels some of it at once: what was cancelled must never go out, and the rest once, never before its time.
  *
+ * The broadcast scenario sends one broadcast to as many subscribers as a scenario has notifications, while its fan-out
+ * is killed half-way through a chunk and every chunk (and every job) is delivered twice: each subscriber must be
+ * emailed exactly once.
+ *
  * FAULT_NOTIFICATIONS sets the stream's length over all scenarios: `npm run test:faults` sends 2,000, `npm test` 300.
  * FAULT_LOG_DIR, when set, keeps each scenario's platform output there (<scenario>.log), to read after a run.
  */
@@ -20,6 +24,7 @@ import { DeleteQueueCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { NotificationApiError, type NotificationClient } from '@notification-platform/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partsOf, type SesRecord } from '../../lambdas/channels/email/outbox.js';
+import { FAN_OUT_CHUNK_SIZE } from '../../lambdas/shared/domain/broadcast.js';
 import { LOCAL_RESOURCE_NAMES, TABLES, type TableKey } from '../../lambdas/shared/platform/resources.js';
 import type { FaultDrill } from '../../local/fault-drill.js';
 import type { CrashReport } from '../../local/fault-injection.js';
@@ -151,6 +156,25 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox?.stop();
   if (rows.length > 0) process.stdout.write(`\n${table(rows)}\n`);
+});
+
+describe('fault injection: a broadcast', () => {
+  it(`to ${PER_SCENARIO} subscribers, its fan-out killed mid-chunk and every chunk twice: each emailed once`, async () => {
+    const { emails, audience, log } = await runBroadcastScenario();
+
+    const missing = audience.filter((address) => (emails.get(address) ?? 0) === 0);
+    const twice = audience.filter((address) => (emails.get(address) ?? 0) > 1);
+    process.stdout.write(
+      `\nbroadcast to ${audience.length}: ${audience.length - missing.length} emailed, ${missing.length} not, ` +
+        `${twice.length} twice; fan-out killed ${count(log, 'fault_drill_fan_out_killed')} times, ` +
+        `${count(log, 'fault_drill_fanned_out_twice')} chunks and ${count(log, 'fault_drill_duplicated')} batches twice\n`,
+    );
+    expect(missing, 'subscribers never emailed').toEqual([]);
+    // No worker crashes here: there is no at-least-once window, so no duplicate at all.
+    expect(twice, 'subscribers emailed twice').toEqual([]);
+    expect(count(log, 'fault_drill_fan_out_killed'), 'the fan-out was killed').toBeGreaterThan(0);
+    expect(count(log, 'fault_drill_fanned_out_twice'), 'chunks were delivered twice').toBeGreaterThan(0);
+  }, 1_800_000);
 });
 
 describe(`fault injection: ${PER_SCENARIO * SCENARIOS.length} notifications over ${SCENARIOS.length} scenarios`, () => {
@@ -304,6 +328,72 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
   }
 }
 
+/** How often the platform logged an event. */
+function count(log: string, event: string): number {
+  return log.split(`"event":"${event}"`).length - 1;
+}
+
+/**
+ * One broadcast to PER_SCENARIO subscribers with an email address, its fan-out killed half-way through its first
+ * chunks (fault-injection.ts's FanOutFaults) and every SQS batch, chunks included, delivered twice; waits, bounded by
+ * progress, until the broadcast says every job had its outcome, then counts the emails SES holds per subscriber.
+ */
+async function runBroadcastScenario(): Promise<{ emails: Map<string, number>; audience: string[]; log: string }> {
+  const prefix = `drill-${randomUUID().slice(0, 8)}`;
+  const platform = await DrilledPlatform.start(
+    {
+      duplicateDeliveries: true,
+      crashFanOutAtRecord: Math.max(2, Math.ceil(Math.min(PER_SCENARIO, FAN_OUT_CHUNK_SIZE) / 2)),
+      fanOutCrashes: 2,
+      twilioUrl: sandbox.url,
+      visibilityTimeoutSeconds: 15,
+      claimLeaseSeconds: 10,
+      retryBaseSeconds: 1,
+    },
+    prefix,
+  );
+  try {
+    const producer = drillClient(platform, newTally());
+    const ids = Array.from(
+      { length: PER_SCENARIO },
+      (_, index) => `drill-subscriber-${index}-${randomUUID().slice(0, 8)}`,
+    );
+    const addresses = new Map(ids.map((id) => [id, `drill.${randomUUID().slice(0, 12)}@example.org`]));
+    await inParallel(ids, 6, async (id) => {
+      await producer.putContacts({ path: { user_id: id }, body: { email_address: addresses.get(id) } });
+    });
+    const topic = `drill-${randomUUID().slice(0, 8)}`;
+    for (let start = 0; start < ids.length; start += 1_000)
+      await producer.subscribeManyToTopic({ path: { topic }, body: { user_ids: ids.slice(start, start + 1_000) } });
+    await producer.putTemplate({ path: { type: 'drill-broadcast' }, body: { email: TEMPLATE.email } });
+    const ref = `ref${randomBytes(16).toString('hex')}`;
+    const broadcast = await producer.sendNotification({
+      body: { topic, type: 'drill-broadcast', payload: { ref } },
+      idempotencyKey: randomUUID(),
+    });
+
+    const bound = new ProgressBound(STILL_MS, CAP_MS);
+    for (;;) {
+      const record = await producer.getNotification({ path: { notification_id: broadcast.notification_id } });
+      if (record.broadcast?.finished_at || bound.passed) break;
+      bound.observe(JSON.stringify(record.broadcast));
+      await pause(1_000);
+    }
+    const emails = new Map<string, number>();
+    const { messages } = await readFromLocalStack<{ messages: SesRecord[] }>('SES', '/_aws/ses');
+    for (const message of messages) {
+      const { to } = await partsOf(message);
+      emails.set(to, (emails.get(to) ?? 0) + 1);
+    }
+    const log = platform.output();
+    keepLog({ name: 'broadcast', drill: {}, evidence: () => 0 }, log);
+    return { emails, audience: [...addresses.values()], log };
+  } finally {
+    await platform.stop();
+    await removeScenarioResources(prefix);
+  }
+}
+
 /** The platform's output of a scenario, kept under FAULT_LOG_DIR when it is set: a run's evidence, beyond its table. */
 function keepLog(scenario: Scenario, log: string): void {
   const directory = process.env.FAULT_LOG_DIR;
@@ -315,13 +405,20 @@ function keepLog(scenario: Scenario, log: string): void {
 /** The scenario's tables and queues: an emulator that outlives the suite does not keep 2,000 notifications. */
 async function removeScenarioResources(prefix: string): Promise<void> {
   const queues = await locateChannelQueues(sqs, prefix).catch(() => undefined);
-  const otherQueues = [LOCAL_RESOURCE_NAMES.erasureQueue(prefix), LOCAL_RESOURCE_NAMES.dispatchQueue(prefix)];
+  const otherQueues = [
+    LOCAL_RESOURCE_NAMES.erasureQueue(prefix),
+    LOCAL_RESOURCE_NAMES.dispatchQueue(prefix),
+    LOCAL_RESOURCE_NAMES.fanOutQueue(prefix),
+  ];
   await Promise.allSettled([
     ...Object.keys(TABLES).map((key) =>
       dynamoDb.send(new DeleteTableCommand({ TableName: LOCAL_RESOURCE_NAMES.table(prefix, key as TableKey) })),
     ),
     ...Object.values(queues ?? {}).flatMap(({ url, deadLetterUrl }) =>
       [url, deadLetterUrl].map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))),
+    ),
+    ...CHANNELS.map(async (channel) =>
+      sqs.send(new DeleteQueueCommand({ QueueUrl: await queueUrl(LOCAL_RESOURCE_NAMES.bulkQueue(prefix, channel)) })),
     ),
     ...otherQueues
       .flatMap((name) => [name, `${name}-dlq`])

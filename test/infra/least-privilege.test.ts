@@ -5,8 +5,8 @@ import { settingsWith, synthStack } from './stack-fixture.js';
 
 /**
  * Every function's role allows exactly the actions its code calls, on exactly the resources it calls them on.
- * Each row below is what one function calls; a grant wider than that (a Scan beyond the templates', a BatchWriteItem, a
- * DeleteItem on the notifications table, SendRawEmail, DescribeSecret) fails this test.
+ * Each row below is what one function calls; a grant wider than that (a Scan beyond the templates', a BatchWriteItem
+ * beyond the topics', a DeleteItem on the notifications table, SendRawEmail, DescribeSecret) fails this test.
  */
 const FCM_APPLICATION = 'arn:aws:sns:eu-west-1:123456789012:app/GCM/acme';
 const XRAY = ['xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
@@ -18,6 +18,13 @@ const WORKER = (channel: Channel) => [
   `sqs:ReceiveMessage on ${channel} queue`,
   `sqs:SendMessage on ${channel} queue`,
   `sqs:SendMessage on ${channel} dead-letter queue`,
+  // Its bulk lane, a broadcast's jobs, as its own queue; the broadcast's status read (cancelled?).
+  `sqs:ChangeMessageVisibility on ${channel} bulk lane`,
+  `sqs:DeleteMessage on ${channel} bulk lane`,
+  `sqs:GetQueueAttributes on ${channel} bulk lane`,
+  `sqs:ReceiveMessage on ${channel} bulk lane`,
+  `sqs:SendMessage on ${channel} bulk lane`,
+  'dynamodb:GetItem on notifications (keys notification#* only)',
   'dynamodb:GetItem on users',
   'dynamodb:GetItem on templates',
   'dynamodb:PutItem on notifications',
@@ -46,6 +53,9 @@ const ERASURE_PASS = [
   // Their frequency counters and digest windows, keyed by their id.
   'dynamodb:Query on notifications (keys digest#*, throttle#* only)',
   'dynamodb:DeleteItem on notifications (keys digest#*, throttle#* only)',
+  // Their subscriptions, found by the index of subscribers and deleted.
+  'dynamodb:Query on topics/index/by_subscriber',
+  'dynamodb:DeleteItem on topics',
   'sns:DeleteEndpoint on push endpoints',
   // The texts deleted at Twilio.
   'secretsmanager:GetSecretValue on the Twilio secret',
@@ -66,6 +76,9 @@ const EXPECTED: Record<string, string[]> = {
     ...CHANNELS.map((channel) => `sqs:SendMessage on ${channel} queue`),
     // A send due within the lookahead waits on the dispatch queue.
     'sqs:SendMessage on the dispatch queue',
+    // A broadcast: its topic's owner read, its fan-out started.
+    'dynamodb:GetItem on topics',
+    'sqs:SendMessage on the fan-out queue',
   ],
   NotificationStatus: [...XRAY, 'dynamodb:GetItem on notifications'],
   // A cancel: the record and its claims (notification items only), a cancel key's list, the template's channels.
@@ -91,10 +104,33 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:PutItem on notifications (keys digest#*, notification#*, throttle#* only)',
     ...CHANNELS.map((channel) => `sqs:SendMessage on ${channel} queue`),
     'sqs:SendMessage on the dispatch queue',
+    // A scheduled broadcast's fan-out started at its time; a broadcast's job set aside, back onto its bulk lane.
+    'sqs:SendMessage on the fan-out queue',
+    ...CHANNELS.map((channel) => `sqs:SendMessage on ${channel} bulk lane`),
     'sqs:ChangeMessageVisibility on the dispatch queue',
     'sqs:DeleteMessage on the dispatch queue',
     'sqs:GetQueueAttributes on the dispatch queue',
     'sqs:ReceiveMessage on the dispatch queue',
+  ],
+  // A chunk of a broadcast: a page of subscribers, their people and records in batches, each dispatched once.
+  BroadcastsFanOut: [
+    ...XRAY,
+    'dynamodb:Query on topics',
+    'dynamodb:BatchGetItem on users',
+    'dynamodb:GetItem on templates',
+    'dynamodb:GetItem on suppressions',
+    'dynamodb:BatchGetItem on suppressions',
+    'secretsmanager:GetSecretValue on the suppression keys',
+    'dynamodb:GetItem on notifications (keys notification#*, throttle#* only)',
+    'dynamodb:BatchGetItem on notifications (keys notification#*, throttle#* only)',
+    'dynamodb:PutItem on notifications (keys notification#*, throttle#* only)',
+    'dynamodb:UpdateItem on notifications (keys notification#*, throttle#* only)',
+    ...CHANNELS.map((channel) => `sqs:SendMessage on ${channel} bulk lane`),
+    'sqs:SendMessage on the fan-out queue',
+    'sqs:ChangeMessageVisibility on the fan-out queue',
+    'sqs:DeleteMessage on the fan-out queue',
+    'sqs:GetQueueAttributes on the fan-out queue',
+    'sqs:ReceiveMessage on the fan-out queue',
   ],
   // What falls due read from the due-time index, queued, and taken out of the index.
   SchedulerDueDrain: [
@@ -163,6 +199,15 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:GetItem on templates',
     'dynamodb:Scan on templates',
     'dynamodb:UpdateItem on templates',
+  ],
+  // A topic's owner read and claimed; subscriptions written 25 at a time, deleted, and read a page at a time.
+  Topics: [
+    ...XRAY,
+    'dynamodb:GetItem on topics',
+    'dynamodb:PutItem on topics',
+    'dynamodb:BatchWriteItem on topics',
+    'dynamodb:DeleteItem on topics',
+    'dynamodb:Query on topics',
   ],
   EmailChannelWorker: [
     ...WORKER('email'),
@@ -283,7 +328,7 @@ function grantsOf(template: Template, rolePrefix: string): string[] {
 function resourceKind(resource: unknown): string {
   const text = JSON.stringify(resource);
   if (resource === '*') return '*';
-  const table = /"Tables(Users|Devices|Notifications|Templates|Suppressions)[0-9A-F]{8}"/.exec(text)?.[1];
+  const table = /"Tables(Users|Devices|Notifications|Templates|Suppressions|Topics)[0-9A-F]{8}"/.exec(text)?.[1];
   const index = /\/index\/(\w+)/.exec(text)?.[1];
   if (table) return `${table.toLowerCase()}${index ? `/index/${index}` : ''}`;
   const feedback = /"(\w+)ChannelFeedback(Queue|DeadLetterQueue)[0-9A-F]{8}"/.exec(text);
@@ -291,6 +336,9 @@ function resourceKind(resource: unknown): string {
   if (text.includes(':configuration-set/')) return 'the configuration set';
   const queue = /"(\w+)ChannelJobs(Queue|DeadLetterQueue)[0-9A-F]{8}"/.exec(text);
   if (queue) return `${queue[1]?.toLowerCase()} ${queue[2] === 'Queue' ? 'queue' : 'dead-letter queue'}`;
+  const bulkLane = /"(\w+)ChannelBulkJobs[0-9A-F]{8}"/.exec(text);
+  if (bulkLane) return `${bulkLane[1]?.toLowerCase()} bulk lane`;
+  if (text.includes('BroadcastsQueue')) return 'the fan-out queue';
   if (text.includes('PreferencesCacheCluster')) return 'the preferences cache';
   if (text.includes('TwilioCredentials')) return 'the Twilio secret';
   if (text.includes('ConsentKeys')) return 'the link keys';

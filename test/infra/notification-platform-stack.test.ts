@@ -1,6 +1,7 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../lambdas/channels/registry.js';
+import { bulkLanePace } from '../../lambdas/shared/domain/bulk-lane.js';
 import { API_FUNCTIONS, needsApiKey, OPERATION_LIST } from '../../lambdas/shared/platform/operations.js';
 import {
   CHANNEL_QUEUES,
@@ -9,6 +10,8 @@ import {
   TABLES,
   type TableDefinition,
 } from '../../lambdas/shared/platform/resources.js';
+import { MAX_BATCH_BODY_BYTES } from '../../lambdas/shared/schemas/notification-batch.js';
+import { numbersAbove } from '../../lib/api-firewall.js';
 import { DEFAULT_STAGE, PRODUCTION_STAGE, resourceName } from '../../lib/stage.js';
 import { allowedActions, buildStack, channelInfrastructure, settingsWith, synthStack } from './stack-fixture.js';
 
@@ -105,7 +108,8 @@ describe('API', () => {
     expect(send).toMatchObject({
       $schema: 'http://json-schema.org/draft-04/schema#',
       type: 'object',
-      required: ['user_id', 'type', 'payload'],
+      // user_id or topic: one of them, which the handler checks (naming the field).
+      required: ['type', 'payload'],
       additionalProperties: false,
     });
     // Only the shape: the handler checks values, naming the field (API Gateway's message would not).
@@ -214,7 +218,7 @@ describe('API', () => {
     expect(Object.keys(withDomain.findOutputs('ApiDomainTarget'))).toEqual(['ApiDomainTarget']);
   });
 
-  it('puts AWS WAF in front: a rate per source IP (429), bodies over 64 KiB (413), AWS common rules and known bad inputs', () => {
+  it('puts AWS WAF in front: a rate per source IP (429), bodies over 64 KiB (413) but a batch, AWS common rules and known bad inputs', () => {
     template.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'REGIONAL',
       Rules: [
@@ -259,7 +263,48 @@ describe('API', () => {
         }),
         Match.objectLike({
           Name: 'body-size-limit',
-          Statement: { SizeConstraintStatement: Match.objectLike({ ComparisonOperator: 'GT', Size: 65_536 }) },
+          Statement: {
+            AndStatement: {
+              Statements: [
+                {
+                  SizeConstraintStatement: Match.objectLike({
+                    FieldToMatch: { Body: { OversizeHandling: 'MATCH' } },
+                    ComparisonOperator: 'GT',
+                    Size: 65_536,
+                  }),
+                },
+                // A batch takes more than WAF can see of a body (64 KB): the rule below holds it to its own limit.
+                {
+                  NotStatement: {
+                    Statement: {
+                      ByteMatchStatement: Match.objectLike({
+                        SearchString: '/v1/notifications/batch',
+                        FieldToMatch: { UriPath: {} },
+                        PositionalConstraint: 'EXACTLY',
+                      }),
+                    },
+                  },
+                },
+              ],
+            },
+          },
+          Action: { Block: { CustomResponse: Match.objectLike({ ResponseCode: 413 }) } },
+        }),
+        Match.objectLike({
+          Name: 'body-size-limit-v1-notifications-batch',
+          Statement: {
+            AndStatement: {
+              Statements: [
+                { ByteMatchStatement: Match.objectLike({ SearchString: '/v1/notifications/batch' }) },
+                {
+                  RegexMatchStatement: Match.objectLike({
+                    RegexString: numbersAbove(MAX_BATCH_BODY_BYTES),
+                    FieldToMatch: { SingleHeader: { Name: 'content-length' } },
+                  }),
+                },
+              ],
+            },
+          },
           Action: { Block: { CustomResponse: Match.objectLike({ ResponseCode: 413 }) } },
         }),
         Match.objectLike({
@@ -362,10 +407,11 @@ describe('API', () => {
 });
 
 describe('channels', () => {
-  it('has a job queue and a dead-letter queue per channel, per feedback, for erasures and for scheduled dispatches, encrypted and TLS-only', () => {
-    template.resourceCountIs('AWS::SQS::Queue', (CHANNELS.length + FEEDBACK_CHANNELS.length + 2) * 2);
+  it('has a job queue and a dead-letter queue per channel, per feedback, for erasures, scheduled dispatches and broadcasts, and a bulk lane per channel, encrypted and TLS-only', () => {
+    const queues = (CHANNELS.length + FEEDBACK_CHANNELS.length + 3) * 2 + CHANNELS.length;
+    template.resourceCountIs('AWS::SQS::Queue', queues);
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-    template.resourceCountIs('AWS::SQS::QueuePolicy', (CHANNELS.length + FEEDBACK_CHANNELS.length + 2) * 2);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', queues);
     template.allResourcesProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -375,13 +421,19 @@ describe('channels', () => {
     });
   });
 
-  it('feeds each worker with partial batch responses and a maximum concurrency, each feedback function, erasures and scheduled dispatches', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', CHANNELS.length + FEEDBACK_CHANNELS.length + 2);
+  it('feeds each worker from both its lanes with partial batch responses and a maximum concurrency each, each feedback function, erasures, scheduled dispatches and broadcasts', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2 * CHANNELS.length + FEEDBACK_CHANNELS.length + 3);
     for (const channel of CHANNELS) {
+      const { bulk } = settings.channels[channel];
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         BatchSize: settings.channels[channel].batchSize,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ScalingConfig: { MaximumConcurrency: settings.channels[channel].maxConcurrency },
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: bulkLanePace(bulk, CHANNEL_QUEUES[channel].workerTimeoutSeconds).batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: bulk.maxConcurrency },
       });
     }
   });
@@ -393,7 +445,10 @@ describe('channels', () => {
         id.startsWith(`${channel.charAt(0).toUpperCase()}${channel.slice(1)}ChannelWorker`),
       )?.[1];
 
-      expect(worker?.Properties.ReservedConcurrentExecutions).toBe(settings.channels[channel].maxConcurrency);
+      // Both its lanes: the channel's queue and its bulk lane.
+      expect(worker?.Properties.ReservedConcurrentExecutions).toBe(
+        settings.channels[channel].maxConcurrency + settings.channels[channel].bulk.maxConcurrency,
+      );
       expect(worker?.Properties.Timeout).toBe(CHANNEL_QUEUES[channel].workerTimeoutSeconds);
       template.hasResourceProperties('AWS::SQS::Queue', {
         VisibilityTimeout: 6 * CHANNEL_QUEUES[channel].workerTimeoutSeconds,
@@ -416,7 +471,11 @@ describe('channels', () => {
       id.startsWith('SmsChannelWorker'),
     )?.[1];
     expect(sms?.Properties.ReservedConcurrentExecutions).toBeUndefined();
-    const total = settings.channels.email.maxConcurrency + settings.channels.push.maxConcurrency;
+    const total =
+      settings.channels.email.maxConcurrency +
+      settings.channels.email.bulk.maxConcurrency +
+      settings.channels.push.maxConcurrency +
+      settings.channels.push.bulk.maxConcurrency;
     unreserved.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       ScalingConfig: { MaximumConcurrency: settings.channels.sms.maxConcurrency },
     });
@@ -442,8 +501,9 @@ describe('functions', () => {
     const ours = Object.values(template.findResources('AWS::Lambda::Function')).filter(
       (fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
-    // The API's, a worker and a feedback function per channel, the erasure's follow-up, and the scheduler's two.
-    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + FEEDBACK_CHANNELS.length + 3);
+    // The API's, a worker and a feedback function per channel, the erasure's follow-up, the scheduler's two, and the
+    // broadcasts' fan-out.
+    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + FEEDBACK_CHANNELS.length + 4);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

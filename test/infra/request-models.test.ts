@@ -19,6 +19,17 @@ const ACCEPTED: Partial<Record<OperationId, unknown[]>> = {
     { user_id: 'ada', type: 'order_shipped', payload: {} },
     { user_id: 'user-42', type: 'order.shipped', payload: { order: { id: 'A-1', items: [1, 2] } }, channels: ['sms'] },
     { user_id: 'ada', type: 'order_shipped', payload: {}, send_at: '2030-01-05T09:00:00+01:00', cancel_key: 'A-1' },
+    // A broadcast.
+    { topic: 'status-page', type: 'order_shipped', payload: {} },
+  ],
+  sendNotificationBatch: [
+    { notifications: [{ user_id: 'ada', type: 'order_shipped', payload: {} }] },
+    {
+      notifications: [
+        { user_id: 'ada', type: 'order_shipped', payload: {}, idempotency_key: 'order-1' },
+        { user_id: 'bob', type: 'order.shipped', payload: { a: 1 }, send_at: '2030-01-05T09:00:00+01:00' },
+      ],
+    },
   ],
   cancelNotificationsByKey: [{ cancel_key: 'order-123-reminder' }],
   putPreferences: [
@@ -34,13 +45,15 @@ const ACCEPTED: Partial<Record<OperationId, unknown[]>> = {
   ],
   putTemplate: [{ email: { subject: 'Hi {{ name }}', body: '<p>Hi</p>' } }, { critical: true, sms: { body: 'x' } }],
   findSuppression: [{ channel: 'email', address: 'ada@example.com' }],
+  subscribeManyToTopic: [{ user_ids: ['ada'] }, { user_ids: ['ada', 'user-42', 'team:7'] }],
 };
 
 const REFUSED: Partial<Record<OperationId, unknown[]>> = {
   sendNotification: [
-    { type: 'order_shipped', payload: {} },
+    { user_id: 'ada', payload: {} },
     { user_id: 'ada', type: 'x', payload: {}, extra: 1 },
   ],
+  sendNotificationBatch: [{}, { notifications: [{ user_id: 'ada', type: 'x', payload: {} }], idempotency_key: 'k' }],
   cancelNotificationsByKey: [{}, { cancel_key: 'a', notification_id: 'b' }],
   putPreferences: [
     { email: true, sms: true, quiet_hours: null },
@@ -50,14 +63,25 @@ const REFUSED: Partial<Record<OperationId, unknown[]>> = {
   registerDevice: [{ platform: 'fcm' }, { platform: 'fcm', token: 'x'.repeat(30), user: 'ada' }],
   putTemplate: [{ voice: { body: 'x' } }],
   findSuppression: [{ channel: 'email' }, { channel: 'email', address: 'a', extra: 1 }],
+  subscribeManyToTopic: [{}, { user_ids: ['ada'], topic: 'news' }],
 };
 
 /** Refused by the handler, which names the field; the model lets them through to it. */
 const LEFT_TO_THE_HANDLER: Partial<Record<OperationId, unknown[]>> = {
   sendNotification: [
+    // One of user_id and topic, exactly: the handler's (the model's message could not name the field).
+    { type: 'order_shipped', payload: {} },
+    { user_id: 'ada', topic: 'status-page', type: 'order_shipped', payload: {} },
     { user_id: 42, type: 'order_shipped', payload: {} },
     { user_id: 'ada', type: 'order_shipped', payload: {}, send_at: 'tomorrow at nine' },
     { user_id: 'ada', type: 'order_shipped', payload: {}, cancel_key: 'not a key!' },
+  ],
+  // The envelope, refused whole; a notification, refused in its own result (the others are sent).
+  sendNotificationBatch: [
+    { notifications: [] },
+    { notifications: 'ada' },
+    { notifications: [{ user_id: 42, type: 'order_shipped', payload: {} }] },
+    { notifications: [{ topic: 'news', type: 'order_shipped', payload: {} }] },
   ],
   cancelNotificationsByKey: [{ cancel_key: 7 }, { cancel_key: '' }],
   putPreferences: [{ email: 'yes', sms: true, push: true, quiet_hours: null }],
@@ -65,6 +89,7 @@ const LEFT_TO_THE_HANDLER: Partial<Record<OperationId, unknown[]>> = {
   registerDevice: [{ platform: 'webpush', token: 'x'.repeat(30) }],
   putTemplate: [{}, { email: { subject: 'no body' } }],
   findSuppression: [{ channel: 'push', address: 'a' }],
+  subscribeManyToTopic: [{ user_ids: [] }, { user_ids: 'ada' }, { user_ids: ['not an id!'] }],
 };
 
 let models: Map<string, object>;

@@ -134,6 +134,8 @@ const SCOPED_NAMES = [
   // The web ACL's own name is generated; its metrics are told apart by it.
   'AWS::WAFv2::WebACL Rules.Action.Block.CustomResponse.ResponseHeaders.Name',
   'AWS::WAFv2::WebACL Rules.Name',
+  // The header a batch's body size is read from (Content-Length).
+  'AWS::WAFv2::WebACL Rules.Statement.AndStatement.Statements.RegexMatchStatement.FieldToMatch.SingleHeader.Name',
   'AWS::WAFv2::WebACL Rules.Statement.ManagedRuleGroupStatement.Name',
   'AWS::WAFv2::WebACL Rules.Statement.ManagedRuleGroupStatement.RuleActionOverrides.Name',
   'AWS::WAFv2::WebACL Rules.Statement.ManagedRuleGroupStatement.VendorName',

@@ -21,15 +21,24 @@ export const TEST_KEYS = {
   unowned: 'test-key-nobody',
 } as const;
 
-/** The scopes that fence what a producer may do to a person. */
-export const PEOPLE_SCOPES = ['users:read', 'preferences:write', 'contacts:write', 'users:erase'] as const;
+/** The scopes that fence what a producer may do to a person (subscribing them to a topic included). */
+export const PEOPLE_SCOPES = [
+  'users:read',
+  'preferences:write',
+  'contacts:write',
+  'users:erase',
+  'topics:write',
+] as const;
 
 /** The key id of the test producer that has this one scope and no other. */
 export function onlyScopeKey(scope: Scope): string {
   return `test-key-only-${scope}`;
 }
 
-/** The test's producers: some that send their own types, two that write templates of the same types, an admin. */
+/**
+ * The test's producers: some that send their own types, two that write templates of the same types (and own topics),
+ * an admin.
+ */
 export const TEST_PRODUCERS = [
   {
     key_id: TEST_KEYS.orderService,
@@ -39,13 +48,19 @@ export const TEST_PRODUCERS = [
   },
   { key_id: TEST_KEYS.authService, name: 'auth-service', scopes: ['notifications:send'], types: ['password_reset'] },
   { key_id: TEST_KEYS.billingService, name: 'billing-service', scopes: ['notifications:send'], types: ['billing.*'] },
+  // Both manage topics of their own too, and list their subscribers.
   {
     key_id: TEST_KEYS.marketing,
     name: 'marketing-tool',
-    scopes: ['notifications:send', 'templates:write'],
+    scopes: ['notifications:send', 'templates:write', 'topics:write', 'users:read'],
     types: ['marketing.*'],
   },
-  { key_id: TEST_KEYS.newsletter, name: 'newsletter', scopes: ['templates:write'], types: ['marketing.*'] },
+  {
+    key_id: TEST_KEYS.newsletter,
+    name: 'newsletter',
+    scopes: ['templates:write', 'topics:write', 'users:read'],
+    types: ['marketing.*'],
+  },
   { key_id: TEST_KEYS.admin, name: 'admin-console', scopes: [...SCOPES], types: ['*'] },
   // Each capability over people on its own: a producer with one of them may do that and nothing else to a person.
   ...PEOPLE_SCOPES.map((scope) => ({

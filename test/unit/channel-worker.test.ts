@@ -49,7 +49,9 @@ function record(body: unknown, receiveCount = 1, sentToAddressKey?: string): SQS
 }
 
 /** A worker over fakes that write down what it did, in order. */
-function worker(options: { result?: DeliveryResult; completes?: boolean; suppressed?: boolean } = {}) {
+function worker(
+  options: { result?: DeliveryResult; completes?: boolean; suppressed?: boolean; broadcastCancelled?: boolean } = {},
+) {
   const calls: string[] = [];
   const states: ChannelState[] = [];
   const deliverer: ChannelDeliverer = {
@@ -67,6 +69,12 @@ function worker(options: { result?: DeliveryResult; completes?: boolean; suppres
       },
     },
     categories: SHIPPED_CATEGORIES,
+    broadcasts: {
+      cancelled: async () => options.broadcastCancelled ?? false,
+      countOutcome: async (_broadcast, outcome) => {
+        calls.push(`count:${typeof outcome === 'string' ? outcome : `skipped:${outcome.skipped}`}`);
+      },
+    },
     users: {
       // Written down when the read answers, so the order shows what waited for it.
       findFresh: async () => {
@@ -209,6 +217,35 @@ describe('ChannelWorker', () => {
 
     expect(states.map((state) => state.reason)).toEqual(['dead_lettered_after_8_attempts:twilio_throttled']);
     expect(calls.at(-1)).toBe('deadLetter:dead_lettered_after_8_attempts:twilio_throttled');
+  });
+
+  it("counts a broadcast's job in its progress once it completes its claim, and not a plain job", async () => {
+    const broadcastJob = { ...job, broadcast_id: '0d4c7a52-5b1e-4f7a-9c39-52b0b7f2a0aa' };
+    const { worker: sms, calls } = worker();
+
+    await sms.handle(record(broadcastJob));
+    await sms.handle(record(job));
+
+    expect(calls.filter((call) => call.startsWith('count:'))).toEqual(['count:sent']);
+  });
+
+  it('does not count a job whose claim another attempt took over: that attempt counts it', async () => {
+    const { worker: sms, calls } = worker({ completes: false });
+
+    await sms.handle(record({ ...job, broadcast_id: '0d4c7a52-5b1e-4f7a-9c39-52b0b7f2a0aa' }));
+
+    expect(calls.filter((call) => call.startsWith('count:'))).toEqual([]);
+  });
+
+  it('stops the job of a cancelled broadcast before the provider, completing its claim as cancelled', async () => {
+    const { worker: sms, calls, states } = worker({ broadcastCancelled: true });
+
+    await sms.handle(record({ ...job, broadcast_id: '0d4c7a52-5b1e-4f7a-9c39-52b0b7f2a0aa' }));
+
+    expect(calls).not.toContain('deliver');
+    expect(calls).toContain('complete:token-1');
+    expect(calls.at(-1)).toBe('count:cancelled');
+    expect(states.map((state) => state.status)).toEqual(['cancelled']);
   });
 
   it('sends back a job due within the lookahead with its delay, and sets one due later aside for the scheduler', async () => {

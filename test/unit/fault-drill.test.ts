@@ -12,6 +12,7 @@ describe('faultDrillFromEnv', () => {
       providerFailureRate: 0,
       ingestThrottleRate: 0,
       crashesPerChannel: 2,
+      fanOutCrashes: 2,
       duplicateDeliveries: false,
       duplicateSchedules: false,
       disorderFeedback: false,

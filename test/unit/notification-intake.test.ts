@@ -93,6 +93,8 @@ function intake(keys: FakeIdempotencyKeys, sent: ChannelJob[], overrides: Partia
   return new NotificationIntake({
     users: { find: async () => user, findFresh: async () => user },
     templates: { find: async () => template },
+    topics: { owner: async () => undefined },
+    fanOutQueue: { start: async () => {} },
     notifications: keys.notifications,
     idempotencyKeys: keys,
     queues: {

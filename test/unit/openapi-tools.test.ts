@@ -57,7 +57,7 @@ export async function sendWelcome(apiKey: string): Promise<string> {
     { user_id: 'user-42', type: 'welcome', payload: { name: 'Ada' }, channels: ['email'] },
     { headers: { 'Idempotency-Key': 'welcome-user-42' } },
   );
-  const status: 'queued' | 'suppressed' | 'scheduled' | 'digested' = data.status;
+  const status: 'queued' | 'suppressed' | 'scheduled' | 'digested' | 'fanning_out' = data.status;
   const preferences = await api.people.getPreferences('user-42');
   // @ts-expect-error: the types are the schemas', so a type that is not a string does not compile
   await api.notifications.sendNotification({ user_id: 'user-42', type: 42, payload: {} });

@@ -94,7 +94,25 @@ describe('the notification request', () => {
   });
 
   it('names every missing field at once', () => {
-    expect(refusedFields({})).toEqual(['user_id', 'type', 'payload']);
+    expect(refusedFields({})).toEqual(['type', 'payload', 'user_id']);
+  });
+
+  it('refuses, naming payload, a number DynamoDB could not keep (a scheduled or broadcast payload is stored)', () => {
+    const request = { user_id: 'u-1', type: 'order_shipped' };
+
+    expect(refusedFields({ ...request, payload: { total: 1.79e308 } })).toEqual(['payload']);
+    expect(refusedFields({ ...request, payload: { items: [{ weight: 1e-200 }] } })).toEqual(['payload']);
+    expect(
+      notificationRequestSchema.safeParse({ ...request, payload: { total: 9_007_199_254_740_991, tax: 0.07 } }).success,
+    ).toBe(true);
+  });
+
+  it('takes a topic instead of a person (a broadcast), but not both, and not a topic that is not a name', () => {
+    const broadcast = { type: 'order_shipped', payload: {} };
+
+    expect(notificationRequestSchema.safeParse({ ...broadcast, topic: 'status' }).success).toBe(true);
+    expect(refusedFields({ ...broadcast, topic: 'status', user_id: 'u-1' })).toEqual(['user_id']);
+    expect(refusedFields({ ...broadcast, topic: 'Status Page' })).toEqual(['topic']);
   });
 
   it('refuses a payload nested deeper than 32 levels with a 400 naming payload, not a stack overflow', () => {

@@ -8,7 +8,9 @@
  *
  * Each call retries, with the same Idempotency-Key, what waiting can fix: 429, 503 and 409 idempotency_key_in_use,
  * after Retry-After when the answer says (else exponential backoff with jitter), and a connection refused, dropped
- * or timed out where a retry cannot do a thing twice (GET, PUT, DELETE, and a POST with an Idempotency-Key).
+ * or timed out where a retry cannot do a thing twice (GET, PUT, DELETE, and a POST with an Idempotency-Key). A batch's
+ * items each get their own key (`idempotency_key`) when they have none, so a batch is retried as safely; an item
+ * refused in a batch's 200 answer is the caller's to send again, with its key.
  */
 import type * as z from 'zod/mini';
 import { isProducerTag, type ProducerTag } from '../../../lambdas/shared/platform/openapi-tags.js';
@@ -221,7 +223,7 @@ export function createNotificationClient(options: NotificationClientOptions): No
   async function call(operation: ProducerOperation, request: CallRequest = {}): Promise<unknown> {
     const idempotencyKey = operation.idempotent ? (request.idempotencyKey ?? crypto.randomUUID()) : undefined;
     const url = `${baseUrl}${expandPath(operation.path, request.path)}${queryString(request.query)}`;
-    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const body = request.body === undefined ? undefined : JSON.stringify(withItemKeys(operation, request.body));
     const headers: Record<string, string> = {
       'x-api-key': options.apiKey,
       Accept: 'application/json',
@@ -229,7 +231,8 @@ export function createNotificationClient(options: NotificationClientOptions): No
       ...(idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey }),
     };
     // Retrying without an answer must not do the thing twice: a POST is safe only with its key.
-    const safeWithoutAnswer = operation.method !== 'POST' || idempotencyKey !== undefined;
+    const safeWithoutAnswer =
+      operation.method !== 'POST' || idempotencyKey !== undefined || operation.batch?.itemIdempotencyKey !== undefined;
     const label = `${operation.method} ${operation.path}`;
     const attemptOf = { operation: operation.id, method: operation.method };
 
@@ -300,6 +303,18 @@ export function createNotificationClient(options: NotificationClientOptions): No
   return Object.fromEntries(
     PRODUCER_OPERATIONS.map((operation) => [operation.id, (request?: CallRequest) => call(operation, request)]),
   ) as unknown as NotificationClient;
+}
+
+/** A batch's body with a key of its own for each item that has none (generated per call, the same on each retry). */
+function withItemKeys(operation: ProducerOperation, body: unknown): unknown {
+  const keyField = operation.batch?.itemIdempotencyKey;
+  const listField = operation.batch?.field;
+  if (keyField === undefined || listField === undefined || !isRecord(body) || !Array.isArray(body[listField]))
+    return body;
+  const items = (body[listField] as unknown[]).map((item) =>
+    isRecord(item) && item[keyField] === undefined ? { ...item, [keyField]: crypto.randomUUID() } : item,
+  );
+  return { ...body, [listField]: items };
 }
 
 /** The path with each {parameter} filled in, URL-encoded. */

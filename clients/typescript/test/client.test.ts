@@ -189,7 +189,8 @@ describe('one function per operation a producer calls', () => {
 
     type SendRequest = Parameters<typeof client.sendNotification>[0];
     expectTypeOf<SendRequest['body']>().toEqualTypeOf<{
-      user_id: string;
+      user_id?: string | undefined;
+      topic?: string | undefined;
       type: string;
       payload: Record<string, unknown>;
       channels?: Channel[] | undefined;
@@ -205,7 +206,7 @@ describe('one function per operation a producer calls', () => {
     expectTypeOf(client.sendNotification).returns.resolves.toHaveProperty('notification_id').toBeString();
     expectTypeOf(client.sendNotification)
       .returns.resolves.toHaveProperty('status')
-      .toEqualTypeOf<'queued' | 'suppressed' | 'scheduled' | 'digested'>();
+      .toEqualTypeOf<'queued' | 'suppressed' | 'scheduled' | 'digested' | 'fanning_out'>();
     expectTypeOf(client.cancelNotification).toBeCallableWith({ path: { notification_id: 'a' } });
     expectTypeOf(client.cancelNotificationsByKey).toBeCallableWith({ body: { cancel_key: 'order-1-reminder' } });
     expectTypeOf(client.cancelNotificationsByKey).returns.resolves.toHaveProperty('cancelled').toBeNumber();
@@ -245,6 +246,31 @@ describe('Idempotency-Key', () => {
 
     expect(answer.status).toBe('queued');
     expect(sent.map((request) => request.headers['Idempotency-Key'])).toEqual(['order-42/shipped', 'order-42/shipped']);
+  });
+});
+
+describe("a batch's idempotency keys", () => {
+  it('gives each notification without one its own, the same on every retry, and keeps those given', async () => {
+    const results: Reply = { status: 200, body: { results: [] } };
+    const { fetch, sent } = fakeFetch(refused(), unavailable({ 'Retry-After': '1' }), results);
+    const { client } = clientWith(fetch);
+
+    await client.sendNotificationBatch({
+      body: { notifications: [notification, { ...notification, idempotency_key: 'order-42/shipped' }, notification] },
+    });
+
+    expect(sent).toHaveLength(3);
+    const keys = sent.map((request) =>
+      (request.body as { notifications: { idempotency_key: string }[] }).notifications.map(
+        (each) => each.idempotency_key,
+      ),
+    );
+    expect(keys[0]?.[0]).toMatch(UUID);
+    expect(keys[0]?.[1]).toBe('order-42/shipped');
+    expect(new Set(keys[0]).size).toBe(3);
+    expect(keys[1]).toEqual(keys[0]);
+    expect(keys[2]).toEqual(keys[0]);
+    expect(sent[0]?.headers['Idempotency-Key']).toBeUndefined();
   });
 });
 

@@ -34,8 +34,24 @@ export interface NotificationItem {
   readonly cancelled_at?: string;
   /** A member of a digest: the digest that carries it (a notification of its own). */
   readonly digest_id?: string;
-  /** A digest's own record (adapters/digest-windows.ts): what it is, and its members while it waits. */
-  readonly kind?: 'digest';
+  /** A digest's own record (adapters/digest-windows.ts), or a broadcast's (lambdas/broadcast/). */
+  readonly kind?: 'digest' | 'broadcast';
+  /** A broadcast: the topic whose subscribers it goes to, and its progress (adapters/broadcast-progress.ts). */
+  readonly topic?: string;
+  readonly recipients?: number;
+  readonly dispatched?: number;
+  readonly skipped?: Readonly<Record<string, number>>;
+  readonly sent?: number;
+  readonly failed?: number;
+  readonly cancelled?: number;
+  readonly settled?: number;
+  readonly next_chunk_queued?: number;
+  /** The chunks of its fan-out whose recipients are all dispatched and counted. */
+  readonly counted_chunks?: ReadonlySet<number>;
+  readonly fanned_out_at?: string;
+  readonly finished_at?: string;
+  /** One recipient of a broadcast: the broadcast that made it. */
+  readonly broadcast_id?: string;
   readonly digest_ref?: string;
   readonly members?: readonly DigestMember[];
   readonly member_count?: number;
@@ -132,6 +148,14 @@ export class NotificationsStore {
     if (!record) return;
     if (others.length === 0) await this.client.put({ ...record });
     else await this.client.transactWrite({ TransactItems: [record, ...others].map((put) => ({ Put: put })) });
+  }
+
+  /**
+   * Records a notification whose id is derived (a broadcast's recipient), unless it is recorded already: true when this
+   * call recorded it.
+   */
+  async createOnce(notification: NotificationItem): Promise<boolean> {
+    return conditionHeld(this.client.put({ ...this.creationPut(notification) }));
   }
 
   /** The writes that record a new notification: its record, and its place under its cancel key, if it has one. */
@@ -266,7 +290,8 @@ export class NotificationsStore {
   async markDispatched(
     notificationId: string,
     dispatch: {
-      readonly status: 'queued' | 'suppressed';
+      /** `fanning_out` for a broadcast, whose recipients the fan-out dispatches. */
+      readonly status: 'queued' | 'suppressed' | 'fanning_out';
       readonly channels: NotificationItem['channels'];
       readonly dispatchedBy: string;
       readonly at: string;

@@ -207,8 +207,11 @@ export class SuppressionList {
     }
   }
 
-  /** The entries with these keys, read consistently: a GetItem for one, a BatchGetItem for more. */
-  private async read(keys: readonly string[]): Promise<SuppressionItem[]> {
+  /**
+   * The entries with these keys, read consistently: a GetItem for one, a BatchGetItem for more (a batch's requests
+   * read many together: coalesced-suppression-list.ts).
+   */
+  protected async read(keys: readonly string[]): Promise<SuppressionItem[]> {
     if (keys.length === 0) return [];
     if (keys.length === 1) {
       const { Item } = await this.client.get({

@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import type { Channel } from '../../channels/registry.js';
+import type { BroadcastOutcome } from '../adapters/broadcast-progress.js';
 import { addressKeysOf, type ChannelQueues } from '../adapters/channel-queues.js';
 import type { DeferredJobs } from '../adapters/deferred-jobs.js';
 import type { DeliveryClaims } from '../adapters/delivery-claims.js';
@@ -22,6 +23,7 @@ import { retryDelaySeconds } from '../domain/retry-policy.js';
 import { dueWithinLookahead, secondsUntil } from '../domain/schedule.js';
 import { logger, metrics } from '../observability.js';
 import { type ChannelJob, channelJobSchema } from '../schemas/channel-job.js';
+import type { BroadcastWatch } from './broadcast-watch.js';
 import type { ChannelDeliverer } from './channel-deliverer.js';
 
 export interface WorkerDependencies {
@@ -35,6 +37,8 @@ export interface WorkerDependencies {
   readonly deferredJobs: Pick<DeferredJobs, 'setAside'>;
   readonly suppressions: Pick<SuppressionList, 'anySuppressed' | 'lookupKeysOf'>;
   readonly categories: CategoryCatalogue;
+  /** A broadcast's job: whether the broadcast was cancelled, and its progress, counted. */
+  readonly broadcasts: Pick<BroadcastWatch, 'cancelled' | 'countOutcome'>;
   /** Hides the record for this many seconds before SQS offers it again. */
   readonly retryLater: (record: SQSRecord, delaySeconds: number) => Promise<void>;
   /** Moves the record's job to the channel's DLQ, with the reason it was given up. */
@@ -90,11 +94,12 @@ export class ChannelWorker {
     // The claim is taken while the user and the template are read, and the suppression list is read for the
     // address ingest sent the job to (its keys ride with the job): one round trip before the provider is called,
     // not two or three. A job that turns out skipped or deferred gives its claim back or completes it.
-    const [user, template, claim, expectedSuppressed] = await Promise.all([
+    const [user, template, claim, expectedSuppressed, broadcastCancelled] = await Promise.all([
       this.deps.users.findFresh(job.user_id),
       this.deps.templates.find(job.type),
       this.deps.claims.claim(job.notification_id, this.channel, expiresAt(job)),
       expectedKeys ? this.deps.suppressions.anySuppressed(expectedKeys) : undefined,
+      job.broadcast_id ? this.deps.broadcasts.cancelled(job.broadcast_id) : false,
     ]);
     if (claim.outcome === 'completed') {
       logger.info('already done; acknowledging the duplicate');
@@ -117,6 +122,11 @@ export class ChannelWorker {
       throw new DeliveryDeferred('claimed by another attempt');
     }
     const { token } = claim;
+    if (broadcastCancelled) {
+      // The producer cancelled the broadcast: every recipient's job not sent yet stops here.
+      await this.finish(job, token, { status: 'cancelled' });
+      return;
+    }
     if (!template) {
       await this.finish(job, token, { status: 'failed', reason: 'template_missing' });
       return;
@@ -187,6 +197,7 @@ export class ChannelWorker {
       const reason = `dead_lettered_after_${receiveCount}_attempts:${result.reason}`;
       await this.record(job, { status: 'failed', reason });
       await this.deps.deadLetter(record, reason);
+      if (job.broadcast_id) await this.deps.broadcasts.countOutcome(job.broadcast_id, 'failed', this.clock());
       logger.error('giving up: the job is moved to the dead-letter queue', { reason: result.reason, receiveCount });
       metrics.addMetric('DeadLettered', MetricUnit.Count, 1);
       return;
@@ -258,7 +269,11 @@ export class ChannelWorker {
     if (!completed) {
       logger.warn('done, but another attempt had taken the claim over', { status: state.status });
       metrics.addMetric('ClaimsTakenOver', MetricUnit.Count, 1);
+      return;
     }
+    // Counted by the attempt that completed the claim, so once.
+    if (job.broadcast_id)
+      await this.deps.broadcasts.countOutcome(job.broadcast_id, broadcastOutcome(state), this.clock());
   }
 
   private async record(job: ChannelJob, state: Omit<ChannelState, 'updated_at'>): Promise<void> {
@@ -267,6 +282,13 @@ export class ChannelWorker {
       updated_at: this.clock().toISOString(),
     });
   }
+}
+
+/** What a job done for good counts as in its broadcast's progress. */
+function broadcastOutcome(state: Omit<ChannelState, 'updated_at'>): BroadcastOutcome {
+  if (state.status === 'sent' || state.status === 'cancelled') return state.status;
+  if (state.status === 'skipped') return { skipped: state.reason ?? 'unknown' };
+  return 'failed';
 }
 
 /** Claims live as long as the notification's record. */

@@ -5,7 +5,8 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ChannelQueues } from '../adapters/channel-queues.js';
+import { BroadcastProgressStore } from '../adapters/broadcast-progress.js';
+import { ChannelQueues, inBulkLane } from '../adapters/channel-queues.js';
 import { DeferredJobs } from '../adapters/deferred-jobs.js';
 import { DeliveryClaims } from '../adapters/delivery-claims.js';
 import { NotificationsStore } from '../adapters/notifications-store.js';
@@ -14,18 +15,22 @@ import { TemplatesStore } from '../adapters/templates-store.js';
 import { UsersStore } from '../adapters/users-store.js';
 import { documentClient } from '../aws/dynamodb.js';
 import { sqsClient } from '../aws/sqs.js';
+import { bulkStartDelayMs } from '../domain/bulk-lane.js';
 import { RETRY_BASE_SECONDS } from '../domain/retry-policy.js';
 import { logger, metrics, tracer } from '../observability.js';
 import { categoryCatalogue } from '../platform/category-catalogue.js';
 import {
+  BULK_QUEUE_URL_VARIABLE,
   DEAD_LETTER_QUEUE_URL_VARIABLE,
   ENV,
   numberEnv,
+  optionalEnv,
   QUEUE_URL_VARIABLE,
   requiredEnv,
 } from '../platform/environment.js';
 import { suppressionPeppers } from '../platform/suppression-keys.js';
 import { templateRenderer } from '../templates/bounded-renderer.js';
+import { BroadcastWatch } from './broadcast-watch.js';
 import type { ChannelDeliverer } from './channel-deliverer.js';
 import { ChannelWorker } from './channel-worker.js';
 
@@ -56,6 +61,9 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer, providerClient
   // The first jobs should not wait for the render processes to start: the cold start starts them.
   void templateRenderer.warm();
   const ownQueueUrl = requiredEnv(QUEUE_URL_VARIABLE[deliverer.channel]);
+  // The channel's bulk lane (a broadcast's jobs) feeds the same function, paced (bulk-lane.ts).
+  const bulkQueueUrl = requiredEnv(BULK_QUEUE_URL_VARIABLE[deliverer.channel]);
+  const bulkRate = optionalEnv(ENV.bulkSendsPerSecond) ? numberEnv(ENV.bulkSendsPerSecond) : undefined;
   const deadLetterQueueUrl = requiredEnv(DEAD_LETTER_QUEUE_URL_VARIABLE[deliverer.channel]);
   const parts = decorate({
     deliverer,
@@ -72,14 +80,15 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer, providerClient
       numberEnv(ENV.templateCacheSeconds, 30),
     ),
     notifications: new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient),
-    queues: new ChannelQueues({ [deliverer.channel]: ownQueueUrl }, sqsClient),
+    queues: new ChannelQueues({ [deliverer.channel]: ownQueueUrl }, sqsClient, { [deliverer.channel]: bulkQueueUrl }),
     deferredJobs: new DeferredJobs(requiredEnv(ENV.notificationsTable), documentClient),
     suppressions: new SuppressionList(requiredEnv(ENV.suppressionsTable), documentClient, suppressionPeppers),
     categories: categoryCatalogue(),
+    broadcasts: new BroadcastWatch(new BroadcastProgressStore(requiredEnv(ENV.notificationsTable), documentClient)),
     retryLater: async (record: SQSRecord, delaySeconds: number) => {
       await sqsClient.send(
         new ChangeMessageVisibilityCommand({
-          QueueUrl: ownQueueUrl,
+          QueueUrl: inBulkLane(record) ? bulkQueueUrl : ownQueueUrl,
           ReceiptHandle: record.receiptHandle,
           VisibilityTimeout: delaySeconds,
         }),
@@ -107,15 +116,21 @@ export function channelWorkerHandler(deliverer: ChannelDeliverer, providerClient
     retryBaseSeconds: numberEnv(ENV.retryBaseSeconds, RETRY_BASE_SECONDS),
   });
 
-  return middy(
-    async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-      // A processor per invocation: it keeps the batch's results, and the local runtime invokes one handler
-      // module concurrently, as Lambda never does.
-      processPartialResponse(event, (record: SQSRecord) => worker.handle(record), new BatchProcessor(EventType.SQS), {
-        context,
-        throwOnFullBatchFailure: false,
-      }),
-  )
+  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    // A bulk lane's batch starts its jobs one share of the lane's rate apart; a critical batch at once.
+    const bulkIndex = new Map(event.Records.filter(inBulkLane).map((record, index) => [record, index]));
+    const handle = async (record: SQSRecord) => {
+      const index = bulkIndex.get(record);
+      if (index && bulkRate) await new Promise((resolve) => setTimeout(resolve, bulkStartDelayMs(index, bulkRate)));
+      await worker.handle(record);
+    };
+    // A processor per invocation: it keeps the batch's results, and the local runtime invokes one handler module
+    // concurrently, as Lambda never does.
+    return processPartialResponse(event, handle, new BatchProcessor(EventType.SQS), {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+  })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics));

@@ -46,13 +46,16 @@ export interface DispatchDependencies {
   readonly frequencyCounters: Pick<FrequencyCounters, 'take' | 'giveBack'>;
 }
 
-/** What a notification asks for, wherever it comes from: a request now, or a scheduled one's stored request. */
-export type DispatchRequest = Pick<NotificationRequest, 'user_id' | 'payload' | 'channels'>;
+/**
+ * What a notification asks for, wherever it comes from: a request now, a scheduled one's stored request, or one
+ * recipient of a broadcast.
+ */
+export type DispatchRequest = { readonly user_id: string } & Pick<NotificationRequest, 'payload' | 'channels'>;
 
 /** The notification as recorded, which every job carries. */
 export type DispatchedNotification = Pick<
   NotificationItem,
-  'notification_id' | 'type' | 'producer' | 'critical' | 'created_at'
+  'notification_id' | 'type' | 'producer' | 'critical' | 'created_at' | 'broadcast_id'
 >;
 
 /** A slot a plan took under a frequency cap: given back when the plan is not carried out. */
@@ -92,7 +95,7 @@ export class ChannelDispatch {
 
   /**
    * Decides each channel for `request` at `now`, on `user` as first read (from the cache, on the hot path): a channel
-   * skipped for what the user item says is confirmed on a consistent read first.
+   * skipped for what the user item says is confirmed on a consistent read first, unless `user` was read so.
    */
   async plan(
     notification: DispatchedNotification,
@@ -100,6 +103,7 @@ export class ChannelDispatch {
     template: TemplateItem,
     user: UserItem | undefined,
     now: Date,
+    userRead: 'cached' | 'consistent' = 'cached',
   ): Promise<DispatchPlan> {
     const decide = (userItem: UserItem | undefined) =>
       resolveChannels({
@@ -119,6 +123,7 @@ export class ChannelDispatch {
     // consistent. A channel skipped for what the user item says (a contact set, a channel turned on a moment ago)
     // would be skipped for good, so that verdict is confirmed on a consistent read first.
     if (
+      userRead === 'cached' &&
       Object.values(decisions).some((decision) => decision?.status === 'skipped' && USER_DECIDED.has(decision.reason))
     ) {
       decidedOn = await this.deps.users.findFresh(request.user_id);
@@ -285,6 +290,7 @@ export function jobsFor(
       payload: request.payload,
       accepted_at: notification.created_at,
       not_before: state.not_before,
+      ...(notification.broadcast_id ? { broadcast_id: notification.broadcast_id } : {}),
     };
     const decided = {
       status: state.status,

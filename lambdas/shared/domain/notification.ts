@@ -19,9 +19,18 @@ export type ChannelStatus =
 /**
  * Where a notification as a whole stands: `scheduled` until its time, then `queued` (some channel's job is on its
  * queue) or `suppressed` (none was sent on), or `cancelled` before it went out. A member of a digest is `digesting`
- * while it joins one and `digested` once in it (its digest, a notification of its own, says what went out).
+ * while it joins one and `digested` once in it (its digest, a notification of its own, says what went out). A
+ * broadcast is `fanning_out` while its recipients are dispatched, chunk by chunk, and `fanned_out` once all were.
  */
-export type NotificationStatus = 'scheduled' | 'queued' | 'suppressed' | 'cancelled' | 'digesting' | 'digested';
+export type NotificationStatus =
+  | 'scheduled'
+  | 'queued'
+  | 'suppressed'
+  | 'cancelled'
+  | 'digesting'
+  | 'digested'
+  | 'fanning_out'
+  | 'fanned_out';
 
 export interface ChannelState {
   readonly status: ChannelStatus;
@@ -38,7 +47,7 @@ export interface ChannelState {
 /** The answer to an accepted POST /v1/notifications, and what an idempotent retry gets again. */
 export interface AcceptedNotification {
   readonly notification_id: string;
-  readonly status: 'queued' | 'suppressed' | 'scheduled' | 'digested';
+  readonly status: 'queued' | 'suppressed' | 'scheduled' | 'digested' | 'fanning_out';
   /** A scheduled one's time; its channels are decided then, so the answer names none. */
   readonly send_at?: string;
   readonly channels: Partial<

@@ -9,8 +9,10 @@
  * - `contacts:write`: change a person's contacts (where their email and texts go) and register or remove devices;
  * - `users:erase`: erase a person;
  * - `templates:write`: write the templates of the types it owns;
+ * - `topics:write`: subscribe people to the topics it owns (the first subscription creates one) and unsubscribe them;
+ *   listing a topic's subscribers reads people's ids, so it takes `users:read`;
  * - `admin`: edit a template another producer created, write templates of any type, put a type into a required
- *   category, lift a suppression.
+ *   category, lift a suppression, manage a topic another producer created.
  */
 export const SCOPES = [
   'notifications:send',
@@ -20,6 +22,7 @@ export const SCOPES = [
   'contacts:write',
   'users:erase',
   'templates:write',
+  'topics:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

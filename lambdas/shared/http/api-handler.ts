@@ -32,24 +32,37 @@ function errorsAsJson(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResu
 }
 
 export function errorResponse(error: unknown): APIGatewayProxyResult {
+  const refusal = asApiError(error);
+  return json(
+    refusal.statusCode,
+    {
+      error: { code: refusal.code, message: refusal.message, ...(refusal.details ? { details: refusal.details } : {}) },
+    },
+    refusal.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(refusal.retryAfterSeconds) },
+  );
+}
+
+/**
+ * What the caller is told of an error (logged here): an ApiError as it is, a throttled or unavailable dependency as
+ * 503, anything else as 500. A batch tells each of its items the same (lambdas/ingest/batch-intake.ts).
+ */
+export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) {
     if (error.statusCode >= 500) logger.warn('request refused', { code: error.code });
-    return json(
-      error.statusCode,
-      { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } },
-      error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) },
-    );
+    return error;
   }
   if (isTransientAwsError(error)) {
     logger.warn('a dependency is throttled or unavailable', { error: errorSummary(error) });
-    return json(
+    return new ApiError(
       503,
-      { error: { code: 'service_unavailable', message: 'a dependency is busy; retry after the given seconds' } },
-      { 'Retry-After': '1' },
+      'service_unavailable',
+      'a dependency is busy; retry after the given seconds',
+      undefined,
+      1,
     );
   }
   logger.error('request failed', error as Error);
-  return json(500, { error: { code: 'internal_error', message: 'the request failed; it has been logged' } });
+  return new ApiError(500, 'internal_error', 'the request failed; it has been logged');
 }
 
 function errorSummary(error: unknown): { name?: string; message?: string } {

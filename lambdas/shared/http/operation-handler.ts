@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Producer } from '../domain/producer.js';
 import { logger } from '../observability.js';
-import { OPERATION_LIST, type OPERATIONS, type OperationId } from '../platform/operations.js';
+import { maxBodyBytesOf, OPERATION_LIST, type OPERATIONS, type OperationId } from '../platform/operations.js';
 import type * as z from '../schemas/zod.js';
 import { ApiError } from './api-error.js';
 import { apiHandler } from './api-handler.js';
@@ -17,7 +17,12 @@ export interface OperationRequest<Id extends OperationId> {
   readonly query: OperationOf<Id> extends { queryParameters: infer Query extends z.ZodMiniType }
     ? z.infer<Query>
     : undefined;
-  readonly body: OperationOf<Id> extends { body: infer Body extends z.ZodMiniType } ? z.infer<Body> : undefined;
+  /** A batch's envelope, its items unchecked (the implementation checks each); any other body whole. */
+  readonly body: OperationOf<Id> extends { batch: { envelope: infer Envelope extends z.ZodMiniType } }
+    ? z.infer<Envelope>
+    : OperationOf<Id> extends { body: infer Body extends z.ZodMiniType }
+      ? z.infer<Body>
+      : undefined;
   readonly event: APIGatewayProxyEvent;
 }
 
@@ -28,7 +33,8 @@ export type OperationImplementations<Ids extends OperationId> = {
 /**
  * A function's handler for the operations it owns (lambdas/shared/platform/operations.ts): the request's method and
  * resource select the operation, whose scope is required and whose path parameters, query parameters and body are
- * validated, in that order, before its implementation runs. A refusal names the field; nothing runs on a bad request.
+ * validated, in that order, before its implementation runs (a batch's envelope only: its items are the
+ * implementation's to check, one by one). A refusal names the field; nothing runs on a bad request.
  */
 export function operationsHandler<Ids extends OperationId>(implementations: OperationImplementations<Ids>) {
   const owned = OPERATION_LIST.filter((operation) => operation.id in implementations);
@@ -42,7 +48,9 @@ export function operationsHandler<Ids extends OperationId>(implementations: Oper
     // No path carries personal data (an address goes in a body): every parameter may be logged.
     logger.appendKeys({ producer: producer.name, ...(path as Record<string, unknown>) });
     const query = operation.queryParameters ? parseQueryParameters(event, operation.queryParameters) : undefined;
-    const body = operation.body ? parseJsonBody(event, operation.body) : undefined;
+    const body = operation.body
+      ? parseJsonBody(event, operation.batch?.envelope ?? operation.body, maxBodyBytesOf(operation))
+      : undefined;
     const implementation = implementations[operation.id as Ids] as (
       request: OperationRequest<OperationId>,
     ) => Promise<APIGatewayProxyResult>;

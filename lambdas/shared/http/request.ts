@@ -2,9 +2,12 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type * as z from '../schemas/zod.js';
 import { ApiError, type FieldProblem, invalidRequest } from './api-error.js';
 
-/** A request body larger than this is refused before it is parsed. API Gateway enforces the same limit. */
+/**
+ * A request body larger than this is refused before it is parsed, unless its operation takes more (a batch's:
+ * operations.ts, maxBodyBytes). AWS WAF and the local gateway enforce the same limits.
+ */
 export const MAX_BODY_BYTES = 64 * 1024;
-/** What the edge (AWS WAF, and the local gateway) answers, with 413, to a body over MAX_BODY_BYTES. */
+/** What the edge (AWS WAF, and the local gateway) answers, with 413, to a body over its operation's limit. */
 export const BODY_TOO_LARGE_ANSWER = '{"error":{"code":"payload_too_large","message":"the body is too large"}}';
 
 export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
@@ -26,10 +29,11 @@ export function formFields(event: APIGatewayProxyEvent): Record<string, string> 
   return Object.fromEntries(new URLSearchParams(bodyText(event)));
 }
 
-/** Reads, parses and validates a JSON body; anything else is a 4xx that names what is wrong. */
+/** Reads, parses and validates a JSON body of at most `maxBytes`; anything else is a 4xx that names what is wrong. */
 export function parseJsonBody<Schema extends z.ZodMiniType>(
   event: APIGatewayProxyEvent,
   schema: Schema,
+  maxBytes = MAX_BODY_BYTES,
 ): z.infer<Schema> {
   const contentType = header(event, 'content-type');
   if (!contentType || !/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
@@ -41,8 +45,8 @@ export function parseJsonBody<Schema extends z.ZodMiniType>(
     throw invalidRequest([{ field: 'body', message: 'a JSON body is required' }]);
 
   const text = bodyText(event);
-  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
-    throw new ApiError(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+    throw new ApiError(413, 'payload_too_large', `the body is larger than ${maxBytes} bytes`);
   }
   let json: unknown;
   try {

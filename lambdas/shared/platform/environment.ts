@@ -10,6 +10,7 @@ export const ENV = {
   notificationsTable: 'NOTIFICATIONS_TABLE',
   templatesTable: 'TEMPLATES_TABLE',
   suppressionsTable: 'SUPPRESSIONS_TABLE',
+  topicsTable: 'TOPICS_TABLE',
   /** The API's public URL, stage included (https://<id>.execute-api.<region>.amazonaws.com/v1): where providers call back. */
   publicApiUrl: 'PUBLIC_API_URL',
   /** Soft bounces within the window that suppress an address (default 3 in 7 days). */
@@ -45,6 +46,13 @@ export const ENV = {
   erasureQueueUrl: 'ERASURE_QUEUE_URL',
   /** The queue scheduled notifications wait on for their last minutes, then are dispatched from. */
   dispatchQueueUrl: 'DISPATCH_QUEUE_URL',
+  /** The queue a broadcast's chunks go through (lambdas/broadcast/). */
+  fanOutQueueUrl: 'FAN_OUT_QUEUE_URL',
+  /**
+   * A worker's pace on its bulk lane: messages a second one invocation sends (the lane's rate over its concurrency), so
+   * that the lane together stays below the provider's rate (platform.config.ts). Unset: unpaced.
+   */
+  bulkSendsPerSecond: 'BULK_SENDS_PER_SECOND',
   /** How many days ahead send_at may be (default 366). */
   maxScheduleDays: 'MAX_SCHEDULE_DAYS',
   /** The first retry's backoff, doubling with each attempt (default 10 s). The fault drill shortens it. */
@@ -53,6 +61,9 @@ export const ENV = {
 
 /** The variable that holds each channel's queue URL: EMAIL_QUEUE_URL, SMS_QUEUE_URL, ... */
 export const QUEUE_URL_VARIABLE = perChannel((channel) => `${channel.toUpperCase()}_QUEUE_URL`);
+
+/** The variable that holds each channel's bulk lane queue URL (a broadcast's jobs): EMAIL_BULK_QUEUE_URL, ... */
+export const BULK_QUEUE_URL_VARIABLE = perChannel((channel) => `${channel.toUpperCase()}_BULK_QUEUE_URL`);
 
 /** The variable that holds each channel's dead-letter queue URL (for the worker that moves jobs there). */
 export const DEAD_LETTER_QUEUE_URL_VARIABLE = perChannel((channel) => `${channel.toUpperCase()}_DEAD_LETTER_QUEUE_URL`);
@@ -96,6 +107,13 @@ export function numberEnv(name: string, fallback?: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value)) throw new Error(`environment variable ${name} is not a number: "${raw}"`);
   return value;
+}
+
+/** Every channel's bulk lane queue URL, from BULK_QUEUE_URL_VARIABLE. */
+export function bulkQueueUrlsFromEnv(): Record<Channel, string> {
+  return Object.fromEntries(
+    CHANNELS.map((channel) => [channel, requiredEnv(BULK_QUEUE_URL_VARIABLE[channel])]),
+  ) as Record<Channel, string>;
 }
 
 /** Every channel's queue URL, from QUEUE_URL_VARIABLE. */

@@ -17,7 +17,8 @@ const SHARED_ERRORS = {
   BadRequest: { status: 400, description: 'a parameter or the body is invalid; details name each field' },
   Forbidden: {
     status: 403,
-    description: 'no valid API key (answered by API Gateway), or the producer lacks the scope or does not own the type',
+    description:
+      'no valid API key (answered by API Gateway), or the producer lacks the scope or does not own the type or topic',
   },
   NotSigned: {
     status: 403,
@@ -36,7 +37,10 @@ const SHARED_ERRORS = {
       'its digest right now (digest_in_progress: retry after Retry-After)',
     retryAfter: true,
   },
-  PayloadTooLarge: { status: 413, description: `the body is larger than ${MAX_BODY_BYTES} bytes` },
+  PayloadTooLarge: {
+    status: 413,
+    description: `the body is larger than the operation takes: ${MAX_BODY_BYTES} bytes, unless its x-max-body-bytes says more`,
+  },
   UnsupportedMediaType: { status: 415, description: 'the body is not of the media type the operation takes' },
   UnprocessableContent: {
     status: 422,
@@ -114,6 +118,8 @@ function recipientErrorAnswers(operation: Operation) {
 export function errorAnswers(operation: Operation, hasPathParameters: boolean) {
   if (operation.caller === 'recipient') return recipientErrorAnswers(operation);
   const takesBody = operation.body !== undefined;
+  // A batch's items are refused in its answer's results (a 409, a 422 there), never the request.
+  const oneByOne = operation.batch !== undefined;
   return shared(
     (takesBody || hasPathParameters || operation.queryParameters !== undefined) && 'BadRequest',
     operation.caller === 'twilio' ? 'NotSigned' : 'Forbidden',
@@ -122,7 +128,7 @@ export function errorAnswers(operation: Operation, hasPathParameters: boolean) {
     operation.mayFindNothingLeft === true && 'NothingLeft',
     takesBody && 'PayloadTooLarge',
     takesBody && 'UnsupportedMediaType',
-    takesBody && 'UnprocessableContent',
+    takesBody && !oneByOne && 'UnprocessableContent',
     'TooManyRequests',
     'ServerError',
     'ServiceUnavailable',

@@ -43,6 +43,13 @@ export const API_TAGS = {
       'lifting one.',
     audience: 'producer',
   },
+  topics: {
+    title: 'Topics',
+    description:
+      "A producer's named groups of people (subscribers) to broadcast to: subscribing and unsubscribing people, and " +
+      'listing them. A topic belongs to the producer whose first subscription created it.',
+    audience: 'producer',
+  },
   'api-description': {
     title: 'API description',
     description: 'This OpenAPI document, for viewers, client generators and contract tests.',

@@ -8,7 +8,14 @@ import { idempotencyKeySchema } from '../schemas/identifiers.js';
 import * as z from '../schemas/zod.js';
 import { errorAnswers, SHARED_HEADERS, sharedErrorResponses } from './openapi-errors.js';
 import { API_TAGS, type TagAudience } from './openapi-tags.js';
-import { needsApiKey, OPERATION_LIST, type Operation, pathParameterNames, queryParameterList } from './operations.js';
+import {
+  maxBodyBytesOf,
+  needsApiKey,
+  OPERATION_LIST,
+  type Operation,
+  pathParameterNames,
+  queryParameterList,
+} from './operations.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -123,6 +130,8 @@ function operationObject(id: string, operation: Operation, components: Component
     ...(needsApiKey(operation) ? {} : { security: [] }),
     ...(operation.body
       ? {
+          // Larger is 413 (openapi-errors.ts), before the body is read.
+          'x-max-body-bytes': maxBodyBytesOf(operation),
           requestBody: {
             required: true,
             content: {

@@ -6,8 +6,10 @@
 import { deviceRegistrationSchema } from '../../channels/push/device-registration.js';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
 import type { Scope } from '../domain/producer.js';
+import { MAX_BODY_BYTES } from '../http/request.js';
 import {
   acceptedNotificationSchema,
+  batchResultsSchema,
   cancelledByKeySchema,
   cancelledNotificationSchema,
   contactsAnswerSchema,
@@ -18,7 +20,10 @@ import {
   suppressionAnswerSchema,
   templateAnswerSchema,
   templatesPageAnswerSchema,
+  topicSubscribedAnswerSchema,
+  topicSubscribersPageAnswerSchema,
 } from '../schemas/answers.js';
+import type { BatchBody } from '../schemas/batch.js';
 import { contactsSchema } from '../schemas/contacts.js';
 import {
   addressKeySchema,
@@ -26,8 +31,10 @@ import {
   deviceIdSchema,
   notificationIdSchema,
   notificationTypeSchema,
+  topicSchema,
   userIdSchema,
 } from '../schemas/identifiers.js';
+import { MAX_BATCH_BODY_BYTES, notificationBatch } from '../schemas/notification-batch.js';
 import { notificationRequestSchema } from '../schemas/notification-request.js';
 import { pageCursorSchema, pageLimitSchema } from '../schemas/paging.js';
 import { preferencesSchema } from '../schemas/preferences.js';
@@ -55,6 +62,7 @@ export const API_FUNCTIONS = [
   'suppressions',
   'sms-webhooks',
   'consent',
+  'topics',
 ] as const;
 export type ApiFunction = (typeof API_FUNCTIONS)[number];
 
@@ -102,6 +110,18 @@ export interface Operation {
    */
   readonly queryParameters?: z.ZodMiniObject;
   readonly body?: z.ZodMiniType;
+  /**
+   * A batch: its body lists items that its implementation checks and carries out one by one, so that a bad item is
+   * refused in its own result, not the request. The handler checks the envelope alone (`batch.envelope`) before the
+   * implementation runs; `body` is `batch.body`, which shows clients the items too.
+   */
+  readonly batch?: BatchBody;
+  /**
+   * The largest body it takes, in bytes: larger is 413, from AWS WAF (which sees only 64 KB of a body: see
+   * lib/api-firewall.ts), the local gateway and the handler.
+   * @default MAX_BODY_BYTES, 64 KiB
+   */
+  readonly maxBodyBytes?: number;
   /** Takes an Idempotency-Key header. */
   readonly idempotent?: boolean;
   /** Looks up what its body names (not its path): 404 when there is none. */
@@ -155,6 +175,21 @@ const templatesPageQuery = z.object({
 });
 /** A suppression named by its address's key (peppered: it names neither the address nor the person). */
 const suppressionPath = z.object({ address_key: addressKeySchema });
+const topicPath = z.object({ topic: topicSchema });
+const topicSubscriberPath = z.object({ topic: topicSchema, user_id: userIdSchema });
+/** The most people one call subscribes: 40 BatchWriteItems, well within a function's time. */
+export const MAX_SUBSCRIBERS_PER_CALL = 1_000;
+/** A page of a topic's subscribers: where it starts, and how many at most. */
+const topicSubscribersPageQuery = z.object({
+  cursor: z.optional(pageCursorSchema(z.strictObject({ user_id: userIdSchema }))),
+  limit: z
+    ._default(pageLimitSchema(1_000), 100)
+    .check(z.describe('subscribers in the page, at most: 100 when left out')),
+});
+/** Who a topic's owner is, and what happens to a topic no one created: said once, for each topic operation. */
+const TOPIC_OWNERSHIP =
+  'A topic belongs to the producer whose first subscription created it; for another producer it is 403 not_owner, ' +
+  'unless that producer has the admin scope.';
 
 export const OPERATIONS = {
   sendNotification: {
@@ -182,6 +217,36 @@ export const OPERATIONS = {
             parameters: { notification_id: '$response.body#/notification_id' },
           },
         },
+      },
+    },
+  },
+  sendNotificationBatch: {
+    tag: 'notifications',
+    method: 'POST',
+    path: '/notifications/batch',
+    function: 'ingest',
+    scope: 'notifications:send',
+    summary: 'Send up to 100 notifications in one request',
+    description:
+      'Each notification is what POST /notifications takes for one person, with its own idempotency_key in place of ' +
+      "the Idempotency-Key header (the same key: a send under the header's K and a batch's notification under K are " +
+      'one request). Each is checked and accepted as POST /notifications would accept it alone, and one refused does ' +
+      'not stop the others: the answer is 200 with one result per notification, in order, either its 202 answer or ' +
+      'its error with the status POST /notifications would have answered (fields named from the body, e.g. ' +
+      "notifications[7].user_id). 200 rather than 207 Multi-Status: 207 is WebDAV's, with an XML body, and batch APIs " +
+      "(SQS's SendMessageBatch, Elasticsearch's _bulk, Microsoft Graph's $batch) answer 200 with each item's own " +
+      'status. Only the envelope refuses the whole request (400: no notifications, none, more than 100). Send again ' +
+      'what was refused with a 503 or 409 idempotency_key_in_use, under the same idempotency_key. A broadcast (topic) ' +
+      `is sent alone. The body may be up to ${MAX_BATCH_BODY_BYTES.toLocaleString('en-US')} bytes (100 notifications ` +
+      `with payloads at their limit), where other operations take ${MAX_BODY_BYTES.toLocaleString('en-US')}.`,
+    pathParameters: noParameters,
+    body: notificationBatch.body,
+    batch: notificationBatch,
+    maxBodyBytes: MAX_BATCH_BODY_BYTES,
+    answers: {
+      200: {
+        description: "each notification's result, in order: accepted, or refused on its own",
+        schema: batchResultsSchema,
       },
     },
   },
@@ -256,7 +321,8 @@ export const OPERATIONS = {
     scope: 'users:erase',
     summary: 'Erase a person',
     description:
-      'Their devices and push endpoints, their preferences and contacts, and their id on every notification record. ' +
+      'Their devices and push endpoints, their preferences and contacts, their subscriptions to topics, and their id ' +
+      'on every notification record. ' +
       'Idempotent: erasing again, or a person never seen, answers 204 too.',
     pathParameters: userPath,
     answers: { 204: { description: 'erased' } },
@@ -401,6 +467,68 @@ export const OPERATIONS = {
     pathParameters: suppressionPath,
     answers: { 204: { description: 'lifted' } },
   },
+  subscribeToTopic: {
+    tag: 'topics',
+    method: 'PUT',
+    path: '/topics/{topic}/subscribers/{user_id}',
+    function: 'topics',
+    scope: 'topics:write',
+    summary: 'Subscribe a person to a topic',
+    description:
+      `Creates the topic if no one has. ${TOPIC_OWNERSHIP} Idempotent: subscribing again answers 204 too, and makes ` +
+      'now their subscribed_at.',
+    pathParameters: topicSubscriberPath,
+    answers: { 204: { description: 'subscribed' } },
+  },
+  unsubscribeFromTopic: {
+    tag: 'topics',
+    method: 'DELETE',
+    path: '/topics/{topic}/subscribers/{user_id}',
+    function: 'topics',
+    scope: 'topics:write',
+    summary: 'Unsubscribe a person from a topic',
+    description: `${TOPIC_OWNERSHIP} Idempotent: a person not subscribed, or a topic no one created, answers 204 too.`,
+    pathParameters: topicSubscriberPath,
+    answers: { 204: { description: 'not subscribed (any more)' } },
+  },
+  listTopicSubscribers: {
+    tag: 'topics',
+    method: 'GET',
+    path: '/topics/{topic}/subscribers',
+    function: 'topics',
+    scope: 'users:read',
+    summary: "List a topic's subscribers, a page at a time",
+    description:
+      `In the order of their user ids. ${TOPIC_OWNERSHIP} A topic no one created is 404 topic_not_found. Follow ` +
+      'next_cursor until a page has none. A subscription made a moment ago may be listed a moment later (the read ' +
+      'is eventually consistent).',
+    pathParameters: topicPath,
+    queryParameters: topicSubscribersPageQuery,
+    answers: { 200: { description: 'a page of subscribers', schema: topicSubscribersPageAnswerSchema } },
+  },
+  subscribeManyToTopic: {
+    tag: 'topics',
+    method: 'POST',
+    path: '/topics/{topic}/subscribers',
+    function: 'topics',
+    scope: 'topics:write',
+    summary: 'Subscribe up to 1,000 people to a topic',
+    description:
+      `Creates the topic if no one has. ${TOPIC_OWNERSHIP} Idempotent: a person already subscribed stays so, with now ` +
+      'as their subscribed_at; one named twice counts once. Not atomic: a 503 may leave some of them subscribed, and ' +
+      'the same call again finishes it. The body is at most 64 KiB: 1,000 ids fit when they are at most 62 ' +
+      'characters long (about 500 of 128); split a longer list.',
+    pathParameters: topicPath,
+    body: z.strictObject({
+      user_ids: z
+        .array(userIdSchema)
+        .check(
+          z.minLength(1, `must name 1 to ${MAX_SUBSCRIBERS_PER_CALL} people`),
+          z.maxLength(MAX_SUBSCRIBERS_PER_CALL, `must name 1 to ${MAX_SUBSCRIBERS_PER_CALL} people`),
+        ),
+    }),
+    answers: { 200: { description: 'how many are subscribed', schema: topicSubscribedAnswerSchema } },
+  },
   twilioStatusCallback: {
     tag: 'webhooks',
     method: 'POST',
@@ -503,6 +631,11 @@ export const OPERATIONS = {
 } as const satisfies Record<string, Operation>;
 
 export type OperationId = keyof typeof OPERATIONS;
+
+/** The largest body an operation takes, in bytes. */
+export function maxBodyBytesOf(operation: Operation): number {
+  return operation.maxBodyBytes ?? MAX_BODY_BYTES;
+}
 
 /** Whether API Gateway requires an API key: for a producer's call, not for a webhook or a recipient's link. */
 export function needsApiKey(operation: Pick<Operation, 'caller'>): boolean {

@@ -140,6 +140,12 @@ export const NOTIFICATIONS_BY_DUE_TIME_INDEX = 'by_due_time';
 export const SCHEDULED_DISPATCH = { timeoutSeconds: 30, maxReceiveCount: 10, batchSize: 10 } as const;
 
 /**
+ * The fan-out of broadcasts: its function's timeout (a chunk's recipients are decided and recorded within it), and how
+ * often a chunk is received before it rests in the fan-out DLQ.
+ */
+export const BROADCAST_FAN_OUT = { timeoutSeconds: 60, maxReceiveCount: 10, batchSize: 1 } as const;
+
+/**
  * The users table's index of phone numbers (keys only): who texted STOP. Twilio knows a number, not a person, and one
  * number may be several people's (a shared family phone); only items with a phone number are in it.
  */
@@ -150,6 +156,12 @@ export const USERS_BY_PHONE_NUMBER_INDEX = 'by_phone_number';
  * it (the push channel's feedback), never the device.
  */
 export const DEVICES_BY_ENDPOINT_INDEX = 'by_endpoint';
+
+/**
+ * The topics table's index of a person's subscriptions (subscriber, topic; keys only): erasing a person takes them out
+ * of every topic. Sparse: only subscription items carry `subscriber`, never a topic's owner item.
+ */
+export const TOPICS_BY_SUBSCRIBER_INDEX = 'by_subscriber';
 
 export const TABLES = {
   /** One item per user: preferences, contacts, locale. The ingest path reads it with one GetItem. */
@@ -198,6 +210,22 @@ export const TABLES = {
    * A count of soft bounces expires with its window; a suppression stays until it is lifted.
    */
   suppressions: { partitionKey: { name: 'address_key', type: 'S' }, timeToLiveAttribute: 'expires_at' },
+  /**
+   * A topic's items under its name (adapters/topics-store.ts): its owner (member "#owner": the producer that created
+   * it, and when) and one item per subscriber (member "u#<user_id>"), so that a broadcast pages through its
+   * subscribers in key order with one Query each.
+   */
+  topics: {
+    partitionKey: { name: 'topic', type: 'S' },
+    sortKey: { name: 'member', type: 'S' },
+    indexes: [
+      {
+        name: TOPICS_BY_SUBSCRIBER_INDEX,
+        partitionKey: { name: 'subscriber', type: 'S' },
+        sortKey: { name: 'topic', type: 'S' },
+      },
+    ],
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;
@@ -215,6 +243,8 @@ export const HANDLER_MODULES = {
   scheduledDispatch: 'scheduler/dispatch-handler.ts',
   /** The due drain: every minute, what falls due goes from the due-time index onto the dispatch queue. */
   dueDrain: 'scheduler/drain-handler.ts',
+  /** A broadcast's fan-out, one chunk of its topic's subscribers per message of the fan-out queue. */
+  broadcastFanOut: 'broadcast/fan-out-handler.ts',
 };
 
 /**
@@ -234,4 +264,8 @@ export const LOCAL_RESOURCE_NAMES = {
   erasureQueue: (prefix: string) => `${prefix}-erasures`,
   /** The dispatch queue of scheduled notifications (and, with `-dlq`, its DLQ). */
   dispatchQueue: (prefix: string) => `${prefix}-dispatch`,
+  /** A channel's bulk lane: a broadcast's jobs (its DLQ is the channel's). */
+  bulkQueue: (prefix: string, channel: Channel) => `${prefix}-${channel}-bulk`,
+  /** The fan-out queue of broadcasts (and, with `-dlq`, its DLQ). */
+  fanOutQueue: (prefix: string) => `${prefix}-fan-out`,
 };

@@ -2,7 +2,7 @@ import { PUSH_PLATFORMS } from '../../channels/push/device-registration.js';
 import { CHANNELS } from '../../channels/registry.js';
 import { PROVIDER_OUTCOMES } from '../domain/provider-outcome.js';
 import { contactsSchema } from './contacts.js';
-import { cancelKeySchema, notificationIdSchema, userIdSchema } from './identifiers.js';
+import { cancelKeySchema, notificationIdSchema, topicSchema, userIdSchema } from './identifiers.js';
 import { storedPreferencesSchema } from './preferences.js';
 import { templateSchema } from './template.js';
 import * as z from './zod.js';
@@ -44,17 +44,40 @@ export const acceptedNotificationSchema = z
   .object({
     notification_id: notificationIdSchema,
     status: z
-      .enum(['queued', 'suppressed', 'scheduled', 'digested'])
+      .enum(['queued', 'suppressed', 'scheduled', 'digested', 'fanning_out'])
       .check(
         z.describe(
           'scheduled: it waits for send_at, and its channels are decided then (none are named now); digested: its ' +
-            "type gathers notifications into one message (GET shows the digest's id)",
+            "type gathers notifications into one message (GET shows the digest's id); fanning_out: a broadcast, " +
+            'whose recipients are being dispatched (GET shows its progress)',
         ),
       ),
     send_at: z.optional(z.iso.datetime()).check(z.describe('when a scheduled notification goes out')),
     channels: perChannel(channelDecisionSchema),
   })
   .check(z.meta({ id: 'AcceptedNotification' }));
+
+/** A batch's notification refused: the error POST /v1/notifications would have answered it, with that answer's status. */
+export const batchItemErrorSchema = z
+  .object({
+    error: z.extend(errorAnswerSchema.shape.error, {
+      status: z
+        .int()
+        .check(z.gte(400), z.lte(599), z.describe('the status POST /v1/notifications would have answered it with')),
+      retry_after: z
+        .optional(z.int().check(z.gte(0)))
+        .check(z.describe('seconds to wait before sending it again (its Retry-After), when waiting can help')),
+    }),
+  })
+  .check(z.meta({ id: 'BatchItemError' }));
+
+export const batchResultsSchema = z
+  .object({
+    results: z
+      .array(z.union([acceptedNotificationSchema, batchItemErrorSchema]))
+      .check(z.describe("one per notification sent, in the batch's order: its answer, or its error")),
+  })
+  .check(z.meta({ id: 'BatchResults' }));
 
 const CHANNEL_NAMES = z.enum(CHANNELS);
 
@@ -100,7 +123,20 @@ export const notificationAnswerSchema = z
     type: z.string(),
     producer: z.string(),
     created_at: z.iso.datetime(),
-    status: z.enum(['scheduled', 'queued', 'suppressed', 'cancelled', 'digesting', 'digested']),
+    status: z.enum([
+      'scheduled',
+      'queued',
+      'suppressed',
+      'cancelled',
+      'digesting',
+      'digested',
+      'fanning_out',
+      'fanned_out',
+    ]),
+    topic: z.optional(z.string()).check(z.describe('a broadcast: the topic whose subscribers it goes to')),
+    broadcast_id: z
+      .optional(notificationIdSchema)
+      .check(z.describe("one recipient's notification of a broadcast: the broadcast")),
     send_at: z.optional(z.iso.datetime()).check(z.describe('a scheduled notification: when it goes out')),
     dispatched_at: z.optional(z.iso.datetime()).check(z.describe('a scheduled notification: when it went out')),
     cancel_key: z.optional(cancelKeySchema),
@@ -114,6 +150,26 @@ export const notificationAnswerSchema = z
     digest: z
       .optional(z.object({ members: z.array(notificationIdSchema), count: z.number() }))
       .check(z.describe('a digest: the notifications it carries (those cancelled before it went left out)')),
+    broadcast: z
+      .optional(
+        z.object({
+          recipients: z.int().check(z.describe('people the fan-out reached so far')),
+          dispatched: z.int().check(z.describe('channel jobs queued (or deferred by quiet hours) for them')),
+          skipped: z
+            .record(z.string(), z.int())
+            .check(
+              z.describe('channels not sent on, by reason: at dispatch (opted_out, no_contact, ...) or at send time'),
+            ),
+          sent: z.int(),
+          failed: z.int(),
+          cancelled: z.int().check(z.describe('jobs a cancel of the broadcast stopped before they were sent')),
+          fanned_out_at: z.optional(z.iso.datetime()).check(z.describe("when the fan-out reached the topic's end")),
+          finished_at: z.optional(z.iso.datetime()).check(z.describe('when every dispatched job had its outcome')),
+        }),
+      )
+      .check(
+        z.describe("a broadcast: its progress, while it drains and after; each recipient's is a notification too"),
+      ),
     channels: perChannel(channelStateSchema),
   })
   .check(z.meta({ id: 'Notification' }));
@@ -152,6 +208,27 @@ export const templatesPageAnswerSchema = z
       .check(z.describe('where the next page starts (the cursor parameter); absent on the last page')),
   })
   .check(z.meta({ id: 'TemplatesPage' }));
+
+export const topicSubscribersPageAnswerSchema = z
+  .object({
+    topic: topicSchema,
+    subscribers: z
+      .array(z.object({ user_id: userIdSchema, subscribed_at: z.iso.datetime() }))
+      .check(z.describe('in the order of their user ids; subscribed_at is when they were last subscribed')),
+    next_cursor: z
+      .optional(z.string())
+      .check(z.describe('where the next page starts (the cursor parameter); absent on the last page')),
+  })
+  .check(z.meta({ id: 'TopicSubscribersPage' }));
+
+export const topicSubscribedAnswerSchema = z
+  .object({
+    topic: topicSchema,
+    subscribed: z
+      .number()
+      .check(z.describe('how many people the list named (each once), every one now subscribed, whether or not before')),
+  })
+  .check(z.meta({ id: 'TopicSubscribed' }));
 
 export const suppressionAnswerSchema = z
   .object({

@@ -28,6 +28,8 @@ export const channelJobSchema = z.strictObject({
   accepted_at: z.iso.datetime(),
   /** Quiet hours: the job must not be delivered before this instant. */
   not_before: z.optional(z.iso.datetime()),
+  /** One recipient's job of this broadcast: it goes through its channel's bulk lane, and counts in its progress. */
+  broadcast_id: z.optional(notificationIdSchema),
 });
 
 export type ChannelJob = z.infer<typeof channelJobSchema>;

@@ -28,6 +28,20 @@ export const notificationTypeSchema = z
     z.meta({ examples: ['order_shipped'] }),
   );
 
+/**
+ * A topic names a group of people a producer broadcasts to, e.g. "order.shipping-updates" or "team:42": lowercase, so
+ * that "News" and "news" are never two topics, and safe in a key, a path and a log line.
+ */
+export const topicSchema = z
+  .string()
+  .check(
+    z.regex(
+      /^[a-z0-9][a-z0-9_.:-]{0,99}$/,
+      'must be 1 to 100 characters of a-z 0-9 _ . : -, starting with a letter or a digit',
+    ),
+    z.meta({ examples: ['product-updates'] }),
+  );
+
 export const notificationIdSchema = z.uuid({ message: 'must be a notification id (a UUID)' });
 
 export const deviceIdSchema = z

@@ -1,5 +1,5 @@
 import { CHANNELS } from '../../channels/registry.js';
-import { cancelKeySchema, notificationTypeSchema, userIdSchema } from './identifiers.js';
+import { cancelKeySchema, notificationTypeSchema, topicSchema, userIdSchema } from './identifiers.js';
 import * as z from './zod.js';
 
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
@@ -19,7 +19,25 @@ export const payloadSchema = z.record(z.string(), z.unknown(), { message: 'must 
   z.refine((payload) => Buffer.byteLength(JSON.stringify(payload), 'utf8') <= MAX_PAYLOAD_BYTES, {
     message: `must be at most ${MAX_PAYLOAD_BYTES} bytes as JSON`,
   }),
+  // A scheduled send, a digest's members and a broadcast keep their payload in DynamoDB, whose numbers hold 38 digits
+  // from 1e-130: a number a JavaScript client reads back exactly is what it may carry.
+  z.refine((payload) => !hasUnstorableNumber(payload), {
+    message: `must not hold a number beyond ±${Number.MAX_SAFE_INTEGER} or nearer zero than 1e-130: send it as a string`,
+  }),
 );
+
+/** Whether a number inside `value` is one DynamoDB cannot store or a client could not read back exactly. */
+function hasUnstorableNumber(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (typeof current === 'number') {
+      const magnitude = Math.abs(current);
+      if (magnitude > Number.MAX_SAFE_INTEGER || (magnitude > 0 && magnitude < 1e-130)) return true;
+    } else if (current !== null && typeof current === 'object') pending.push(...Object.values(current));
+  }
+  return false;
+}
 
 /** How deep objects and arrays nest in `value`, counted with a stack of its own; stops counting past `limit`. */
 export function nestingDepth(value: unknown, limit: number): number {
@@ -41,31 +59,50 @@ export const channelListSchema = z.array(z.enum(CHANNELS, { message: `must be on
   z.meta({ uniqueItems: true }),
 );
 
-export const notificationRequestSchema = z.strictObject({
-  user_id: userIdSchema,
-  type: notificationTypeSchema,
-  payload: payloadSchema,
-  channels: z.optional(channelListSchema),
-  send_at: z.optional(
-    z.iso
-      .datetime({
-        offset: true,
-        message: 'must be an RFC 3339 date-time with an offset, e.g. 2027-01-05T09:00:00+01:00',
-      })
-      .check(
+export const notificationRequestSchema = z
+  .strictObject({
+    user_id: z.optional(userIdSchema.check(z.describe('The person it is for; leave out when it goes to a topic'))),
+    topic: z.optional(
+      topicSchema.check(
         z.describe(
-          'When to send it (RFC 3339 with an offset): in the future and at most the configured days ahead (366 by ' +
-            'default). Preferences, consent, suppression and quiet hours are decided then, not now.',
+          'A broadcast: every subscriber of this topic of yours, each decided on their own preferences, consent and quiet ' +
+            'hours, through the bulk lanes (give topic or user_id, not both)',
         ),
       ),
-  ),
-  cancel_key: z.optional(
-    cancelKeySchema.check(
-      z.describe(
-        'A key of yours: POST /v1/notifications/cancel with it takes back every pending notification under it',
+    ),
+    type: notificationTypeSchema,
+    payload: payloadSchema,
+    channels: z.optional(channelListSchema),
+    send_at: z.optional(
+      z.iso
+        .datetime({
+          offset: true,
+          message: 'must be an RFC 3339 date-time with an offset, e.g. 2027-01-05T09:00:00+01:00',
+        })
+        .check(
+          z.describe(
+            'When to send it (RFC 3339 with an offset): in the future and at most the configured days ahead (366 by ' +
+              'default). Preferences, consent, suppression and quiet hours are decided then, not now.',
+          ),
+        ),
+    ),
+    cancel_key: z.optional(
+      cancelKeySchema.check(
+        z.describe(
+          'A key of yours: POST /v1/notifications/cancel with it takes back every pending notification under it',
+        ),
       ),
     ),
-  ),
-});
+  })
+  .check(
+    z.refine((request) => (request.user_id === undefined) !== (request.topic === undefined), {
+      message: 'give user_id (one person) or topic (a broadcast to its subscribers), not both and not neither',
+      path: ['user_id'],
+      // Beside the other fields' faults, so that a request missing several hears of all of them at once.
+      when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+    }),
+    // The same rule for the OpenAPI description and API Gateway's request model.
+    z.meta({ oneOf: [{ required: ['user_id'] }, { required: ['topic'] }] }),
+  );
 
 export type NotificationRequest = z.infer<typeof notificationRequestSchema>;

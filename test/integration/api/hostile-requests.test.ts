@@ -142,6 +142,26 @@ const BODY_RULES: Partial<Record<OperationId, BodyRules>> = {
       cancel_key: fc.oneof(notAString, notAllowed(/^[A-Za-z0-9_.:-]{1,128}$/)),
     },
   },
+  // The envelope, refused whole; its notifications are refused one by one, in their results (below).
+  sendNotificationBatch: {
+    apiKeyId: TEST_KEYS.orderService,
+    valid: { notifications: [{ user_id: 'user-1', type: 'order_shipped', payload: { order_id: 'A' } }] },
+    required: ['notifications'],
+    badValues: {
+      // Not a list (a list of anything is the notifications' to refuse, one by one), none, more than 100.
+      notifications: fc.oneof(
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.object({ maxDepth: 1 }),
+        fc.string(),
+        fc.constant([]),
+        fc.constant(
+          Array.from({ length: 101 }, (_, index) => ({ user_id: `user-${index}`, type: 'order_shipped', payload: {} })),
+        ),
+      ),
+    },
+  },
   cancelNotificationsByKey: {
     apiKeyId: TEST_KEYS.orderService,
     valid: { cancel_key: 'order-123-reminder' },
@@ -219,6 +239,34 @@ const BODY_RULES: Partial<Record<OperationId, BodyRules>> = {
     badValues: {
       channel: fc.oneof(notAString, notAllowed(/^(email|sms)$/)),
       address: fc.oneof(notAString, fc.constant(''), fc.constant('x'.repeat(255))),
+    },
+  },
+  subscribeManyToTopic: {
+    pathParameters: { topic: 'hostile' },
+    apiKeyId: TEST_KEYS.admin,
+    valid: { user_ids: ['user-1'] },
+    required: ['user_ids'],
+    badValues: {
+      // Not a list, an empty one, one over 1,000 people, and lists with a person who is no id.
+      user_ids: fc.oneof(
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.string(),
+        fc.object({ maxDepth: 1 }),
+        fc.constant([]),
+        fc.constant(Array.from({ length: 1_001 }, (_, index) => `user-${index}`)),
+        fc
+          .tuple(
+            fc.array(fc.constant('user-1'), { maxLength: 5 }),
+            fc.oneof(
+              notAString,
+              notAllowed(/^[A-Za-z0-9_.:@-]{1,128}$/),
+              fc.constantFrom('ada@example.com', '+4915112345678'),
+            ),
+          )
+          .map(([valid, bad]) => [...valid, bad]),
+      ),
     },
   },
   putTemplate: {
@@ -387,6 +435,7 @@ const VALID_SEGMENTS: Record<string, string> = {
   device_id: DEVICE_ID,
   type: 'order_shipped',
   address_key: 'a'.repeat(64),
+  topic: 'product-updates',
 };
 
 /**
@@ -409,6 +458,7 @@ const PATH_RULES: Record<string, RegExp> = {
   notification_id: /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i,
   device_id: /^[a-f0-9]{32}$/,
   address_key: /^[0-9a-f]{64}$/,
+  topic: /^[a-z0-9][a-z0-9_.:-]{0,99}$/,
 };
 
 // What a path segment can carry once API Gateway has decoded it: anything but an empty string.
@@ -420,6 +470,67 @@ const badSegment = (rule: RegExp) =>
       fc.constantFrom('..', '../../etc/passwd', 'a/b', '%2F', ' ', 'x'.repeat(129), 'USER#1', '\u0000', '🙂'),
     )
     .filter((value) => !rule.test(value));
+
+describe('hostile notifications in a batch', () => {
+  /** A notification refused alone (as POST /v1/notifications refuses it), and the field it is refused for. */
+  const badNotification = (): fc.Arbitrary<{ notification: unknown; field: string }> => {
+    const rules = BODY_RULES.sendNotification as BodyRules;
+    const badValues: Record<string, fc.Arbitrary<unknown>> = {
+      ...rules.badValues,
+      idempotency_key: fc.oneof(notAString, notAllowed(/^[\x21-\x7e]{1,255}$/)),
+    };
+    const wrongField = fc.constantFrom(...Object.keys(badValues)).chain((field) =>
+      (badValues[field] as fc.Arbitrary<unknown>).map((value) => ({
+        notification: { ...rules.valid, [field]: value },
+        field,
+      })),
+    );
+    const missingField = fc.constantFrom(...rules.required).map((field) => {
+      const { [field]: _removed, ...rest } = rules.valid;
+      return { notification: rest, field };
+    });
+    const extraField = fc
+      .string({ minLength: 1, maxLength: 20 })
+      .filter((name) => !['channels', 'send_at', 'cancel_key', 'idempotency_key', '__proto__'].includes(name))
+      .filter((name) => !(name in rules.valid))
+      .map((name) => ({ notification: { ...rules.valid, [name]: 1 }, field: name }));
+    const notAnObject = fc
+      .oneof(fc.integer(), fc.string(), fc.array(fc.integer()), fc.constant(null))
+      .map((notification) => ({ notification, field: '' }));
+    return fc.oneof(wrongField, missingField, extraField, notAnObject);
+  };
+
+  it('POST /v1/notifications/batch: refuses each bad notification in its own result, naming its field, and changes nothing', async () => {
+    const before = await footprint(platform);
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(badNotification(), { minLength: 1, maxLength: 5 }), async (bad) => {
+        generated++;
+        const answer = await invoke(handlerOf('sendNotificationBatch'), {
+          operation: 'sendNotificationBatch',
+          body: JSON.stringify({ notifications: bad.map(({ notification }) => notification) }),
+          apiKeyId: TEST_KEYS.orderService,
+        });
+        expect(answer.statusCode).toBe(200);
+        expect(answer.json.results).toHaveLength(bad.length);
+        bad.forEach(({ field }, index) => {
+          const { error } = answer.json.results[index];
+          expect(error.status).toBeGreaterThanOrEqual(400);
+          expect(error.status).toBeLessThan(500);
+          const named = field ? `notifications[${index}].${field}` : `notifications[${index}]`;
+          const fields = (error.details ?? []).map((detail: { field: string }) => detail.field);
+          expect(
+            fields.some((each: string) => each === named || each.startsWith(`${named}.`)),
+            `${JSON.stringify(fields)} names ${named}`,
+          ).toBe(true);
+        });
+      }),
+      { numRuns: RUNS },
+    );
+
+    expect(await footprint(platform)).toBe(before);
+  }, 300_000);
+});
 
 describe('hostile path parameters', () => {
   it.each(pathRoutes)(
@@ -566,12 +677,16 @@ describe('hostile requests from producers without the scope', () => {
 
   it('fences every operation on a person by one of the scopes', () => {
     expect(scoped.map((route) => `${route.name}: ${route.scope}`).sort()).toEqual([
+      'DELETE /v1/topics/{topic}/subscribers/{user_id}: topics:write',
       'DELETE /v1/users/{user_id}/devices/{device_id}: contacts:write',
       'DELETE /v1/users/{user_id}: users:erase',
       'GET /v1/preferences/{user_id}: users:read',
+      'GET /v1/topics/{topic}/subscribers: users:read',
       'GET /v1/users/{user_id}/devices: users:read',
+      'POST /v1/topics/{topic}/subscribers: topics:write',
       'POST /v1/users/{user_id}/devices: contacts:write',
       'PUT /v1/preferences/{user_id}: preferences:write',
+      'PUT /v1/topics/{topic}/subscribers/{user_id}: topics:write',
       'PUT /v1/users/{user_id}/contacts: contacts:write',
     ]);
   });

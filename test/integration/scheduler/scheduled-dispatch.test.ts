@@ -10,6 +10,7 @@ import { NotificationCancellation } from '../../../lambdas/cancellation/notifica
 import { NotificationIntake } from '../../../lambdas/ingest/notification-intake.js';
 import { DueDrain } from '../../../lambdas/scheduler/due-drain.js';
 import { ScheduledDispatch } from '../../../lambdas/scheduler/scheduled-dispatch.js';
+import { BroadcastProgressStore } from '../../../lambdas/shared/adapters/broadcast-progress.js';
 import { ChannelQueues } from '../../../lambdas/shared/adapters/channel-queues.js';
 import { DeferredJobs } from '../../../lambdas/shared/adapters/deferred-jobs.js';
 import { DeliveryClaims } from '../../../lambdas/shared/adapters/delivery-claims.js';
@@ -77,6 +78,8 @@ function services(queues: Pick<ChannelQueues, 'send'> = channelQueues()) {
     frequencyCounters: new FrequencyCounters(tables.notifications, documentClient),
     digests,
     deferredJobs: new DeferredJobs(tables.notifications, documentClient),
+    // Broadcasts are the broadcast tests' (test/integration/broadcast/).
+    fanOutQueue: { start: async () => {} },
     clock,
   };
   return {
@@ -85,11 +88,13 @@ function services(queues: Pick<ChannelQueues, 'send'> = channelQueues()) {
       ...common,
       idempotencyKeys: new IdempotencyKeys(tables.notifications, documentClient, notifications),
       dispatchQueue,
+      topics: { owner: async () => undefined },
     }),
     dispatch: new ScheduledDispatch(common),
     cancellation: new NotificationCancellation({
       notifications,
       claims,
+      broadcasts: new BroadcastProgressStore(tables.notifications, documentClient),
       digests: new DigestWindows(tables.notifications, documentClient, notifications),
       templates: common.templates,
       clock,
