@@ -202,8 +202,10 @@ export const OPERATIONS = {
     description:
       "Decides each channel from the person's preferences, contacts and quiet hours, records the notification and " +
       'queues one job per channel. "queued" is answered only when every job is on its queue. With send_at, it is ' +
-      'recorded as "scheduled" and decided at that time. With an Idempotency-Key, a retry within 24 hours gets the ' +
-      'first answer and queues nothing new.',
+      'recorded as "scheduled" and decided at that time. With topic instead of user_id, a broadcast: answered ' +
+      '"fanning_out" at once, then each subscriber of the topic (yours) gets a notification of their own, decided on ' +
+      'their own choices and sent through the bulk lanes; GET shows its progress. With an Idempotency-Key, a retry ' +
+      'within 24 hours gets the first answer and queues nothing new.',
     pathParameters: noParameters,
     body: notificationRequestSchema,
     idempotent: true,
