@@ -85,10 +85,8 @@ export class UsersStore {
   }
 
   /** Many people read as `find` reads one (through the cache when there is one), a hundred a request: by id. */
-  async findMany(userIds: readonly string[]): Promise<Map<string, UserItem>> {
-    const keys = userIds.map((user_id) => ({ user_id }));
-    const items = await batchGetAll(this.readClient, this.tableName, keys, { consistentRead: false });
-    return new Map(items.map((item) => [String(item.user_id), item as unknown as UserItem]));
+  findMany(userIds: readonly string[]): Promise<Map<string, UserItem>> {
+    return this.readMany(this.readClient, userIds, false);
   }
 
   /** A read that sees the latest write, for the control plane and the workers. */
@@ -102,12 +100,17 @@ export class UsersStore {
   }
 
   /** Many people read as findFresh reads one, a hundred a request (a broadcast's chunk): those that exist, by id. */
-  async findManyFresh(userIds: readonly string[]): Promise<Map<string, UserItem>> {
-    const items = await batchGetAll(
-      this.client,
-      this.tableName,
-      userIds.map((user_id) => ({ user_id })),
-    );
+  findManyFresh(userIds: readonly string[]): Promise<Map<string, UserItem>> {
+    return this.readMany(this.client, userIds, true);
+  }
+
+  private async readMany(
+    client: DynamoDBDocument,
+    userIds: readonly string[],
+    consistentRead: boolean,
+  ): Promise<Map<string, UserItem>> {
+    const keys = userIds.map((user_id) => ({ user_id }));
+    const items = await batchGetAll(client, this.tableName, keys, { consistentRead });
     return new Map(items.map((item) => [String(item.user_id), item as unknown as UserItem]));
   }
 
