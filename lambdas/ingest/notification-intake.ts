@@ -26,6 +26,7 @@ import { requestFingerprint } from '../shared/domain/request-fingerprint.js';
 import { DEFAULT_MAX_SCHEDULE_DAYS, scheduleProblem } from '../shared/domain/schedule.js';
 import { mayManageTopic } from '../shared/domain/topic-ownership.js';
 import { ApiError, invalidRequest } from '../shared/http/api-error.js';
+import { notTopicOwner } from '../shared/http/producer.js';
 import { logger } from '../shared/observability.js';
 import { OPERATIONS } from '../shared/platform/operations.js';
 import type { NotificationRequest } from '../shared/schemas/notification-request.js';
@@ -189,14 +190,7 @@ export class NotificationIntake {
         { field: 'topic', message: `has no subscribers; add them with PUT /v1${OPERATIONS.subscribeToTopic.path}` },
       ]);
     }
-    if (!mayManageTopic(owner, producer)) {
-      throw new ApiError(403, 'not_owner', `the topic ${topic} belongs to another producer`, [
-        {
-          field: 'topic',
-          message: 'belongs to another producer; only it, or a producer with the admin scope, may use it',
-        },
-      ]);
-    }
+    if (!mayManageTopic(owner, producer)) throw notTopicOwner(topic);
     const notificationId = this.newId();
     logger.appendKeys({ notification_id: notificationId, topic });
     const record: NotificationItem = {

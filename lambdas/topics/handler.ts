@@ -4,6 +4,7 @@ import type { Producer } from '../shared/domain/producer.js';
 import { TopicOwnedByAnother, TopicOwnership } from '../shared/domain/topic-ownership.js';
 import { ApiError } from '../shared/http/api-error.js';
 import { operationsHandler } from '../shared/http/operation-handler.js';
+import { notTopicOwner } from '../shared/http/producer.js';
 import { json, noContent } from '../shared/http/responses.js';
 import { ENV, requiredEnv } from '../shared/platform/environment.js';
 import { pageCursor } from '../shared/schemas/paging.js';
@@ -17,12 +18,7 @@ async function checked<T>(topic: string, check: () => Promise<T>): Promise<T> {
     return await check();
   } catch (error) {
     if (!(error instanceof TopicOwnedByAnother)) throw error;
-    throw new ApiError(403, 'not_owner', `the topic ${topic} belongs to another producer`, [
-      {
-        field: 'topic',
-        message: 'belongs to another producer; only it, or a producer with the admin scope, may use it',
-      },
-    ]);
+    throw notTopicOwner(topic);
   }
 }
 

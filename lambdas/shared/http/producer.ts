@@ -57,3 +57,10 @@ export function requireTypeOwnership(producer: Producer, type: string): void {
     { field: 'type', message: `is not one of the types ${producer.name} owns (${producer.types.join(', ')})` },
   ]);
 }
+
+/** 403 not_owner for a topic another producer owns (domain/topic-ownership.ts), naming the field, as a template's is. */
+export function notTopicOwner(topic: string): ApiError {
+  return new ApiError(403, 'not_owner', `the topic ${topic} belongs to another producer`, [
+    { field: 'topic', message: 'belongs to another producer; only it, or a producer with the admin scope, may use it' },
+  ]);
+}
