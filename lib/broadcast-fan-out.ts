@@ -86,8 +86,9 @@ export class BroadcastFanOut extends Construct {
     allowTableActions(this.fanOut, tables.templates, 'GetItem');
     allowTableActions(this.fanOut, tables.suppressions, 'GetItem', 'BatchGetItem');
     suppressionKeys.allowRead(this.fanOut);
-    // The broadcast read and its progress counted; its recipients' records read (BatchGetItem), created once
-    // (PutItem) and their enqueue outcome; a frequency cap's counters.
+    // The broadcast and its progress read; each chunk counted once (a TransactWriteItems of its marker's PutItem and
+    // the count's UpdateItem); its recipients' records read (BatchGetItem), created once (PutItem) and their enqueue
+    // outcome; a frequency cap's counters.
     allowTableActionsOnKeys(
       this.fanOut,
       tables.notifications,

@@ -150,7 +150,7 @@ export class NotificationChannel extends Construct {
     allowTableActions(this.worker, tables.users, 'GetItem');
     allowTableActions(this.worker, tables.templates, 'GetItem');
     allowTableActions(this.worker, tables.notifications, 'PutItem', 'UpdateItem');
-    // A broadcast's status read (was it cancelled?) and its progress counted: the broadcast's record.
+    // Whether a broadcast was cancelled, and each job's outcome counted: small items beside the broadcast's record.
     allowTableActionsOnKeys(this.worker, tables.notifications, [NOTIFICATION_KEY_PREFIX], 'GetItem');
     // Whether the address became suppressed since the job was queued: one GetItem beside the claim (a BatchGetItem of
     // two keys while a rotation of the peppers is being re-keyed).

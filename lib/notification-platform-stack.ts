@@ -262,7 +262,8 @@ export class NotificationPlatformStack extends Stack {
     const notificationStatus = fn('NotificationStatus', 'notification-status', {
       description: 'Shows a notification and the status of each channel',
     });
-    allowTableActions(notificationStatus, notifications, 'GetItem');
+    // The record; a broadcast's progress, two small items beside it, in one BatchGetItem.
+    allowTableActions(notificationStatus, notifications, 'GetItem', 'BatchGetItem');
 
     const cancellation = fn('Cancellation', 'cancellation', {
       description: 'Cancels notifications: a scheduled one whole, a dispatched one on the channels not yet sent',

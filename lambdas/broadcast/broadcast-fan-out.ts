@@ -1,4 +1,4 @@
-import type { BroadcastProgressStore } from '../shared/adapters/broadcast-progress.js';
+import type { BroadcastProgressStore, FanOutState } from '../shared/adapters/broadcast-progress.js';
 import type { FanOutMessage, FanOutQueue } from '../shared/adapters/fan-out-queue.js';
 import {
   NOTIFICATION_RETENTION_SECONDS,
@@ -14,7 +14,7 @@ import {
   jobsFor,
   type QueuedJob,
 } from '../shared/dispatch/channel-dispatch.js';
-import { FAN_OUT_CHUNK_SIZE, recipientNotificationId, tallyChunk } from '../shared/domain/broadcast.js';
+import { FAN_OUT_CHUNK_SIZE, fanOutComplete, recipientNotificationId, tallyChunk } from '../shared/domain/broadcast.js';
 import { inParallel } from '../shared/in-parallel.js';
 import { logger } from '../shared/observability.js';
 
@@ -23,7 +23,10 @@ export interface FanOutDependencies extends DispatchDependencies {
   readonly templates: Pick<TemplatesStore, 'find'>;
   readonly notifications: Pick<NotificationsStore, 'find' | 'createOnce' | 'recordEnqueueOutcome'>;
   readonly topics: Pick<TopicsStore, 'subscribersPage'>;
-  readonly progress: Pick<BroadcastProgressStore, 'countChunk' | 'markNextQueued' | 'markFannedOut' | 'findRecorded'>;
+  readonly progress: Pick<
+    BroadcastProgressStore,
+    'fanOutState' | 'countChunk' | 'markNextQueued' | 'markFannedOut' | 'findRecorded'
+  >;
   readonly fanOutQueue: Pick<FanOutQueue, 'send'>;
   readonly clock?: () => Date;
   /** Subscribers a chunk dispatches (FAN_OUT_CHUNK_SIZE). */
@@ -65,9 +68,15 @@ export class BroadcastFanOut {
     if (broadcast?.kind !== 'broadcast' || !broadcast.topic) return { outcome: 'missing' };
     if (broadcast.status === 'cancelled') return { outcome: 'cancelled' };
     if (broadcast.status !== 'fanning_out' && broadcast.status !== 'fanned_out') return { outcome: 'not_started' };
-    // Done before (it is counted only once every recipient's jobs are queued, and after the next chunk is): a late
-    // redelivery of it would only put jobs on the bulk lane again, where they would take the paced rate for nothing.
-    if (broadcast.counted_chunks?.has(message.chunk)) return { outcome: 'duplicate' };
+    const now = this.clock();
+    const state = await this.deps.progress.fanOutState(broadcast.notification_id, message.chunk);
+    if (state.chunkCounted) {
+      // Done before (it is counted only once every recipient's jobs are queued, and after the next chunk is): a late
+      // redelivery of it would only put jobs on the bulk lane again, where they would take the paced rate for nothing.
+      // The attempt that counted it may have died before it marked the fan-out over.
+      await this.markFannedOutIfComplete(broadcast.notification_id, state, now);
+      return { outcome: 'duplicate' };
+    }
     const template = await this.deps.templates.find(broadcast.type);
     if (!template) throw new Error('a broadcast of a type without a template; the fan-out queue retries');
 
@@ -75,18 +84,20 @@ export class BroadcastFanOut {
       after: message.after,
       limit: this.deps.chunkSize ?? FAN_OUT_CHUNK_SIZE,
     });
-    if (page.last !== undefined && (broadcast.next_chunk_queued ?? 0) <= message.chunk) {
+    if (page.last !== undefined && state.nextChunkQueued <= message.chunk) {
       // The next chunk first: one attempt that dies below does not hold up the rest of the topic.
       await this.deps.fanOutQueue.send({
         broadcast_id: broadcast.notification_id,
         chunk: message.chunk + 1,
         after: page.last,
       });
-      await this.deps.progress.markNextQueued(broadcast.notification_id, message.chunk).catch((error: Error) => {
-        logger.warn('could not record that the next chunk is queued; a redelivery queues it again', {
-          error: error.name,
+      await this.deps.progress
+        .markNextQueued(broadcast.notification_id, message.chunk, now.toISOString())
+        .catch((error: Error) => {
+          logger.warn('could not record that the next chunk is queued; a redelivery queues it again', {
+            error: error.name,
+          });
         });
-      });
     }
 
     const ids = new Map(
@@ -95,7 +106,6 @@ export class BroadcastFanOut {
     const recorded = await this.deps.progress.findRecorded([...ids.values()]);
     const newcomers = page.userIds.filter((userId) => !recorded.has(ids.get(userId) ?? ''));
     const users = await this.deps.users.findManyFresh(newcomers);
-    const now = this.clock();
     let recordedNow = 0;
     const recipients: NotificationItem[] = [];
     await inParallel(page.userIds, RECIPIENTS_IN_FLIGHT, async (userId) => {
@@ -125,14 +135,20 @@ export class BroadcastFanOut {
       await this.requeue(broadcast, theirs, now);
     });
 
-    await this.deps.progress.countChunk(
-      broadcast.notification_id,
-      message.chunk,
-      tallyChunk(recipients.map((recipient) => recipient.channels)),
-    );
     const last = page.last === undefined;
-    if (last) await this.deps.progress.markFannedOut(broadcast.notification_id, now.toISOString());
+    const tally = tallyChunk(recipients.map((recipient) => recipient.channels));
+    await this.deps.progress.countChunk(broadcast.notification_id, message.chunk, tally, {
+      last,
+      at: now.toISOString(),
+    });
+    // Read after this chunk's count: of two chunks counted at once, the later read sees both.
+    const counted = await this.deps.progress.fanOutState(broadcast.notification_id, message.chunk);
+    await this.markFannedOutIfComplete(broadcast.notification_id, counted, now);
     return { outcome: 'fanned_out', recipients: page.userIds.length, recordedNow, last };
+  }
+
+  private async markFannedOutIfComplete(broadcastId: string, state: FanOutState, now: Date): Promise<void> {
+    if (fanOutComplete(state)) await this.deps.progress.markFannedOut(broadcastId, state.dispatched, now.toISOString());
   }
 
   /** A recipient's jobs whose channel is still waiting to be sent, queued again (its worker's claim sends it once). */

@@ -119,12 +119,12 @@ export class NotificationCancellation {
    * what was sent stays sent, and the answer is then `partly_cancelled`.
    */
   private async cancelBroadcast(item: NotificationItem, now: string): Promise<CancelledNotification> {
-    const cancelled = item.status === 'cancelled' ? item : await this.deps.broadcasts.cancel(item.notification_id, now);
+    const cancelled = await this.deps.broadcasts.cancel(item.notification_id, now);
     if (!cancelled) throw new ApiError(409, 'already_sent', 'nothing is left to cancel: every recipient was reached');
-    logger.info('broadcast cancelled', { sent: cancelled.sent ?? 0 });
+    logger.info('broadcast cancelled', { sent: cancelled.sent });
     return {
       notification_id: item.notification_id,
-      status: (cancelled.sent ?? 0) > 0 ? 'partly_cancelled' : 'cancelled',
+      status: cancelled.sent > 0 ? 'partly_cancelled' : 'cancelled',
       cancelled: await this.channelsAskedFor(item),
       not_cancelled: {},
     };

@@ -198,8 +198,6 @@ export class NotificationIntake {
       kind: 'broadcast',
       topic,
       request: requestPart(request),
-      // Its progress counts skipped channels by reason into this map (adapters/broadcast-progress.ts).
-      skipped: {},
     };
     if (sendAt) return this.recordScheduled(submission, record, sendAt, now);
     const answer: AcceptedNotification = { notification_id: notificationId, status: 'fanning_out', channels: {} };

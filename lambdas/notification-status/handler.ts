@@ -1,13 +1,15 @@
+import { BroadcastProgressStore } from '../shared/adapters/broadcast-progress.js';
 import { type NotificationItem, NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
-import type { BroadcastProgress } from '../shared/domain/broadcast.js';
 import { hasScope } from '../shared/domain/producer.js';
 import { notFound } from '../shared/http/api-error.js';
 import { operationsHandler } from '../shared/http/operation-handler.js';
 import { json } from '../shared/http/responses.js';
 import { ENV, requiredEnv } from '../shared/platform/environment.js';
 
-const notifications = new NotificationsStore(requiredEnv(ENV.notificationsTable), documentClient);
+const notificationsTable = requiredEnv(ENV.notificationsTable);
+const notifications = new NotificationsStore(notificationsTable, documentClient);
+const broadcasts = new BroadcastProgressStore(notificationsTable, documentClient);
 
 /** The request and where each channel stands. */
 export const handler = operationsHandler({
@@ -39,7 +41,7 @@ export const handler = operationsHandler({
       topic: item.topic,
       broadcast_id: item.broadcast_id,
       ...(item.kind === 'digest' ? { digest: digestOf(item) } : {}),
-      ...(item.kind === 'broadcast' ? { broadcast: progressOf(item) } : {}),
+      ...(item.kind === 'broadcast' ? { broadcast: await broadcasts.progressOf(notification_id) } : {}),
       channels,
     });
   },
@@ -48,20 +50,6 @@ export const handler = operationsHandler({
 /** A record made before notifications had a status of their own: queued when any channel was sent on. */
 function statusOfChannels(item: NotificationItem): 'queued' | 'suppressed' {
   return Object.values(item.channels).some((state) => state?.status !== 'skipped') ? 'queued' : 'suppressed';
-}
-
-/** A broadcast's progress as its record counts it (adapters/broadcast-progress.ts). */
-function progressOf(item: NotificationItem): BroadcastProgress {
-  return {
-    recipients: item.recipients ?? 0,
-    dispatched: item.dispatched ?? 0,
-    skipped: item.skipped ?? {},
-    sent: item.sent ?? 0,
-    failed: item.failed ?? 0,
-    cancelled: item.cancelled ?? 0,
-    ...(item.fanned_out_at ? { fanned_out_at: item.fanned_out_at } : {}),
-    ...(item.finished_at ? { finished_at: item.finished_at } : {}),
-  };
 }
 
 /** A digest's members: each one's id, those cancelled before it went left out. */

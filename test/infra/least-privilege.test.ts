@@ -80,7 +80,7 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:GetItem on topics',
     'sqs:SendMessage on the fan-out queue',
   ],
-  NotificationStatus: [...XRAY, 'dynamodb:GetItem on notifications'],
+  NotificationStatus: [...XRAY, 'dynamodb:BatchGetItem on notifications', 'dynamodb:GetItem on notifications'],
   // A cancel: the record and its claims (notification items only), a cancel key's list, the template's channels.
   Cancellation: [
     ...XRAY,

@@ -5,7 +5,7 @@ import type { NotificationItem } from '../../lambdas/shared/adapters/notificatio
 import type { TemplateItem } from '../../lambdas/shared/adapters/templates-store.js';
 import type { UserItem } from '../../lambdas/shared/adapters/users-store.js';
 import type { ChunkTally } from '../../lambdas/shared/domain/broadcast.js';
-import { recipientNotificationId, tallyChunk } from '../../lambdas/shared/domain/broadcast.js';
+import { fanOutComplete, recipientNotificationId, tallyChunk } from '../../lambdas/shared/domain/broadcast.js';
 import type { ChannelJob } from '../../lambdas/shared/schemas/channel-job.js';
 import { SHIPPED_CATEGORIES } from '../support/categories.js';
 
@@ -29,7 +29,6 @@ const broadcast: NotificationItem = {
   kind: 'broadcast',
   topic: 'status',
   request: { payload: { service: 'api' } },
-  skipped: {},
   channels: {},
   expires_at: 0,
 };
@@ -45,7 +44,8 @@ function fanOutPlatform(options: { dieAfterRecords?: number } = {}) {
   const queued: ChannelJob[] = [];
   const nextChunks: FanOutMessage[] = [];
   const counted = new Map<number, ChunkTally>();
-  let fannedOut = false;
+  let lastChunk: number | undefined;
+  let fannedOut: number | undefined;
   let recordsLeft = options.dieAfterRecords ?? Number.POSITIVE_INFINITY;
   const fanOut = new BroadcastFanOut({
     users: {
@@ -73,16 +73,22 @@ function fanOutPlatform(options: { dieAfterRecords?: number } = {}) {
       },
     },
     progress: {
-      countChunk: async (_id, chunk, tally) => {
+      fanOutState: async (_id, chunk) => ({
+        chunkCounted: counted.has(chunk),
+        chunksCounted: counted.size,
+        ...(lastChunk === undefined ? {} : { lastChunk }),
+        nextChunkQueued: 0,
+        dispatched: [...counted.values()].reduce((sum, tally) => sum + tally.dispatched, 0),
+      }),
+      countChunk: async (_id, chunk, tally, { last }) => {
         if (counted.has(chunk)) return false;
         counted.set(chunk, tally);
-        const current = records.get(BROADCAST_ID) as NotificationItem;
-        records.set(BROADCAST_ID, { ...current, counted_chunks: new Set([...(current.counted_chunks ?? []), chunk]) });
+        if (last) lastChunk = chunk;
         return true;
       },
       markNextQueued: async () => {},
-      markFannedOut: async () => {
-        fannedOut = true;
+      markFannedOut: async (_id, dispatched) => {
+        fannedOut = dispatched;
       },
       findRecorded: async (ids) =>
         new Map(ids.flatMap((id) => (records.has(id) ? [[id, records.get(id) as NotificationItem]] : []))),
@@ -117,6 +123,19 @@ describe('recipientNotificationId', () => {
   });
 });
 
+describe('fanOutComplete', () => {
+  it('is over when chunks 0 to the last are all counted, not when the last one is', () => {
+    expect(fanOutComplete({ chunksCounted: 3, nextChunkQueued: 3 })).toBe(false);
+    expect(fanOutComplete({ chunksCounted: 3, lastChunk: 3, nextChunkQueued: 3 })).toBe(false);
+    expect(fanOutComplete({ chunksCounted: 4, lastChunk: 3, nextChunkQueued: 3 })).toBe(true);
+  });
+
+  it('waits for a chunk queued by an attempt that died, beyond the one that found the end', () => {
+    expect(fanOutComplete({ chunksCounted: 4, lastChunk: 3, nextChunkQueued: 4 })).toBe(false);
+    expect(fanOutComplete({ chunksCounted: 5, lastChunk: 3, nextChunkQueued: 4 })).toBe(true);
+  });
+});
+
 describe('tallyChunk', () => {
   it('counts people, channels dispatched (whatever became of them since) and channels skipped by reason', () => {
     expect(
@@ -148,14 +167,17 @@ describe('BroadcastFanOut', () => {
     expect(platform.records.get(recipientNotificationId(BROADCAST_ID, 'cy'))?.status).toBe('suppressed');
   });
 
-  it('marks the broadcast fanned out at the last chunk, and queues no chunk after it', async () => {
+  it('marks the broadcast fanned out, with its jobs dispatched, once every chunk is counted, in whichever order', async () => {
     const platform = fanOutPlatform();
 
     const result = await platform.fanOut.fanOut({ broadcast_id: BROADCAST_ID, chunk: 1, after: 'cy' });
-
     expect(result).toMatchObject({ recipients: 2, last: true });
     expect(platform.nextChunks).toEqual([]);
-    expect(platform.fannedOut()).toBe(true);
+    // The last chunk was counted before the first: the fan-out is not over yet.
+    expect(platform.fannedOut()).toBeUndefined();
+    await platform.fanOut.fanOut({ broadcast_id: BROADCAST_ID, chunk: 0 });
+
+    expect(platform.fannedOut()).toBe(4);
   });
 
   it('does nothing again for a chunk delivered again after it was done: no record, no job, no count', async () => {

@@ -32,12 +32,12 @@ describe('BroadcastWatch', () => {
     let now = 0;
     const reads: string[] = [];
     const counted: BroadcastOutcome[] = [];
-    let status = 'fanning_out';
+    let cancelled = false;
     const watcher = new BroadcastWatch(
       {
-        statusOf: async (id) => {
+        isCancelled: async (id) => {
           reads.push(id);
-          return status;
+          return cancelled;
         },
         countOutcome: async (_id, outcome) => {
           counted.push(outcome);
@@ -51,7 +51,7 @@ describe('BroadcastWatch', () => {
       reads,
       counted,
       cancel: () => {
-        status = 'cancelled';
+        cancelled = true;
       },
       advance: (ms: number) => {
         now += ms;
@@ -59,7 +59,7 @@ describe('BroadcastWatch', () => {
     };
   }
 
-  it("reads a broadcast's status at most every two seconds, and sees a cancel after that", async () => {
+  it('reads whether a broadcast was cancelled at most every two seconds, and sees a cancel after that', async () => {
     const { watcher, reads, cancel, advance } = watch();
 
     expect(await watcher.cancelled('b-1')).toBe(false);

@@ -36,19 +36,9 @@ export interface NotificationItem {
   readonly digest_id?: string;
   /** A digest's own record (adapters/digest-windows.ts), or a broadcast's (lambdas/broadcast/). */
   readonly kind?: 'digest' | 'broadcast';
-  /** A broadcast: the topic whose subscribers it goes to, and its progress (adapters/broadcast-progress.ts). */
+  /** A broadcast: the topic whose subscribers it goes to (its progress: adapters/broadcast-progress.ts). */
   readonly topic?: string;
-  readonly recipients?: number;
-  readonly dispatched?: number;
-  readonly skipped?: Readonly<Record<string, number>>;
-  readonly sent?: number;
-  readonly failed?: number;
-  readonly cancelled?: number;
-  readonly settled?: number;
-  readonly next_chunk_queued?: number;
-  /** The chunks of its fan-out whose recipients are all dispatched and counted. */
-  readonly counted_chunks?: ReadonlySet<number>;
-  readonly fanned_out_at?: string;
+  /** A broadcast whose every job has its outcome (kept here too, so that a cancel's condition can see it). */
   readonly finished_at?: string;
   /** One recipient of a broadcast: the broadcast that made it. */
   readonly broadcast_id?: string;

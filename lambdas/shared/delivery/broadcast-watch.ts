@@ -9,21 +9,21 @@ const STATUS_TTL_MS = 2_000;
  * seconds per broadcast and worker, not per job), and its count of each job's outcome.
  */
 export class BroadcastWatch {
-  private readonly statuses = new Map<string, { status: Promise<string | undefined>; readAt: number }>();
+  private readonly reads = new Map<string, { cancelled: Promise<boolean>; readAt: number }>();
 
   constructor(
-    private readonly progress: Pick<BroadcastProgressStore, 'statusOf' | 'countOutcome'>,
+    private readonly progress: Pick<BroadcastProgressStore, 'isCancelled' | 'countOutcome'>,
     private readonly now: () => number = Date.now,
   ) {}
 
   async cancelled(broadcastId: string): Promise<boolean> {
-    const cached = this.statuses.get(broadcastId);
-    if (cached && this.now() - cached.readAt < STATUS_TTL_MS) return (await cached.status) === 'cancelled';
-    const status = this.progress.statusOf(broadcastId);
-    this.statuses.set(broadcastId, { status, readAt: this.now() });
+    const cached = this.reads.get(broadcastId);
+    if (cached && this.now() - cached.readAt < STATUS_TTL_MS) return cached.cancelled;
+    const cancelled = this.progress.isCancelled(broadcastId);
+    this.reads.set(broadcastId, { cancelled, readAt: this.now() });
     // A failed read is not remembered: the next job reads again.
-    status.catch(() => this.statuses.delete(broadcastId));
-    return (await status) === 'cancelled';
+    cancelled.catch(() => this.reads.delete(broadcastId));
+    return cancelled;
   }
 
   /** Counts the outcome; a count that fails leaves the progress short, never the job undone. */

@@ -74,3 +74,20 @@ export function broadcastFinished(progress: {
 }): boolean {
   return progress.fannedOut && progress.settled >= progress.dispatched;
 }
+
+/** A fan-out's own count: chunks counted, the chunk that found no subscriber after it, the furthest chunk queued. */
+export interface FanOutCount {
+  readonly chunksCounted: number;
+  readonly lastChunk?: number;
+  readonly nextChunkQueued: number;
+}
+
+/**
+ * Whether every chunk of a fan-out is counted. Chunks run side by side (each queues the next before its own work), so
+ * the last may be counted before one earlier: the fan-out is over only when chunks 0 to the last are all counted. A
+ * chunk queued by an attempt that died (its page full then, short now that people left the topic) is waited for too.
+ */
+export function fanOutComplete(count: FanOutCount): boolean {
+  if (count.lastChunk === undefined) return false;
+  return count.chunksCounted >= Math.max(count.lastChunk, count.nextChunkQueued) + 1;
+}
