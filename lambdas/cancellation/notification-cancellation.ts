@@ -21,7 +21,7 @@ export interface CancellationDependencies {
     | 'notificationIdsUnderCancelKey'
   >;
   readonly claims: Pick<DeliveryClaims, 'cancel'>;
-  readonly broadcasts: Pick<BroadcastProgressStore, 'cancel'>;
+  readonly broadcasts: Pick<BroadcastProgressStore, 'cancel' | 'countOutcome'>;
   readonly digests: Pick<DigestWindows, 'excludeMember'>;
   readonly templates: Pick<TemplatesStore, 'find'>;
   readonly clock?: () => Date;
@@ -130,6 +130,12 @@ export class NotificationCancellation {
     };
   }
 
+  private async countInBroadcast(broadcastId: string, now: string): Promise<void> {
+    await this.deps.broadcasts.countOutcome(broadcastId, 'cancelled', now).catch((error: Error) => {
+      logger.warn("could not count the cancel in its broadcast's progress", { error: error.name });
+    });
+  }
+
   private async cancelChannels(item: NotificationItem, now: string): Promise<CancelledNotification> {
     const expiresAt = Math.floor(new Date(item.created_at).getTime() / 1000) + NOTIFICATION_RETENTION_SECONDS;
     const entries = CHANNELS.flatMap((channel) => {
@@ -147,6 +153,9 @@ export class NotificationCancellation {
             status: 'cancelled',
             updated_at: now,
           });
+          // One recipient of a broadcast: its job will never reach a worker's count, so the cancel counts it (after
+          // the state above, so that a retry finds it cancelled and counts it no more).
+          if (item.broadcast_id) await this.countInBroadcast(item.broadcast_id, now);
         }
         // A claim already held: an attempt is sending it now, or has.
         return { channel, cancelled, status: cancelled ? undefined : ('sending' as ChannelStatus) };
