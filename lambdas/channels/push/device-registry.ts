@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BatchGetCommandOutput, DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import { transactionCancellationCodes } from '../../shared/aws/conditional-write.js';
 import { DEVICES_BY_ENDPOINT_INDEX } from '../../shared/platform/resources.js';
 import type { PushPlatform } from './device-registration.js';
 import type { PushEndpoints } from './endpoints.js';
@@ -209,11 +210,7 @@ function byRegistration(a: DeviceItem, b: DeviceItem): number {
 
 /** A transaction cancelled because a condition no longer held (or a concurrent transaction touched the items). */
 function isConditionRace(error: unknown): boolean {
-  const cancelled = error as { name?: string; CancellationReasons?: { Code?: string }[] };
-  return (
-    cancelled.name === 'TransactionCanceledException' &&
-    (cancelled.CancellationReasons ?? []).some(
-      (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-    )
+  return transactionCancellationCodes(error).some(
+    (code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict',
   );
 }

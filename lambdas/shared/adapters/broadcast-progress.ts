@@ -1,6 +1,6 @@
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '../aws/batch-get.js';
-import { conditionHeld, madeOrUndefined } from '../aws/conditional-write.js';
+import { conditionHeld, madeOrUndefined, transactionCancellationCodes } from '../aws/conditional-write.js';
 import { type BroadcastProgress, broadcastFinished, type ChunkTally, type FanOutCount } from '../domain/broadcast.js';
 import {
   NOTIFICATION_KEY_PREFIX,
@@ -104,7 +104,7 @@ export class BroadcastProgressStore {
         await this.client.transactWrite({ TransactItems: [marker, count] });
         return true;
       } catch (error) {
-        const codes = cancellationCodes(error);
+        const codes = transactionCancellationCodes(error);
         if (codes[0] === 'ConditionalCheckFailed') return false;
         // Two chunks of one broadcast counted at the same moment: one of them waits a little and counts again.
         if (!codes.includes('TransactionConflict') || attempt === CONFLICT_RETRIES) throw error;
@@ -273,11 +273,4 @@ export class BroadcastProgressStore {
       }),
     );
   }
-}
-
-/** The reason of each part of a cancelled transaction (`None` for a part that was fine), or none for another error. */
-function cancellationCodes(error: unknown): string[] {
-  const cancelled = error as { name?: string; CancellationReasons?: { Code?: string }[] };
-  if (cancelled.name !== 'TransactionCanceledException') return [];
-  return (cancelled.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
-import { conditionHeld } from '../aws/conditional-write.js';
+import { conditionHeld, transactionCancellationCodes } from '../aws/conditional-write.js';
 import type { AcceptedNotification } from '../domain/notification.js';
 import type { NotificationItem, NotificationsStore } from './notifications-store.js';
 
@@ -140,10 +140,6 @@ export class IdempotencyKeys {
 
 /** The key's reservation exists, or a concurrent request is writing it at this very moment. */
 function isReservationContested(error: unknown): boolean {
-  const cancelled = error as { name?: string; CancellationReasons?: { Code?: string }[] };
-  const code = cancelled.CancellationReasons?.[0]?.Code;
-  return (
-    cancelled.name === 'TransactionCanceledException' &&
-    (code === 'ConditionalCheckFailed' || code === 'TransactionConflict')
-  );
+  const [code] = transactionCancellationCodes(error);
+  return code === 'ConditionalCheckFailed' || code === 'TransactionConflict';
 }

@@ -16,3 +16,13 @@ export async function madeOrUndefined<Answer>(write: Promise<Answer>): Promise<A
     throw error;
   }
 }
+
+/**
+ * Why DynamoDB cancelled a transaction: the code of each of its parts in order (`None` for a part that was fine), or
+ * none at all for an error that is not a cancelled transaction.
+ */
+export function transactionCancellationCodes(error: unknown): string[] {
+  const cancelled = error as { name?: string; CancellationReasons?: { Code?: string }[] };
+  if (cancelled.name !== 'TransactionCanceledException') return [];
+  return (cancelled.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+}

@@ -1,3 +1,4 @@
+import { transactionCancellationCodes } from './conditional-write.js';
 import { awsErrorSummary, isShape, networkErrorCode } from './error-shapes.js';
 
 /**
@@ -9,10 +10,6 @@ export function isTransientAwsError(error: unknown): boolean {
   if (networkErrorCode(error)) return true;
   if (awsErrorSummary(error).retryable) return true;
   // A transaction cancelled only because a part of it was throttled or conflicted.
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-  if (error.name === 'TransactionCanceledException' && reasons) {
-    const codes = reasons.map((reason) => reason.Code).filter((code) => code && code !== 'None');
-    return codes.length > 0 && codes.every((code) => code === 'ThrottlingError' || code === 'TransactionConflict');
-  }
-  return false;
+  const codes = transactionCancellationCodes(error).filter((code) => code && code !== 'None');
+  return codes.length > 0 && codes.every((code) => code === 'ThrottlingError' || code === 'TransactionConflict');
 }
