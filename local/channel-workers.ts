@@ -1,9 +1,12 @@
 /**
- * The channel workers of the local platform, as Lambda runs them: each channel's worker is a process of its own
- * (channel-worker-process.ts), and its queue is polled here, outside it, as Lambda's event source mapping polls it
- * (queue-pollers.ts), handing each batch to the worker. A worker that dies takes only the batches it held, which
- * come back through SQS's visibility timeout; a new worker is started, and the next batches go to it. Under a fault
- * drill, a channel's worker that the drill killed starts again with a crash budget one smaller.
+ * The channel workers of the local platform, as Lambda runs them: each lane of a channel (its queue, and the bulk lane
+ * of broadcasts) has a worker process of its own (channel-worker-process.ts), polled here, outside it, as Lambda's
+ * event source mappings poll (queue-pollers.ts), handing each batch to the worker. In Lambda every invocation has an
+ * execution environment of its own, so a broadcast's batches never share a CPU with a password reset's; two processes
+ * are the nearest one machine comes to that, and the bulk lane's starts on its first batch, as a cold start would.
+ * A worker that dies takes only the batches it held, which come back through SQS's visibility timeout; a new worker
+ * is started, and the next batches go to it. Under a fault drill, a channel's worker that the drill killed starts
+ * again with the channel's crash budget one smaller.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -34,9 +37,22 @@ export interface ChannelWorkersOptions {
   readonly log: (line: Record<string, unknown>) => void;
 }
 
-/** One channel's worker process, and the invocations it has not answered yet. */
+/** One lane of a channel: the queue it polls and how, as its event source mapping says. */
+interface Lane {
+  /** The channel's queue, or its bulk lane. */
+  readonly kind: 'jobs' | 'bulk';
+  readonly queueUrl: string;
+  readonly batchSize: number;
+  readonly concurrency: number;
+}
+
+/** How often the drill has killed a channel's workers, whichever lane's: the budget is the channel's. */
+interface CrashCount {
+  count: number;
+}
+
+/** One lane's worker process, and the invocations it has not answered yet. */
 class WorkerProcess {
-  crashes = 0;
   private failedStarts = 0;
   private child?: ChildProcess;
   private ready?: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void };
@@ -49,6 +65,8 @@ class WorkerProcess {
 
   constructor(
     readonly channel: Channel,
+    readonly lane: Lane,
+    private readonly crashes: CrashCount,
     private readonly options: ChannelWorkersOptions,
   ) {}
 
@@ -66,11 +84,18 @@ class WorkerProcess {
     return promise;
   }
 
-  /** Invokes the worker with a batch, as Lambda invokes a function; a worker that dies fails the batch. */
+  /**
+   * Invokes the worker with a batch, as Lambda invokes a function; a worker that dies fails the batch. One not started
+   * yet, or that could not start, is started first, as Lambda starts an execution environment on demand.
+   */
   async invoke(event: SQSEvent): Promise<SQSBatchResponse> {
+    if (!this.ready || this.failedStarts >= FAILED_STARTS_BEFORE_GIVING_UP) {
+      this.failedStarts = 0;
+      this.start().catch(() => undefined);
+    }
     await this.ready?.promise;
     const child = this.child;
-    if (!child?.connected) throw new Error(`the ${this.channel} worker is not running`);
+    if (!child?.connected) throw new Error(`the ${this.channel} ${this.lane.kind} worker is not running`);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -95,10 +120,12 @@ class WorkerProcess {
 
   private spawn(): void {
     const { channel } = this;
+    const lane = this.lane.kind;
     const { drill, log } = this.options;
     const queue = CHANNEL_QUEUES[channel];
     // Once the channel has crashed as often as the drill allows, its workers stop crashing.
-    const workerDrill = drill && this.crashes >= drill.crashesPerChannel ? { ...drill, crashAtCall: undefined } : drill;
+    const workerDrill =
+      drill && this.crashes.count >= drill.crashesPerChannel ? { ...drill, crashAtCall: undefined } : drill;
     const child = fork(ENTRY, [], {
       cwd: PROJECT,
       execArgv: ['--import', 'tsx'],
@@ -129,7 +156,7 @@ class WorkerProcess {
       if ('ready' in message) {
         started = true;
         this.failedStarts = 0;
-        log({ event: 'worker_started', channel, pid: child.pid });
+        log({ event: 'worker_started', channel, lane, pid: child.pid });
         this.ready?.resolve();
         return;
       }
@@ -140,17 +167,18 @@ class WorkerProcess {
     });
     child.once('exit', (code, signal) => {
       // What it held comes back through the visibility timeout, as a crashed Lambda's batch does.
-      for (const invocation of this.pending.values()) invocation.reject(new Error(`the ${channel} worker died`));
+      for (const invocation of this.pending.values())
+        invocation.reject(new Error(`the ${channel} ${lane} worker died`));
       this.pending.clear();
       if (this.stopped) return;
       if (!started && ++this.failedStarts >= FAILED_STARTS_BEFORE_GIVING_UP) {
-        log({ event: 'worker_failed', channel, code, signal });
-        this.ready?.reject(new Error(`the ${channel} worker exited (${code ?? signal}) before it was ready`));
+        log({ event: 'worker_failed', channel, lane, code, signal });
+        this.ready?.reject(new Error(`the ${channel} ${lane} worker exited (${code ?? signal}) before it was ready`));
         return;
       }
       // Killed by the drill (SIGKILL) or dead of its own accord: a new one takes over, as Lambda's would.
-      if (signal === 'SIGKILL') this.crashes++;
-      log({ event: 'worker_restarted', channel, code, signal });
+      if (signal === 'SIGKILL') this.crashes.count++;
+      log({ event: 'worker_restarted', channel, lane, code, signal });
       if (started) this.start().catch(() => undefined);
       else setTimeout(() => this.spawn(), RESTART_DELAY_MS);
     });
@@ -158,23 +186,42 @@ class WorkerProcess {
 }
 
 export class ChannelWorkers {
-  private readonly workers: WorkerProcess[];
+  private readonly workers: WorkerProcess[] = [];
   private readonly pollers: QueuePoller[] = [];
 
-  private constructor(options: ChannelWorkersOptions) {
-    this.workers = CHANNELS.map((channel) => new WorkerProcess(channel, options));
+  private constructor(private readonly options: ChannelWorkersOptions) {
+    const { settings, resources } = options;
+    for (const channel of CHANNELS) {
+      const { batchSize, maxConcurrency, bulk } = settings.channels[channel];
+      const crashes = { count: 0 };
+      // The channel's two lanes, as its two event source mappings: the bulk lane with its own, lower, concurrency and
+      // batch (domain/bulk-lane.ts).
+      const lanes: Lane[] = [
+        { kind: 'jobs', queueUrl: resources.queues[channel].url, batchSize, concurrency: maxConcurrency },
+        {
+          kind: 'bulk',
+          queueUrl: resources.bulkQueues[channel],
+          batchSize: bulkLanePace(bulk, CHANNEL_QUEUES[channel].workerTimeoutSeconds).batchSize,
+          concurrency: bulk.maxConcurrency,
+        },
+      ];
+      for (const lane of lanes) this.workers.push(new WorkerProcess(channel, lane, crashes, options));
+    }
   }
 
-  /** Starts a worker per channel, then the pollers that feed them; resolves when every worker can be invoked. */
+  /**
+   * Starts the worker of each channel's queue, then the pollers that feed every lane; resolves when those workers can
+   * be invoked. A bulk lane's worker starts on its first batch: most runs broadcast nothing.
+   */
   static async start(options: ChannelWorkersOptions): Promise<ChannelWorkers> {
     const workers = new ChannelWorkers(options);
     try {
-      await Promise.all(workers.workers.map((worker) => worker.start()));
+      await Promise.all(workers.workers.filter(({ lane }) => lane.kind === 'jobs').map((worker) => worker.start()));
     } catch (error) {
       await workers.stop();
       throw error;
     }
-    workers.poll(options);
+    workers.poll();
     return workers;
   }
 
@@ -188,48 +235,34 @@ export class ChannelWorkers {
     await Promise.all(this.workers.map((worker) => worker.stop()));
   }
 
-  private poll({ settings, resources, drill, log }: ChannelWorkersOptions): void {
+  private poll(): void {
+    const { drill, log } = this.options;
     // Long polls wait up to 5 s, longer than the platform clients' request timeout.
     const client = new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } });
     for (const worker of this.workers) {
-      const { channel } = worker;
-      const bulk = settings.channels[channel].bulk;
-      // Each channel's two lanes feed its worker, as two event source mappings feed one function; the bulk lane with
-      // its own, lower, concurrency and batch (domain/bulk-lane.ts).
-      const lanes = [
-        {
-          name: `${channel}-worker`,
-          queueUrl: resources.queues[channel].url,
-          batchSize: settings.channels[channel].batchSize,
-          concurrency: settings.channels[channel].maxConcurrency,
-        },
-        {
-          name: `${channel}-bulk-worker`,
-          queueUrl: resources.bulkQueues[channel],
-          batchSize: bulkLanePace(bulk, CHANNEL_QUEUES[channel].workerTimeoutSeconds).batchSize,
-          concurrency: bulk.maxConcurrency,
-        },
-      ];
-      for (const lane of lanes)
-        this.pollers.push(
-          new QueuePoller(client, {
-            ...lane,
-            handler: (event) => worker.invoke(event),
-            context: lambdaContext,
-            duplicateDeliveries: drill?.duplicateDeliveries ?? false,
-            onDuplicated: (records, concurrently) =>
-              log({ event: 'fault_drill_duplicated', channel, records: records.length, concurrently }),
-            onRecord: (record, outcome) =>
-              log({
-                event: 'delivery',
-                channel,
-                outcome,
-                notification_id: record.messageAttributes.notification_id?.stringValue,
-                attempt: Number(record.attributes.ApproximateReceiveCount),
-              }),
-            onError: (error) => log({ event: 'poller_error', channel, error: error.message }),
-          }),
-        );
+      const { channel, lane } = worker;
+      this.pollers.push(
+        new QueuePoller(client, {
+          name: lane.kind === 'bulk' ? `${channel}-bulk-worker` : `${channel}-worker`,
+          queueUrl: lane.queueUrl,
+          batchSize: lane.batchSize,
+          concurrency: lane.concurrency,
+          handler: (event) => worker.invoke(event),
+          context: lambdaContext,
+          duplicateDeliveries: drill?.duplicateDeliveries ?? false,
+          onDuplicated: (records, concurrently) =>
+            log({ event: 'fault_drill_duplicated', channel, records: records.length, concurrently }),
+          onRecord: (record, outcome) =>
+            log({
+              event: 'delivery',
+              channel,
+              outcome,
+              notification_id: record.messageAttributes.notification_id?.stringValue,
+              attempt: Number(record.attributes.ApproximateReceiveCount),
+            }),
+          onError: (error) => log({ event: 'poller_error', channel, error: error.message }),
+        }),
+      );
     }
   }
 }

@@ -253,7 +253,9 @@ describe('npm start, end to end over HTTP', () => {
   });
 
   it('runs each channel worker in a process of its own: one killed, the others deliver, and it comes back', async () => {
-    const started = () => [...platform.output().matchAll(/"event":"worker_started","channel":"sms","pid":(\d+)/g)];
+    const started = () => [
+      ...platform.output().matchAll(/"event":"worker_started","channel":"sms","lane":"jobs","pid":(\d+)/g),
+    ];
     const before = started();
     process.kill(Number(before.at(-1)?.[1]), 'SIGKILL');
     // As Lambda would, the platform starts a new worker for the channel's next batches.
@@ -276,7 +278,9 @@ describe('npm start, end to end over HTTP', () => {
       async () => ((await outboxOf(accepted.notification_id)).length === 2 ? true : undefined),
       { attempts: 120, intervalMs: 250 },
     );
-    expect(platform.output()).toMatch(/"event":"worker_restarted","channel":"sms","code":null,"signal":"SIGKILL"/);
+    expect(platform.output()).toMatch(
+      /"event":"worker_restarted","channel":"sms","lane":"jobs","code":null,"signal":"SIGKILL"/,
+    );
   });
 
   it('answers 503 with Retry-After while it starts, rather than leaving a request waiting', async () => {
