@@ -96,6 +96,9 @@ export default {
     },
   },
   push: { maxDevicesPerUser: 10 },
+  // Every change of a notification's state is an event on the stack's bus (docs/events.md). Other accounts of yours
+  // that should put rules on it (a data account, another team's), by id: '123456789012'.
+  events: { subscriberAccounts: [] },
   // DAX before ingest's user reads: off, since on cost it pays for itself only past about 1.6 billion notifications a
   // month (docs/capacity.md); turn it on for lower read latency or a person who receives hundreds a second
   // (enabled: true here, or `npx cdk deploy -c dax=true`).

@@ -31,6 +31,7 @@ import { PlatformOperations } from './platform-operations.js';
 import { PreferencesCache } from './preferences-cache.js';
 import { categoryCatalogue, linkLifetimesVariable, type PlatformSettings } from './settings.js';
 import { PRODUCTION_STAGE } from './stage.js';
+import { StateEvents } from './state-events.js';
 import { allowAttributeUpdates, allowIndexQuery, allowTableActions, allowTableActionsOnKeys } from './table-access.js';
 import { TemplateAcknowledgements } from './template-acknowledgements.js';
 
@@ -62,6 +63,8 @@ export class NotificationPlatformStack extends Stack {
   public erasure?: PersonErasure;
   public readonly scheduler: NotificationScheduler;
   public readonly broadcasts: BroadcastFanOut;
+  /** Every change of a notification's state, on the stack's event bus. */
+  public readonly stateEvents: StateEvents;
 
   constructor(scope: Construct, id: string, props: NotificationPlatformStackProps) {
     super(scope, id, props);
@@ -133,6 +136,11 @@ export class NotificationPlatformStack extends Stack {
       alarmAction: operations.alarmAction,
     });
     this.broadcasts.allowStarting(this.scheduler.dispatch);
+    this.stateEvents = new StateEvents(this, 'StateEvents', {
+      notifications: this.tables.notifications,
+      subscriberAccounts: settings.events.subscriberAccounts,
+      alarmAction: operations.alarmAction,
+    });
 
     this.api = new NotificationApi(this, 'Api', {
       stage,
@@ -180,6 +188,11 @@ export class NotificationPlatformStack extends Stack {
       new CfnOutput(this, `${name}TableName`, { value: table.tableName });
     }
     new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
+    new CfnOutput(this, 'EventBusName', {
+      description: "Where every change of a notification's state is published (docs/events.md): put rules on it",
+      value: this.stateEvents.bus.eventBusName,
+    });
+    new CfnOutput(this, 'EventBusArn', { value: this.stateEvents.bus.eventBusArn });
     new CfnOutput(this, 'ConsentKeysSecretArn', {
       description:
         "The keys that sign recipients' links, JSON {current, previous?}; docs/operations.md says how to rotate them",

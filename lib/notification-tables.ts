@@ -44,6 +44,7 @@ export class NotificationTables extends Construct {
           sortKey: index.sortKey && attribute(index.sortKey),
           projectionType: dynamodb.ProjectionType.KEYS_ONLY,
         })),
+        dynamoStream: definition.stream && dynamodb.StreamViewType[definition.stream],
         billing: dynamodb.Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         deletionProtection: protectData,

@@ -221,6 +221,19 @@ export const platformSettingsSchema = z
      * stage whose data matters, whatever its name.
      */
     protectData: z.optional(z.boolean()),
+    /**
+     * State events (docs/events.md): the AWS accounts, besides the stack's, that may put rules of their own on its event
+     * bus and so receive its events (the bus's policy lets each manage only the rules it created).
+     */
+    events: z._default(
+      z.strictObject({
+        subscriberAccounts: z._default(
+          z.array(z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'))),
+          [],
+        ),
+      }),
+      { subscriberAccounts: [] },
+    ),
     preferencesCache: z.strictObject({
       enabled: z.boolean(),
       nodeType: z.string().check(z.startsWith('dax.')),

@@ -9,8 +9,15 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import {
+  CreateEventBusCommand,
+  DeleteEventBusCommand,
+  type EventBridgeClient,
+  ResourceAlreadyExistsException,
+} from '@aws-sdk/client-eventbridge';
 import type { SESClient } from '@aws-sdk/client-ses';
 import {
   CreatePlatformApplicationCommand,
@@ -58,6 +65,7 @@ export interface LocalClients {
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
   readonly ses: SESClient;
+  readonly events: EventBridgeClient;
 }
 
 export interface ChannelQueueUrls {
@@ -81,6 +89,10 @@ export interface LocalResources {
   readonly bulkQueues: Readonly<Record<Channel, string>>;
   /** A broadcast's chunks, one message each (lambdas/broadcast/). */
   readonly fanOutQueue: ChannelQueueUrls;
+  /** The event bus of state events (lambdas/events/). */
+  readonly eventBus: string;
+  /** Whether this provisioning made the notifications table (its stream then holds only this run's writes). */
+  readonly madeNotificationsTable: boolean;
 }
 
 export class MissingLocalQueueError extends Error {
@@ -125,9 +137,10 @@ export async function provisionLocalResources(
   options: ProvisionOptions = {},
 ): Promise<LocalResources> {
   const tableKeys = Object.keys(TABLES) as TableKey[];
-  const tableNames = await Promise.all(
+  const tables = await Promise.all(
     tableKeys.map((key) => createTable(clients.dynamoDb, LOCAL_RESOURCE_NAMES.table(prefix, key), TABLES[key])),
   );
+  const eventBus = await createEventBus(clients.events, LOCAL_RESOURCE_NAMES.eventBus(prefix));
   const queueUrls = await Promise.all(
     CHANNELS.map((channel) => createChannelQueue(clients.sqs, prefix, channel, options)),
   );
@@ -155,7 +168,9 @@ export async function provisionLocalResources(
   ]);
   const pushFeedback = await provisionPushFeedback(clients, prefix, [apns, fcm]);
   return {
-    tables: Object.fromEntries(tableKeys.map((key, index) => [key, tableNames[index]])) as Record<TableKey, string>,
+    tables: Object.fromEntries(tableKeys.map((key, index) => [key, tables[index]?.name])) as Record<TableKey, string>,
+    madeNotificationsTable: tables[tableKeys.indexOf('notifications')]?.made ?? false,
+    eventBus,
     queues: Object.fromEntries(
       CHANNELS.map((channel, index) => [channel, queueUrls[index]]),
     ) as LocalResources['queues'],
@@ -193,6 +208,7 @@ export function functionEnvironment(resources: LocalResources): Record<string, s
     [ENV.dispatchQueueUrl]: resources.dispatchQueue.url,
     ...Object.fromEntries(CHANNELS.map((channel) => [BULK_QUEUE_URL_VARIABLE[channel], resources.bulkQueues[channel]])),
     [ENV.fanOutQueueUrl]: resources.fanOutQueue.url,
+    [ENV.eventBusName]: resources.eventBus,
   };
 }
 
@@ -213,10 +229,20 @@ export async function removeLocalResources(clients: LocalClients, resources: Loc
     ),
     removeEmailFeedback(clients, resources.emailFeedback),
     removeFeedbackPath(clients, resources.pushFeedback),
+    clients.events.send(new DeleteEventBusCommand({ Name: resources.eventBus })),
   ]);
 }
 
-async function createTable(client: DynamoDBClient, name: string, definition: TableDefinition): Promise<string> {
+/** Makes a table, or keeps the one an earlier run made; answers which. */
+async function createTable(
+  client: DynamoDBClient,
+  name: string,
+  definition: TableDefinition,
+): Promise<{ name: string; made: boolean }> {
+  const streamSpecification = definition.stream
+    ? { StreamEnabled: true, StreamViewType: definition.stream }
+    : undefined;
+  let made = true;
   const keysOf = (keyed: { partitionKey: KeyAttribute; sortKey?: KeyAttribute }) => [
     keyed.partitionKey,
     ...(keyed.sortKey ? [keyed.sortKey] : []),
@@ -241,11 +267,13 @@ async function createTable(client: DynamoDBClient, name: string, definition: Tab
           KeySchema: keySchema(index),
           Projection: { ProjectionType: 'KEYS_ONLY' },
         })),
+        StreamSpecification: streamSpecification,
       }),
     );
   } catch (error) {
     // Already there from an earlier run of the local runtime: keep its data, if it has the shape of today's.
     if (!(error instanceof ResourceInUseException)) throw error;
+    made = false;
     const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
     const shape = (table: {
       KeySchema?: unknown;
@@ -266,8 +294,21 @@ async function createTable(client: DynamoDBClient, name: string, definition: Tab
       throw new Error(
         `the table ${name} in the emulator has the keys of an older version; stop the emulators (npm run emulator -- stop) so that it is created afresh`,
       );
+    // Made by a version before its stream: the stream is added, and holds what is written from now on.
+    if (streamSpecification && !Table?.StreamSpecification?.StreamEnabled)
+      await client.send(new UpdateTableCommand({ TableName: name, StreamSpecification: streamSpecification }));
   }
   await waitUntilTableExists({ client, minDelay: 1, maxWaitTime: 30 }, { TableName: name });
+  return { name, made };
+}
+
+/** The event bus, or the one an earlier run made. */
+async function createEventBus(client: EventBridgeClient, name: string): Promise<string> {
+  try {
+    await client.send(new CreateEventBusCommand({ Name: name }));
+  } catch (error) {
+    if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+  }
   return name;
 }
 

@@ -4,8 +4,10 @@
  * emulation of API Gateway, one process per channel worker fed by a poller of its queue, the local
  * Twilio-compatible server, and an outbox of everything delivered.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -18,7 +20,7 @@ import { SCOPES } from '../lambdas/shared/domain/producer.js';
 import { BODY_TOO_LARGE_ANSWER } from '../lambdas/shared/http/request.js';
 import { ENV } from '../lambdas/shared/platform/environment.js';
 import { API_FUNCTIONS, type ApiFunction, OPERATIONS } from '../lambdas/shared/platform/operations.js';
-import { HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
+import { EVENT_PUBLISHER, HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
 import { keylessRoutesApart, producerApiPolicy } from '../lib/api-resource-policy.js';
 import { categoryCatalogue, linkLifetimesVariable, validatePlatformSettings } from '../lib/settings.js';
 import config from '../platform.config.js';
@@ -42,6 +44,7 @@ import { functionEnvironment, type LocalResources, provisionLocalResources } fro
 import { QueuePoller, type SqsHandler } from './queue-pollers.js';
 import { startScheduler } from './scheduler.js';
 import { SesMailboxSimulator } from './ses-mailbox-simulator.js';
+import { type StreamHandler, StreamPoller } from './stream-poller.js';
 import { startTwilioSandbox, type TwilioSandbox } from './twilio-sandbox.js';
 
 export interface LocalPlatformOptions {
@@ -114,6 +117,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       sqs: new SQSClient({}),
       sns: new SNSClient({}),
       ses: new SESClient({}),
+      events: new EventBridgeClient({}),
     };
     const resources = await provisionLocalResources(clients, options.prefix, {
       visibilityTimeoutSeconds: drill?.visibilityTimeoutSeconds,
@@ -220,6 +224,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       lambdaContext,
     );
     cleanups.push(() => fanOut.stop());
+    const publisher = await startEventPublisher(clients.dynamoDb, resources, log);
+    cleanups.push(() => publisher.stop());
 
     if (options.demo) await seedDemo(gateway, options.localApiKey);
     answer = (request, response) => void serve(request, response, gateway, outboxSources, log);
@@ -316,6 +322,31 @@ async function startFeedback(
       await Promise.all([...pollers.map((poller) => poller.stop()), simulator.stop()]);
     },
   };
+}
+
+/**
+ * The publisher of state events, fed by a poller of the notifications table's stream as Lambda's event source mapping
+ * would, with the same filter. A table made by an earlier run is read from now on: what it wrote then was published
+ * then.
+ */
+async function startEventPublisher(
+  dynamoDb: DynamoDBClient,
+  resources: LocalResources,
+  log: LocalPlatformOptions['log'],
+): Promise<StreamPoller> {
+  const module = `../lambdas/${HANDLER_MODULES.eventPublisher.replace(/\.ts$/, '.js')}`;
+  const { handler } = (await import(module)) as { handler: StreamHandler };
+  // DynamoDB Local serves the streams of its tables on its own port.
+  return StreamPoller.start(dynamoDb, endpointFor('DYNAMODB', process.env) ?? '', {
+    name: 'event-publisher',
+    tableName: resources.tables.notifications,
+    batchSize: EVENT_PUBLISHER.batchSize,
+    filter: EVENT_PUBLISHER.filter,
+    from: resources.madeNotificationsTable ? 'oldest' : 'now',
+    handler,
+    context: lambdaContext,
+    onError: (error) => log({ event: 'event_publisher_failed', error: error.message }),
+  });
 }
 
 /** Before the platform is ready: try again in a second (the emulators and workers are starting). */

@@ -31,9 +31,9 @@ DYNAMODB_LIB="$HOME_DIR/dynamodb-local/lib"
 CLOUD_ROOT="$HOME_DIR/cloud/filesystem"
 # What the tests and `npm start` call (Secrets Manager: rotations of the secrets the functions read); DynamoDB is
 # DynamoDB Local's.
-LOCALSTACK_SERVICES=sqs,sns,ses,secretsmanager
+LOCALSTACK_SERVICES=sqs,sns,ses,secretsmanager,events
 # What a deploy of the stack (and `cdk bootstrap`) calls; anything else stays off.
-CLOUD_SERVICES=cloudformation,s3,ssm,sts,iam,kms,lambda,apigateway,dynamodb,sqs,sns,ses,secretsmanager,logs,cloudwatch,events
+CLOUD_SERVICES=cloudformation,s3,ssm,sts,iam,kms,lambda,apigateway,dynamodb,dynamodbstreams,sqs,sns,ses,secretsmanager,logs,cloudwatch,events
 RUN_DIR="$HOME_DIR/run"
 
 say() { printf 'emulator: %s\n' "$*" >&2; }
@@ -142,10 +142,13 @@ run_localstack() {
 
 launch_localstack() { run_localstack "$LOCALSTACK_PORT" "$HOME_DIR/localstack/filesystem" "$LOCALSTACK_SERVICES"; }
 
-# Every start of the deploy emulator is a clean account: its state is thrown away first.
+# Every start of the deploy emulator is a clean account: its state is thrown away first. Its DynamoDB is the v2
+# provider, whose table streams are DynamoDB Local's own: the default one backs each stream with a Kinesis stream,
+# which needs a Kinesis emulator downloaded at run time.
 launch_cloud() {
   rm -rf "$CLOUD_ROOT/tmp"
-  run_localstack "$CLOUD_PORT" "$CLOUD_ROOT" "$CLOUD_SERVICES" LAMBDA_RUNTIME_EXECUTOR=no-run
+  run_localstack "$CLOUD_PORT" "$CLOUD_ROOT" "$CLOUD_SERVICES" LAMBDA_RUNTIME_EXECUTOR=no-run \
+    PROVIDER_OVERRIDE_DYNAMODB=v2 PROVIDER_OVERRIDE_DYNAMODBSTREAMS=v2
 }
 
 launch_dynamodb() {

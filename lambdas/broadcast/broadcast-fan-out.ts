@@ -182,6 +182,7 @@ function recipientRecord(
     type: broadcast.type,
     producer: broadcast.producer,
     critical: broadcast.critical,
+    ...(broadcast.category ? { category: broadcast.category } : {}),
     created_at: now.toISOString(),
     channels: {},
     broadcast_id: broadcast.notification_id,

@@ -19,7 +19,7 @@ import {
 } from '../shared/dispatch/channel-dispatch.js';
 import type { DigestCollector } from '../shared/dispatch/digest-collector.js';
 import { ScheduleHandOff } from '../shared/dispatch/schedule-hand-off.js';
-import { mustArrive } from '../shared/domain/categories.js';
+import { type CategoryCatalogue, categoryOf, mustArrive } from '../shared/domain/categories.js';
 import type { AcceptedNotification } from '../shared/domain/notification.js';
 import type { Producer } from '../shared/domain/producer.js';
 import { requestFingerprint } from '../shared/domain/request-fingerprint.js';
@@ -109,7 +109,10 @@ export class NotificationIntake {
 
     const notificationId = this.newId();
     logger.appendKeys({ notification_id: notificationId });
-    const record: NotificationItem = { ...recordOf(notificationId, request, producer, template, now), user_id: userId };
+    const record: NotificationItem = {
+      ...recordOf(notificationId, request, producer, template, now, this.deps.categories),
+      user_id: userId,
+    };
     const digest = mustArrive(template, this.deps.categories) ? undefined : template.digest;
     if (digest && !sendAt) {
       // It goes in its person's digest, which is dispatched when its window closes.
@@ -194,7 +197,7 @@ export class NotificationIntake {
     const notificationId = this.newId();
     logger.appendKeys({ notification_id: notificationId, topic });
     const record: NotificationItem = {
-      ...recordOf(notificationId, request, producer, template, now),
+      ...recordOf(notificationId, request, producer, template, now, this.deps.categories),
       kind: 'broadcast',
       topic,
       request: requestPart(request),
@@ -335,12 +338,14 @@ function recordOf(
   producer: Producer,
   template: TemplateItem,
   now: Date,
+  categories: CategoryCatalogue,
 ): NotificationItem {
   return {
     notification_id: notificationId,
     type: request.type,
     producer: producer.name,
     critical: template.critical,
+    category: categoryOf(template, categories),
     created_at: now.toISOString(),
     channels: {},
     expires_at: Math.floor(now.getTime() / 1000) + NOTIFICATION_RETENTION_SECONDS,

@@ -46,6 +46,7 @@ import { GetQueueAttributesCommand, ListQueueTagsCommand, SQSClient } from '@aws
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needsApiKey, OPERATION_LIST } from '../../lambdas/shared/platform/operations.js';
+import { EVENT_PUBLISHER } from '../../lambdas/shared/platform/resources.js';
 import { validatePlatformSettings } from '../../lib/settings.js';
 import { DEFAULT_STAGE, resourceName, stackName } from '../../lib/stage.js';
 import config from '../../platform.config.js';
@@ -153,6 +154,11 @@ function target(value: unknown): string {
   const id = reference.Ref ?? reference['Fn::GetAtt']?.[0];
   if (!id) throw new Error(`not a reference: ${JSON.stringify(value)}`);
   return id;
+}
+
+/** A mapping that reads a table's stream (the events' publisher), not a queue. */
+function readsAStream(mapping: TemplateResource): boolean {
+  return JSON.stringify(mapping.Properties?.EventSourceArn).includes('StreamArn');
 }
 
 async function queueArn(logicalId: string): Promise<string> {
@@ -304,7 +310,7 @@ describe('cdk deploy on LocalStack', () => {
   });
 
   it("feeds each queue to its function in batches, with partial failures and the template's concurrency cap", async () => {
-    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, mapping]) => !readsAStream(mapping));
     expect(mappings.length).toBeGreaterThan(0);
 
     for (const [logicalId, { Properties: wanted = {} }] of mappings) {
@@ -313,6 +319,28 @@ describe('cdk deploy on LocalStack', () => {
       expect(mapping.FunctionResponseTypes).toEqual(wanted.FunctionResponseTypes);
       expect(mapping.ScalingConfig?.MaximumConcurrency).toBe(wanted.ScalingConfig?.MaximumConcurrency);
       expect(mapping.EventSourceArn).toBe(await queueArn(target(wanted.EventSourceArn)));
+      expect(mapping.FunctionArn?.endsWith(`:function:${physicalId(target(wanted.FunctionName))}`)).toBe(true);
+    }
+  });
+
+  it("feeds the notifications table's stream to the events' publisher, from its start, filtered, retried", async () => {
+    const streams = ofType('AWS::Lambda::EventSourceMapping').filter(([, mapping]) => readsAStream(mapping));
+    expect(streams).toHaveLength(1);
+
+    for (const [logicalId, { Properties: wanted = {} }] of streams) {
+      const mapping = await lambda.send(new GetEventSourceMappingCommand({ UUID: physicalId(logicalId) }));
+      const { Table } = await dynamodb.send(
+        new DescribeTableCommand({ TableName: physicalId(target(wanted.EventSourceArn)) }),
+      );
+      expect(mapping.EventSourceArn).toBe(Table?.LatestStreamArn);
+      expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+      expect(mapping.StartingPosition).toBe('TRIM_HORIZON');
+      expect(mapping.BatchSize).toBe(wanted.BatchSize);
+      expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(mapping.MaximumRetryAttempts).toBe(-1);
+      expect(mapping.FilterCriteria?.Filters?.map(({ Pattern }) => JSON.parse(Pattern ?? '{}'))).toEqual([
+        EVENT_PUBLISHER.filter,
+      ]);
       expect(mapping.FunctionArn?.endsWith(`:function:${physicalId(target(wanted.FunctionName))}`)).toBe(true);
     }
   });

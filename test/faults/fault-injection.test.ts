@@ -12,6 +12,9 @@
  * is killed half-way through a chunk and every chunk (and every job) is delivered twice: each subscriber must be
  * emailed exactly once.
  *
+ * In every scenario a consumer's rule on the platform's event bus feeds an SQS queue: every state change the
+ * notifications table's stream holds must reach it, once (the table's "events" columns).
+ *
  * FAULT_NOTIFICATIONS sets the stream's length over all scenarios: `npm run test:faults` sends 2,000, `npm test` 300.
  * FAULT_LOG_DIR, when set, keeps each scenario's platform output there (<scenario>.log), to read after a run.
  */
@@ -20,19 +23,29 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DeleteQueueCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { NotificationApiError, type NotificationClient } from '@notification-platform/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partsOf, type SesRecord } from '../../lambdas/channels/email/outbox.js';
+import { eventsOf } from '../../lambdas/events/stream-publisher.js';
 import { FAN_OUT_CHUNK_SIZE } from '../../lambdas/shared/domain/broadcast.js';
-import { LOCAL_RESOURCE_NAMES, TABLES, type TableKey } from '../../lambdas/shared/platform/resources.js';
+import {
+  EVENT_PUBLISHER,
+  LOCAL_RESOURCE_NAMES,
+  TABLES,
+  type TableKey,
+} from '../../lambdas/shared/platform/resources.js';
+import { endpointFor } from '../../local/emulator-environment.js';
 import type { FaultDrill } from '../../local/fault-drill.js';
 import type { CrashReport } from '../../local/fault-injection.js';
 import { type ChannelQueueUrls, locateChannelQueues } from '../../local/provision.js';
+import { matchesFilter, streamRecordsSoFar } from '../../local/stream-poller.js';
 import { startTwilioSandbox, type TwilioFault, type TwilioSandbox } from '../../local/twilio-sandbox.js';
 import { drillClient, inParallel, newTally, type ProducerTally, pause } from '../support/drill-producer.js';
 import { DrilledPlatform } from '../support/drilled-platform.js';
 import { dynamoDb, readFromLocalStack, sqs } from '../support/emulator-clients.js';
+import { EventConsumer } from '../support/event-consumer.js';
 import { ProgressBound } from '../support/progress-bound.js';
 import { messagesIn } from '../support/queue-inspection.js';
 
@@ -137,6 +150,10 @@ interface Row {
   readonly undispatched: number;
   /** Dispatched before its send_at. */
   readonly dispatchedEarly: number;
+  /** State changes the notifications table's stream holds: each must reach the bus once. */
+  readonly events: number;
+  readonly eventsMissing: number;
+  readonly eventsTwice: number;
   readonly seconds: number;
 }
 
@@ -205,6 +222,10 @@ describe(`fault injection: ${PER_SCENARIO * SCENARIOS.length} notifications over
       expect(row.cancelUnrecorded, 'notifications cancelled whole whose status does not say cancelled').toBe(0);
       expect(row.undispatched, 'scheduled notifications, not cancelled, never dispatched').toBe(0);
       expect(row.dispatchedEarly, 'scheduled notifications dispatched before their send_at').toBe(0);
+      expect(row.events, 'state changes in the stream').toBeGreaterThan(row.accepted);
+      expect(row.eventsMissing, 'state changes that never reached the bus').toBe(0);
+      // The drill fails nothing of the publisher's: no retry, so no event twice at all.
+      expect(row.eventsTwice, 'events received twice').toBe(0);
       // Every log line of every process: ids only.
       for (const secret of secrets) expect(log.includes(secret), 'a contact or payload value in the logs').toBe(false);
       expect(log.match(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g) ?? []).toEqual([]);
@@ -232,6 +253,7 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
     },
     prefix,
   );
+  const consumer = await EventConsumer.subscribe(LOCAL_RESOURCE_NAMES.eventBus(prefix), `${prefix}-consumer`);
   const tally = newTally();
   try {
     const users = await createUsers(platform, tally, Math.min(25, PER_SCENARIO));
@@ -275,6 +297,7 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
     const queued = await stillQueued(queues, dispatchQueue, notifications);
     const window = crashWindow(journal, notifications);
     const timing = await scheduleOutcomes(producer, schedules);
+    const events = await eventsDelivered(consumer, prefix);
 
     let delivered = 0;
     let losses = 0;
@@ -317,6 +340,7 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
       stoppedChannels: stopped.size,
       sentThoughCancelled: [...stopped].filter((key) => sent.has(key)).length,
       ...timing,
+      ...events,
       seconds: Math.round((Date.now() - started) / 1000),
     };
     const secrets = [...refs, ...users.flatMap((user) => [user.email, user.phone, user.token])];
@@ -324,7 +348,40 @@ async function runScenario(scenario: Scenario): Promise<{ row: Row; log: string;
   } finally {
     await platform.stop();
     rmSync(journal, { force: true });
+    await consumer.remove();
     await removeScenarioResources(prefix);
+  }
+}
+
+/**
+ * Whether every state change reached the bus once: the changes are what the notifications table's stream holds (each
+ * read as the publisher reads it), the arrivals what a consumer's queue received. Waits while arrivals still come.
+ */
+async function eventsDelivered(
+  consumer: EventConsumer,
+  prefix: string,
+): Promise<Pick<Row, 'events' | 'eventsMissing' | 'eventsTwice'>> {
+  const table = LOCAL_RESOURCE_NAMES.table(prefix, 'notifications');
+  const changes = async () =>
+    new Set(
+      (await streamRecordsSoFar(dynamoDb, endpointFor('DYNAMODB', process.env) ?? '', table))
+        .filter((record) => matchesFilter(EVENT_PUBLISHER.filter, record))
+        .flatMap((record) => eventsOf(record).map(({ event_id }) => event_id)),
+    );
+  const bound = new ProgressBound(60_000, 600_000);
+  let expected = await changes();
+  for (;;) {
+    await consumer.read();
+    expected = await changes();
+    const missing = [...expected].filter((id) => !consumer.received.has(id)).length;
+    if (missing === 0 || bound.passed)
+      return {
+        events: expected.size,
+        eventsMissing: missing,
+        eventsTwice: [...consumer.received.values()].reduce((twice, count) => twice + count - 1, 0),
+      };
+    bound.observe(`${consumer.received.size} events received`);
+    await pause(1_000);
   }
 }
 
@@ -402,7 +459,7 @@ function keepLog(scenario: Scenario, log: string): void {
   writeFileSync(join(directory, `${scenario.name.replace(/[^A-Za-z0-9]+/g, '-')}.log`), log);
 }
 
-/** The scenario's tables and queues: an emulator that outlives the suite does not keep 2,000 notifications. */
+/** The scenario's tables, queues and event bus: an emulator that outlives the suite does not keep 2,000 notifications. */
 async function removeScenarioResources(prefix: string): Promise<void> {
   const queues = await locateChannelQueues(sqs, prefix).catch(() => undefined);
   const otherQueues = [
@@ -423,6 +480,7 @@ async function removeScenarioResources(prefix: string): Promise<void> {
     ...otherQueues
       .flatMap((name) => [name, `${name}-dlq`])
       .map(async (QueueName) => sqs.send(new DeleteQueueCommand({ QueueUrl: await queueUrl(QueueName) }))),
+    new EventBridgeClient({}).send(new DeleteEventBusCommand({ Name: LOCAL_RESOURCE_NAMES.eventBus(prefix) })),
   ]);
 }
 
@@ -679,6 +737,9 @@ function table(results: readonly Row[]): string {
     ['late cancels', (row) => row.lateCancels],
     ['sent if cancelled', (row) => row.sentThoughCancelled],
     ['early', (row) => row.dispatchedEarly],
+    ['events', (row) => row.events],
+    ['events missing', (row) => row.eventsMissing],
+    ['events twice', (row) => row.eventsTwice],
     ['s', (row) => row.seconds],
   ];
   const cells = [

@@ -132,6 +132,15 @@ const EXPECTED: Record<string, string[]> = {
     'sqs:GetQueueAttributes on the fan-out queue',
     'sqs:ReceiveMessage on the fan-out queue',
   ],
+  // The notifications table's stream read, as Lambda's mapping reads it, and the events put on the stack's bus.
+  StateEventsPublisher: [
+    ...XRAY,
+    'dynamodb:ListStreams on notifications stream',
+    'dynamodb:DescribeStream on notifications stream',
+    'dynamodb:GetRecords on notifications stream',
+    'dynamodb:GetShardIterator on notifications stream',
+    'events:PutEvents on the event bus',
+  ],
   // What falls due read from the due-time index, queued, and taken out of the index.
   SchedulerDueDrain: [
     ...XRAY,
@@ -330,7 +339,9 @@ function resourceKind(resource: unknown): string {
   if (resource === '*') return '*';
   const table = /"Tables(Users|Devices|Notifications|Templates|Suppressions|Topics)[0-9A-F]{8}"/.exec(text)?.[1];
   const index = /\/index\/(\w+)/.exec(text)?.[1];
+  if (table && text.includes('StreamArn')) return `${table.toLowerCase()} stream`;
   if (table) return `${table.toLowerCase()}${index ? `/index/${index}` : ''}`;
+  if (text.includes('StateEventsBus')) return 'the event bus';
   const feedback = /"(\w+)ChannelFeedback(Queue|DeadLetterQueue)[0-9A-F]{8}"/.exec(text);
   if (feedback) return `${feedback[1]?.toLowerCase()} feedback ${feedback[2] === 'Queue' ? 'queue' : 'DLQ'}`;
   if (text.includes(':configuration-set/')) return 'the configuration set';

@@ -421,8 +421,8 @@ describe('channels', () => {
     });
   });
 
-  it('feeds each worker from both its lanes with partial batch responses and a maximum concurrency each, each feedback function, erasures, scheduled dispatches and broadcasts', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2 * CHANNELS.length + FEEDBACK_CHANNELS.length + 3);
+  it("feeds each worker from both its lanes with partial batch responses and a maximum concurrency each, each feedback function, erasures, scheduled dispatches, broadcasts and the events' publisher", () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2 * CHANNELS.length + FEEDBACK_CHANNELS.length + 4);
     for (const channel of CHANNELS) {
       const { bulk } = settings.channels[channel];
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -501,9 +501,9 @@ describe('functions', () => {
     const ours = Object.values(template.findResources('AWS::Lambda::Function')).filter(
       (fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
-    // The API's, a worker and a feedback function per channel, the erasure's follow-up, the scheduler's two, and the
-    // broadcasts' fan-out.
-    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + FEEDBACK_CHANNELS.length + 4);
+    // The API's, a worker and a feedback function per channel, the erasure's follow-up, the scheduler's two, the
+    // broadcasts' fan-out and the events' publisher.
+    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + FEEDBACK_CHANNELS.length + 5);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

@@ -3,8 +3,10 @@
  * environment the handlers read. Import a handler only after `provisionTestPlatform`: handlers read their
  * configuration when their module loads, as they do in Lambda.
  */
+
 import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   functionEnvironment,
   type LocalResources,
@@ -38,7 +40,7 @@ export async function provisionTestPlatform(
   name: string,
   overrides: Record<string, string> = {},
 ): Promise<TestPlatform> {
-  const clients = { dynamoDb, sqs, sns, ses };
+  const clients = { dynamoDb, sqs, sns, ses, events: new EventBridgeClient({}) };
   const resources = await provisionLocalResources(clients, `it-${name}-${randomUUID().slice(0, 8)}`);
   Object.assign(
     process.env,

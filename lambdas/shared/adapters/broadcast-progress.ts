@@ -2,6 +2,7 @@ import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '../aws/batch-get.js';
 import { conditionHeld, madeOrUndefined, transactionCancellationCodes } from '../aws/conditional-write.js';
 import { type BroadcastProgress, broadcastFinished, type ChunkTally, type FanOutCount } from '../domain/broadcast.js';
+import { NOTIFICATION_RECORD_SORT_KEY } from '../platform/resources.js';
 import {
   NOTIFICATION_KEY_PREFIX,
   NOTIFICATION_RETENTION_SECONDS,
@@ -17,7 +18,7 @@ import {
  *   a job's never conflict), and the cancel the workers watch.
  * DynamoDB takes about 1,000 writes a second on one item: far above a bulk lane's rate, which is below a provider's.
  */
-const RECORD = 'notification';
+const RECORD = NOTIFICATION_RECORD_SORT_KEY;
 const FAN_OUT = 'fan-out';
 const OUTCOMES = 'outcomes';
 const chunkMarker = (chunk: number) => `fan-out#chunk#${chunk}`;

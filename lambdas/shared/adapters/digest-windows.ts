@@ -2,6 +2,7 @@ import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { conditionHeld } from '../aws/conditional-write.js';
 import { deletePartition } from '../aws/partition.js';
 import type { DigestMember } from '../domain/digest.js';
+import { NOTIFICATION_RECORD_SORT_KEY } from '../platform/resources.js';
 import { NOTIFICATION_KEY_PREFIX, type NotificationItem, type NotificationsStore } from './notifications-store.js';
 
 /**
@@ -12,7 +13,10 @@ export const DIGEST_KEY_PREFIX = 'digest#';
 
 // One partition per person, so that erasing them finds every window of theirs (forgetPerson).
 const windowKey = (userId: string, ref: string) => ({ pk: `${DIGEST_KEY_PREFIX}${userId}`, sk: `open#${ref}` });
-const digestKey = (digestId: string) => ({ pk: `${NOTIFICATION_KEY_PREFIX}${digestId}`, sk: 'notification' });
+const digestKey = (digestId: string) => ({
+  pk: `${NOTIFICATION_KEY_PREFIX}${digestId}`,
+  sk: NOTIFICATION_RECORD_SORT_KEY,
+});
 
 /** A digest's record: a scheduled notification of its own, whose members are kept on it until it goes. */
 export interface DigestRecord extends NotificationItem {

@@ -5,7 +5,11 @@ import type { DigestMember } from '../domain/digest.js';
 import type { ChannelState, NotificationStatus } from '../domain/notification.js';
 import { PROVIDER_OUTCOMES, type ProviderEvent, statusesBefore } from '../domain/provider-outcome.js';
 import { dueShardOf, dueWithinLookahead } from '../domain/schedule.js';
-import { NOTIFICATIONS_BY_DUE_TIME_INDEX, NOTIFICATIONS_BY_USER_INDEX } from '../platform/resources.js';
+import {
+  NOTIFICATION_RECORD_SORT_KEY,
+  NOTIFICATIONS_BY_DUE_TIME_INDEX,
+  NOTIFICATIONS_BY_USER_INDEX,
+} from '../platform/resources.js';
 import type { NotificationRequest } from '../schemas/notification-request.js';
 
 /** The accepted request and each channel's state, under the notification's own key. */
@@ -16,6 +20,8 @@ export interface NotificationItem {
   readonly type: string;
   readonly producer: string;
   readonly critical: boolean;
+  /** The type's category when it was accepted (absent on records made before records kept it), for its events. */
+  readonly category?: string;
   readonly created_at: string;
   /** Absent on records made before notifications had one: their channels tell. */
   readonly status?: NotificationStatus;
@@ -104,7 +110,7 @@ export const NOTIFICATION_KEY_PREFIX = 'notification#';
 
 const notificationKey = (notificationId: string) => ({
   pk: `${NOTIFICATION_KEY_PREFIX}${notificationId}`,
-  sk: 'notification',
+  sk: NOTIFICATION_RECORD_SORT_KEY,
 });
 
 /** A channel's status may be written unless it already says `sent` (names #channel and #status, value :sent). */

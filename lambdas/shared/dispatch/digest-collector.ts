@@ -21,6 +21,7 @@ export interface DigestCandidate {
   readonly type: string;
   readonly user_id: string;
   readonly producer: string;
+  readonly category?: string;
   readonly created_at: string;
   readonly request: Pick<NotificationRequest, 'payload' | 'channels'>;
 }
@@ -98,6 +99,7 @@ export class DigestCollector {
       user_id: candidate.user_id,
       type: candidate.type,
       producer: candidate.producer,
+      ...(candidate.category ? { category: candidate.category } : {}),
       critical: false,
       created_at: now.toISOString(),
       status: 'scheduled',

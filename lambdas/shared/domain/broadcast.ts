@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { derivedUuid } from './derived-id.js';
 import type { ChannelState } from './notification.js';
 
 /**
@@ -10,14 +10,9 @@ export const FAN_OUT_CHUNK_SIZE = 100;
 /**
  * The id of a broadcast's notification to one recipient: the same for the same broadcast and person, however often
  * their chunk is fanned out, so that the record's conditional creation makes each recipient's dispatch happen once.
- * A UUID (version 8, RFC 9562: custom), so that it reads, is validated and is looked up as every notification id is.
  */
 export function recipientNotificationId(broadcastId: string, userId: string): string {
-  const hex = createHash('sha256').update(`${broadcastId}/${userId}`).digest('hex').slice(0, 32).split('');
-  hex[12] = '8';
-  hex[16] = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
-  const id = hex.join('');
-  return `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+  return derivedUuid(`${broadcastId}/${userId}`);
 }
 
 /** What a chunk adds to its broadcast's progress: people, channel jobs dispatched, channels skipped by reason. */

@@ -46,6 +46,8 @@ export const ENV = {
   erasureQueueUrl: 'ERASURE_QUEUE_URL',
   /** The queue scheduled notifications wait on for their last minutes, then are dispatched from. */
   dispatchQueueUrl: 'DISPATCH_QUEUE_URL',
+  /** The stack's event bus, where every change of a notification's state is published (lambdas/events/). */
+  eventBusName: 'EVENT_BUS_NAME',
   /** The queue a broadcast's chunks go through (lambdas/broadcast/). */
   fanOutQueueUrl: 'FAN_OUT_QUEUE_URL',
   /**

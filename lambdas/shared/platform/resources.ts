@@ -112,7 +112,24 @@ export interface TableDefinition {
   /** Epoch-seconds attribute after which DynamoDB deletes the item. */
   readonly timeToLiveAttribute?: string;
   readonly indexes?: readonly IndexDefinition[];
+  /** A stream of every write, with the item before and after it (the state events are read from it). */
+  readonly stream?: 'NEW_AND_OLD_IMAGES';
 }
+
+/** The sort key of a notification's own record, beside the other items under its partition key. */
+export const NOTIFICATION_RECORD_SORT_KEY = 'notification';
+
+/**
+ * The publisher of state events (lambdas/events/): how its event source mapping reads the notifications table's
+ * stream. Only a notification's own record makes events, so the mapping's filter (free, applied before an invocation)
+ * leaves out the claims, counters and keys beside it, and the removals of records whose time ran out.
+ */
+export const EVENT_PUBLISHER = {
+  batchSize: 100,
+  timeoutSeconds: 30,
+  /** Lambda's filter pattern on a stream record. */
+  filter: { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: [NOTIFICATION_RECORD_SORT_KEY] } } } },
+} as const;
 
 /**
  * An erasure is made again (lambdas/user-erasure/person-erasure.ts) `firstAfterSeconds` after the call, when the index
@@ -186,6 +203,9 @@ export const TABLES = {
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     timeToLiveAttribute: 'expires_at',
+    // Every change of a notification's state becomes an event (lambdas/events/), read from here rather than said by
+    // each writer: nothing on the send path waits for the bus, and no writer can forget it.
+    stream: 'NEW_AND_OLD_IMAGES',
     // A person's notifications, to erase them; only notification items carry user_id, so the index holds no other.
     // Scheduled ones (and channel jobs set aside) waiting for their time: sparse too. A producer's cancel keys are items
     // of the table itself (notifications-store.ts), read consistently, and need no index.
@@ -245,6 +265,8 @@ export const HANDLER_MODULES = {
   dueDrain: 'scheduler/drain-handler.ts',
   /** A broadcast's fan-out, one chunk of its topic's subscribers per message of the fan-out queue. */
   broadcastFanOut: 'broadcast/fan-out-handler.ts',
+  /** The publisher of state events: the notifications table's stream onto the event bus. */
+  eventPublisher: 'events/publisher-handler.ts',
 };
 
 /**
@@ -268,4 +290,6 @@ export const LOCAL_RESOURCE_NAMES = {
   bulkQueue: (prefix: string, channel: Channel) => `${prefix}-${channel}-bulk`,
   /** The fan-out queue of broadcasts (and, with `-dlq`, its DLQ). */
   fanOutQueue: (prefix: string) => `${prefix}-fan-out`,
+  /** The event bus of state events. */
+  eventBus: (prefix: string) => `${prefix}-events`,
 };
