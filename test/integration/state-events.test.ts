@@ -110,17 +110,20 @@ describe('state events through npm start', () => {
     await client.cancelNotification({ path: { notification_id: scheduled.notification_id } });
 
     const skip = await eventsOf(skipped.notification_id, (types) => types.includes('message.skipped'));
-    const cancel = await eventsOf(scheduled.notification_id, (types) => types.includes('notification.cancelled'));
+    const lifecycle = ['notification.accepted', 'notification.scheduled', 'notification.cancelled'] as const;
+    // The bus keeps no order: wait for all three, then order them by their time.
+    const cancel = await eventsOf(scheduled.notification_id, (types) =>
+      lifecycle.every((type) => types.includes(type)),
+    );
 
     expect(skip.find(({ detail }) => detail.event_type === 'message.skipped')?.detail).toMatchObject({
       channel: 'sms',
       reason: 'no_contact',
     });
-    expect(cancel.map(({ detail }) => detail.event_type)).toEqual([
-      'notification.accepted',
-      'notification.scheduled',
-      'notification.cancelled',
-    ]);
-    expect(cancel[1]?.detail.send_at).toBe(sendAt);
+    expect(cancel.map(({ detail }) => detail.event_type).sort()).toEqual([...lifecycle].sort());
+    const byType = new Map(cancel.map(({ detail }) => [detail.event_type, detail]));
+    const times = lifecycle.map((type) => byType.get(type)?.occurred_at ?? '');
+    expect([...times].sort()).toEqual(times);
+    expect(byType.get('notification.scheduled')?.send_at).toBe(sendAt);
   });
 });
