@@ -21,7 +21,7 @@ import { eventBridgeClient } from '../lambdas/shared/aws/eventbridge.js';
 import { EVENT_SOURCE, type StateEvent } from '../lambdas/shared/domain/state-events.js';
 import { startLocalPlatform } from '../local/runtime.js';
 import prices from './aws-prices.json' with { type: 'json' };
-import { percentile, round, sleep } from './measure.js';
+import { percentile, producerApi, round, sleep } from './measure.js';
 
 const quick = process.argv.includes('--quick');
 const COUNT = quick ? 60 : 300;
@@ -66,15 +66,7 @@ try {
       Targets: [{ Id: 'q', Arn: Attributes?.QueueArn }],
     }),
   );
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${platform.url}/v1${path}`, {
-      method,
-      headers: { 'x-api-key': KEY, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}`);
-    return (await response.json()) as { notification_id: string };
-  };
+  const api = producerApi(platform.url, KEY);
   await api('PUT', '/templates/bench_events', { email: { subject: 'Bench', body: '<p>Bench</p>' } });
   const userId = `bench-events-${randomUUID().slice(0, 8)}`;
   await api('PUT', `/users/${userId}/contacts`, { email_address: 'success@simulator.amazonses.com' });

@@ -17,7 +17,7 @@ import { ENV } from '../lambdas/shared/platform/environment.js';
 import { OPERATIONS } from '../lambdas/shared/platform/operations.js';
 import { lambdaContext, proxyEvent } from '../local/api-gateway-emulation.js';
 import { startLocalPlatform } from '../local/runtime.js';
-import { AwsCallCounter, percentile, round, sleep } from './measure.js';
+import { AwsCallCounter, percentile, producerApi, round, sleep } from './measure.js';
 
 const quick = process.argv.includes('--quick');
 const COUNT = quick ? 60 : 300;
@@ -34,15 +34,7 @@ const platform = await startLocalPlatform({
   log: () => {},
 });
 try {
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${platform.url}/v1${path}`, {
-      method,
-      headers: { 'x-api-key': KEY, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}`);
-    return (await response.json()) as { notification_id: string };
-  };
+  const api = producerApi(platform.url, KEY);
   const store = new NotificationsStore(platform.resources.tables.notifications, documentClient);
 
   say(

@@ -150,3 +150,19 @@ export function concurrentGroups(calls: readonly RecordedCall[]): RecordedCall[]
   }
   return groups;
 }
+
+/**
+ * A producer's call to the local platform's API (`url` its root, without /v1) with `key`: the answer's JSON, or an
+ * error naming the call when the answer is not a success.
+ */
+export function producerApi(url: string, key: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${url}/v1${path}`, {
+      method,
+      headers: { 'x-api-key': key, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}`);
+    return (await response.json()) as { notification_id: string };
+  };
+}

@@ -4,7 +4,6 @@
  * emulation of API Gateway, one process per channel worker fed by a poller of its queue, the local
  * Twilio-compatible server, and an outbox of everything delivered.
  */
-
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';

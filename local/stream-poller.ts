@@ -113,10 +113,7 @@ export class StreamPoller {
 
   /** Reads the table's stream from `endpoint`: DynamoDB Local's own. */
   static async start(dynamoDb: DynamoDBClient, endpoint: string, options: StreamPollerOptions): Promise<StreamPoller> {
-    const { Table } = await dynamoDb.send(new DescribeTableCommand({ TableName: options.tableName }));
-    const streamArn = Table?.LatestStreamArn;
-    if (!streamArn) throw new Error(`the table ${options.tableName} has no stream`);
-    return new StreamPoller(endpoint, streamArn, options);
+    return new StreamPoller(endpoint, await streamArnOf(dynamoDb, options.tableName), options);
   }
 
   async stop(): Promise<void> {
@@ -147,25 +144,18 @@ export class StreamPoller {
 
   /** Shards not seen before: at the first look, those open now start where `from` says; later ones from their start. */
   private async discoverShards(firstLook: boolean): Promise<void> {
-    let ExclusiveStartShardId: string | undefined;
-    do {
-      const { StreamDescription } = await streamsCall<{
-        StreamDescription?: { Shards?: StreamShard[]; LastEvaluatedShardId?: string };
-      }>(this.endpoint, 'DescribeStream', { StreamArn: this.streamArn, ExclusiveStartShardId });
-      for (const shard of StreamDescription?.Shards ?? []) {
-        const shardId = shard.ShardId;
-        if (!shardId || this.shards.has(shardId)) continue;
-        const closedBefore = firstLook && shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
-        const reader: ShardReader = { closed: closedBefore && this.options.from === 'now' };
-        if (!reader.closed)
-          reader.iterator = await this.iteratorFor(
-            shardId,
-            firstLook && this.options.from === 'now' ? 'LATEST' : 'TRIM_HORIZON',
-          );
-        this.shards.set(shardId, reader);
-      }
-      ExclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
-    } while (ExclusiveStartShardId);
+    for (const shard of await shardsOf(this.endpoint, this.streamArn)) {
+      const shardId = shard.ShardId;
+      if (!shardId || this.shards.has(shardId)) continue;
+      const closedBefore = firstLook && shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
+      const reader: ShardReader = { closed: closedBefore && this.options.from === 'now' };
+      if (!reader.closed)
+        reader.iterator = await this.iteratorFor(
+          shardId,
+          firstLook && this.options.from === 'now' ? 'LATEST' : 'TRIM_HORIZON',
+        );
+      this.shards.set(shardId, reader);
+    }
   }
 
   /** One GetRecords on a shard, its records handed over in batches; answers how many were handed. */
@@ -251,36 +241,47 @@ export async function streamRecordsSoFar(
   endpoint: string,
   tableName: string,
 ): Promise<DynamoDBRecord[]> {
-  const { Table } = await dynamoDb.send(new DescribeTableCommand({ TableName: tableName }));
-  const streamArn = Table?.LatestStreamArn;
-  if (!streamArn) throw new Error(`the table ${tableName} has no stream`);
+  const streamArn = await streamArnOf(dynamoDb, tableName);
   const records: DynamoDBRecord[] = [];
+  for (const { ShardId } of await shardsOf(endpoint, streamArn)) {
+    let { ShardIterator } = await streamsCall<{ ShardIterator?: string }>(endpoint, 'GetShardIterator', {
+      StreamArn: streamArn,
+      ShardId,
+      ShardIteratorType: 'TRIM_HORIZON',
+    });
+    while (ShardIterator) {
+      const page: { Records?: StreamRecord[]; NextShardIterator?: string } = await streamsCall(endpoint, 'GetRecords', {
+        ShardIterator,
+        Limit: 1000,
+      });
+      const got = page.Records ?? [];
+      records.push(...got.map((record) => ({ ...withEmptyMapsTyped(record), eventSourceARN: streamArn })));
+      // An open shard always has a next iterator: its end, for now, is where a read finds nothing.
+      ShardIterator = got.length === 0 ? undefined : page.NextShardIterator;
+    }
+  }
+  return records;
+}
+
+/** The table's stream, as DescribeTable names it (DynamoDB Local's ARNs are its own: never built by hand). */
+async function streamArnOf(dynamoDb: DynamoDBClient, tableName: string): Promise<string> {
+  const { Table } = await dynamoDb.send(new DescribeTableCommand({ TableName: tableName }));
+  if (!Table?.LatestStreamArn) throw new Error(`the table ${tableName} has no stream`);
+  return Table.LatestStreamArn;
+}
+
+/** Every shard of the stream, page after page of DescribeStream. */
+async function shardsOf(endpoint: string, streamArn: string): Promise<StreamShard[]> {
+  const shards: StreamShard[] = [];
   let ExclusiveStartShardId: string | undefined;
   do {
     const { StreamDescription } = await streamsCall<{
       StreamDescription?: { Shards?: StreamShard[]; LastEvaluatedShardId?: string };
     }>(endpoint, 'DescribeStream', { StreamArn: streamArn, ExclusiveStartShardId });
-    for (const { ShardId } of StreamDescription?.Shards ?? []) {
-      let { ShardIterator } = await streamsCall<{ ShardIterator?: string }>(endpoint, 'GetShardIterator', {
-        StreamArn: streamArn,
-        ShardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      });
-      while (ShardIterator) {
-        const page: { Records?: StreamRecord[]; NextShardIterator?: string } = await streamsCall(
-          endpoint,
-          'GetRecords',
-          { ShardIterator, Limit: 1000 },
-        );
-        const got = page.Records ?? [];
-        records.push(...got.map((record) => ({ ...withEmptyMapsTyped(record), eventSourceARN: streamArn })));
-        // An open shard always has a next iterator: its end, for now, is where a read finds nothing.
-        ShardIterator = got.length === 0 ? undefined : page.NextShardIterator;
-      }
-    }
+    shards.push(...(StreamDescription?.Shards ?? []));
     ExclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
   } while (ExclusiveStartShardId);
-  return records;
+  return shards;
 }
 
 /**

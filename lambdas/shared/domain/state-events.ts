@@ -101,6 +101,9 @@ export interface RecordImage {
   readonly channels: Readonly<Partial<Record<Channel, ChannelState>>>;
 }
 
+/** What an event says of its change, beside what every event of the record says: at least the status. */
+type EventParts = Partial<StateEvent> & Pick<StateEvent, 'status'>;
+
 /** A channel's statuses before its provider took the message. */
 const BEFORE_THE_SEND: ReadonlySet<string> = new Set(['queued', 'deferred', 'sending']);
 
@@ -119,7 +122,7 @@ export function stateEventsOf(
 ): StateEvent[] {
   if (!after) return [];
   const events: StateEvent[] = [];
-  const emit = (type: StateEventType, at: string, parts: Partial<StateEvent>, discriminator = '') =>
+  const emit = (type: StateEventType, at: string, parts: EventParts, discriminator = '') =>
     events.push(eventOf(after, type, at, parts, discriminator));
 
   if (!before) {
@@ -179,7 +182,7 @@ function messageEventType(state: ChannelState): MessageEventType {
   return `message.${state.status as Exclude<ChannelState['status'], 'sending' | ProviderOutcome>}`;
 }
 
-function channelParts(state: ChannelState): Partial<StateEvent> {
+function channelParts(state: ChannelState): EventParts {
   return {
     status: state.status,
     ...(state.reason ? { reason: state.reason } : {}),
@@ -188,7 +191,7 @@ function channelParts(state: ChannelState): Partial<StateEvent> {
   };
 }
 
-function providerParts(event: ProviderEvent, state: ChannelState): Partial<StateEvent> {
+function providerParts(event: ProviderEvent, state: ChannelState): EventParts {
   return {
     status: event.status,
     ...(state.provider_message_id ? { provider_message_id: state.provider_message_id } : {}),
@@ -200,7 +203,7 @@ function eventOf(
   record: RecordImage,
   type: StateEventType,
   at: string,
-  parts: Partial<StateEvent>,
+  parts: EventParts,
   discriminator: string,
 ): StateEvent {
   return {
@@ -219,7 +222,6 @@ function eventOf(
     ...(record.broadcast_id ? { broadcast_id: record.broadcast_id } : {}),
     ...(record.digest_id ? { digest_id: record.digest_id } : {}),
     ...(type === 'notification.scheduled' && record.send_at ? { send_at: record.send_at } : {}),
-    status: parts.status ?? '',
     ...parts,
   };
 }
