@@ -43,6 +43,7 @@ export default {
         'users:erase',
         'templates:write',
         'topics:write',
+        'webhooks:write',
         'admin',
       ],
       types: ['*'],

@@ -34,6 +34,7 @@ import { PRODUCTION_STAGE } from './stage.js';
 import { StateEvents } from './state-events.js';
 import { allowAttributeUpdates, allowIndexQuery, allowTableActions, allowTableActionsOnKeys } from './table-access.js';
 import { TemplateAcknowledgements } from './template-acknowledgements.js';
+import { Webhooks } from './webhooks.js';
 
 export interface NotificationPlatformStackProps extends StackProps {
   /** The stage this stack deploys (lib/stage.ts): its tags and its resources' names carry it. */
@@ -65,6 +66,8 @@ export class NotificationPlatformStack extends Stack {
   public readonly broadcasts: BroadcastFanOut;
   /** Every change of a notification's state, on the stack's event bus. */
   public readonly stateEvents: StateEvents;
+  /** The state events delivered to producers' endpoints, signed. */
+  public readonly webhooks: Webhooks;
 
   constructor(scope: Construct, id: string, props: NotificationPlatformStackProps) {
     super(scope, id, props);
@@ -141,6 +144,11 @@ export class NotificationPlatformStack extends Stack {
       subscriberAccounts: settings.events.subscriberAccounts,
       alarmAction: operations.alarmAction,
     });
+    this.webhooks = new Webhooks(this, 'Webhooks', {
+      bus: this.stateEvents.bus,
+      table: this.tables.webhooks,
+      alarmAction: operations.alarmAction,
+    });
 
     this.api = new NotificationApi(this, 'Api', {
       stage,
@@ -184,6 +192,7 @@ export class NotificationPlatformStack extends Stack {
       Templates: this.tables.templates,
       Suppressions: this.tables.suppressions,
       Topics: this.tables.topics,
+      Webhooks: this.tables.webhooks,
     })) {
       new CfnOutput(this, `${name}TableName`, { value: table.tableName });
     }
@@ -383,6 +392,14 @@ export class NotificationPlatformStack extends Stack {
     // by one, and read a page at a time with a Query of the topic's items.
     allowTableActions(topics, this.tables.topics, 'GetItem', 'PutItem', 'BatchWriteItem', 'DeleteItem', 'Query');
 
+    const webhooks = fn('WebhookEndpoints', 'webhooks', {
+      description: "A producer's webhook endpoints: registered, read, deleted, their secrets rotated, their attempts",
+      environment: { [ENV.webhooksTable]: this.tables.webhooks.tableName },
+    });
+    // An endpoint and its producer's count are written in one transaction (the limit), read by key, and its attempts
+    // read a page at a time.
+    allowTableActions(webhooks, this.tables.webhooks, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
+
     const apiDescription = fn('ApiDescription', 'api-description', {
       description: "Serves the API's OpenAPI description",
     });
@@ -401,6 +418,7 @@ export class NotificationPlatformStack extends Stack {
       'sms-webhooks': smsWebhooks,
       consent,
       topics,
+      webhooks,
     };
   }
 }

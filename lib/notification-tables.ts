@@ -28,6 +28,7 @@ export class NotificationTables extends Construct {
   public readonly templates: dynamodb.TableV2;
   public readonly suppressions: dynamodb.TableV2;
   public readonly topics: dynamodb.TableV2;
+  public readonly webhooks: dynamodb.TableV2;
 
   constructor(scope: Construct, id: string, props: NotificationTablesProps = {}) {
     super(scope, id);
@@ -57,6 +58,7 @@ export class NotificationTables extends Construct {
     this.templates = table('templates', 'Templates');
     this.suppressions = table('suppressions', 'Suppressions');
     this.topics = table('topics', 'Topics');
+    this.webhooks = table('webhooks', 'Webhooks');
   }
 }
 

@@ -60,6 +60,7 @@ export const OUTBOX_PAGE_SCRIPT = `
       showEntries(page.getElementById('entries'));
       document.getElementById('summary').replaceWith(document.adoptNode(page.getElementById('summary')));
       document.getElementById('texts').replaceWith(document.adoptNode(page.getElementById('texts')));
+      document.getElementById('webhooks').replaceWith(document.adoptNode(page.getElementById('webhooks')));
     }
     describeTimes();
     timer = setTimeout(refresh, document.hidden ? HIDDEN_POLL_MS : POLL_MS);

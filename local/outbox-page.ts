@@ -123,6 +123,7 @@ export function outboxPage(outbox: Outbox, filter: OutboxFilter): string {
 </form>
 <p id="summary">${summaryHtml(outbox, filter)}</p>
 ${textsHtml(outbox.texts)}
+${webhookAttemptsHtml(outbox.webhookAttempts)}
 </header>
 <ol id="entries">
 ${outbox.entries.map(entryHtml).join('\n') || '<li id="empty" class="empty" data-version="empty">No notification here yet.</li>'}
@@ -150,6 +151,27 @@ export function textsHtml(texts: Outbox['texts']): string {
     )
     .join('');
   return `<section id="texts"><h2>Texts to the platform</h2><ol class="timeline">${items}</ol></section>`;
+}
+
+const WEBHOOK_OUTCOME_TONES: Readonly<Record<string, 'pending' | 'good' | 'bad'>> = {
+  delivered: 'good',
+  retry: 'pending',
+  rejected: 'bad',
+  endpoint_disabled: 'bad',
+};
+
+/** Attempts to deliver webhooks, newest first: each endpoint's answer, and when the next attempt is due. */
+export function webhookAttemptsHtml(attempts: Outbox['webhookAttempts']): string {
+  if (attempts.length === 0) return '<section id="webhooks" hidden></section>';
+  const items = attempts
+    .map(
+      (attempt) =>
+        `<li>${timeHtml(attempt.attempted_at)} <b>${escapeHtml(attempt.event_type)}</b> to ${escapeHtml(attempt.url)}, attempt ${attempt.attempt}: <span class="status ${WEBHOOK_OUTCOME_TONES[attempt.outcome] ?? 'pending'}">${escapeHtml(attempt.outcome)}</span> (${escapeHtml(attempt.answer)})${
+          attempt.next_attempt_at ? `, again ${timeHtml(attempt.next_attempt_at)}` : ''
+        }</li>`,
+    )
+    .join('');
+  return `<section id="webhooks"><h2>Webhook deliveries</h2><ol class="timeline">${items}</ol></section>`;
 }
 
 function summaryHtml(outbox: Outbox, filter: OutboxFilter): string {

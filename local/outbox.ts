@@ -23,6 +23,7 @@ export interface OutboxSources {
   readonly documents: DynamoDBDocument;
   readonly notificationsTable: string;
   readonly devicesTable: string;
+  readonly webhooksTable: string;
 }
 
 /** One message a channel sent, as its provider emulator holds it, in the form a person would see it. */
@@ -77,7 +78,25 @@ export interface Outbox {
   readonly matching: number;
   /** Texts people sent to the platform's number (STOP, START, HELP, ...), newest first, whatever the filter. */
   readonly texts: readonly TextToThePlatform[];
+  /** The newest attempts to deliver webhooks of each endpoint, newest first, whatever the filter. */
+  readonly webhookAttempts: readonly WebhookAttemptLine[];
 }
+
+/** One attempt to deliver an event to a webhook endpoint. */
+export interface WebhookAttemptLine {
+  readonly url: string;
+  readonly event_type: string;
+  readonly notification_id: string;
+  readonly attempt: number;
+  readonly attempted_at: string;
+  readonly outcome: string;
+  /** The endpoint's HTTP status, or why there was none. */
+  readonly answer: string;
+  readonly next_attempt_at?: string;
+}
+
+/** The newest webhook attempts shown of each endpoint: one that fails often hides no other's. */
+const WEBHOOK_ATTEMPTS_SHOWN = 10;
 
 /** A text a person sent to the platform's number, and what the platform answered. */
 export interface TextToThePlatform {
@@ -101,11 +120,55 @@ export interface OutboxFilter {
 }
 
 export async function readOutbox(sources: OutboxSources, filter: OutboxFilter = {}): Promise<Outbox> {
-  const [notifications, ...sent] = await Promise.all([
+  const [notifications, webhookAttempts, ...sent] = await Promise.all([
     scanNotifications(sources),
+    scanWebhookAttempts(sources),
     ...CHANNELS.map(async (channel) => (await readerOf(channel))(sources)),
   ]);
-  return outboxOf(notifications, sent.flat(), filter, textsOf(sources.twilio.inboundTexts));
+  return {
+    ...outboxOf(notifications, sent.flat(), filter, textsOf(sources.twilio.inboundTexts)),
+    webhookAttempts,
+  };
+}
+
+/** The newest attempts of each endpoint, with its URL (the table is small locally: one scan). */
+async function scanWebhookAttempts(sources: OutboxSources): Promise<WebhookAttemptLine[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await sources.documents.send(new ScanCommand({ TableName: sources.webhooksTable, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  const urls = new Map(
+    items.filter((item) => item.endpoint_id && item.url).map((item) => [`endpoint#${item.endpoint_id}`, item.url]),
+  );
+  const byEndpoint = new Map<string, Record<string, unknown>[]>();
+  for (const item of items.filter((item) => String(item.sk).startsWith('attempt#')))
+    byEndpoint.set(String(item.pk), [...(byEndpoint.get(String(item.pk)) ?? []), item]);
+  return [...byEndpoint.values()]
+    .flatMap((attempts) =>
+      attempts.sort((a, b) => String(b.sk).localeCompare(String(a.sk))).slice(0, WEBHOOK_ATTEMPTS_SHOWN),
+    )
+    .sort((a, b) => String(b.attempted_at).localeCompare(String(a.attempted_at)))
+    .map((item) => {
+      const result = item.result as { kind: string; status?: number; error?: string } | undefined;
+      return {
+        url: String(urls.get(String(item.pk)) ?? 'a deleted endpoint'),
+        event_type: String(item.event_type),
+        notification_id: String(item.notification_id),
+        attempt: Number(item.attempt),
+        attempted_at: String(item.attempted_at),
+        outcome: String(item.verdict),
+        answer:
+          result === undefined
+            ? 'not sent'
+            : result.kind === 'answered'
+              ? String(result.status)
+              : (result.error ?? result.kind),
+        ...(item.next_attempt_at ? { next_attempt_at: String(item.next_attempt_at) } : {}),
+      };
+    });
 }
 
 function textsOf(texts: TwilioSandbox['inboundTexts']): TextToThePlatform[] {
@@ -167,7 +230,7 @@ export function outboxOf(
       ];
     }),
   }));
-  return { entries, matching: matching.length, texts };
+  return { entries, matching: matching.length, texts, webhookAttempts: [] };
 }
 
 /** GET on an emulator's inspection endpoint. */

@@ -15,7 +15,11 @@ import {
 import {
   CreateEventBusCommand,
   DeleteEventBusCommand,
+  DeleteRuleCommand,
   type EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
   ResourceAlreadyExistsException,
 } from '@aws-sdk/client-eventbridge';
 import type { SESClient } from '@aws-sdk/client-ses';
@@ -34,6 +38,8 @@ import {
 import { EMAIL_VARIABLES } from '../lambdas/channels/email/channel.js';
 import { PUSH_VARIABLES } from '../lambdas/channels/push/channel.js';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
+import { EVENT_SOURCE } from '../lambdas/shared/domain/state-events.js';
+import type { DeliveryLane } from '../lambdas/shared/domain/webhooks.js';
 import {
   BULK_QUEUE_URL_VARIABLE,
   DEAD_LETTER_QUEUE_URL_VARIABLE,
@@ -55,6 +61,7 @@ import {
   type TableKey,
   VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
   visibilityTimeoutSeconds,
+  WEBHOOKS,
 } from '../lambdas/shared/platform/resources.js';
 import { type EmailFeedbackResources, provisionEmailFeedback, removeEmailFeedback } from './email-feedback.js';
 import { type FeedbackPath, removeFeedbackPath } from './feedback-path.js';
@@ -91,6 +98,12 @@ export interface LocalResources {
   readonly fanOutQueue: ChannelQueueUrls;
   /** The event bus of state events (lambdas/events/). */
   readonly eventBus: string;
+  /** Every state event for the webhook fan-out, from the bus's rule (lambdas/webhooks/). */
+  readonly webhookEvents: ChannelQueueUrls;
+  /** The bus's rule that feeds it. */
+  readonly webhookEventsRule: string;
+  /** The webhook deliveries' lanes; `deadLetterUrl` is the DLQ they share. */
+  readonly webhookLanes: Readonly<Record<DeliveryLane, string>> & { readonly deadLetterUrl: string };
   /** Whether this provisioning made the notifications table (its stream then holds only this run's writes). */
   readonly madeNotificationsTable: boolean;
 }
@@ -167,7 +180,9 @@ export async function provisionLocalResources(
     }),
   ]);
   const pushFeedback = await provisionPushFeedback(clients, prefix, [apns, fcm]);
+  const webhooks = await provisionWebhooks(clients, prefix, eventBus, options);
   return {
+    ...webhooks,
     tables: Object.fromEntries(tableKeys.map((key, index) => [key, tables[index]?.name])) as Record<TableKey, string>,
     madeNotificationsTable: tables[tableKeys.indexOf('notifications')]?.made ?? false,
     eventBus,
@@ -209,6 +224,57 @@ export function functionEnvironment(resources: LocalResources): Record<string, s
     ...Object.fromEntries(CHANNELS.map((channel) => [BULK_QUEUE_URL_VARIABLE[channel], resources.bulkQueues[channel]])),
     [ENV.fanOutQueueUrl]: resources.fanOutQueue.url,
     [ENV.eventBusName]: resources.eventBus,
+    [ENV.webhooksTable]: resources.tables.webhooks,
+    [ENV.webhookPromptQueueUrl]: resources.webhookLanes.prompt,
+    [ENV.webhookSlowQueueUrl]: resources.webhookLanes.slow,
+  };
+}
+
+/**
+ * Webhooks' queues: the one the bus's rule feeds every state event to (as the stack's rule does), and the two lanes of
+ * deliveries with the DLQ they share.
+ */
+async function provisionWebhooks(
+  clients: LocalClients,
+  prefix: string,
+  eventBus: string,
+  options: ProvisionOptions,
+): Promise<Pick<LocalResources, 'webhookEvents' | 'webhookEventsRule' | 'webhookLanes'>> {
+  const webhookEvents = await createQueueWithDeadLetters(clients.sqs, LOCAL_RESOURCE_NAMES.webhookEvents(prefix), {
+    visibilityTimeoutSeconds:
+      options.visibilityTimeoutSeconds ?? WEBHOOKS.fanOut.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
+    maxReceiveCount: WEBHOOKS.fanOut.maxReceiveCount,
+  });
+  const { Attributes } = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: webhookEvents.url, AttributeNames: ['QueueArn'] }),
+  );
+  const rule = LOCAL_RESOURCE_NAMES.webhookEvents(prefix);
+  await clients.events.send(
+    new PutRuleCommand({
+      Name: rule,
+      EventBusName: eventBus,
+      EventPattern: JSON.stringify({ source: [EVENT_SOURCE] }),
+    }),
+  );
+  await clients.events.send(
+    new PutTargetsCommand({
+      Rule: rule,
+      EventBusName: eventBus,
+      Targets: [{ Id: 'webhook-events', Arn: required(Attributes?.QueueArn, 'QueueArn') }],
+    }),
+  );
+  const lane = (name: DeliveryLane) =>
+    createQueueWithDeadLetters(clients.sqs, LOCAL_RESOURCE_NAMES.webhookDeliveries(prefix, name), {
+      deadLetterName: `${prefix}-webhook-deliveries-dlq`,
+      visibilityTimeoutSeconds:
+        options.visibilityTimeoutSeconds ?? WEBHOOKS.delivery.timeoutSeconds * VISIBILITY_TIMEOUT_PER_WORKER_TIMEOUT,
+      maxReceiveCount: WEBHOOKS.delivery.maxReceiveCount,
+    });
+  const [prompt, slow] = await Promise.all([lane('prompt'), lane('slow')]);
+  return {
+    webhookEvents,
+    webhookEventsRule: rule,
+    webhookLanes: { prompt: prompt.url, slow: slow.url, deadLetterUrl: prompt.deadLetterUrl },
   };
 }
 
@@ -224,13 +290,22 @@ export async function removeLocalResources(clients: LocalClients, resources: Loc
       [url, deadLetterUrl].map((QueueUrl) => clients.sqs.send(new DeleteQueueCommand({ QueueUrl }))),
     ),
     ...Object.values(resources.bulkQueues).map((QueueUrl) => clients.sqs.send(new DeleteQueueCommand({ QueueUrl }))),
+    ...[
+      resources.webhookEvents.url,
+      resources.webhookEvents.deadLetterUrl,
+      ...Object.values(resources.webhookLanes),
+    ].map((QueueUrl) => clients.sqs.send(new DeleteQueueCommand({ QueueUrl }))),
     ...Object.values(resources.platformApplications).map((PlatformApplicationArn) =>
       clients.sns.send(new DeletePlatformApplicationCommand({ PlatformApplicationArn })),
     ),
     removeEmailFeedback(clients, resources.emailFeedback),
     removeFeedbackPath(clients, resources.pushFeedback),
-    clients.events.send(new DeleteEventBusCommand({ Name: resources.eventBus })),
   ]);
+  // A bus is deleted once its rule is.
+  const rule = { Rule: resources.webhookEventsRule, EventBusName: resources.eventBus };
+  await clients.events.send(new RemoveTargetsCommand({ ...rule, Ids: ['webhook-events'] }));
+  await clients.events.send(new DeleteRuleCommand({ Name: rule.Rule, EventBusName: rule.EventBusName }));
+  await clients.events.send(new DeleteEventBusCommand({ Name: resources.eventBus }));
 }
 
 /** Makes a table, or keeps the one an earlier run made; answers which. */

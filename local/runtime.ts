@@ -45,6 +45,7 @@ import { startScheduler } from './scheduler.js';
 import { SesMailboxSimulator } from './ses-mailbox-simulator.js';
 import { type StreamHandler, StreamPoller } from './stream-poller.js';
 import { startTwilioSandbox, type TwilioSandbox } from './twilio-sandbox.js';
+import { localWebhookEnvironment, startWebhooks } from './webhooks.js';
 
 export interface LocalPlatformOptions {
   readonly port: number;
@@ -170,6 +171,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       [SMS_VARIABLES.twilioMessagingServiceSid]: 'MG00000000000000000000000000000001',
       [SMS_VARIABLES.twilioApiBaseUrl]: drill?.twilioUrl ?? twilio.url,
       ...(drill?.retryBaseSeconds ? { [ENV.retryBaseSeconds]: String(drill.retryBaseSeconds) } : {}),
+      ...localWebhookEnvironment(process.env),
       POWERTOOLS_SERVICE_NAME: 'local',
       POWERTOOLS_METRICS_NAMESPACE: 'NotificationPlatformLocal',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -199,6 +201,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       documents,
       notificationsTable: resources.tables.notifications,
       devicesTable: resources.tables.devices,
+      webhooksTable: resources.tables.webhooks,
     };
 
     const workers = await ChannelWorkers.start({ settings, resources, drill, log });
@@ -225,6 +228,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     cleanups.push(() => fanOut.stop());
     const publisher = await startEventPublisher(clients.dynamoDb, resources, log);
     cleanups.push(() => publisher.stop());
+    const webhooks = await startWebhooks(
+      new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } }),
+      resources,
+      log,
+      lambdaContext,
+    );
+    cleanups.push(() => webhooks.stop());
 
     if (options.demo) await seedDemo(gateway, options.localApiKey);
     answer = (request, response) => void serve(request, response, gateway, outboxSources, log);

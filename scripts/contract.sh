@@ -101,6 +101,18 @@ include-operation-id = "listTopicSubscribers"
 [operations.checks.positive_data_acceptance]
 expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
 
+[[operations]]
+include-operation-id = "listWebhookAttempts"
+[operations.checks.positive_data_acceptance]
+expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
+
+# Where a webhook URL may point depends on what its name resolves to (deployed: a public address), and "*" stands
+# alone in events: neither is JSON Schema's to say, so a well-formed body may still be refused, with 400 naming the field.
+[[operations]]
+include-operation-id = "createWebhookEndpoint"
+[operations.checks.positive_data_acceptance]
+expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
+
 # Up to 1,000 ids of up to 128 characters each may be larger than the 64 KiB a body may be (JSON Schema cannot bound
 # a body's bytes): such a list is refused whole, with 413, as the operation's description says.
 [[operations]]

@@ -57,11 +57,11 @@ describe('npx cdk synth', () => {
     expect(Object.keys(template.Resources).length).toBeGreaterThan(100);
   });
 
-  it("bundles each function (one per API function, a worker per channel, its feedback, the erasure's follow-up, the scheduler's dispatch and due drain, the broadcasts' fan-out, the events' publisher) into an ESM module with its source map", async () => {
+  it("bundles each function (one per API function, a worker per channel, its feedback, the erasure's follow-up, the scheduler's dispatch and due drain, the broadcasts' fan-out, the events' publisher, the webhooks' fan-out and delivery) into an ESM module with its source map", async () => {
     const bundles = bundleFolders(outdir);
 
     const feedback = Object.values(await loadChannelInfrastructure()).filter((channel) => channel.addFeedback);
-    expect(bundles).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + feedback.length + 5);
+    expect(bundles).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + feedback.length + 7);
     for (const bundle of bundles) expect(readdirSync(join(outdir, bundle))).toContain('index.mjs.map');
   });
 

@@ -218,6 +218,39 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:DeleteItem on topics',
     'dynamodb:Query on topics',
   ],
+  // A producer's endpoints: written with its count in one transaction, read by key, attempts read a page at a time.
+  WebhookEndpoints: [
+    ...XRAY,
+    'dynamodb:DeleteItem on webhooks',
+    'dynamodb:GetItem on webhooks',
+    'dynamodb:PutItem on webhooks',
+    'dynamodb:Query on webhooks',
+    'dynamodb:UpdateItem on webhooks',
+  ],
+  // Each event's producer's endpoints read; a delivery job per endpoint that wants it, on its lane.
+  WebhooksFanOut: [
+    ...XRAY,
+    'sqs:ChangeMessageVisibility on the webhook events queue',
+    'sqs:DeleteMessage on the webhook events queue',
+    'sqs:GetQueueAttributes on the webhook events queue',
+    'sqs:ReceiveMessage on the webhook events queue',
+    'dynamodb:Query on webhooks',
+    'sqs:SendMessage on the prompt lane',
+    'sqs:SendMessage on the slow lane',
+  ],
+  // Each lane read (a job not due hidden till its time), a retry onto the slow lane; the endpoint read, its health
+  // and the attempt written.
+  WebhooksDelivery: [
+    ...XRAY,
+    ...['ChangeMessageVisibility', 'DeleteMessage', 'GetQueueAttributes', 'ReceiveMessage'].flatMap((action) => [
+      `sqs:${action} on the prompt lane`,
+      `sqs:${action} on the slow lane`,
+    ]),
+    'sqs:SendMessage on the slow lane',
+    'dynamodb:GetItem on webhooks',
+    'dynamodb:PutItem on webhooks',
+    'dynamodb:UpdateItem on webhooks',
+  ],
   EmailChannelWorker: [
     ...WORKER('email'),
     'ses:SendRawEmail on the sender identity',
@@ -337,7 +370,9 @@ function grantsOf(template: Template, rolePrefix: string): string[] {
 function resourceKind(resource: unknown): string {
   const text = JSON.stringify(resource);
   if (resource === '*') return '*';
-  const table = /"Tables(Users|Devices|Notifications|Templates|Suppressions|Topics)[0-9A-F]{8}"/.exec(text)?.[1];
+  const table = /"Tables(Users|Devices|Notifications|Templates|Suppressions|Topics|Webhooks)[0-9A-F]{8}"/.exec(
+    text,
+  )?.[1];
   const index = /\/index\/(\w+)/.exec(text)?.[1];
   if (table && text.includes('StreamArn')) return `${table.toLowerCase()} stream`;
   if (table) return `${table.toLowerCase()}${index ? `/index/${index}` : ''}`;
@@ -350,6 +385,9 @@ function resourceKind(resource: unknown): string {
   const bulkLane = /"(\w+)ChannelBulkJobs[0-9A-F]{8}"/.exec(text);
   if (bulkLane) return `${bulkLane[1]?.toLowerCase()} bulk lane`;
   if (text.includes('BroadcastsQueue')) return 'the fan-out queue';
+  if (text.includes('WebhooksQueue')) return 'the webhook events queue';
+  if (text.includes('WebhooksPromptDeliveries')) return 'the prompt lane';
+  if (text.includes('WebhooksSlowDeliveries')) return 'the slow lane';
   if (text.includes('PreferencesCacheCluster')) return 'the preferences cache';
   if (text.includes('TwilioCredentials')) return 'the Twilio secret';
   if (text.includes('ConsentKeys')) return 'the link keys';

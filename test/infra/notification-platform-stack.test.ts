@@ -407,8 +407,8 @@ describe('API', () => {
 });
 
 describe('channels', () => {
-  it('has a job queue and a dead-letter queue per channel, per feedback, for erasures, scheduled dispatches and broadcasts, and a bulk lane per channel, encrypted and TLS-only', () => {
-    const queues = (CHANNELS.length + FEEDBACK_CHANNELS.length + 3) * 2 + CHANNELS.length;
+  it("has a job queue and a dead-letter queue per channel, per feedback, for erasures, scheduled dispatches, broadcasts and webhook events, a bulk lane per channel, and the webhook deliveries' two lanes and their DLQ, encrypted and TLS-only", () => {
+    const queues = (CHANNELS.length + FEEDBACK_CHANNELS.length + 4) * 2 + CHANNELS.length + 3;
     template.resourceCountIs('AWS::SQS::Queue', queues);
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     template.resourceCountIs('AWS::SQS::QueuePolicy', queues);
@@ -421,8 +421,8 @@ describe('channels', () => {
     });
   });
 
-  it("feeds each worker from both its lanes with partial batch responses and a maximum concurrency each, each feedback function, erasures, scheduled dispatches, broadcasts and the events' publisher", () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2 * CHANNELS.length + FEEDBACK_CHANNELS.length + 4);
+  it("feeds each worker from both its lanes with partial batch responses and a maximum concurrency each, each feedback function, erasures, scheduled dispatches, broadcasts, the events' publisher, and the webhooks' fan-out and both delivery lanes", () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2 * CHANNELS.length + FEEDBACK_CHANNELS.length + 7);
     for (const channel of CHANNELS) {
       const { bulk } = settings.channels[channel];
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -502,8 +502,8 @@ describe('functions', () => {
       (fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
     // The API's, a worker and a feedback function per channel, the erasure's follow-up, the scheduler's two, the
-    // broadcasts' fan-out and the events' publisher.
-    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + FEEDBACK_CHANNELS.length + 5);
+    // broadcasts' fan-out, the events' publisher, and the webhooks' fan-out and delivery.
+    expect(ours).toHaveLength(API_FUNCTIONS.length + CHANNELS.length + FEEDBACK_CHANNELS.length + 7);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

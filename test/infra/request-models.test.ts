@@ -46,6 +46,10 @@ const ACCEPTED: Partial<Record<OperationId, unknown[]>> = {
   putTemplate: [{ email: { subject: 'Hi {{ name }}', body: '<p>Hi</p>' } }, { critical: true, sms: { body: 'x' } }],
   findSuppression: [{ channel: 'email', address: 'ada@example.com' }],
   subscribeManyToTopic: [{ user_ids: ['ada'] }, { user_ids: ['ada', 'user-42', 'team:7'] }],
+  createWebhookEndpoint: [
+    { url: 'https://hooks.example.com/n', events: ['*'] },
+    { url: 'https://hooks.example.com/n', events: ['message.bounced', 'message.delivered'] },
+  ],
 };
 
 const REFUSED: Partial<Record<OperationId, unknown[]>> = {
@@ -64,6 +68,7 @@ const REFUSED: Partial<Record<OperationId, unknown[]>> = {
   putTemplate: [{ voice: { body: 'x' } }],
   findSuppression: [{ channel: 'email' }, { channel: 'email', address: 'a', extra: 1 }],
   subscribeManyToTopic: [{}, { user_ids: ['ada'], topic: 'news' }],
+  createWebhookEndpoint: [{ events: ['*'] }, { url: 'https://hooks.example.com/n', events: ['*'], secret: 'x' }],
 };
 
 /** Refused by the handler, which names the field; the model lets them through to it. */
@@ -90,6 +95,11 @@ const LEFT_TO_THE_HANDLER: Partial<Record<OperationId, unknown[]>> = {
   putTemplate: [{}, { email: { subject: 'no body' } }],
   findSuppression: [{ channel: 'push', address: 'a' }],
   subscribeManyToTopic: [{ user_ids: [] }, { user_ids: 'ada' }, { user_ids: ['not an id!'] }],
+  createWebhookEndpoint: [
+    { url: 'https://hooks.example.com/n', events: [] },
+    { url: 'https://hooks.example.com/n', events: ['message.opened'] },
+    { url: 'https://hooks.example.com/n', events: ['*', 'message.sent'] },
+  ],
 };
 
 let models: Map<string, object>;

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { OutboxChannel, OutboxEntry } from '../../local/outbox.js';
-import { channelTimeline, entryHtml, messageHtml, outboxPage, textsHtml } from '../../local/outbox-page.js';
+import {
+  channelTimeline,
+  entryHtml,
+  messageHtml,
+  outboxPage,
+  textsHtml,
+  webhookAttemptsHtml,
+} from '../../local/outbox-page.js';
 import { OUTBOX_PAGE_SCRIPT } from '../../local/outbox-page-script.js';
 
 const HOSTILE = `"'><script>alert(1)</script><img src=x onerror=alert(2)>&amp;`;
@@ -149,7 +156,7 @@ describe('the outbox page', () => {
   });
 
   it('allows its own script by its hash and nothing else, and keeps the filter it was asked for', () => {
-    const page = outboxPage({ entries: [], matching: 0, texts: [] }, { user: HOSTILE });
+    const page = outboxPage({ entries: [], matching: 0, texts: [], webhookAttempts: [] }, { user: HOSTILE });
     const hash = createHash('sha256').update(OUTBOX_PAGE_SCRIPT).digest('base64');
 
     expect(page).toContain(`script-src 'sha256-${hash}'`);
@@ -194,5 +201,35 @@ describe('the outbox page', () => {
     expect(html).toContain('<span class="status pending">STOP</span>: the webhook could not be reached');
     expect(html).toContain('no reply');
     expect(textsHtml([])).toBe('<section id="texts" hidden></section>');
+  });
+
+  it('lists the attempts to deliver webhooks, escaped, with the answer and when the next one is due', () => {
+    const html = webhookAttemptsHtml([
+      {
+        url: `http://127.0.0.1:9000/${HOSTILE}`,
+        event_type: 'message.sent',
+        notification_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+        attempt: 2,
+        attempted_at: '2026-12-08T10:00:00.000Z',
+        outcome: 'retry',
+        answer: '500',
+        next_attempt_at: '2026-12-08T10:00:02.000Z',
+      },
+      {
+        url: 'http://127.0.0.1:9000/ok',
+        event_type: 'message.sent',
+        notification_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+        attempt: 1,
+        attempted_at: '2026-12-08T10:00:00.000Z',
+        outcome: 'delivered',
+        answer: '204',
+      },
+    ]);
+
+    expect(html).toContain('<h2>Webhook deliveries</h2>');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('attempt 2: <span class="status pending">retry</span> (500), again');
+    expect(html).toContain('<span class="status good">delivered</span> (204)');
+    expect(webhookAttemptsHtml([])).toBe('<section id="webhooks" hidden></section>');
   });
 });

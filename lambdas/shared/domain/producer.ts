@@ -11,6 +11,8 @@
  * - `templates:write`: write the templates of the types it owns;
  * - `topics:write`: subscribe people to the topics it owns (the first subscription creates one) and unsubscribe them;
  *   listing a topic's subscribers reads people's ids, so it takes `users:read`;
+ * - `webhooks:write`: register, delete and re-enable its webhook endpoints and rotate their secrets (which deliver its
+ *   own notifications' events only); reading them and their attempts takes no scope;
  * - `admin`: edit a template another producer created, write templates of any type, put a type into a required
  *   category, lift a suppression, manage a topic another producer created.
  */
@@ -23,6 +25,7 @@ export const SCOPES = [
   'users:erase',
   'templates:write',
   'topics:write',
+  'webhooks:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

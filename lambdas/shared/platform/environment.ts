@@ -11,6 +11,7 @@ export const ENV = {
   templatesTable: 'TEMPLATES_TABLE',
   suppressionsTable: 'SUPPRESSIONS_TABLE',
   topicsTable: 'TOPICS_TABLE',
+  webhooksTable: 'WEBHOOKS_TABLE',
   /** The API's public URL, stage included (https://<id>.execute-api.<region>.amazonaws.com/v1): where providers call back. */
   publicApiUrl: 'PUBLIC_API_URL',
   /** Soft bounces within the window that suppress an address (default 3 in 7 days). */
@@ -48,6 +49,16 @@ export const ENV = {
   dispatchQueueUrl: 'DISPATCH_QUEUE_URL',
   /** The stack's event bus, where every change of a notification's state is published (lambdas/events/). */
   eventBusName: 'EVENT_BUS_NAME',
+  /** The webhook deliveries' lanes (domain/webhooks.ts DeliveryLane). */
+  webhookPromptQueueUrl: 'WEBHOOK_PROMPT_QUEUE_URL',
+  webhookSlowQueueUrl: 'WEBHOOK_SLOW_QUEUE_URL',
+  /**
+   * Where webhooks may be delivered (domain/webhooks.ts DestinationPolicy): unset is `public-https`; the local runtime
+   * alone sets `any`.
+   */
+  webhookDestinations: 'WEBHOOK_DESTINATIONS',
+  /** The local runtime's retry schedule of webhook deliveries, in seconds, comma-separated (deployed: the standard one). */
+  webhookRetrySchedule: 'WEBHOOK_RETRY_SCHEDULE',
   /** The queue a broadcast's chunks go through (lambdas/broadcast/). */
   fanOutQueueUrl: 'FAN_OUT_QUEUE_URL',
   /**

@@ -50,6 +50,13 @@ export const API_TAGS = {
       'listing them. A topic belongs to the producer whose first subscription created it.',
     audience: 'producer',
   },
+  'webhook-endpoints': {
+    title: 'Webhook endpoints',
+    description:
+      "A producer's URLs that receive its notifications' state events, signed as Standard Webhooks specifies: " +
+      "registering one (its secret is shown once), rotating its secret, and each delivery attempt's outcome.",
+    audience: 'producer',
+  },
   'api-description': {
     title: 'API description',
     description: 'This OpenAPI document, for viewers, client generators and contract tests.',

@@ -6,6 +6,8 @@
 import { deviceRegistrationSchema } from '../../channels/push/device-registration.js';
 import { CHANNEL_DEFINITIONS, CHANNELS, type Channel } from '../../channels/registry.js';
 import type { Scope } from '../domain/producer.js';
+import { STATE_EVENT_TYPES } from '../domain/state-events.js';
+import { EVERY_EVENT, MAX_WEBHOOK_URL_LENGTH } from '../domain/webhooks.js';
 import { MAX_BODY_BYTES } from '../http/request.js';
 import {
   acceptedNotificationSchema,
@@ -22,6 +24,11 @@ import {
   templatesPageAnswerSchema,
   topicSubscribedAnswerSchema,
   topicSubscribersPageAnswerSchema,
+  webhookAttemptsPageAnswerSchema,
+  webhookEndpointAnswerSchema,
+  webhookEndpointCreatedAnswerSchema,
+  webhookEndpointsAnswerSchema,
+  webhookSecretRotatedAnswerSchema,
 } from '../schemas/answers.js';
 import type { BatchBody } from '../schemas/batch.js';
 import { contactsSchema } from '../schemas/contacts.js';
@@ -63,6 +70,7 @@ export const API_FUNCTIONS = [
   'sms-webhooks',
   'consent',
   'topics',
+  'webhooks',
 ] as const;
 export type ApiFunction = (typeof API_FUNCTIONS)[number];
 
@@ -190,6 +198,46 @@ const topicSubscribersPageQuery = z.object({
 const TOPIC_OWNERSHIP =
   'A topic belongs to the producer whose first subscription created it; for another producer it is 403 not_owner, ' +
   'unless that producer has the admin scope.';
+
+const webhookEndpointPath = z.object({ endpoint_id: z.uuid({ message: 'must be an endpoint id (a UUID)' }) });
+const EVENT_TYPE_CHOICES = [EVERY_EVENT, ...STATE_EVENT_TYPES] as [string, ...string[]];
+/** A new endpoint: where, and which event types (docs/events.md lists them). */
+const webhookEndpointBody = z.strictObject({
+  url: z
+    .string()
+    .check(
+      z.minLength(1, 'must be an https URL'),
+      z.maxLength(MAX_WEBHOOK_URL_LENGTH, `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`),
+      z.describe(
+        'https only, to a public address: a private, loopback or link-local one is refused, here and again at each ' +
+          'delivery (a name that later resolves to one is not delivered to)',
+      ),
+      z.meta({ examples: ['https://hooks.example.com/notifications'] }),
+    ),
+  events: z
+    .array(
+      z.enum(EVENT_TYPE_CHOICES, {
+        message: `must be an event type (${STATE_EVENT_TYPES.slice(0, 3).join(', ')}, ...) or "${EVERY_EVENT}"`,
+      }),
+    )
+    .check(
+      z.minLength(1, `must list at least one event type, or "${EVERY_EVENT}" for every one`),
+      z.maxLength(EVENT_TYPE_CHOICES.length, 'must list each event type once'),
+      z.refine((events) => new Set(events).size === events.length, 'must list each event type once'),
+      z.meta({ uniqueItems: true }),
+      z.refine(
+        (events) => !events.includes(EVERY_EVENT) || events.length === 1,
+        `must be "${EVERY_EVENT}" alone, or event types without it`,
+      ),
+    ),
+});
+/** A page of an endpoint's attempts: where it starts, and how many at most. */
+const webhookAttemptsPageQuery = z.object({
+  cursor: z.optional(pageCursorSchema(z.strictObject({ sk: z.string().check(z.startsWith('attempt#')) }))),
+  limit: z._default(pageLimitSchema(100), 50).check(z.describe('attempts in the page, at most: 50 when left out')),
+});
+/** Whose endpoints an operation sees: the caller's own. */
+const OWN_ENDPOINTS = "A producer sees and changes its own endpoints only; another's is 404.";
 
 export const OPERATIONS = {
   sendNotification: {
@@ -530,6 +578,104 @@ export const OPERATIONS = {
         ),
     }),
     answers: { 200: { description: 'how many are subscribed', schema: topicSubscribedAnswerSchema } },
+  },
+  createWebhookEndpoint: {
+    tag: 'webhook-endpoints',
+    method: 'POST',
+    path: '/webhook-endpoints',
+    function: 'webhooks',
+    scope: 'webhooks:write',
+    summary: "Register a URL that receives the producer's state events, signed",
+    description:
+      "Each state event of the producer's own notifications whose type the endpoint lists is POSTed to it, signed as " +
+      'Standard Webhooks specifies (webhook-id, webhook-timestamp, webhook-signature; docs/events.md#webhooks), and ' +
+      'retried for about 27 hours on a timeout, a 5xx or a 429 (Retry-After is honoured). The answer holds the ' +
+      `signing secret, shown this once. At most 20 endpoints a producer. ${OWN_ENDPOINTS}`,
+    pathParameters: noParameters,
+    body: webhookEndpointBody,
+    answers: {
+      201: {
+        description: 'registered; it receives events from now on (within seconds)',
+        schema: webhookEndpointCreatedAnswerSchema,
+        links: {
+          GetTheEndpoint: {
+            operationId: 'getWebhookEndpoint',
+            parameters: { endpoint_id: '$response.body#/endpoint_id' },
+          },
+        },
+      },
+    },
+  },
+  listWebhookEndpoints: {
+    tag: 'webhook-endpoints',
+    method: 'GET',
+    path: '/webhook-endpoints',
+    function: 'webhooks',
+    scope: null,
+    summary: "The producer's webhook endpoints",
+    description: `Without their secrets. ${OWN_ENDPOINTS}`,
+    pathParameters: noParameters,
+    answers: { 200: { description: 'the endpoints', schema: webhookEndpointsAnswerSchema } },
+  },
+  getWebhookEndpoint: {
+    tag: 'webhook-endpoints',
+    method: 'GET',
+    path: '/webhook-endpoints/{endpoint_id}',
+    function: 'webhooks',
+    scope: null,
+    summary: 'A webhook endpoint: whether it is failing or disabled, and since when',
+    description: `Without its secret. ${OWN_ENDPOINTS}`,
+    pathParameters: webhookEndpointPath,
+    answers: { 200: { description: 'the endpoint', schema: webhookEndpointAnswerSchema } },
+  },
+  deleteWebhookEndpoint: {
+    tag: 'webhook-endpoints',
+    method: 'DELETE',
+    path: '/webhook-endpoints/{endpoint_id}',
+    function: 'webhooks',
+    scope: 'webhooks:write',
+    summary: 'Delete a webhook endpoint',
+    description: `Nothing more is delivered to it, retries included. ${OWN_ENDPOINTS}`,
+    pathParameters: webhookEndpointPath,
+    answers: { 204: { description: 'deleted' } },
+  },
+  rotateWebhookSecret: {
+    tag: 'webhook-endpoints',
+    method: 'POST',
+    path: '/webhook-endpoints/{endpoint_id}/rotate-secret',
+    function: 'webhooks',
+    scope: 'webhooks:write',
+    summary: "Replace a webhook endpoint's signing secret",
+    description:
+      'The answer holds the new secret, shown this once. For a day each delivery carries two signatures, by the new ' +
+      `secret and the old, so that receivers switch over without a failed delivery. ${OWN_ENDPOINTS}`,
+    pathParameters: webhookEndpointPath,
+    answers: { 200: { description: 'the new secret', schema: webhookSecretRotatedAnswerSchema } },
+  },
+  enableWebhookEndpoint: {
+    tag: 'webhook-endpoints',
+    method: 'POST',
+    path: '/webhook-endpoints/{endpoint_id}/enable',
+    function: 'webhooks',
+    scope: 'webhooks:write',
+    summary: 'Enable a webhook endpoint that was disabled for failing',
+    description: `Events from now on are delivered to it; those of the time it was disabled are not. ${OWN_ENDPOINTS}`,
+    pathParameters: webhookEndpointPath,
+    answers: { 204: { description: 'enabled' } },
+  },
+  listWebhookAttempts: {
+    tag: 'webhook-endpoints',
+    method: 'GET',
+    path: '/webhook-endpoints/{endpoint_id}/attempts',
+    function: 'webhooks',
+    scope: null,
+    summary: "A webhook endpoint's delivery attempts, newest first",
+    description:
+      `Each attempt of each event: its outcome, the endpoint's status code or the error, and when the next attempt is ` +
+      `due. Kept 30 days. ${OWN_ENDPOINTS}`,
+    pathParameters: webhookEndpointPath,
+    queryParameters: webhookAttemptsPageQuery,
+    answers: { 200: { description: 'a page of attempts', schema: webhookAttemptsPageAnswerSchema } },
   },
   twilioStatusCallback: {
     tag: 'webhooks',

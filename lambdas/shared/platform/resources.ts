@@ -180,6 +180,21 @@ export const DEVICES_BY_ENDPOINT_INDEX = 'by_endpoint';
  */
 export const TOPICS_BY_SUBSCRIBER_INDEX = 'by_subscriber';
 
+/**
+ * Signed webhooks (lambdas/webhooks/): the fan-out of each state event from the bus to the endpoints that want it, and
+ * the delivery of each (event, endpoint) on one of two lanes (domain/webhooks.ts DeliveryLane). A delivery waits for its
+ * next attempt on the slow lane, hidden (its visibility) until its time; `maxReceiveCount` bounds the receives of one
+ * that never ends (a function that dies each time) before its DLQ.
+ */
+export const WEBHOOKS = {
+  fanOut: { timeoutSeconds: 30, batchSize: 10, maxReceiveCount: 10 },
+  delivery: { timeoutSeconds: 60, batchSize: 10, maxReceiveCount: 10 },
+  /** How long an attempt's record is kept for its producer to read. */
+  attemptRetentionDays: 30,
+  /** Concurrent invocations of each lane: the slow lane's few cannot take the prompt lane's. */
+  maxConcurrency: { prompt: 20, slow: 5 },
+} as const;
+
 export const TABLES = {
   /** One item per user: preferences, contacts, locale. The ingest path reads it with one GetItem. */
   users: {
@@ -246,6 +261,16 @@ export const TABLES = {
       },
     ],
   },
+  /**
+   * Webhook endpoints and their deliveries' attempts (adapters/webhooks-store.ts): a producer's endpoints under
+   * "producer#<name>" (member "endpoint#<id>"), each endpoint's attempts under "endpoint#<id>" (member
+   * "attempt#<time>#<event id>#<n>"), which expire.
+   */
+  webhooks: {
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    timeToLiveAttribute: 'expires_at',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;
@@ -267,6 +292,10 @@ export const HANDLER_MODULES = {
   broadcastFanOut: 'broadcast/fan-out-handler.ts',
   /** The publisher of state events: the notifications table's stream onto the event bus. */
   eventPublisher: 'events/publisher-handler.ts',
+  /** The fan-out of state events to the webhook endpoints that want them, from the bus's webhook queue. */
+  webhookFanOut: 'webhooks/fan-out-handler.ts',
+  /** The delivery of webhooks, from either lane. */
+  webhookDelivery: 'webhooks/delivery-handler.ts',
 };
 
 /**
@@ -292,4 +321,8 @@ export const LOCAL_RESOURCE_NAMES = {
   fanOutQueue: (prefix: string) => `${prefix}-fan-out`,
   /** The event bus of state events. */
   eventBus: (prefix: string) => `${prefix}-events`,
+  /** The queue the bus's webhook rule feeds (and, with `-dlq`, its DLQ). */
+  webhookEvents: (prefix: string) => `${prefix}-webhook-events`,
+  /** A lane of webhook deliveries (the lanes share one DLQ, `<prefix>-webhook-deliveries-dlq`). */
+  webhookDeliveries: (prefix: string, lane: 'prompt' | 'slow') => `${prefix}-webhook-deliveries-${lane}`,
 };

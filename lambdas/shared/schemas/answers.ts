@@ -239,3 +239,80 @@ export const suppressionAnswerSchema = z
     detail: z.optional(z.record(z.string(), z.string())),
   })
   .check(z.meta({ id: 'Suppression' }));
+
+const webhookEndpointFields = {
+  endpoint_id: z.uuid(),
+  url: z.string(),
+  events: z.array(z.string()).check(z.describe('the event types it receives, or ["*"] for every one')),
+  status: z
+    .enum(['enabled', 'failing', 'disabled'])
+    .check(
+      z.describe(
+        'failing: its deliveries have failed since failing_since (they are retried); disabled: they failed for ' +
+          'days, and nothing is delivered until it is enabled again',
+      ),
+    ),
+  created_at: z.iso.datetime(),
+  failing_since: z.optional(z.iso.datetime()),
+  disabled_at: z.optional(z.iso.datetime()),
+  previous_secret_expires_at: z.optional(
+    z.iso.datetime().check(z.describe('until when the secret a rotation replaced still signs, beside the new one')),
+  ),
+};
+
+export const webhookEndpointAnswerSchema = z.object(webhookEndpointFields).check(z.meta({ id: 'WebhookEndpoint' }));
+
+export const webhookEndpointCreatedAnswerSchema = z
+  .object({
+    ...webhookEndpointFields,
+    secret: z
+      .string()
+      .check(
+        z.describe('the signing secret (whsec_ and base64), shown this once: give it to a Standard Webhooks verifier'),
+      ),
+  })
+  .check(z.meta({ id: 'WebhookEndpointCreated' }));
+
+export const webhookEndpointsAnswerSchema = z
+  .object({ endpoints: z.array(webhookEndpointAnswerSchema) })
+  .check(z.meta({ id: 'WebhookEndpoints' }));
+
+export const webhookSecretRotatedAnswerSchema = z
+  .object({
+    endpoint_id: z.uuid(),
+    secret: z.string().check(z.describe('the new signing secret, shown this once')),
+    previous_secret_expires_at: z.iso.datetime(),
+  })
+  .check(z.meta({ id: 'WebhookSecretRotated' }));
+
+export const webhookAttemptsPageAnswerSchema = z
+  .object({
+    endpoint_id: z.uuid(),
+    attempts: z.array(
+      z.object({
+        event_id: z.uuid(),
+        event_type: z.string(),
+        notification_id: z.uuid(),
+        attempt: z.int().check(z.describe('1 for the first attempt of the event at this endpoint')),
+        attempted_at: z.iso.datetime(),
+        outcome: z
+          .enum(['delivered', 'retry', 'rejected', 'endpoint_disabled'])
+          .check(
+            z.describe(
+              'retry: a timeout, no answer, a 5xx or a 429, tried again at next_attempt_at; rejected: any other ' +
+                'answer, or an address deliveries may not go to, not tried again',
+            ),
+          ),
+        status_code: z.optional(z.int().check(z.describe("the endpoint's HTTP status"))),
+        error: z.optional(
+          z.string().check(z.describe('timed_out, address_not_allowed, or why it could not be reached')),
+        ),
+        duration_ms: z.optional(z.int()),
+        next_attempt_at: z.optional(z.iso.datetime()),
+      }),
+    ),
+    next_cursor: z
+      .optional(z.string())
+      .check(z.describe('where the next page starts (the cursor parameter); absent on the last page')),
+  })
+  .check(z.meta({ id: 'WebhookAttemptsPage' }));

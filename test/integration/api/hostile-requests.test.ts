@@ -241,6 +241,49 @@ const BODY_RULES: Partial<Record<OperationId, BodyRules>> = {
       address: fc.oneof(notAString, fc.constant(''), fc.constant('x'.repeat(255))),
     },
   },
+  createWebhookEndpoint: {
+    apiKeyId: TEST_KEYS.admin,
+    valid: { url: 'https://93.184.215.14/hooks', events: ['*'] },
+    required: ['url', 'events'],
+    badValues: {
+      // Not https, an address of the platform's own network (written as one, or a name that resolves to one), not a
+      // URL, credentials in it, longer than 2,048 characters.
+      url: fc.oneof(
+        notAString,
+        fc.constantFrom(
+          '',
+          'http://hooks.example.com/n',
+          'ftp://hooks.example.com/n',
+          'https://127.0.0.1/n',
+          'https://10.0.0.7/n',
+          'https://172.16.4.2/n',
+          'https://192.168.1.1/n',
+          'https://169.254.169.254/latest/meta-data/',
+          'https://[::1]/n',
+          'https://[::ffff:169.254.169.254]/n',
+          'https://[fe80::1]/n',
+          'https://0.0.0.0/n',
+          'https://0x7f000001/n',
+          'https://localhost/n',
+          'https://localhost./n',
+          'https://vm/n',
+          'https://runsc/n',
+          'https://kubernetes.default.svc.internal/n',
+          'https://nothing-resolves-this.invalid/n',
+          'https://user:password@hooks.example.com/n',
+          `https://hooks.example.com/${'x'.repeat(2_048)}`,
+          'hooks.example.com/n',
+        ),
+        hostileText,
+      ),
+      // Not a list, an empty one, a type that is none, "*" among others, a type twice.
+      events: fc.oneof(
+        notAString.filter((value) => !Array.isArray(value)),
+        fc.constantFrom([], ['message.opened'], ['*', 'message.sent'], ['message.sent', 'message.sent'], [1], ['']),
+        fc.array(notAllowed(/^(\*|notification\.[a-z_]+|message\.[a-z_]+)$/), { minLength: 1, maxLength: 3 }),
+      ),
+    },
+  },
   subscribeManyToTopic: {
     pathParameters: { topic: 'hostile' },
     apiKeyId: TEST_KEYS.admin,
@@ -436,6 +479,7 @@ const VALID_SEGMENTS: Record<string, string> = {
   type: 'order_shipped',
   address_key: 'a'.repeat(64),
   topic: 'product-updates',
+  endpoint_id: '0f8fad5b-d9cb-469f-a165-70867728950e',
 };
 
 /**
@@ -459,6 +503,7 @@ const PATH_RULES: Record<string, RegExp> = {
   device_id: /^[a-f0-9]{32}$/,
   address_key: /^[0-9a-f]{64}$/,
   topic: /^[a-z0-9][a-z0-9_.:-]{0,99}$/,
+  endpoint_id: /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i,
 };
 
 // What a path segment can carry once API Gateway has decoded it: anything but an empty string.
