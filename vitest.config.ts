@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // The handlers' structured logs would bury the test report; errors still show.
@@ -6,7 +7,11 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 // Six suites, each with its own script (npm run test:unit | test:infra | test:integration | test:contract |
 // test:deploy | test:faults).
+// The repository tests the typed client's source; the package others install is its build (clients/typescript).
+const CLIENT_SOURCE = fileURLToPath(new URL('./clients/typescript/src/index.ts', import.meta.url));
+
 export default defineConfig({
+  resolve: { alias: { '@notification-platform/client': CLIENT_SOURCE } },
   test: {
     projects: [
       {

@@ -16,6 +16,8 @@ import type { ApiFunction } from '../lambdas/shared/platform/operations.js';
 import {
   DAX_CLIENT_PACKAGE,
   HANDLER_MODULES,
+  NOTIFICATIONS_BY_PRODUCER_INDEX,
+  NOTIFICATIONS_BY_USER_INDEX,
   USERS_BY_PHONE_NUMBER_INDEX,
 } from '../lambdas/shared/platform/resources.js';
 import { BroadcastFanOut } from './broadcast-fan-out.js';
@@ -282,10 +284,13 @@ export class NotificationPlatformStack extends Stack {
     );
 
     const notificationStatus = fn('NotificationStatus', 'notification-status', {
-      description: 'Shows a notification and the status of each channel',
+      description: 'Shows a notification and the status of each channel, and searches the log of notifications',
     });
     // The record; a broadcast's progress, two small items beside it, in one BatchGetItem.
     allowTableActions(notificationStatus, notifications, 'GetItem', 'BatchGetItem');
+    // The log a producer searches: its shards of the producers' index, or the person's index, newest first.
+    allowIndexQuery(notificationStatus, notifications, NOTIFICATIONS_BY_PRODUCER_INDEX);
+    allowIndexQuery(notificationStatus, notifications, NOTIFICATIONS_BY_USER_INDEX);
 
     const cancellation = fn('Cancellation', 'cancellation', {
       description: 'Cancels notifications: a scheduled one whole, a dispatched one on the channels not yet sent',

@@ -101,6 +101,12 @@ include-operation-id = "listTopicSubscribers"
 [operations.checks.positive_data_acceptance]
 expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
 
+# The same cursor; and since must not be after until, which JSON Schema cannot say of two parameters.
+[[operations]]
+include-operation-id = "listNotifications"
+[operations.checks.positive_data_acceptance]
+expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
+
 [[operations]]
 include-operation-id = "listWebhookAttempts"
 [operations.checks.positive_data_acceptance]

@@ -1,18 +1,64 @@
 import { BroadcastProgressStore } from '../shared/adapters/broadcast-progress.js';
+import { NotificationLog } from '../shared/adapters/notification-log.js';
 import { type NotificationItem, NotificationsStore } from '../shared/adapters/notifications-store.js';
 import { documentClient } from '../shared/aws/dynamodb.js';
 import { hasScope } from '../shared/domain/producer.js';
-import { notFound } from '../shared/http/api-error.js';
+import { invalidRequest, notFound } from '../shared/http/api-error.js';
 import { operationsHandler } from '../shared/http/operation-handler.js';
+import { producerNames } from '../shared/http/producer.js';
 import { json } from '../shared/http/responses.js';
 import { ENV, requiredEnv } from '../shared/platform/environment.js';
+import { pageCursor } from '../shared/schemas/paging.js';
 
 const notificationsTable = requiredEnv(ENV.notificationsTable);
 const notifications = new NotificationsStore(notificationsTable, documentClient);
 const broadcasts = new BroadcastProgressStore(notificationsTable, documentClient);
+const log = new NotificationLog(notificationsTable, documentClient);
 
-/** The request and where each channel stands. */
+/** An instant as the records write theirs (toISOString), so that it compares with them as text. */
+const normalized = (instant: string | undefined) =>
+  instant === undefined ? undefined : new Date(instant).toISOString();
+
+/** The request and where each channel stands; and the log of a producer's notifications. */
 export const handler = operationsHandler({
+  listNotifications: async ({ producer, query }) => {
+    const [since, until] = [normalized(query.since), normalized(query.until)];
+    if (since !== undefined && until !== undefined && since > until)
+      throw invalidRequest([{ field: 'since', message: 'must not be after until' }]);
+    const readAll = hasScope(producer, 'notifications:read_all');
+    const page = await log.page({
+      producers: readAll ? producerNames() : [producer.name],
+      anyProducer: readAll,
+      userId: query.user_id,
+      type: query.type,
+      status: query.status,
+      since,
+      until,
+      before: query.cursor?.before,
+      limit: query.limit,
+    });
+    return json(200, {
+      notifications: page.notifications.map((item) => ({
+        notification_id: item.notification_id,
+        user_id: item.user_id,
+        type: item.type,
+        producer: item.producer,
+        created_at: item.created_at,
+        status: item.status ?? statusOfChannels(item),
+        kind: item.kind,
+        topic: item.topic,
+        broadcast_id: item.broadcast_id,
+        digest_id: item.digest_id,
+        channels: Object.fromEntries(
+          Object.entries(item.channels ?? {}).map(([channel, state]) => [
+            channel,
+            { status: state?.status, reason: state?.reason },
+          ]),
+        ),
+      })),
+      ...(page.next === undefined ? {} : { next_cursor: pageCursor({ before: page.next }) }),
+    });
+  },
   getNotification: async ({ producer, path: { notification_id } }) => {
     const item = await notifications.find(notification_id);
     // Another producer's notification is answered exactly as one that does not exist: its id reveals nothing.

@@ -80,7 +80,14 @@ const EXPECTED: Record<string, string[]> = {
     'dynamodb:GetItem on topics',
     'sqs:SendMessage on the fan-out queue',
   ],
-  NotificationStatus: [...XRAY, 'dynamodb:BatchGetItem on notifications', 'dynamodb:GetItem on notifications'],
+  // A notification read; the log searched through the producers' or the person's index, its records read in batches.
+  NotificationStatus: [
+    ...XRAY,
+    'dynamodb:BatchGetItem on notifications',
+    'dynamodb:GetItem on notifications',
+    'dynamodb:Query on notifications/index/by_producer',
+    'dynamodb:Query on notifications/index/by_user',
+  ],
   // A cancel: the record and its claims (notification items only), a cancel key's list, the template's channels.
   Cancellation: [
     ...XRAY,

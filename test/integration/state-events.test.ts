@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createNotificationClient, type NotificationClient } from '@notification-platform/client';
+import { createNotificationClient, type NotificationClient, type RequestBody } from '@notification-platform/client';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,12 @@ beforeAll(async () => {
   client = createNotificationClient({ baseUrl: `${platform.url}/v1`, apiKey: 'local-dev-key' });
   consumer = await EventConsumer.subscribe(LOCAL_RESOURCE_NAMES.eventBus(PREFIX), `${PREFIX}-consumer`);
   receiver = await WebhookReceiver.start({ good: 'ok', flaky: 'flaky', held: 'held', prompt: 'ok' });
-  const subscriptions = { good: ['*'], flaky: ['notification.accepted'], held: ['*'], prompt: ['*'] };
+  const subscriptions: Record<string, RequestBody<'createWebhookEndpoint'>['events']> = {
+    good: ['*'],
+    flaky: ['notification.accepted'],
+    held: ['*'],
+    prompt: ['*'],
+  };
   for (const [path, events] of Object.entries(subscriptions)) {
     const created = await client.createWebhookEndpoint({ body: { url: receiver.url(path), events } });
     endpoints.set(path, { endpointId: created.endpoint_id, secret: created.secret });
@@ -241,7 +246,7 @@ describe('webhooks through npm start', () => {
     const mine = await eventually('the four attempts recorded', async () => {
       const { attempts } = await client.listWebhookAttempts({
         path: { endpoint_id: endpoints.get('flaky')?.endpointId ?? '' },
-        query: { limit: '100' },
+        query: { limit: 100 },
       });
       const ours = attempts.filter((attempt) => attempt.event_id === eventId);
       return ours.length === 4 ? ours : undefined;

@@ -5,11 +5,16 @@ import { API_TAGS } from '../../lambdas/shared/platform/openapi-tags.js';
 import { API_FUNCTIONS, needsApiKey, OPERATION_LIST } from '../../lambdas/shared/platform/operations.js';
 import { HANDLER_MODULES } from '../../lambdas/shared/platform/resources.js';
 import packageJson from '../../package.json' with { type: 'json' };
+import { CLIENT_OPERATIONS_FILE, clientOperationsText } from '../../scripts/client-source.js';
 import { OPENAPI_FILE, openApiText } from '../../scripts/openapi.js';
 
 describe('the OpenAPI description', () => {
   it('is committed as generated: run `npm run openapi` after changing an operation or a schema', () => {
     expect(readFileSync(OPENAPI_FILE, 'utf8')).toBe(openApiText());
+  });
+
+  it("is the typed client's too, committed as generated: `npm run openapi` writes both", async () => {
+    expect(readFileSync(CLIENT_OPERATIONS_FILE, 'utf8')).toBe(await clientOperationsText());
   });
 
   it('describes every operation of the table, once, under its method and path', () => {

@@ -100,6 +100,23 @@ describe('state events', () => {
     expect(types(second)).toEqual(['message.delivered']);
   });
 
+  it("never place a provider's report before the message's state before it: the provider's clock may run behind", () => {
+    const sent = withEmail(accepted, { status: 'sent', provider_message_id: 'ses-1', updated_at: LATER });
+    const behind = '2026-12-08T10:00:04.990Z';
+    const bounced = withEmail(accepted, {
+      status: 'bounced',
+      provider_message_id: 'ses-1',
+      updated_at: LATER,
+      events: [{ status: 'bounced', at: behind }],
+    });
+
+    const [bounce] = stateEventsOf(sent, bounced, LATER);
+
+    expect(bounce).toMatchObject({ event_type: 'message.bounced', occurred_at: LATER });
+    // The same report read again is the same event.
+    expect(stateEventsOf(sent, bounced, '2026-12-08T11:00:00.000Z')[0]?.event_id).toBe(bounce?.event_id);
+  });
+
   it("say the send once when the provider's report overtook the worker's own record of it", () => {
     const sending = withEmail(accepted, { status: 'sending', updated_at: CREATED });
     const delivered = withEmail(accepted, {

@@ -1,10 +1,11 @@
 /**
  * A typed client for the notification platform's API (v1), for producers: one function per operation a producer's
  * service calls (the operations of the producer tags: not the webhooks Twilio calls, not the links a recipient
- * follows, not the API's own description). Every function is derived, at run time, from the API's one table of
- * operations (lambdas/shared/platform/operations.ts): its method, its path and whether it takes an Idempotency-Key
- * come from there, and its types come from the table's zod schemas (the request as the schemas accept it, the answer
- * as they describe it). Answers are not validated at run time.
+ * follows, not the API's own description). Every function is derived from operations.ts, which `npm run
+ * client:generate` writes from the API's one table of operations and its OpenAPI document: its method, its path and
+ * whether it takes an Idempotency-Key, and its types (the request as the API accepts it, the answer as it describes
+ * it). It imports nothing else of the repository, so that it builds into a package of its own. Answers are not
+ * validated at run time.
  *
  * Each call retries, with the same Idempotency-Key, what waiting can fix: 429, 503 and 409 idempotency_key_in_use,
  * after Retry-After when the answer says (else exponential backoff with jitter), and a connection refused, dropped
@@ -12,82 +13,66 @@
  * items each get their own key (`idempotency_key`) when they have none, so a batch is retried as safely; an item
  * refused in a batch's 200 answer is the caller's to send again, with its key.
  */
-import type * as z from 'zod/mini';
-import { isProducerTag, type ProducerTag } from '../../../lambdas/shared/platform/openapi-tags.js';
-import {
-  type HttpMethod,
-  OPERATION_LIST,
-  type OPERATIONS,
-  type OperationId,
-} from '../../../lambdas/shared/platform/operations.js';
+import { OPERATIONS, type ProducerOperationTypes } from './operations.js';
 
-export type { OperationId } from '../../../lambdas/shared/platform/operations.js';
+export type { ProducerOperationTypes } from './operations.js';
+export * from './operations.js';
+export { type StateEvent, verifyWebhook, type WebhookDelivery, WebhookVerificationError } from './webhooks.js';
 
-type Operations = typeof OPERATIONS;
+type Types = ProducerOperationTypes;
+type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
 /** The operations a producer's service calls with its API key: the ones this client offers. */
-export type ProducerOperationId = {
-  [Id in OperationId]: Operations[Id]['tag'] extends ProducerTag ? Id : never;
-}[OperationId];
+export type ProducerOperationId = keyof Types;
+/** The same, by the name the platform's operations table gives them. */
+export type OperationId = ProducerOperationId;
 
-type ProducerOperation = (typeof OPERATION_LIST)[number] & { readonly id: ProducerOperationId };
-
-const PRODUCER_OPERATIONS = OPERATION_LIST.filter((operation): operation is ProducerOperation =>
-  isProducerTag(operation.tag),
-);
-
-/** An operation's path parameters, as its schema accepts them. */
-export type PathParameters<Id extends OperationId> = z.input<Operations[Id]['pathParameters']>;
-
-/** An operation's query parameters, as its schema accepts them; never for an operation without any. */
-export type QueryParameters<Id extends OperationId> = Operations[Id] extends {
-  readonly queryParameters: infer Query extends z.ZodMiniType;
+interface ProducerOperation {
+  readonly id: ProducerOperationId;
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly idempotent?: boolean;
+  readonly batch?: { readonly field: string; readonly itemIdempotencyKey: string };
 }
-  ? z.input<Query>
-  : never;
 
-/** An operation's body, as its schema accepts it; never for an operation without one. */
-export type RequestBody<Id extends OperationId> = Operations[Id] extends {
-  readonly body: infer Body extends z.ZodMiniType;
-}
-  ? z.input<Body>
-  : never;
+const PRODUCER_OPERATIONS: readonly ProducerOperation[] = Object.entries(OPERATIONS).map(([id, operation]) => ({
+  id: id as ProducerOperationId,
+  ...(operation as Omit<ProducerOperation, 'id'>),
+}));
 
-type SuccessAnswer<Entry> = Entry extends { readonly schema: infer Schema extends z.ZodMiniType }
-  ? z.output<Schema>
-  : undefined;
+/** An operation's path parameters, as the API accepts them. */
+export type PathParameters<Id extends ProducerOperationId> = Types[Id]['path'];
+
+/** An operation's query parameters, as the API accepts them. */
+export type QueryParameters<Id extends ProducerOperationId> = Types[Id]['query'];
+
+/** An operation's body, as the API accepts it; never for an operation without one. */
+export type RequestBody<Id extends ProducerOperationId> = Types[Id] extends { body: infer Body } ? Body : never;
 
 /** What an operation answers when it succeeds; undefined for a 204. */
-/** The statuses an operation succeeds with: an error it documents of its own (a 409) is thrown, as any other. */
-type SuccessStatus<Id extends OperationId> = Extract<keyof Operations[Id]['answers'], 200 | 201 | 202 | 204>;
-
-export type Answer<Id extends OperationId> = {
-  [Status in SuccessStatus<Id>]: SuccessAnswer<Operations[Id]['answers'][Status]>;
-}[SuccessStatus<Id>];
+export type Answer<Id extends ProducerOperationId> = Types[Id]['answer'];
 
 /**
  * One call's request: `path` for an operation with path parameters, `query` for one with query parameters, `body`
  * for one with a body.
  */
-export type OperationRequest<Id extends OperationId> = (PathParameters<Id> extends Record<string, never>
+export type OperationRequest<Id extends ProducerOperationId> = (keyof PathParameters<Id> extends never
   ? { readonly path?: undefined }
   : { readonly path: PathParameters<Id> }) &
-  (Operations[Id] extends { readonly queryParameters: z.ZodMiniType }
-    ? Record<never, never> extends QueryParameters<Id>
+  (keyof QueryParameters<Id> extends never
+    ? { readonly query?: undefined }
+    : Record<never, never> extends QueryParameters<Id>
       ? { readonly query?: QueryParameters<Id> }
-      : { readonly query: QueryParameters<Id> }
-    : { readonly query?: undefined }) &
-  (Operations[Id] extends { readonly body: z.ZodMiniType }
-    ? { readonly body: RequestBody<Id> }
-    : { readonly body?: undefined }) &
-  (Operations[Id] extends { readonly idempotent: true }
+      : { readonly query: QueryParameters<Id> }) &
+  (Types[Id] extends { body: unknown } ? { readonly body: RequestBody<Id> } : { readonly body?: undefined }) &
+  ((typeof OPERATIONS)[Id] extends { readonly idempotent: true }
     ? {
         /** Generated per call when left out; the same key is sent on every retry of the call. */
         readonly idempotencyKey?: string;
       }
     : { readonly idempotencyKey?: undefined });
 
-type Arguments<Id extends OperationId> =
+type Arguments<Id extends ProducerOperationId> =
   Record<never, never> extends OperationRequest<Id>
     ? [request?: OperationRequest<Id>]
     : [request: OperationRequest<Id>];

@@ -3,6 +3,7 @@ import type { Channel } from '../../channels/registry.js';
 import { conditionHeld, madeOrUndefined } from '../aws/conditional-write.js';
 import type { DigestMember } from '../domain/digest.js';
 import type { ChannelState, NotificationStatus } from '../domain/notification.js';
+import { logKeyOf } from '../domain/notification-log.js';
 import { PROVIDER_OUTCOMES, type ProviderEvent, statusesBefore } from '../domain/provider-outcome.js';
 import { dueShardOf, dueWithinLookahead } from '../domain/schedule.js';
 import {
@@ -175,7 +176,11 @@ export class NotificationsStore {
   creationPut(notification: NotificationItem): NotificationPut {
     return {
       TableName: this.tableName,
-      Item: { ...notificationKey(notification.notification_id), ...notification },
+      Item: {
+        ...notificationKey(notification.notification_id),
+        ...notification,
+        ...logKeyOf(notification.producer, notification.notification_id, notification.created_at),
+      },
       ConditionExpression: 'attribute_not_exists(pk)',
     };
   }
@@ -207,7 +212,8 @@ export class NotificationsStore {
 
   /**
    * Takes the person out of a notification record: it keeps what the producer needs to account for what was sent
-   * (type, producer, each channel's status) and no longer says to whom. The record leaves the person's index too.
+   * (type, producer, each channel's status) and no longer says to whom. The record leaves the person's index too, and
+   * the producer's log.
    */
   async eraseRecipient(notificationId: string): Promise<void> {
     await conditionHeld(
@@ -216,7 +222,7 @@ export class NotificationsStore {
         Key: notificationKey(notificationId),
         // What a scheduled notification asks for goes too (a digest's, its members' payloads): its dispatch then finds no
         // one to send to.
-        UpdateExpression: 'REMOVE user_id, #request, members SET erased_at = :now',
+        UpdateExpression: 'REMOVE user_id, #request, members, log_partition, log_time SET erased_at = :now',
         ConditionExpression: 'attribute_exists(pk)',
         // REQUEST is one of DynamoDB's reserved words.
         ExpressionAttributeNames: { '#request': 'request' },

@@ -152,13 +152,17 @@ export function stateEventsOf(
     if (is.status !== was?.status && !UNPUBLISHED_CHANNEL_STATUSES.has(is.status))
       emit(messageEventType(is), is.updated_at, { channel, ...channelParts(is) }, is.status);
     const reported = (is.events ?? []).slice(was?.events?.length ?? 0);
+    // A provider's report says when it happened by the provider's clock, which may run behind the one that recorded the
+    // send: a report is never placed before the message's state before it, so that a message's events keep their order.
+    const notBefore = was?.updated_at;
+    const atOrAfterThen = (at: string) => (notBefore !== undefined && at < notBefore ? notBefore : at);
     // The provider's report can overtake the worker's own record of the send, which then stays unwritten (a status
     // never moves back): the provider spoke of a message it took, so it was sent, at the latest when it reported.
     const first = reported[0];
     if (first && (was === undefined || BEFORE_THE_SEND.has(was.status)))
       emit(
         'message.sent',
-        first.at,
+        atOrAfterThen(first.at),
         {
           channel,
           status: 'sent',
@@ -169,7 +173,7 @@ export function stateEventsOf(
     for (const providerEvent of reported)
       emit(
         `message.${providerEvent.status}`,
-        providerEvent.at,
+        atOrAfterThen(providerEvent.at),
         { channel, ...providerParts(providerEvent, is) },
         `${providerEvent.status}@${providerEvent.at}`,
       );

@@ -36,6 +36,11 @@ export function producerOf(event: APIGatewayProxyEvent): Producer {
   return producer;
 }
 
+/** The names of every producer the installation knows. */
+export function producerNames(): string[] {
+  return [...new Set([...producers().values()].map((producer) => producer.name))];
+}
+
 export function requireScope(event: APIGatewayProxyEvent, scope: Scope): Producer {
   const producer = producerOf(event);
   if (!hasScope(producer, scope)) {

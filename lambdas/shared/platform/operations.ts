@@ -18,6 +18,7 @@ import {
   deviceRegisteredSchema,
   devicesAnswerSchema,
   notificationAnswerSchema,
+  notificationsPageAnswerSchema,
   preferencesAnswerSchema,
   suppressionAnswerSchema,
   templateAnswerSchema,
@@ -199,6 +200,26 @@ const TOPIC_OWNERSHIP =
   'A topic belongs to the producer whose first subscription created it; for another producer it is 403 not_owner, ' +
   'unless that producer has the admin scope.';
 
+/** An instant with its offset, as a query string gives it. */
+const instantSchema = (what: string) =>
+  z.iso.datetime({ offset: true, message: `must be a date-time with an offset (${what}), e.g. 2026-12-08T09:00:00Z` });
+/** A search of the log of notifications: who, what, which status, when, and the page. */
+const notificationsLogQuery = z.object({
+  user_id: z.optional(userIdSchema),
+  type: z.optional(notificationTypeSchema),
+  status: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(/^[a-z_]{1,32}$/, 'must be a status, such as queued, scheduled, delivered or bounced'),
+        z.describe("the notification's status or any of its channels' (bounced finds one whose email bounced)"),
+      ),
+  ),
+  since: z.optional(instantSchema('created at or after')),
+  until: z.optional(instantSchema('created at or before')),
+  cursor: z.optional(pageCursorSchema(z.strictObject({ before: z.string().check(z.maxLength(200)) }))),
+  limit: z._default(pageLimitSchema(100), 50).check(z.describe('notifications in the page, at most: 50 when left out')),
+});
 const webhookEndpointPath = z.object({ endpoint_id: z.uuid({ message: 'must be an endpoint id (a UUID)' }) });
 const EVENT_TYPE_CHOICES = [EVERY_EVENT, ...STATE_EVENT_TYPES] as [string, ...string[]];
 /** A new endpoint: where, and which event types (docs/events.md lists them). */
@@ -299,6 +320,22 @@ export const OPERATIONS = {
         schema: batchResultsSchema,
       },
     },
+  },
+  listNotifications: {
+    tag: 'notifications',
+    method: 'GET',
+    path: '/notifications',
+    function: 'notification-status',
+    scope: null,
+    summary: "Search the producer's notifications, newest first",
+    description:
+      "A producer's own notifications; with notifications:read_all, every producer's. Narrowed by person, type, status " +
+      "(the notification's or any channel's) and time; follow next_cursor until a page has none. A page may hold fewer " +
+      'than limit (even none) and still have a next_cursor, when the filters pass few. A notification made a moment ago ' +
+      "may be listed a moment later (the index is eventually consistent); an erased person's are not listed.",
+    pathParameters: noParameters,
+    queryParameters: notificationsLogQuery,
+    answers: { 200: { description: 'a page of notifications', schema: notificationsPageAnswerSchema } },
   },
   getNotification: {
     tag: 'notifications',

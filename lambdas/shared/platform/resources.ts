@@ -139,6 +139,13 @@ export const EVENT_PUBLISHER = {
  */
 export const ERASURE_FOLLOW_UP = { firstAfterSeconds: 60, passes: 100, timeoutSeconds: 60 } as const;
 
+/**
+ * The notifications table's index of each producer's log (log_partition, log_time; keys only): GET /v1/notifications
+ * reads it newest first (domain/notification-log.ts). A record is written into it once, when it is made (its keys
+ * never change after), and leaves it when its person is erased.
+ */
+export const NOTIFICATIONS_BY_PRODUCER_INDEX = 'by_producer';
+
 /** The notifications table's index of a person's notifications (user_id, created_at; keys only). */
 export const NOTIFICATIONS_BY_USER_INDEX = 'by_user';
 
@@ -229,6 +236,11 @@ export const TABLES = {
         name: NOTIFICATIONS_BY_USER_INDEX,
         partitionKey: { name: 'user_id', type: 'S' },
         sortKey: { name: 'created_at', type: 'S' },
+      },
+      {
+        name: NOTIFICATIONS_BY_PRODUCER_INDEX,
+        partitionKey: { name: 'log_partition', type: 'S' },
+        sortKey: { name: 'log_time', type: 'S' },
       },
       {
         name: NOTIFICATIONS_BY_DUE_TIME_INDEX,

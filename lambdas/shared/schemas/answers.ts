@@ -316,3 +316,30 @@ export const webhookAttemptsPageAnswerSchema = z
       .check(z.describe('where the next page starts (the cursor parameter); absent on the last page')),
   })
   .check(z.meta({ id: 'WebhookAttemptsPage' }));
+
+export const notificationsPageAnswerSchema = z
+  .object({
+    notifications: z
+      .array(
+        z.object({
+          notification_id: notificationIdSchema,
+          user_id: z.optional(userIdSchema),
+          type: z.string(),
+          producer: z.string(),
+          created_at: z.iso.datetime(),
+          status: z.string().check(z.describe("the notification's status, as GET /notifications/{id} answers it")),
+          kind: z.optional(z.enum(['digest', 'broadcast'])),
+          topic: z.optional(z.string()),
+          broadcast_id: z.optional(notificationIdSchema),
+          digest_id: z.optional(notificationIdSchema),
+          channels: z
+            .record(z.string(), z.object({ status: z.string(), reason: z.optional(z.string()) }))
+            .check(z.describe("each channel's status, and why it was skipped or failed")),
+        }),
+      )
+      .check(z.describe('newest first; GET /notifications/{notification_id} reads one whole')),
+    next_cursor: z
+      .optional(z.string())
+      .check(z.describe('where the next page starts (the cursor parameter); absent on the last page')),
+  })
+  .check(z.meta({ id: 'NotificationsPage' }));
