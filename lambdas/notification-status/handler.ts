@@ -39,12 +39,7 @@ export const handler = operationsHandler({
     });
     return json(200, {
       notifications: page.notifications.map((item) => ({
-        notification_id: item.notification_id,
-        user_id: item.user_id,
-        type: item.type,
-        producer: item.producer,
-        created_at: item.created_at,
-        status: item.status ?? statusOfChannels(item),
+        ...identityOf(item),
         kind: item.kind,
         topic: item.topic,
         broadcast_id: item.broadcast_id,
@@ -72,12 +67,7 @@ export const handler = operationsHandler({
       }),
     );
     return json(200, {
-      notification_id: item.notification_id,
-      user_id: item.user_id,
-      type: item.type,
-      producer: item.producer,
-      created_at: item.created_at,
-      status: item.status ?? statusOfChannels(item),
+      ...identityOf(item),
       send_at: item.send_at,
       dispatched_at: item.dispatched_at,
       cancel_key: item.cancel_key,
@@ -92,6 +82,18 @@ export const handler = operationsHandler({
     });
   },
 });
+
+/** What every answer says of a notification first: whose, what, when, and where it stands. */
+function identityOf(item: NotificationItem) {
+  return {
+    notification_id: item.notification_id,
+    user_id: item.user_id,
+    type: item.type,
+    producer: item.producer,
+    created_at: item.created_at,
+    status: item.status ?? statusOfChannels(item),
+  };
+}
 
 /** A record made before notifications had a status of their own: queued when any channel was sent on. */
 function statusOfChannels(item: NotificationItem): 'queued' | 'suppressed' {

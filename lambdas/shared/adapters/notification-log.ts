@@ -65,23 +65,12 @@ export class NotificationLog {
 
   private async producerPartition(partition: string, query: LogQuery, before: string | undefined, limit: number) {
     const upper = minOf(before, query.until === undefined ? undefined : `${query.until}#~`);
-    const conditions = ['log_partition = :partition'];
-    const values: Record<string, string> = { ':partition': partition };
-    if (upper !== undefined && query.since !== undefined) {
-      conditions.push('log_time BETWEEN :since AND :upper');
-      Object.assign(values, { ':since': query.since, ':upper': upper });
-    } else if (upper !== undefined) {
-      conditions.push('log_time < :upper');
-      values[':upper'] = upper;
-    } else if (query.since !== undefined) {
-      conditions.push('log_time >= :since');
-      values[':since'] = query.since;
-    }
+    const range = keyRange('log_time', query.since, upper);
     const answer = await this.client.query({
       TableName: this.tableName,
       IndexName: NOTIFICATIONS_BY_PRODUCER_INDEX,
-      KeyConditionExpression: conditions.join(' AND '),
-      ExpressionAttributeValues: values,
+      KeyConditionExpression: ['log_partition = :partition', ...range.conditions].join(' AND '),
+      ExpressionAttributeValues: { ':partition': partition, ...range.values },
       ScanIndexForward: false,
       Limit: limit,
     });
@@ -95,27 +84,14 @@ export class NotificationLog {
   /** A person's index is sorted by time alone: ties at the page's edge are read again and dropped by the merge. */
   private async personPartition(userId: string, query: LogQuery, before: string | undefined, limit: number) {
     const beforeTime = before?.split('#')[0];
-    const upper = minOf(beforeTime, query.until);
-    const conditions = ['user_id = :user'];
-    const values: Record<string, string> = { ':user': userId };
-    if (upper !== undefined && query.since !== undefined) {
-      conditions.push('created_at BETWEEN :since AND :upper');
-      Object.assign(values, { ':since': query.since, ':upper': upper });
-    } else if (upper !== undefined) {
-      conditions.push('created_at <= :upper');
-      values[':upper'] = upper;
-    } else if (query.since !== undefined) {
-      conditions.push('created_at >= :since');
-      values[':since'] = query.since;
-    }
-    const slack = 25;
+    const range = keyRange('created_at', query.since, minOf(beforeTime, query.until));
     const answer = await this.client.query({
       TableName: this.tableName,
       IndexName: NOTIFICATIONS_BY_USER_INDEX,
-      KeyConditionExpression: conditions.join(' AND '),
-      ExpressionAttributeValues: values,
+      KeyConditionExpression: ['user_id = :user', ...range.conditions].join(' AND '),
+      ExpressionAttributeValues: { ':user': userId, ...range.values },
       ScanIndexForward: false,
-      Limit: limit + slack,
+      Limit: limit + TIE_SLACK,
     });
     const entries = (answer.Items ?? []).map((item) => ({
       notificationId: idOf(item),
@@ -138,6 +114,29 @@ export class NotificationLog {
     const byId = new Map(items.map((item) => [item.notification_id, item]));
     return entries.flatMap(({ notificationId }) => byId.get(notificationId) ?? []);
   }
+}
+
+/** Entries of a person's index read past a page's limit, for the ties at its edge (made in the same millisecond). */
+const TIE_SLACK = 25;
+
+/**
+ * A sort key's range, both ends included (the merge drops the entry the page before ended at): `since` to `upper`,
+ * either left open.
+ */
+function keyRange(attribute: string, since: string | undefined, upper: string | undefined) {
+  const conditions =
+    since !== undefined && upper !== undefined
+      ? [`${attribute} BETWEEN :since AND :upper`]
+      : since !== undefined
+        ? [`${attribute} >= :since`]
+        : upper !== undefined
+          ? [`${attribute} <= :upper`]
+          : [];
+  const values: Record<string, string> = {
+    ...(since === undefined ? {} : { ':since': since }),
+    ...(upper === undefined ? {} : { ':upper': upper }),
+  };
+  return { conditions, values };
 }
 
 const idOf = (item: Record<string, unknown>) => String(item.pk).slice(NOTIFICATION_KEY_PREFIX.length);
