@@ -173,7 +173,14 @@ describe('WebhookSender', () => {
       received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
       if (request.url === '/busy') response.writeHead(429, { 'Retry-After': '120' }).end();
       else if (request.url === '/hang') return;
-      else response.writeHead(204).end();
+      else if (request.url === '/trickle') {
+        // An answer whose headers never end, a line every 50 ms: the socket is never idle.
+        response.socket?.write('HTTP/1.1 200 OK\r\n');
+        const trickle = setInterval(() => {
+          if (response.socket?.destroyed) clearInterval(trickle);
+          else response.socket?.write('x-trickle: 1\r\n');
+        }, 50);
+      } else response.writeHead(204).end();
     });
   });
   beforeAll(async () => {
@@ -203,7 +210,7 @@ describe('WebhookSender', () => {
     expect(() => new Webhook(newSigningSecret()).verify(body, flat)).toThrow();
   });
 
-  it("reads a 429's Retry-After, and times out on an endpoint that does not answer", async () => {
+  it("reads a 429's Retry-After, and times out on an endpoint that does not answer, or answers a byte at a time", async () => {
     const sender = new WebhookSender('any');
     const delivery = { messageId: 'm', payload: '{}', secrets: [newSigningSecret()], timeoutMs: 300 };
     expect(await sender.send({ ...delivery, url: `${url}/busy` })).toMatchObject({
@@ -212,6 +219,7 @@ describe('WebhookSender', () => {
       retryAfterSeconds: 120,
     });
     expect(await sender.send({ ...delivery, url: `${url}/hang` })).toEqual({ kind: 'timed_out' });
+    expect(await sender.send({ ...delivery, url: `${url}/trickle` })).toEqual({ kind: 'timed_out' });
     expect(await sender.send({ ...delivery, url: 'http://127.0.0.1:1/n' })).toMatchObject({ kind: 'unreachable' });
   });
 

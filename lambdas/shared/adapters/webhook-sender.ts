@@ -56,7 +56,14 @@ export class WebhookSender {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const agent = url.protocol === 'https:' ? this.httpsAgent : this.httpAgent;
     return new Promise<AttemptResult>((resolve) => {
+      // The whole attempt's deadline, the answer's headers included: a socket's idle timeout alone would let an
+      // endpoint that trickles a byte at a time hold the delivery for ever.
+      const deadline = setTimeout(() => {
+        request.destroy();
+        resolve({ kind: 'timed_out' });
+      }, delivery.timeoutMs);
       const request = send(url, { method: 'POST', headers, agent, timeout: delivery.timeoutMs }, (response) => {
+        clearTimeout(deadline);
         // The answer's status is all that counts; its body is drained unread, never kept.
         response.resume();
         resolve({
@@ -66,10 +73,12 @@ export class WebhookSender {
         });
       });
       request.on('timeout', () => {
+        clearTimeout(deadline);
         request.destroy();
         resolve({ kind: 'timed_out' });
       });
       request.on('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(deadline);
         // request-filtering-agent's refusal of an address says so (it has no error code of its own).
         if (/is not allowed/.test(error.message)) resolve({ kind: 'address_not_allowed' });
         else resolve({ kind: 'unreachable', error: error.code ?? 'ERROR' });
