@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import * as client from '@notification-platform/client';
+import { mintUserToken } from '@notification-platform/client';
 import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   MAX_USER_TOKEN_SECONDS,
-  mintUserToken,
   STACK_TOKEN_ISSUER,
   teamKeyProblems,
   USER_TOKEN_AUDIENCE,
@@ -55,6 +56,14 @@ async function refusal(token: string, at: Date = NOW): Promise<string> {
 const valid = { sub: 'ada', aud: USER_TOKEN_AUDIENCE, iat: seconds(NOW), exp: seconds(NOW) + 600 };
 
 describe("a person's token", () => {
+  it('is minted by the typed client with the claims the platform checks', () => {
+    expect([client.USER_TOKEN_AUDIENCE, client.STACK_TOKEN_ISSUER, client.MAX_USER_TOKEN_SECONDS]).toEqual([
+      USER_TOKEN_AUDIENCE,
+      STACK_TOKEN_ISSUER,
+      MAX_USER_TOKEN_SECONDS,
+    ]);
+  });
+
   it("is minted with the stack's current secret and verified, for that person and until its expiry", async () => {
     const token = await mintUserToken('ada', current, { lifetimeSeconds: 900, now: NOW });
 
@@ -128,8 +137,9 @@ describe("a person's token", () => {
     expect(await refusal(await teamToken(farAhead))).toBe('invalid_claims');
   });
 
-  it('is minted only for a user id and a lifetime of at most a day', async () => {
+  it('is minted only for a user id, a lifetime of at most a day and a secret of 32 bytes or more', async () => {
     await expect(mintUserToken('not an id', current)).rejects.toThrow(RangeError);
+    await expect(mintUserToken('ada', { kid: 'short', secret: randomBytes(3) })).rejects.toThrow(RangeError);
     await expect(mintUserToken('ada', current, { lifetimeSeconds: MAX_USER_TOKEN_SECONDS + 1 })).rejects.toThrow(
       RangeError,
     );

@@ -17,6 +17,14 @@ import { OPERATIONS, type ProducerOperationTypes } from './operations.js';
 
 export type { ProducerOperationTypes } from './operations.js';
 export * from './operations.js';
+export {
+  DEFAULT_USER_TOKEN_SECONDS,
+  MAX_USER_TOKEN_SECONDS,
+  mintUserToken,
+  STACK_TOKEN_ISSUER,
+  type StackTokenKey,
+  USER_TOKEN_AUDIENCE,
+} from './user-token.js';
 export { type StateEvent, verifyWebhook, type WebhookDelivery, WebhookVerificationError } from './webhooks.js';
 
 type Types = ProducerOperationTypes;

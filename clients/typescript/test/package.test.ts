@@ -92,7 +92,13 @@ describe('the typed client as a package', () => {
     // Its types come from nowhere but the package and the standard library.
     writeFileSync(
       join(project, 'main.ts'),
-      `import { type Answer, createNotificationClient, verifyWebhook, WebhookVerificationError } from '@notification-platform/client';
+      `import {
+  type Answer,
+  createNotificationClient,
+  mintUserToken,
+  verifyWebhook,
+  WebhookVerificationError,
+} from '@notification-platform/client';
 
 const client = createNotificationClient({ baseUrl: 'http://127.0.0.1:${port}/v1', apiKey: 'fresh-key', maxAttempts: 1 });
 const answer: Answer<'getNotification'> = await client.getNotification({ path: { notification_id: '${NOTIFICATION_ID}' } });
@@ -106,7 +112,9 @@ try {
 } catch (error) {
   refused = error instanceof WebhookVerificationError;
 }
-console.log(JSON.stringify({ notification: answer.notification_id, event: delivery.data.event_id, type: delivery.type, refused }));
+const token = await mintUserToken('ada', { kid: 'stack-1', secret: new Uint8Array(32).fill(7) });
+const sub = JSON.parse(atob(token.split('.')[1] ?? '')).sub;
+console.log(JSON.stringify({ notification: answer.notification_id, event: delivery.data.event_id, type: delivery.type, refused, sub }));
 `,
     );
 
@@ -119,6 +127,7 @@ console.log(JSON.stringify({ notification: answer.notification_id, event: delive
       event: 'e1',
       type: 'message.bounced',
       refused: true,
+      sub: 'ada',
     });
   });
 });

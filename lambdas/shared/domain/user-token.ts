@@ -1,6 +1,6 @@
 /**
  * The token a person's browser or app shows to read and change their own inbox, with no API key: a short-lived JWT for
- * one person (`sub`), minted by the product's backend. Two kinds of key sign it, each checked on its own path so that
+ * one person (`sub`), minted by the product's backend (the typed client's mintUserToken). Two kinds of key sign it, each checked on its own path so that
  * one can never stand in for the other:
  * - the stack's own secrets (HS256), which the typed client mints with: `current` signs, `previous` still verifies
  *   during a rotation, each named by its `kid`;
@@ -11,30 +11,19 @@
  * an allowlist of algorithms per path, the audience, a required `sub`, `iat` and `exp`, a longest lifetime and a
  * little clock tolerance. Pure: the keys come from the caller.
  */
-import {
-  createLocalJWKSet,
-  decodeProtectedHeader,
-  errors,
-  type JWK,
-  type JWTVerifyOptions,
-  jwtVerify,
-  SignJWT,
-} from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, errors, type JWK, type JWTVerifyOptions, jwtVerify } from 'jose';
 
-/** Whom the tokens are for: a token minted for anything else is refused. */
+/**
+ * Whom the tokens are for, who the stack is as their issuer, and their longest life: the typed client mints with the
+ * same (clients/typescript/src/user-token.ts; test/unit/user-token.test.ts mints with it).
+ */
 export const USER_TOKEN_AUDIENCE = 'notification-platform:inbox';
-/** The issuer of the tokens the stack's own secrets sign. */
 export const STACK_TOKEN_ISSUER = 'notification-platform';
-/** The longest a token may live, from its `iat`: a leaked one is good for at most this. */
 export const MAX_USER_TOKEN_SECONDS = 24 * 3600;
-/** What a token minted with the stack's secret lives by default. */
-export const DEFAULT_USER_TOKEN_SECONDS = 3600;
 /** Clocks differ between the backend that mints and the function that verifies. */
 const CLOCK_TOLERANCE_SECONDS = 30;
 /** The algorithms of the team's key pairs. */
 export const TEAM_TOKEN_ALGORITHMS = ['ES256', 'EdDSA', 'Ed25519'] as const;
-/** A stack secret's least length: jose itself would take three bytes. */
-export const MIN_STACK_SECRET_BYTES = 32;
 
 export interface StackTokenKey {
   readonly kid: string;
@@ -75,27 +64,6 @@ export interface VerifiedUserToken {
 
 /** A person's id as the API takes it (schemas/identifiers.ts). */
 const USER_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
-
-/** A token for `userId`, signed with the stack's current secret. */
-export async function mintUserToken(
-  userId: string,
-  key: StackTokenKey,
-  options: { readonly lifetimeSeconds?: number; readonly now?: Date } = {},
-): Promise<string> {
-  const lifetime = options.lifetimeSeconds ?? DEFAULT_USER_TOKEN_SECONDS;
-  if (!USER_ID.test(userId)) throw new RangeError('userId must be a user id (1 to 128 of A-Z a-z 0-9 _ . : @ -)');
-  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_USER_TOKEN_SECONDS)
-    throw new RangeError(`lifetimeSeconds must be a whole number from 1 to ${MAX_USER_TOKEN_SECONDS}`);
-  const issuedAt = Math.floor((options.now ?? new Date()).getTime() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'JWT' })
-    .setSubject(userId)
-    .setIssuer(STACK_TOKEN_ISSUER)
-    .setAudience(USER_TOKEN_AUDIENCE)
-    .setIssuedAt(issuedAt)
-    .setExpirationTime(issuedAt + lifetime)
-    .sign(key.secret);
-}
 
 /** The person the token is for; throws UserTokenRefused for any token that is not valid now. */
 export async function verifyUserToken(
