@@ -1,7 +1,8 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { EventBus } from '../shared/adapters/event-bus.js';
-import { type RecordImage, type StateEvent, stateEventsOf } from '../shared/domain/state-events.js';
+import type { NotificationRecord } from '../shared/domain/notification.js';
+import { type StateEvent, stateEventsOf } from '../shared/domain/state-events.js';
 import { NOTIFICATION_RECORD_SORT_KEY } from '../shared/platform/resources.js';
 
 /** PutEvents takes at most ten entries a call. */
@@ -51,7 +52,7 @@ export class StreamPublisher {
 export function eventsOf(record: DynamoDBRecord): StateEvent[] {
   const image = (attributes: Record<string, AttributeValue> | undefined) =>
     attributes && attributes.sk?.S === NOTIFICATION_RECORD_SORT_KEY
-      ? (unmarshall(attributes as Parameters<typeof unmarshall>[0]) as RecordImage)
+      ? (unmarshall(attributes as Parameters<typeof unmarshall>[0]) as NotificationRecord)
       : undefined;
   const before = image(record.dynamodb?.OldImage);
   const after = image(record.dynamodb?.NewImage);

@@ -4,10 +4,11 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { StreamPublisher } from '../../lambdas/events/stream-publisher.js';
 import { EventBus, EventsNotPublishedError } from '../../lambdas/shared/adapters/event-bus.js';
-import type { RecordImage, StateEvent } from '../../lambdas/shared/domain/state-events.js';
+import type { NotificationRecord } from '../../lambdas/shared/domain/notification.js';
+import type { StateEvent } from '../../lambdas/shared/domain/state-events.js';
 
 const record = (id: string, sequenceNumber: string, sortKey = 'notification'): DynamoDBRecord => {
-  const image: RecordImage & { pk: string; sk: string } = {
+  const image: NotificationRecord & { pk: string; sk: string } = {
     pk: `notification#${id}`,
     sk: sortKey,
     notification_id: id,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { type RecordImage, STATE_EVENT_TYPES, stateEventsOf } from '../../lambdas/shared/domain/state-events.js';
+import type { NotificationRecord } from '../../lambdas/shared/domain/notification.js';
+import { STATE_EVENT_TYPES, stateEventsOf } from '../../lambdas/shared/domain/state-events.js';
 import { eventSchemaFile, eventSchemaText } from '../../scripts/event-schemas.js';
 
 const documented = (type: (typeof STATE_EVENT_TYPES)[number]) =>
@@ -17,7 +18,7 @@ describe('the state events schemas (docs/events/)', () => {
   });
 
   it("hold every event a notification's life makes, and refuse one with a field they do not name", () => {
-    const accepted: RecordImage = {
+    const accepted: NotificationRecord = {
       notification_id: '5f0c6a6e-7d1c-4b7e-9d55-2f3a1c9e8b10',
       user_id: 'ada',
       type: 'order_shipped',
@@ -32,7 +33,7 @@ describe('the state events schemas (docs/events/)', () => {
         push: { status: 'skipped', reason: 'throttled', updated_at: '2026-12-08T10:00:00.000Z' },
       },
     };
-    const bounced: RecordImage = {
+    const bounced: NotificationRecord = {
       ...accepted,
       channels: {
         ...accepted.channels,
@@ -45,8 +46,8 @@ describe('the state events schemas (docs/events/)', () => {
         sms: { status: 'failed', reason: 'invalid_number', updated_at: '2026-12-08T10:00:03.000Z' },
       },
     };
-    const cancelled: RecordImage = { ...bounced, status: 'cancelled', cancelled_at: '2026-12-08T10:00:04.000Z' };
-    const scheduled: RecordImage = {
+    const cancelled: NotificationRecord = { ...bounced, status: 'cancelled', cancelled_at: '2026-12-08T10:00:04.000Z' };
+    const scheduled: NotificationRecord = {
       ...accepted,
       status: 'scheduled',
       send_at: '2026-12-09T10:00:00.000Z',

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type RecordImage, type StateEvent, stateEventsOf } from '../../lambdas/shared/domain/state-events.js';
+import type { NotificationRecord } from '../../lambdas/shared/domain/notification.js';
+import { type StateEvent, stateEventsOf } from '../../lambdas/shared/domain/state-events.js';
 
 const CREATED = '2026-12-08T10:00:00.000Z';
 const LATER = '2026-12-08T10:00:05.000Z';
 
-const accepted: RecordImage = {
+const accepted: NotificationRecord = {
   notification_id: '5f0c6a6e-7d1c-4b7e-9d55-2f3a1c9e8b10',
   user_id: 'ada',
   type: 'order_shipped',
@@ -19,7 +20,10 @@ const accepted: RecordImage = {
   },
 };
 
-const withEmail = (record: RecordImage, email: NonNullable<RecordImage['channels']['email']>): RecordImage => ({
+const withEmail = (
+  record: NotificationRecord,
+  email: NonNullable<NotificationRecord['channels']['email']>,
+): NotificationRecord => ({
   ...record,
   channels: { ...record.channels, email },
 });
@@ -45,7 +49,7 @@ describe('state events', () => {
   });
 
   it('name a scheduled one and its time', () => {
-    const scheduled: RecordImage = { ...accepted, status: 'scheduled', send_at: LATER, channels: {} };
+    const scheduled: NotificationRecord = { ...accepted, status: 'scheduled', send_at: LATER, channels: {} };
 
     const events = stateEventsOf(undefined, scheduled, CREATED);
 
@@ -84,7 +88,7 @@ describe('state events', () => {
     });
     // A late delivery: kept in the list, the status stays bounced.
     const late = withEmail(bounced, {
-      ...(bounced.channels.email as NonNullable<RecordImage['channels']['email']>),
+      ...(bounced.channels.email as NonNullable<NotificationRecord['channels']['email']>),
       events: [...(bounced.channels.email?.events ?? []), { status: 'delivered', at: '2026-12-08T10:00:06.000Z' }],
     });
 
@@ -126,7 +130,7 @@ describe('state events', () => {
       events: [{ status: 'delivered', at: LATER }],
     });
     const bouncedToo = withEmail(delivered, {
-      ...(delivered.channels.email as NonNullable<RecordImage['channels']['email']>),
+      ...(delivered.channels.email as NonNullable<NotificationRecord['channels']['email']>),
       status: 'bounced',
       events: [
         { status: 'delivered', at: LATER },
@@ -142,11 +146,11 @@ describe('state events', () => {
   });
 
   it('call a skip for a frequency cap throttled, and a cancel cancelled with its reason', () => {
-    const throttled: RecordImage = {
+    const throttled: NotificationRecord = {
       ...accepted,
       channels: { email: { status: 'skipped', reason: 'throttled', updated_at: CREATED } },
     };
-    const cancelled: RecordImage = {
+    const cancelled: NotificationRecord = {
       ...accepted,
       status: 'cancelled',
       cancelled_at: LATER,
@@ -174,7 +178,7 @@ describe('state events', () => {
   });
 
   it('say nothing of a write that changed no state (an erasure, a counter), nor of a record removed', () => {
-    const erased: RecordImage = { ...accepted, user_id: undefined };
+    const erased: NotificationRecord = { ...accepted, user_id: undefined };
 
     expect(stateEventsOf(accepted, erased, LATER)).toEqual([]);
     expect(stateEventsOf(accepted, undefined, LATER)).toEqual([]);
@@ -185,7 +189,7 @@ describe('state events', () => {
       ...accepted,
       request: { payload: { secret: 'payload-value' } },
       contacts: { email_address: 'ada@example.com' },
-    } as RecordImage;
+    } as NotificationRecord;
 
     const text = JSON.stringify(stateEventsOf(undefined, record, CREATED));
 

@@ -2,7 +2,7 @@ import type { DynamoDBDocument, UpdateCommandInput } from '@aws-sdk/lib-dynamodb
 import type { Channel } from '../../channels/registry.js';
 import { conditionHeld, madeOrUndefined } from '../aws/conditional-write.js';
 import type { DigestMember } from '../domain/digest.js';
-import type { ChannelState, NotificationStatus } from '../domain/notification.js';
+import type { ChannelState, NotificationRecord } from '../domain/notification.js';
 import { logKeyOf } from '../domain/notification-log.js';
 import { PROVIDER_OUTCOMES, type ProviderEvent, statusesBefore } from '../domain/provider-outcome.js';
 import { dueShardOf, dueWithinLookahead } from '../domain/schedule.js';
@@ -13,21 +13,12 @@ import {
 } from '../platform/resources.js';
 import type { NotificationRequest } from '../schemas/notification-request.js';
 
-/** The accepted request and each channel's state, under the notification's own key. */
-export interface NotificationItem {
-  readonly notification_id: string;
-  /** Absent once the person was erased. */
-  readonly user_id?: string;
-  readonly type: string;
-  readonly producer: string;
-  readonly critical: boolean;
-  /** The type's category when it was accepted (absent on records made before records kept it), for its events. */
-  readonly category?: string;
-  readonly created_at: string;
-  /** Absent on records made before notifications had one: their channels tell. */
-  readonly status?: NotificationStatus;
-  /** A scheduled notification: when it is due, what it asks for (decided then), and which dispatch message sent it. */
-  readonly send_at?: string;
+/**
+ * The accepted request and each channel's state, under the notification's own key: the domain's record
+ * (domain/notification.ts) and what the platform keeps beside it.
+ */
+export interface NotificationItem extends NotificationRecord {
+  /** A scheduled notification: what it asks for (decided when it is due), and which dispatch message sent it. */
   readonly request?: Pick<NotificationRequest, 'payload' | 'channels'>;
   readonly dispatched_by?: string;
   readonly dispatched_at?: string;
@@ -38,25 +29,14 @@ export interface NotificationItem {
   /** In the due-time index while it waits there (domain/schedule.ts): its shard and due time. */
   readonly due_shard?: string;
   readonly due_at?: string;
-  readonly cancelled_at?: string;
-  /** A member of a digest: the digest that carries it (a notification of its own). */
-  readonly digest_id?: string;
-  /** A digest's own record (adapters/digest-windows.ts), or a broadcast's (lambdas/broadcast/). */
-  readonly kind?: 'digest' | 'broadcast';
-  /** A broadcast: the topic whose subscribers it goes to (its progress: adapters/broadcast-progress.ts). */
-  readonly topic?: string;
   /** A broadcast whose every job has its outcome (kept here too, so that a cancel's condition can see it). */
   readonly finished_at?: string;
-  /** One recipient of a broadcast: the broadcast that made it. */
-  readonly broadcast_id?: string;
   readonly digest_ref?: string;
   readonly members?: readonly DigestMember[];
   readonly member_count?: number;
   readonly max_items?: number;
   readonly cancelled_members?: ReadonlySet<string>;
   readonly digest_version?: number;
-  /** Why the platform cancelled a scheduled notification itself (recipient_erased, template_missing). */
-  readonly cancel_reason?: string;
   /** Each channel's state, with what the platform keeps for itself: when ingest queued its job, events counted. */
   readonly channels: Partial<
     Record<Channel, ChannelState & { enqueued_at?: string; event_keys?: ReadonlySet<string> }>

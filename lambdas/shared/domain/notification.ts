@@ -66,3 +66,36 @@ export function channelStateOf(decision: ChannelDecision, now: Date): ChannelSta
       return { status: 'skipped', reason: decision.reason, updated_at };
   }
 }
+
+/**
+ * A notification's record, as far as the domain reads it: who, what, where it stands, and each channel's state. The
+ * notifications table's item (adapters/notifications-store.ts NotificationItem) is this and what the platform keeps
+ * for itself beside it; the table's stream gives the state events this (domain/state-events.ts).
+ */
+export interface NotificationRecord {
+  readonly notification_id: string;
+  /** Absent once the person was erased. */
+  readonly user_id?: string;
+  readonly type: string;
+  readonly producer: string;
+  readonly critical: boolean;
+  /** The type's category when it was accepted (absent on records made before records kept it), for its events. */
+  readonly category?: string;
+  readonly created_at: string;
+  /** Absent on records made before notifications had one: their channels tell. */
+  readonly status?: NotificationStatus;
+  /** A scheduled notification: when it is due. */
+  readonly send_at?: string;
+  readonly cancelled_at?: string;
+  /** Why the platform cancelled a scheduled notification itself (recipient_erased, template_missing). */
+  readonly cancel_reason?: string;
+  /** A member of a digest: the digest that carries it (a notification of its own). */
+  readonly digest_id?: string;
+  /** A digest's own record, or a broadcast's. */
+  readonly kind?: 'digest' | 'broadcast';
+  /** A broadcast: the topic whose subscribers it goes to. */
+  readonly topic?: string;
+  /** One recipient of a broadcast: the broadcast that made it. */
+  readonly broadcast_id?: string;
+  readonly channels: Readonly<Partial<Record<Channel, ChannelState>>>;
+}

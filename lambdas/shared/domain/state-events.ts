@@ -9,7 +9,7 @@
  */
 import { CHANNELS, type Channel } from '../../channels/registry.js';
 import { derivedUuid } from './derived-id.js';
-import type { ChannelState, NotificationStatus } from './notification.js';
+import type { ChannelState, NotificationRecord } from './notification.js';
 import { PROVIDER_OUTCOMES, type ProviderEvent, type ProviderOutcome } from './provider-outcome.js';
 
 /** The version of the events' shape (docs/events/): a change a consumer could trip on makes a new one. */
@@ -81,26 +81,6 @@ export interface StateEvent {
   readonly provider_detail?: Readonly<Record<string, string>>;
 }
 
-/** The parts of a notification's record the events are made of (the store's NotificationItem has them all). */
-export interface RecordImage {
-  readonly notification_id: string;
-  readonly user_id?: string;
-  readonly type: string;
-  readonly producer: string;
-  readonly critical: boolean;
-  readonly category?: string;
-  readonly created_at: string;
-  readonly status?: NotificationStatus;
-  readonly send_at?: string;
-  readonly cancelled_at?: string;
-  readonly cancel_reason?: string;
-  readonly digest_id?: string;
-  readonly kind?: 'digest' | 'broadcast';
-  readonly topic?: string;
-  readonly broadcast_id?: string;
-  readonly channels: Readonly<Partial<Record<Channel, ChannelState>>>;
-}
-
 /** What an event says of its change, beside what every event of the record says: at least the status. */
 type EventParts = Partial<StateEvent> & Pick<StateEvent, 'status'>;
 
@@ -116,8 +96,8 @@ const UNPUBLISHED_CHANNEL_STATUSES: ReadonlySet<string> = new Set(['sending', ..
  * change whose record keeps no time of its own.
  */
 export function stateEventsOf(
-  before: RecordImage | undefined,
-  after: RecordImage | undefined,
+  before: NotificationRecord | undefined,
+  after: NotificationRecord | undefined,
   changedAt: string,
 ): StateEvent[] {
   if (!after) return [];
@@ -204,7 +184,7 @@ function providerParts(event: ProviderEvent, state: ChannelState): EventParts {
 }
 
 function eventOf(
-  record: RecordImage,
+  record: NotificationRecord,
   type: StateEventType,
   at: string,
   parts: EventParts,
