@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NotificationItem, NotificationsStore } from '../../../lambdas/shared/adapters/notifications-store.js';
 import { documentClient } from '../../../lambdas/shared/aws/dynamodb.js';
 import type { ChannelState } from '../../../lambdas/shared/domain/notification.js';
+import { LOG_SHARDS } from '../../../lambdas/shared/domain/notification-log.js';
 import { eventually } from '../../support/eventually.js';
 import { provisionTestPlatform, type TestPlatform } from '../../support/test-platform.js';
 
@@ -62,14 +63,20 @@ describe('create and find', () => {
     expect(await store.find(randomUUID())).toBeUndefined();
   });
 
-  it('describes, as creationPut, the very write create makes', async () => {
+  it("describes, as creationPut, the very write create makes, with the record's place in its producer's log", async () => {
     const item = notification();
 
     const put = store.creationPut(item);
 
     expect(put).toEqual({
       TableName: platform.resources.tables.notifications,
-      Item: { pk: `notification#${item.notification_id}`, sk: 'notification', ...item },
+      Item: {
+        pk: `notification#${item.notification_id}`,
+        sk: 'notification',
+        ...item,
+        log_partition: expect.stringMatching(new RegExp(`^${item.producer}#[0-${LOG_SHARDS - 1}]$`)),
+        log_time: `${item.created_at}#${item.notification_id}`,
+      },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
   });
