@@ -1,6 +1,6 @@
 /**
- * The typed client as others get it: built, packed with `npm pack`, installed into a fresh project offline (from npm's
- * cache, as `npm ci` left it), compiled there with strict TypeScript, and run: a call to a server, and a webhook
+ * The typed client as others get it: built, packed with `npm pack`, installed into a fresh project offline (`npm ci
+ * --offline`, from npm's cache as the repository's `npm ci` left it), compiled there with strict TypeScript, and run: a call to a server, and a webhook
  * delivery verified and a tampered one refused.
  */
 import { execFile } from 'node:child_process';
@@ -23,13 +23,52 @@ const NOTIFICATION_ID = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 
 let project: string;
 let tarball: string;
+let packed: { filename: string; version: string; integrity: string };
 let server: Server;
+
+interface LockEntry {
+  readonly version: string;
+  readonly integrity: string;
+  readonly dependencies?: Record<string, string>;
+}
+
+/**
+ * The fresh project's lockfile: the package's tarball, and its dependencies as the repository's lockfile pins them
+ * (their versions and integrity). With it `npm ci --offline` installs from npm's cache alone, which the repository's
+ * own `npm ci` filled with the same tarballs; without one, npm would ask the registry for each package's metadata.
+ */
+function lockfileFor(pack: typeof packed) {
+  const root = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')).packages as Record<string, LockEntry>;
+  const client = JSON.parse(readFileSync(join(CLIENT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const packages: Record<string, unknown> = {
+    '': { name: 'fresh', dependencies: { '@notification-platform/client': `file:${tarball}` } },
+    'node_modules/@notification-platform/client': {
+      version: pack.version,
+      resolved: `file:${tarball}`,
+      integrity: pack.integrity,
+      dependencies: client.dependencies,
+    },
+  };
+  const pending = Object.keys(client.dependencies);
+  for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
+    const key = `node_modules/${name}`;
+    if (key in packages) continue;
+    const entry = root[key];
+    if (!entry) throw new Error(`the repository's lockfile has no ${key}`);
+    packages[key] = { version: entry.version, integrity: entry.integrity, dependencies: entry.dependencies };
+    pending.push(...Object.keys(entry.dependencies ?? {}));
+  }
+  return { name: 'fresh', lockfileVersion: 3, requires: true, packages };
+}
 
 beforeAll(async () => {
   await run(TSC, ['-p', join(CLIENT, 'tsconfig.build.json')]);
   project = mkdtempSync(join(tmpdir(), 'client-package-'));
-  const packed = await run('npm', ['pack', '--json', '--pack-destination', project], { cwd: CLIENT });
-  tarball = join(project, (JSON.parse(packed.stdout) as { filename: string }[])[0]?.filename ?? '');
+  const packing = await run('npm', ['pack', '--json', '--pack-destination', project], { cwd: CLIENT });
+  packed = (JSON.parse(packing.stdout) as (typeof packed)[])[0] as typeof packed;
+  tarball = join(project, packed.filename);
   server = createServer((request, response) => {
     response.writeHead(200, { 'Content-Type': 'application/json' });
     response.end(JSON.stringify({ notification_id: NOTIFICATION_ID, seen: request.headers['x-api-key'] }));
@@ -118,7 +157,8 @@ console.log(JSON.stringify({ notification: answer.notification_id, event: delive
 `,
     );
 
-    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: project });
+    writeFileSync(join(project, 'package-lock.json'), JSON.stringify(lockfileFor(packed), null, 2));
+    await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: project });
     await run(TSC, ['-p', join(project, 'tsconfig.json')]);
     const { stdout } = await run(process.execPath, [join(project, 'out', 'main.js')], { cwd: project });
 
