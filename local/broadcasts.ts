@@ -7,6 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { BROADCAST_FAN_OUT, HANDLER_MODULES } from '../lambdas/shared/platform/resources.js';
 import type { FaultDrill } from './fault-drill.js';
+import { loadHandler } from './lambda-handler.js';
 import type { LocalResources } from './provision.js';
 import { QueuePoller, type SqsHandler } from './queue-pollers.js';
 
@@ -20,8 +21,7 @@ export async function startFanOut(
   log: (line: Record<string, unknown>) => void,
   lambdaContext: (name: string) => Context,
 ): Promise<{ stop: () => Promise<void> }> {
-  const module = HANDLER_MODULES.broadcastFanOut.replace(/\.ts$/, '.js');
-  const { handler: fanOut } = (await import(`../lambdas/${module}`)) as { handler: SqsHandler };
+  const fanOut = await loadHandler<SqsHandler>(HANDLER_MODULES.broadcastFanOut);
   let handler = fanOut;
   if (drill?.crashFanOutAtRecord) {
     const { FanOutFaults } = await import('./fault-injection.js');

@@ -11,7 +11,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CHANNELS, type Channel } from '../lambdas/channels/registry.js';
 import { bulkLanePace } from '../lambdas/shared/domain/bulk-lane.js';
@@ -21,6 +20,7 @@ import type { PlatformSettings } from '../lib/settings.js';
 import { lambdaContext } from './api-gateway-emulation.js';
 import { CHANNEL_WORKER_VARIABLE, type Invocation, type WorkerMessage } from './channel-worker-protocol.js';
 import { FAULT_DRILL_VARIABLE, type FaultDrill } from './fault-drill.js';
+import { pollingSqsClient } from './lambda-handler.js';
 import type { LocalResources } from './provision.js';
 import { QueuePoller } from './queue-pollers.js';
 
@@ -237,8 +237,7 @@ export class ChannelWorkers {
 
   private poll(): void {
     const { drill, log } = this.options;
-    // Long polls wait up to 5 s, longer than the platform clients' request timeout.
-    const client = new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } });
+    const client = pollingSqsClient();
     for (const worker of this.workers) {
       const { channel, lane } = worker;
       this.pollers.push(

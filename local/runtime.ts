@@ -36,6 +36,7 @@ import { seedDemo } from './demo.js';
 import { endpointFor, integrationEnvironment } from './emulator-environment.js';
 import { ensureEmulators, localEmulatorEndpoints, runEmulatorScript } from './emulators.js';
 import { type FaultDrill, faultDrillFromEnv } from './fault-drill.js';
+import { loadHandler, pollingSqsClient } from './lambda-handler.js';
 import { LOCAL_CONSENT_KEYS, LOCAL_SUPPRESSION_KEYS } from './local-secrets.js';
 import { readOutbox } from './outbox.js';
 import { outboxPage } from './outbox-page.js';
@@ -209,31 +210,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     log({ event: 'workers_started' });
     const feedback = await startFeedback(clients, resources, log, drill);
     cleanups.push(() => feedback.stop());
-    const scheduler = await startScheduler(
-      new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } }),
-      documents,
-      resources,
-      drill,
-      log,
-      lambdaContext,
-    );
+    const scheduler = await startScheduler(pollingSqsClient(), documents, resources, drill, log, lambdaContext);
     cleanups.push(() => scheduler.stop());
-    const fanOut = await startFanOut(
-      new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } }),
-      resources,
-      drill,
-      log,
-      lambdaContext,
-    );
+    const fanOut = await startFanOut(pollingSqsClient(), resources, drill, log, lambdaContext);
     cleanups.push(() => fanOut.stop());
     const publisher = await startEventPublisher(clients.dynamoDb, resources, log);
     cleanups.push(() => publisher.stop());
-    const webhooks = await startWebhooks(
-      new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } }),
-      resources,
-      log,
-      lambdaContext,
-    );
+    const webhooks = await startWebhooks(pollingSqsClient(), resources, log, lambdaContext);
     cleanups.push(() => webhooks.stop());
 
     if (options.demo) await seedDemo(gateway, options.localApiKey);
@@ -264,12 +247,7 @@ async function listen(server: Server, port: number): Promise<void> {
 /** Each API function's handler, from its folder: lambdas/<function>/handler.ts. */
 async function loadApiHandlers(): Promise<Record<ApiFunction, ApiHandler>> {
   const handlers = await Promise.all(
-    API_FUNCTIONS.map(async (name) => {
-      const module = (await import(`../lambdas/${HANDLER_MODULES.api(name).replace(/\.ts$/, '.js')}`)) as {
-        handler: ApiHandler;
-      };
-      return [name, module.handler] as const;
-    }),
+    API_FUNCTIONS.map(async (name) => [name, await loadHandler<ApiHandler>(HANDLER_MODULES.api(name))] as const),
   );
   return Object.fromEntries(handlers) as Record<ApiFunction, ApiHandler>;
 }
@@ -289,13 +267,12 @@ async function startFeedback(
     email: resources.emailFeedback.queueUrl,
     push: resources.pushFeedback.queueUrl,
   };
-  const client = new SQSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } });
+  const client = pollingSqsClient();
   const onError = (channel: string) => (error: Error) =>
     log({ event: `${channel}_feedback_failed`, error: error.message });
   const pollers = await Promise.all(
     Object.entries(queues).map(async ([channel, queueUrl]) => {
-      const module = `../lambdas/${HANDLER_MODULES.feedback(channel as Channel).replace(/\.ts$/, '.js')}`;
-      const { handler } = (await import(module)) as { handler: SqsHandler };
+      const handler = await loadHandler<SqsHandler>(HANDLER_MODULES.feedback(channel as Channel));
       return new QueuePoller(client, {
         name: `${channel}-feedback`,
         queueUrl,
@@ -311,9 +288,7 @@ async function startFeedback(
     }),
   );
   // The later passes of erasures, as the erasure queue's event source would feed them.
-  const { handler: followUps } = (await import(
-    `../lambdas/${HANDLER_MODULES.erasureFollowUp.replace(/\.ts$/, '.js')}`
-  )) as { handler: SqsHandler };
+  const followUps = await loadHandler<SqsHandler>(HANDLER_MODULES.erasureFollowUp);
   pollers.push(
     new QueuePoller(client, {
       name: 'erasure-follow-ups',
@@ -343,8 +318,7 @@ async function startEventPublisher(
   resources: LocalResources,
   log: LocalPlatformOptions['log'],
 ): Promise<StreamPoller> {
-  const module = `../lambdas/${HANDLER_MODULES.eventPublisher.replace(/\.ts$/, '.js')}`;
-  const { handler } = (await import(module)) as { handler: StreamHandler };
+  const handler = await loadHandler<StreamHandler>(HANDLER_MODULES.eventPublisher);
   // DynamoDB Local serves the streams of its tables on its own port.
   return StreamPoller.start(dynamoDb, endpointFor('DYNAMODB', process.env) ?? '', {
     name: 'event-publisher',

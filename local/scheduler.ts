@@ -12,6 +12,7 @@ import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { HANDLER_MODULES, SCHEDULED_DISPATCH } from '../lambdas/shared/platform/resources.js';
 import type { FaultDrill } from './fault-drill.js';
+import { loadHandler } from './lambda-handler.js';
 import type { LocalResources } from './provision.js';
 import { QueuePoller, type SqsHandler } from './queue-pollers.js';
 
@@ -30,10 +31,8 @@ export async function startScheduler(
   log: (line: Record<string, unknown>) => void,
   lambdaContext: (name: string) => Context,
 ): Promise<{ stop: () => Promise<void> }> {
-  const load = async <Handler>(module: string) =>
-    ((await import(`../lambdas/${module.replace(/\.ts$/, '.js')}`)) as { handler: Handler }).handler;
-  const dispatch = await load<SqsHandler>(HANDLER_MODULES.scheduledDispatch);
-  const drainHandler = await load<DrainHandler>(HANDLER_MODULES.dueDrain);
+  const dispatch = await loadHandler<SqsHandler>(HANDLER_MODULES.scheduledDispatch);
+  const drainHandler = await loadHandler<DrainHandler>(HANDLER_MODULES.dueDrain);
   const poller = new QueuePoller(sqs, {
     name: 'scheduled-dispatch',
     queueUrl: resources.dispatchQueue.url,

@@ -9,6 +9,7 @@ import type { Context } from 'aws-lambda';
 import { DELIVERY_LANES, type DeliveryLane } from '../lambdas/shared/domain/webhooks.js';
 import { ENV } from '../lambdas/shared/platform/environment.js';
 import { HANDLER_MODULES, WEBHOOKS } from '../lambdas/shared/platform/resources.js';
+import { loadHandler } from './lambda-handler.js';
 import type { LocalResources } from './provision.js';
 import { QueuePoller, type SqsHandler } from './queue-pollers.js';
 
@@ -32,11 +33,9 @@ export async function startWebhooks(
   log: (line: Record<string, unknown>) => void,
   lambdaContext: (name: string) => Context,
 ): Promise<{ stop: () => Promise<void> }> {
-  const load = async (module: string) =>
-    ((await import(`../lambdas/${module.replace(/\.ts$/, '.js')}`)) as { handler: SqsHandler }).handler;
   const [fanOut, delivery] = await Promise.all([
-    load(HANDLER_MODULES.webhookFanOut),
-    load(HANDLER_MODULES.webhookDelivery),
+    loadHandler<SqsHandler>(HANDLER_MODULES.webhookFanOut),
+    loadHandler<SqsHandler>(HANDLER_MODULES.webhookDelivery),
   ]);
   const pollers = [
     new QueuePoller(sqs, {
