@@ -5,6 +5,7 @@ import { documentClient } from '../shared/aws/dynamodb.js';
 import {
   MAX_ENDPOINTS_PER_PRODUCER,
   newSigningSecret,
+  previousSecretValid,
   type WebhookEndpoint,
   webhookUrlProblem,
 } from '../shared/domain/webhooks.js';
@@ -24,8 +25,6 @@ const endpointNotFound = (endpointId: string) =>
 
 /** An endpoint as a producer reads it: never its secrets. */
 function endpointAnswer(endpoint: WebhookEndpoint, now = new Date()) {
-  const previousValid =
-    endpoint.previousSecretExpiresAt !== undefined && Date.parse(endpoint.previousSecretExpiresAt) > now.getTime();
   return {
     endpoint_id: endpoint.endpointId,
     url: endpoint.url,
@@ -34,7 +33,7 @@ function endpointAnswer(endpoint: WebhookEndpoint, now = new Date()) {
     created_at: endpoint.createdAt,
     failing_since: endpoint.failingSince,
     disabled_at: endpoint.disabledAt,
-    previous_secret_expires_at: previousValid ? endpoint.previousSecretExpiresAt : undefined,
+    previous_secret_expires_at: previousSecretValid(endpoint, now) ? endpoint.previousSecretExpiresAt : undefined,
   };
 }
 

@@ -3,7 +3,13 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
 import { Webhook } from 'standardwebhooks';
-import { type AttemptResult, type DestinationPolicy, isPublicAddress, parseRetryAfter } from '../domain/webhooks.js';
+import {
+  type AttemptResult,
+  type DestinationPolicy,
+  hostOf,
+  isPublicAddress,
+  parseRetryAfter,
+} from '../domain/webhooks.js';
 
 export interface SignedDelivery {
   readonly url: string;
@@ -98,7 +104,7 @@ export async function resolvedAddressProblem(
   resolve: (host: string) => Promise<{ address: string }[]> = (host) => lookup(host, { all: true, verbatim: true }),
 ): Promise<string | undefined> {
   if (policy === 'any') return undefined;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  const host = hostOf(new URL(url));
   let addresses: { address: string }[];
   try {
     addresses = await resolve(host);

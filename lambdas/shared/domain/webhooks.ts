@@ -66,13 +66,21 @@ export function wantsEvent(endpoint: Pick<WebhookEndpoint, 'events' | 'disabledA
   return endpoint.disabledAt === undefined && (endpoint.events.includes(EVERY_EVENT) || endpoint.events.includes(type));
 }
 
-/** The secrets a delivery is signed with now: the current one, and the one a rotation replaced while it is valid. */
-export function signingSecrets(endpoint: WebhookEndpoint, now: Date): string[] {
-  const previousValid =
+/** Whether the secret a rotation replaced still signs, beside the current one. */
+export function previousSecretValid(
+  endpoint: Pick<WebhookEndpoint, 'previousSecret' | 'previousSecretExpiresAt'>,
+  now: Date,
+): boolean {
+  return (
     endpoint.previousSecret !== undefined &&
     endpoint.previousSecretExpiresAt !== undefined &&
-    Date.parse(endpoint.previousSecretExpiresAt) > now.getTime();
-  return previousValid ? [endpoint.secret, endpoint.previousSecret as string] : [endpoint.secret];
+    Date.parse(endpoint.previousSecretExpiresAt) > now.getTime()
+  );
+}
+
+/** The secrets a delivery is signed with now: the current one, and the one a rotation replaced while it is valid. */
+export function signingSecrets(endpoint: WebhookEndpoint, now: Date): string[] {
+  return previousSecretValid(endpoint, now) ? [endpoint.secret, endpoint.previousSecret as string] : [endpoint.secret];
 }
 
 /**
@@ -165,12 +173,17 @@ export function webhookUrlProblem(raw: string, policy: DestinationPolicy): strin
   if (url.username !== '' || url.password !== '') return 'must not carry a user name or password';
   if (url.hash !== '') return 'must not have a fragment (#...)';
   if (policy === 'any') return undefined;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = hostOf(url);
   if (ipaddr.isValid(host) && !isPublicAddress(host))
     return 'must not point at a private, loopback, link-local or reserved address';
   if (!host.includes('.') || /\.(localhost|local|internal)\.?$/i.test(host) || /^localhost\.?$/i.test(host))
     return 'must name a public host (a fully qualified domain name)';
   return undefined;
+}
+
+/** A URL's host as a resolver or an address parser takes it: an IPv6 address without its brackets. */
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '');
 }
 
 /** Whether an IP address is a public unicast one (not private, loopback, link-local, multicast or reserved). */

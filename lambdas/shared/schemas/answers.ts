@@ -200,12 +200,16 @@ export const templateAnswerSchema = z
   })
   .check(z.meta({ id: 'Template' }));
 
+/** A page's cursor to the next one (a new schema each time, so that the description inlines it in each page). */
+const nextCursorField = () =>
+  z
+    .optional(z.string())
+    .check(z.describe('where the next page starts (the cursor parameter); absent on the last page'));
+
 export const templatesPageAnswerSchema = z
   .object({
     templates: z.array(templateAnswerSchema),
-    next_cursor: z
-      .optional(z.string())
-      .check(z.describe('where the next page starts (the cursor parameter); absent on the last page')),
+    next_cursor: nextCursorField(),
   })
   .check(z.meta({ id: 'TemplatesPage' }));
 
@@ -215,9 +219,7 @@ export const topicSubscribersPageAnswerSchema = z
     subscribers: z
       .array(z.object({ user_id: userIdSchema, subscribed_at: z.iso.datetime() }))
       .check(z.describe('in the order of their user ids; subscribed_at is when they were last subscribed')),
-    next_cursor: z
-      .optional(z.string())
-      .check(z.describe('where the next page starts (the cursor parameter); absent on the last page')),
+    next_cursor: nextCursorField(),
   })
   .check(z.meta({ id: 'TopicSubscribersPage' }));
 
@@ -311,9 +313,7 @@ export const webhookAttemptsPageAnswerSchema = z
         next_attempt_at: z.optional(z.iso.datetime()),
       }),
     ),
-    next_cursor: z
-      .optional(z.string())
-      .check(z.describe('where the next page starts (the cursor parameter); absent on the last page')),
+    next_cursor: nextCursorField(),
   })
   .check(z.meta({ id: 'WebhookAttemptsPage' }));
 
@@ -338,8 +338,6 @@ export const notificationsPageAnswerSchema = z
         }),
       )
       .check(z.describe('newest first; GET /notifications/{notification_id} reads one whole')),
-    next_cursor: z
-      .optional(z.string())
-      .check(z.describe('where the next page starts (the cursor parameter); absent on the last page')),
+    next_cursor: nextCursorField(),
   })
   .check(z.meta({ id: 'NotificationsPage' }));
